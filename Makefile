@@ -1,0 +1,39 @@
+# The two commands of the quick start:
+#   make demo   set everything up, run the spec suites on refimpl and wasmtime, report
+#   make test   set everything up, run the test suite (unit tests + spec scripts)
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# pytest exits 5 when it collected nothing: a broken selection, not a pass.
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+
+.PHONY: setup demo test lint bench clean
+
+$(BIN)/wasm-harness: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/wasm-harness
+
+demo: setup
+	$(BIN)/wasm-harness run --engine refimpl --engine wasmtime --suite wasm-2.0 --json reports/demo-2.0.json
+	$(BIN)/wasm-harness run --engine refimpl --suite pre-bulk-memory
+
+test: setup
+	$(PYTEST) -n 2 tests
+	$(PYTEST) -n 2 spectests --engine refimpl --engine wasmtime --suite wasm-2.0
+	$(PYTEST) -n 2 spectests --engine refimpl --suite pre-bulk-memory
+	$(PYTEST) -n 2 spectests --engine wasmtime --suite current
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) reports build *.egg-info

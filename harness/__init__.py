@@ -1,0 +1,1 @@
+"""harness: runs WebAssembly spec scripts against engines and compares them."""

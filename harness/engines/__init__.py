@@ -1,0 +1,64 @@
+"""Engines the harness can drive, by name."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from .base import Engine, ScriptEngine, Session, SessionOptions
+
+
+def _wasmtime() -> Engine:
+    from .wasmtime_engine import WasmtimeEngine
+
+    return WasmtimeEngine()
+
+
+def _refimpl() -> Engine:
+    from .refimpl_engine import RefimplEngine
+
+    return RefimplEngine()
+
+
+FACTORIES: dict[str, Callable[[], Engine | ScriptEngine]] = {
+    "refimpl": _refimpl,
+    "wasmtime": _wasmtime,
+}
+
+# Engines that run in a worker process by default, so that a crash (an abort
+# inside native code) or a hang costs one command, not the run.
+ISOLATED_BY_DEFAULT = {"wasmtime"}
+
+
+class UnknownEngine(ValueError):
+    pass
+
+
+def factory(name: str) -> Callable[[], Engine | ScriptEngine]:
+    """The factory of a named engine, or of ``python:MODULE:ATTR``, an
+    engine class or factory of your own (a downstream runtime's adapter)."""
+    if name in FACTORIES:
+        return FACTORIES[name]
+    if name.startswith("python:"):
+        module_name, _, attr = name.removeprefix("python:").partition(":")
+        try:
+            return getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise UnknownEngine(f"cannot load engine {name!r}: {exc}") from None
+    known = ", ".join(sorted(FACTORIES))
+    raise UnknownEngine(f"unknown engine {name!r} (known: {known}, or python:MODULE:ATTR)")
+
+
+def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0):
+    """An engine by name; ``isolate`` None means the engine's default."""
+    make = factory(name)
+    if isolate is None:
+        isolate = name in ISOLATED_BY_DEFAULT
+    if isolate:
+        from .isolated import IsolatedEngine
+
+        return IsolatedEngine(name, timeout=timeout)
+    return make()
+
+
+__all__ = ["Engine", "ScriptEngine", "Session", "SessionOptions", "create_engine"]

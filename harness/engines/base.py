@@ -1,0 +1,90 @@
+"""The engine interface the runner drives.
+
+An ``Engine`` opens one ``Session`` per script (a store with its instances
+and registered names).  The runner assigns every instance a handle and
+resolves the script's module names itself, so a session only maps handles
+to its own instances.  Every method returns an ``Outcome``; an engine raises
+only for bugs of its own, which the runner reports as crashes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from ..outcomes import Outcome, Unsupported
+from ..script.commands import ModuleSource, Script
+from ..values import Value
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What a script run asks of an engine."""
+
+    profile: str = "3.0"  # refimpl feature description: "mvp", "2.0", "3.0", "2.0,-simd" ...
+    timeout: float | None = 60.0  # per command, for engines that can enforce it
+    extra: dict = field(default_factory=dict)  # engine-specific settings
+
+
+class Session(ABC):
+    @abstractmethod
+    def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
+        """Decode, validate, link against registered instances and
+        instantiate.  On success the instance is kept under ``handle``
+        (None: a throwaway, as in assert_unlinkable)."""
+
+    @abstractmethod
+    def check(self, module: ModuleSource) -> Outcome:
+        """Decode and validate only: Ok, Malformed or Invalid."""
+
+    @abstractmethod
+    def register(self, as_name: str, handle: str) -> Outcome:
+        """Make the instance's exports importable under ``as_name``."""
+
+    @abstractmethod
+    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
+        """Call an exported function."""
+
+    @abstractmethod
+    def get(self, handle: str, field: str) -> Outcome:
+        """Read an exported global."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the session holds."""
+
+
+class Engine(ABC):
+    name: str = "?"
+    # True if failure messages are the spec interpreter's texts.
+    exact_messages: bool = False
+
+    @abstractmethod
+    def open(self, options: SessionOptions) -> Session: ...
+
+    def describe(self) -> str:
+        """Name and version, for reports."""
+        return self.name
+
+    def unsupported_profile(self, profile: str) -> str | None:
+        """Why this engine can't run scripts of ``profile``; None if it can."""
+        return None
+
+
+class ScriptEngine(ABC):
+    """An engine that can only run a whole converted script at once (wabt's
+    spectest-interp).  The runner maps its per-command results back."""
+
+    name: str = "?"
+    exact_messages: bool = False
+
+    @abstractmethod
+    def run_script(self, script: Script, options: SessionOptions) -> dict[int, Outcome]:
+        """Outcomes by command line; commands missing from the result are
+        unsupported."""
+
+    def describe(self) -> str:
+        return self.name
+
+
+def unsupported(reason: str) -> Outcome:
+    return Unsupported(reason)

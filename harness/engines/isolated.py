@@ -1,0 +1,185 @@
+"""Run an engine in a worker process, so a crash or a hang costs one command.
+
+The worker (``worker.py``) lives across scripts; each script opens a session
+in it.  If the worker dies or a command exceeds the timeout, the command is
+reported as crashed / timed out, a new worker starts, and the session's
+earlier state-changing requests are replayed into it before the next command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+
+from ..outcomes import Crashed, Ok, Outcome, TimedOut
+from ..script.commands import ModuleSource
+from ..values import Value
+from .base import Engine, Session, SessionOptions
+from .protocol import decode_outcome, encode_module, encode_value
+
+
+class WorkerDied(Exception):
+    pass
+
+
+class _Worker:
+    def __init__(self, engine_name: str):
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "harness.engines.worker", engine_name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            start_new_session=True,
+        )
+        self.buffer = b""
+
+    def request(self, message: dict, timeout: float | None) -> dict:
+        assert self.proc.stdin and self.proc.stdout
+        data = (json.dumps(message) + "\n").encode()
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.proc.stdin.fileno(), view) :]
+        except OSError as exc:
+            raise WorkerDied(self._death_note()) from exc
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buffer:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise WorkerDied(self._death_note())
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return json.loads(line)
+
+    def _death_note(self) -> str:
+        code = self.proc.wait(timeout=10)
+        what = f"killed by signal {-code}" if code < 0 else f"exited with status {code}"
+        with contextlib.suppress(ValueError):
+            what = f"{what} ({signal.Signals(-code).name})" if code < 0 else what
+        self.stderr.seek(0)
+        tail = self.stderr.read()[-600:].decode(errors="replace").strip()
+        return f"worker {what}" + (f"; stderr: {tail}" if tail else "")
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.stderr.close()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+
+class IsolatedEngine(Engine):
+    def __init__(self, name: str, timeout: float = 60.0):
+        from . import factory
+
+        self.spec = name
+        self.timeout = timeout
+        # The engine object here only answers questions about itself; the
+        # work happens in the worker.
+        self._local = factory(name)()
+        self.name = self._local.name
+        self.exact_messages = self._local.exact_messages
+        self._worker: _Worker | None = None
+
+    def describe(self) -> str:
+        return self._local.describe()
+
+    def unsupported_profile(self, profile: str) -> str | None:
+        return self._local.unsupported_profile(profile)
+
+    def worker(self) -> _Worker:
+        if self._worker is None or not self._worker.alive():
+            self._worker = _Worker(self.spec)
+        return self._worker
+
+    def discard_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker = None
+
+    def open(self, options: SessionOptions) -> Session:
+        return IsolatedSession(self, options)
+
+    def __del__(self):
+        if getattr(self, "_worker", None) is not None:
+            self._worker.kill()
+
+
+class IsolatedSession(Session):
+    def __init__(self, engine: IsolatedEngine, options: SessionOptions):
+        self.engine = engine
+        self.options = options
+        self.timeout = options.timeout if options.timeout is not None else engine.timeout
+        self.log: list[dict] = []  # state-changing requests that succeeded
+        self.opened = False
+
+    def _open(self) -> None:
+        worker = self.engine.worker()
+        options = asdict(self.options)
+        worker.request({"op": "open", "options": options}, self.timeout)
+        for request in self.log:  # after a restart: rebuild the state
+            worker.request(request, self.timeout)
+        self.opened = True
+
+    def _call(self, request: dict, changes_state: bool) -> Outcome:
+        try:
+            if not self.opened:
+                self._open()
+            outcome = decode_outcome(self.engine.worker().request(request, self.timeout))
+        except TimeoutError:
+            self.engine.discard_worker()
+            self.opened = False
+            return TimedOut(self.timeout)
+        except WorkerDied as exc:
+            self.engine.discard_worker()
+            self.opened = False
+            return Crashed(str(exc))
+        if changes_state and isinstance(outcome, Ok):
+            self.log.append(request)
+        return outcome
+
+    def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
+        request = {"op": "instantiate", "module": encode_module(module), "handle": handle}
+        return self._call(request, changes_state=True)
+
+    def check(self, module: ModuleSource) -> Outcome:
+        return self._call({"op": "check", "module": encode_module(module)}, changes_state=False)
+
+    def register(self, as_name: str, handle: str) -> Outcome:
+        return self._call({"op": "register", "as": as_name, "handle": handle}, True)
+
+    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
+        request = {
+            "op": "invoke",
+            "handle": handle,
+            "field": field,
+            "args": [encode_value(a) for a in args],
+        }
+        return self._call(request, changes_state=True)
+
+    def get(self, handle: str, field: str) -> Outcome:
+        return self._call({"op": "get", "handle": handle, "field": field}, changes_state=False)
+
+    def close(self) -> None:
+        if self.opened and self.engine._worker is not None and self.engine._worker.alive():
+            try:
+                self.engine.worker().request({"op": "close"}, self.timeout)
+            except (TimeoutError, WorkerDied):
+                self.engine.discard_worker()
+        self.opened = False

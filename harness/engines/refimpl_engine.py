@@ -1,0 +1,172 @@
+"""refimpl, the project's reference runtime, as an engine (in process).
+
+It speaks the spec interpreter's messages, so its failures are checked by
+exact prefix.  Modules given only as text are unsupported until refimpl
+reads the text format.
+"""
+
+from __future__ import annotations
+
+from ..outcomes import (
+    Exhausted,
+    Invalid,
+    LinkFailed,
+    Malformed,
+    Ok,
+    Outcome,
+    Thrown,
+    Trapped,
+    Unsupported,
+)
+from ..script.commands import ModuleSource
+from ..values import NULL, Ref, Value
+from .base import Engine, Session, SessionOptions
+
+TEXT_UNSUPPORTED = "refimpl does not read the text format yet (module given only as text)"
+
+
+class RefimplEngine(Engine):
+    name = "refimpl"
+    exact_messages = True
+
+    def __init__(self, executor: str = "interpreter"):
+        self.executor = executor
+
+    def describe(self) -> str:
+        return f"refimpl ({self.executor})"
+
+    def open(self, options: SessionOptions) -> Session:
+        return RefimplSession(options, self.executor)
+
+
+class RefimplSession(Session):
+    def __init__(self, options: SessionOptions, executor: str):
+        import refimpl
+        from refimpl.host.spectest import spectest_instance
+
+        self.refimpl = refimpl
+        self.features = refimpl.Features.parse(options.profile)
+        self.store = refimpl.Store(self.features, executor_name=executor)
+        self.registry = {"spectest": spectest_instance(self.features)}
+        self.instances: dict[str, object] = {}
+
+    def _load(self, module: ModuleSource):
+        r = self.refimpl
+        if module.binary is None:
+            return Unsupported(TEXT_UNSUPPORTED)
+        try:
+            return r.load(module.binary, self.features)
+        except r.MalformedModule as exc:
+            return Malformed(exc.message)
+        except r.InvalidModule as exc:
+            return Invalid(exc.message)
+        except r.UnsupportedFeature as exc:
+            return Unsupported(f"refimpl: {exc.message}")
+
+    def check(self, module: ModuleSource) -> Outcome:
+        loaded = self._load(module)
+        return loaded if isinstance(loaded, Outcome) else Ok()
+
+    def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
+        loaded = self._load(module)
+        if isinstance(loaded, Outcome):
+            return loaded
+        outcome, inst = self._guard(
+            lambda: self.refimpl.instantiate(self.store, loaded, self.registry, handle or "")
+        )
+        if inst is not None and handle is not None:
+            self.instances[handle] = inst
+        return outcome
+
+    def register(self, as_name: str, handle: str) -> Outcome:
+        self.registry[as_name] = self.instances[handle]
+        return Ok()
+
+    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
+        from refimpl.runtime.instances import FuncInst, HostFunc
+
+        func = self.instances[handle].exports.get(field)
+        if not isinstance(func, (FuncInst, HostFunc)):
+            return Trapped(f"no exported function {field!r}")
+        ftype = func.type
+        if len(args) != len(ftype.params):
+            return Trapped(f"wrong number of arguments: {len(args)} for {len(ftype.params)}")
+        try:
+            py_args = [_to_refimpl(a) for a in args]
+        except ValueError as exc:
+            return Unsupported(str(exc))
+        outcome, results = self._guard(lambda: self.store.invoke(func, py_args))
+        if results is None:
+            return outcome
+        return Ok(tuple(_to_value(t, r) for t, r in zip(ftype.results, results, strict=True)))
+
+    def get(self, handle: str, field: str) -> Outcome:
+        from refimpl.runtime.instances import GlobalInst
+
+        glob = self.instances[handle].exports.get(field)
+        if not isinstance(glob, GlobalInst):
+            return Trapped(f"no exported global {field!r}")
+        return Ok((_to_value(glob.type.type, glob.value),))
+
+    def _guard(self, action):
+        """Run ``action``; (Ok, result) or (failure outcome, None)."""
+        r = self.refimpl
+        try:
+            return Ok(), action()
+        except r.Trap as exc:
+            return Trapped(exc.message), None
+        except r.LinkError as exc:
+            return LinkFailed(exc.message), None
+        except r.Exhaustion as exc:
+            return Exhausted(exc.message), None
+        except r.UnsupportedFeature as exc:
+            return Unsupported(f"refimpl: {exc.message}"), None
+        except r.WasmError as exc:
+            if type(exc).__name__ == "UncaughtException":
+                return Thrown(exc.message), None
+            raise
+
+
+def _to_refimpl(v: Value):
+    from refimpl.exec.numerics import f32_from_bits, f64_from_bits
+    from refimpl.runtime.values import ExternRef
+
+    t, p = v.type, v.payload
+    if t in ("i32", "i64", "v128"):
+        return p
+    if t == "f32":
+        return f32_from_bits(p)
+    if t == "f64":
+        return f64_from_bits(p)
+    if isinstance(p, Ref):
+        if p.is_null:
+            return None
+        if p.kind == "extern":
+            return ExternRef(p.payload)
+    raise ValueError(f"refimpl cannot take a {v} argument from a script")
+
+
+def _to_value(vtype, raw) -> Value:
+    from refimpl.exec.numerics import f32_to_bits, f64_to_bits
+    from refimpl.runtime.instances import FuncInst, HostFunc
+    from refimpl.runtime.values import ExternRef
+    from refimpl.syntax.types import RefType
+
+    name = str(vtype)
+    if name in ("i32", "i64", "v128"):
+        return Value(name, raw)
+    if name == "f32":
+        return Value(name, f32_to_bits(raw))
+    if name == "f64":
+        return Value(name, f64_to_bits(raw))
+    if isinstance(vtype, RefType):
+        if raw is None:
+            return Value(name, NULL)
+        if isinstance(raw, ExternRef):
+            return Value(name, Ref("extern", raw.payload))
+        if isinstance(raw, FuncInst):
+            return Value(name, Ref("func", (raw.module.name, raw.index)))
+        if isinstance(raw, HostFunc):
+            return Value(name, Ref("func", ("host", raw.name)))
+        return Value(name, Ref("any"))
+    raise ValueError(f"unknown value type {vtype}")

@@ -1,0 +1,503 @@
+"""wasmtime, through the ``wasmtime`` Python package.
+
+Two limits of the Python API shape this adapter.  It has no v128 values, and
+merely asking it about a v128 type aborts the process; and an f32 crossing it
+goes through a C float, which quiets signalling NaNs.  So signatures come from
+the binary (``wasm_interface``), and any export whose signature mentions f32
+or v128 is called through a generated trampoline module that passes f32 as
+i32 bits and v128 as two i64 halves.  ``Config.wasm_reference_types = False``
+also aborts the process, so no profile turns reference types off.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import wasmtime as wt
+
+from ..messages import SPEC_MESSAGES
+from ..outcomes import (
+    Exhausted,
+    Invalid,
+    LinkFailed,
+    Malformed,
+    Ok,
+    Outcome,
+    Thrown,
+    Trapped,
+    Unsupported,
+)
+from ..script.commands import ModuleSource
+from ..values import NULL, Ref, Value
+from .base import Engine, Session, SessionOptions
+from .wasm_interface import FuncSig, export_signatures
+
+_TRAP_CATEGORIES = {
+    wt.TrapCode.STACK_OVERFLOW: "call-stack-exhausted",
+    wt.TrapCode.MEMORY_OUT_OF_BOUNDS: "memory-bounds",
+    wt.TrapCode.HEAP_MISALIGNED: "unaligned-atomic",
+    wt.TrapCode.TABLE_OUT_OF_BOUNDS: "table-bounds",
+    wt.TrapCode.INDIRECT_CALL_TO_NULL: "null-table-entry",
+    wt.TrapCode.BAD_SIGNATURE: "signature-mismatch",
+    wt.TrapCode.INTEGER_OVERFLOW: "integer-overflow",
+    wt.TrapCode.INTEGER_DIVISION_BY_ZERO: "integer-divide-by-zero",
+    wt.TrapCode.BAD_CONVERSION_TO_INTEGER: "invalid-conversion",
+    wt.TrapCode.UNREACHABLE: "unreachable",
+    wt.TrapCode.NULL_REFERENCE: "null-reference",
+    wt.TrapCode.ARRAY_OUT_OF_BOUNDS: "array-bounds",
+    wt.TrapCode.CAST_FAILURE: "cast-failure",
+}
+assert set(_TRAP_CATEGORIES.values()) <= set(SPEC_MESSAGES.values())
+
+
+_PROFILE_CONFIG = {
+    # flag -> value per profile; what a profile leaves out stays at wasmtime's default.
+    "mvp": dict(
+        wasm_simd=False,
+        wasm_relaxed_simd=False,
+        wasm_multi_memory=False,
+        wasm_memory64=False,
+        wasm_tail_call=False,
+        wasm_function_references=False,
+        wasm_gc=False,
+        wasm_exceptions=False,
+        wasm_threads=False,
+    ),
+    "2.0": dict(
+        wasm_simd=True,
+        wasm_relaxed_simd=False,
+        wasm_multi_memory=False,
+        wasm_memory64=False,
+        wasm_tail_call=False,
+        wasm_function_references=False,
+        wasm_gc=False,
+        wasm_exceptions=False,
+        wasm_threads=False,
+    ),
+    "3.0": dict(
+        wasm_simd=True,
+        wasm_relaxed_simd=True,
+        wasm_multi_memory=True,
+        wasm_memory64=True,
+        wasm_tail_call=True,
+        wasm_function_references=True,
+        wasm_gc=True,
+        wasm_exceptions=True,
+        wasm_threads=True,
+        shared_memory=True,
+    ),
+}
+
+_F32 = struct.Struct("<f")
+_U32 = struct.Struct("<I")
+_F64 = struct.Struct("<d")
+_U64 = struct.Struct("<Q")
+
+
+def _profile_base(profile: str) -> str:
+    base = profile.split(",")[0].strip()
+    return base if base in _PROFILE_CONFIG else "3.0"
+
+
+class WasmtimeEngine(Engine):
+    name = "wasmtime"
+    exact_messages = False
+
+    def __init__(self) -> None:
+        self._engines: dict[str, wt.Engine] = {}
+        self._trampolines: dict[tuple[str, str], wt.Module] = {}
+
+    def describe(self) -> str:
+        from importlib.metadata import version
+
+        return f"wasmtime (wasmtime-py {version('wasmtime')})"
+
+    def unsupported_profile(self, profile: str) -> str | None:
+        if _profile_base(profile) == "mvp":
+            return (
+                "wasmtime cannot run Wasm 1.0 semantics: turning reference types off aborts "
+                "it, and it writes segments in order whatever its flags say"
+            )
+        return None
+
+    def engine_for(self, profile: str) -> wt.Engine:
+        base = _profile_base(profile)
+        if base not in self._engines:
+            config = wt.Config()
+            for flag, value in _PROFILE_CONFIG[base].items():
+                setattr(config, flag, value)
+            self._engines[base] = wt.Engine(config)
+        return self._engines[base]
+
+    def trampoline(self, engine_key: str, wat: str, engine: wt.Engine) -> wt.Module:
+        key = (engine_key, wat)
+        if key not in self._trampolines:
+            self._trampolines[key] = wt.Module(engine, wat)
+        return self._trampolines[key]
+
+    def open(self, options: SessionOptions) -> Session:
+        return WasmtimeSession(self, options)
+
+
+class WasmtimeSession(Session):
+    def __init__(self, owner: WasmtimeEngine, options: SessionOptions):
+        self.owner = owner
+        self.profile = _profile_base(options.profile)
+        self.engine = owner.engine_for(options.profile)
+        self.store = wt.Store(self.engine)
+        self.linker = wt.Linker(self.engine)
+        self.linker.allow_shadowing = True
+        self.instances: dict[str, tuple[wt.Instance, dict, dict[str, FuncSig] | None]] = {}
+        self._calls: dict[tuple[str, str], wt.Func] = {}
+        self._define_spectest()
+
+    # -- the spectest host module ------------------------------------------
+
+    def _define_spectest(self) -> None:
+        # Defined as a module rather than host objects: wasmtime-py cannot
+        # pass a SharedMemory to Linker.define, and wasm functions that do
+        # nothing are exactly the spec's print functions.
+        wat = SPECTEST_WAT_3_0 if self.profile == "3.0" else SPECTEST_WAT
+        module = self.owner.trampoline(self.profile, wat, self.engine)
+        spectest = wt.Instance(self.store, module, [])
+        self.linker.define_instance(self.store, "spectest", spectest)
+
+    # -- modules -------------------------------------------------------------
+
+    def _compile(self, module: ModuleSource) -> wt.Module | Outcome:
+        source: bytes | str = module.binary if module.binary is not None else module.text or b""
+        if isinstance(source, bytes) and module.binary is None:
+            try:
+                source = source.decode("utf-8")
+            except UnicodeDecodeError:
+                return Unsupported("wasmtime-py accepts module text only as UTF-8")
+        try:
+            return wt.Module(self.engine, source)
+        except wt.WasmtimeError as exc:
+            return _module_error(str(exc), text=module.binary is None)
+
+    def check(self, module: ModuleSource) -> Outcome:
+        compiled = self._compile(module)
+        return compiled if isinstance(compiled, Outcome) else Ok()
+
+    def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
+        compiled = self._compile(module)
+        if isinstance(compiled, Outcome):
+            return compiled
+        try:
+            instance = self.linker.instantiate(self.store, compiled)
+        except wt.Trap as exc:
+            return _trap(exc)
+        except wt.WasmtimeError as exc:
+            # Not a trap: instantiation failed while linking.
+            first = str(exc).strip().splitlines()[0]
+            cause = _cause(str(exc))
+            return LinkFailed(first if first == cause else f"{first}: {cause}", "link")
+        if handle is not None:
+            sigs = export_signatures(module.binary) if module.binary is not None else None
+            # Export lookups are costly in wasmtime-py: take them once.
+            exports = dict(instance.exports(self.store).items())
+            self.instances[handle] = (instance, exports, sigs)
+        return Ok()
+
+    def register(self, as_name: str, handle: str) -> Outcome:
+        instance, _, _ = self.instances[handle]
+        self.linker.define_instance(self.store, as_name, instance)
+        return Ok()
+
+    # -- actions -------------------------------------------------------------
+
+    def get(self, handle: str, field: str) -> Outcome:
+        _, exports, _ = self.instances[handle]
+        item = exports.get(field)
+        if not isinstance(item, wt.Global):
+            return Trapped(f"no exported global {field!r}", None)
+        try:
+            raw = item.value(self.store)
+        except Exception:  # the API's way of saying "v128"
+            return self._get_through_trampoline(handle, field, item, "v128")
+        gtype = str(item.type(self.store).content)  # safe: not a v128
+        if gtype == "f32":
+            return self._get_through_trampoline(handle, field, item, "f32")
+        return Ok((_to_value(gtype, raw),))
+
+    def _get_through_trampoline(self, handle, field, item: wt.Global, vtype: str) -> Outcome:
+        mutable = item.type(self.store).mutable
+        gtype = f"(mut {vtype})" if mutable else vtype
+        lowered = " ".join(_RESULT_LOWERING[vtype])
+        body = _lower_results([vtype], ["(global.get $g)"])
+        wat = (
+            f'(module (import "t" "g" (global $g {gtype}))'
+            f' (func (export "get") (result {lowered}) {body}))'
+        )
+        module = self.owner.trampoline(self.profile, wat, self.engine)
+        tramp = wt.Instance(self.store, module, [item])
+        raw = tramp.exports(self.store)["get"](self.store)
+        return Ok((_lift(vtype, _as_list(raw, len(_RESULT_LOWERING[vtype]))),))
+
+    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
+        _, exports, sigs = self.instances[handle]
+        func = exports.get(field)
+        if not isinstance(func, wt.Func):
+            return Trapped(f"no exported function {field!r}", None)
+        sig = (sigs or {}).get(field)
+        if sig is None:
+            return Unsupported("the export's signature could not be read from the binary")
+        odd = [t for t in (*sig.params, *sig.results) if t not in _CROSSES]
+        if odd:
+            return Unsupported(f"wasmtime-py cannot pass {odd[0]} values")
+        if len(args) != len(sig.params):
+            return Trapped(f"wrong number of arguments: {len(args)} for {len(sig.params)}", None)
+        tramp = self._trampoline_for(handle, field, func, sig) if _needs_trampoline(sig) else None
+        if tramp is None and "v128" in (*sig.params, *sig.results):
+            return Unsupported("no trampoline could be linked to pass v128 values")
+        try:
+            if tramp is not None:
+                raw_args = [v for a, t in zip(args, sig.params, strict=True) for v in _lower(t, a)]
+                raw = tramp(self.store, *raw_args)
+            else:
+                raw = func(
+                    self.store, *(_to_val(t, a) for a, t in zip(args, sig.params, strict=False))
+                )
+        except wt.Trap as exc:
+            return _trap(exc)
+        except wt.WasmtimeError as exc:
+            return Trapped(_cause(str(exc)), _category_from_text(str(exc)))
+        if tramp is None:
+            raws = _as_list(raw, len(sig.results))
+            return Ok(tuple(_to_value(t, r) for t, r in zip(sig.results, raws, strict=True)))
+        raws = _as_list(raw, len(_lowered_results(sig)))
+        values, pos = [], 0
+        for t in sig.results:
+            n = len(_RESULT_LOWERING.get(t, (t,)))
+            values.append(_lift(t, raws[pos : pos + n]))
+            pos += n
+        return Ok(tuple(values))
+
+    def _trampoline_for(self, handle: str, field: str, func: wt.Func, sig: FuncSig):
+        """The export wrapped in a trampoline, or None if it can't be linked
+        (an import of a plain function type does not match a function whose
+        type is a non-final GC sub type)."""
+        key = (handle, field)
+        if key not in self._calls:
+            module = self.owner.trampoline(self.profile, _trampoline_wat(sig), self.engine)
+            try:
+                tramp = wt.Instance(self.store, module, [func])
+                self._calls[key] = tramp.exports(self.store)["call"]
+            except wt.WasmtimeError:
+                self._calls[key] = None
+        return self._calls[key]
+
+
+SPECTEST_WAT = """(module
+  (func (export "print"))
+  (func (export "print_i32") (param i32))
+  (func (export "print_i64") (param i64))
+  (func (export "print_f32") (param f32))
+  (func (export "print_f64") (param f64))
+  (func (export "print_i32_f32") (param i32 f32))
+  (func (export "print_f64_f64") (param f64 f64))
+  (global (export "global_i32") i32 (i32.const 666))
+  (global (export "global_i64") i64 (i64.const 666))
+  (global (export "global_f32") f32 (f32.const 666.6))
+  (global (export "global_f64") f64 (f64.const 666.6))
+  (table (export "table") 10 20 funcref)
+  (memory (export "memory") 1 2)"""
+SPECTEST_WAT_3_0 = (
+    SPECTEST_WAT
+    + """
+  (table (export "table64") i64 10 20 funcref)
+  (memory (export "shared_memory") 1 2 shared))"""
+)
+SPECTEST_WAT += ")"
+
+
+# -- trampolines ---------------------------------------------------------------
+
+# How values cross through a trampoline: f32 as its i32 bits, v128 as two
+# i64 halves, and an externref result together with its ref.is_null (the
+# API returns None both for null and for references it did not create).
+_PARAM_LOWERING = {"f32": ("i32",), "v128": ("i64", "i64")}
+_RESULT_LOWERING = {"f32": ("i32",), "v128": ("i64", "i64"), "externref": ("externref", "i32")}
+_CROSSES = {"i32", "i64", "f32", "f64", "v128", "funcref", "externref"}
+
+
+def _needs_trampoline(sig: FuncSig) -> bool:
+    return any(t in _PARAM_LOWERING for t in sig.params) or any(
+        t in _RESULT_LOWERING for t in sig.results
+    )
+
+
+def _lowered_results(sig: FuncSig) -> list[str]:
+    return [lt for t in sig.results for lt in _RESULT_LOWERING.get(t, (t,))]
+
+
+def _trampoline_wat(sig: FuncSig) -> str:
+    """A module importing a function of ``sig`` and exporting ``call``, whose
+    params and results are lowered as above."""
+    lowered_params = [lt for t in sig.params for lt in _PARAM_LOWERING.get(t, (t,))]
+    pushes, i = [], 0
+    for t in sig.params:
+        if t == "f32":
+            pushes.append(f"(f32.reinterpret_i32 (local.get {i}))")
+        elif t == "v128":
+            pushes.append(
+                f"(i64x2.replace_lane 1 (i64x2.splat (local.get {i})) (local.get {i + 1}))"
+            )
+        else:
+            pushes.append(f"(local.get {i})")
+        i += len(_PARAM_LOWERING.get(t, (t,)))
+    result_locals = [len(lowered_params) + k for k in range(len(sig.results))]
+    pops = " ".join(f"(local.set {n})" for n in reversed(result_locals))
+    gets = [f"(local.get {n})" for n in result_locals]
+    results = " ".join(sig.results)
+    return (
+        f'(module (import "t" "f" (func $f (param {" ".join(sig.params)}) (result {results})))'
+        f' (func (export "call") (param {" ".join(lowered_params)})'
+        f" (result {' '.join(_lowered_results(sig))}) (local {results})"
+        f" (call $f {' '.join(pushes)}) {pops} {_lower_results(sig.results, gets)}))"
+    )
+
+
+def _lower_results(types, exprs) -> str:
+    out = []
+    for t, e in zip(types, exprs, strict=True):
+        if t == "f32":
+            out.append(f"(i32.reinterpret_f32 {e})")
+        elif t == "v128":
+            out.append(f"(i64x2.extract_lane 0 {e}) (i64x2.extract_lane 1 {e})")
+        elif t == "externref":
+            out.append(f"{e} (ref.is_null {e})")
+        else:
+            out.append(e)
+    return " ".join(out)
+
+
+def _lower(t: str, v: Value) -> list[wt.Val]:
+    if t == "f32":
+        return [wt.Val.i32(_signed(v.payload, 32))]
+    if t == "v128":
+        bits = v.payload
+        return [
+            wt.Val.i64(_signed(bits & (2**64 - 1), 64)),
+            wt.Val.i64(_signed(bits >> 64, 64)),
+        ]
+    return [_to_val(t, v)]
+
+
+def _lift(t: str, raws: list) -> Value:
+    if t == "f32":
+        return Value("f32", raws[0] & 0xFFFFFFFF)
+    if t == "v128":
+        return Value("v128", (raws[0] & (2**64 - 1)) | ((raws[1] & (2**64 - 1)) << 64))
+    if t == "externref":
+        raw, is_null = raws
+        if is_null:
+            return Value(t, NULL)
+        return Value(t, Ref("extern", raw.n if isinstance(raw, _HostRef) else None))
+    return _to_value(t, raws[0])
+
+
+# -- value conversion ------------------------------------------------------------
+
+
+def _signed(bits: int, width: int) -> int:
+    return bits - (1 << width) if bits >> (width - 1) else bits
+
+
+def _to_val(t: str, v: Value) -> wt.Val:
+    if t == "i32":
+        return wt.Val.i32(_signed(v.payload, 32))
+    if t == "i64":
+        return wt.Val.i64(_signed(v.payload, 64))
+    if t == "f64":
+        return wt.Val.f64(_F64.unpack(_U64.pack(v.payload))[0])
+    ref = v.payload
+    if t == "funcref":
+        if isinstance(ref, Ref) and ref.is_null:
+            return wt.Val.funcref(None)
+        raise ValueError("only null funcref arguments can be passed")
+    if t == "externref":
+        if isinstance(ref, Ref) and ref.is_null:
+            return wt.Val.externref(None)
+        return wt.Val.externref(_HostRef(ref.payload))
+    raise ValueError(f"cannot pass {t}")
+
+
+class _HostRef:
+    """A host reference as wasmtime stores it; distinct from plain ints so
+    nothing else can be mistaken for one."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n):
+        self.n = n
+
+
+def _to_value(t: str, raw) -> Value:
+    if isinstance(raw, wt.Val):
+        raw = raw.value
+    if t in ("i32", "i64"):
+        return Value(t, raw & ((1 << int(t[1:])) - 1))
+    if t == "f64":
+        return Value(t, _U64.unpack(_F64.pack(raw))[0])
+    if t == "f32":
+        return Value(t, _U32.unpack(_F32.pack(raw))[0] if not math.isnan(raw) else 0x7FC00000)
+    if t == "funcref":
+        return Value(t, NULL if raw is None else Ref("func"))
+    if t == "externref":
+        if raw is None:
+            return Value(t, NULL)
+        return Value(t, Ref("extern", raw.n if isinstance(raw, _HostRef) else None))
+    return Value(t, NULL if raw is None else Ref("any"))
+
+
+def _as_list(raw, count: int) -> list:
+    """wasmtime-py returns None, one value, or a list, by result count."""
+    if count == 0:
+        return []
+    if count == 1:
+        return [raw]
+    return list(raw)
+
+
+# -- errors -----------------------------------------------------------------------
+
+
+def _cause(message: str) -> str:
+    """The innermost cause of a wasmtime error, without the backtrace."""
+    lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
+    if "Caused by:" in lines:
+        lines = lines[lines.index("Caused by:") + 1 :]
+    text = lines[-1] if lines else message
+    for prefix in ("wasm trap: ",):
+        text = text.split(prefix, 1)[-1]
+    if ": " in text and text.split(": ", 1)[0].strip().isdigit():
+        text = text.split(": ", 1)[1]
+    return text
+
+
+def _trap(exc: wt.Trap) -> Outcome:
+    message = _cause(str(exc))
+    code = exc.trap_code
+    if code == wt.TrapCode.STACK_OVERFLOW:
+        return Exhausted(message, "call-stack-exhausted")
+    if code is None and "exception" in message:
+        return Thrown(message, "exception")
+    return Trapped(message, _TRAP_CATEGORIES.get(code) or _category_from_text(message))
+
+
+def _category_from_text(message: str) -> str | None:
+    for spec_text, category in SPEC_MESSAGES.items():
+        if spec_text in message:
+            return category
+    return None
+
+
+def _module_error(message: str, text: bool) -> Outcome:
+    cause = _cause(message)
+    compiled = "failed to compile" in message or "Invalid input WebAssembly" in message
+    if "failed to parse WebAssembly module" in message or (text and not compiled):
+        return Malformed(cause, "rejected")
+    return Invalid(cause, "rejected")

@@ -1,0 +1,68 @@
+"""A worker process hosting one engine, speaking the engine protocol.
+
+``python -m harness.engines.worker ENGINE``.  Requests arrive on stdin, one
+JSON object per line; each gets one JSON response line on the original
+stdout.  Anything the engine itself prints goes to stderr instead, so it can
+never corrupt the protocol.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+
+from ..outcomes import Crashed, Ok
+from . import factory
+from .base import SessionOptions
+from .protocol import decode_module, decode_value, encode_outcome
+
+
+def serve(engine_name: str) -> int:
+    proto_out = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)  # stray prints of the engine land on stderr
+    sys.stdout = sys.stderr
+    engine = factory(engine_name)()
+    session = None
+    stdin = sys.stdin.buffer
+    while line := stdin.readline():
+        request = json.loads(line)
+        op = request["op"]
+        try:
+            if op == "open":
+                if session is not None:
+                    session.close()
+                session = engine.open(SessionOptions(**request["options"]))
+                outcome = Ok()
+            elif op == "close":
+                if session is not None:
+                    session.close()
+                session = None
+                outcome = Ok()
+            elif op == "describe":
+                outcome = Ok()
+                proto_out.write(json.dumps({"describe": engine.describe()}).encode() + b"\n")
+                continue
+            elif op == "instantiate":
+                outcome = session.instantiate(decode_module(request["module"]), request["handle"])
+            elif op == "check":
+                outcome = session.check(decode_module(request["module"]))
+            elif op == "register":
+                outcome = session.register(request["as"], request["handle"])
+            elif op == "invoke":
+                args = tuple(decode_value(a) for a in request["args"])
+                outcome = session.invoke(request["handle"], request["field"], args)
+            elif op == "get":
+                outcome = session.get(request["handle"], request["field"])
+            else:
+                outcome = Crashed(f"unknown request {op!r}")
+        except Exception as exc:  # an adapter bug: report it, keep serving
+            traceback.print_exc()
+            outcome = Crashed(f"{type(exc).__name__} in the {engine_name} adapter: {exc}")
+        proto_out.write(json.dumps(encode_outcome(outcome)).encode() + b"\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve(sys.argv[1]))

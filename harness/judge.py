@@ -1,0 +1,122 @@
+"""Judge one engine's outcome of a command against the script's expectation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .messages import category_of, text_matches
+from .outcomes import (
+    Crashed,
+    Exhausted,
+    Failure,
+    Invalid,
+    LinkFailed,
+    Malformed,
+    Ok,
+    Outcome,
+    Thrown,
+    TimedOut,
+    Trapped,
+    Unsupported,
+)
+from .script.commands import (
+    AssertException,
+    AssertExhaustion,
+    AssertInvalid,
+    AssertMalformed,
+    AssertReturn,
+    AssertTrap,
+    AssertUninstantiable,
+    AssertUnlinkable,
+    Command,
+    ModuleAssertion,
+)
+from .values import format_results, results_match
+
+STATUSES = ("pass", "fail", "unsupported", "skip", "crash", "timeout")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: str  # one of STATUSES
+    detail: str = ""
+    by_category: bool = False  # a pass on the message's category, not its text
+
+
+PASS = Verdict("pass")
+
+# The outcome an assertion about failure expects.
+_EXPECTED_FAILURE = {
+    AssertTrap: Trapped,
+    AssertExhaustion: Exhausted,
+    AssertInvalid: Invalid,
+    AssertMalformed: Malformed,
+    AssertUnlinkable: LinkFailed,
+    AssertUninstantiable: Trapped,
+}
+
+
+def judge(command: Command, outcome: Outcome, exact_messages: bool) -> Verdict:
+    if isinstance(outcome, Unsupported):
+        return Verdict("unsupported", outcome.reason)
+    if isinstance(outcome, Crashed):
+        return Verdict("crash", outcome.detail)
+    if isinstance(outcome, TimedOut):
+        return Verdict("timeout", str(outcome))
+    if isinstance(command, AssertReturn):
+        if not isinstance(outcome, Ok):
+            return Verdict("fail", f"expected {format_results(command.expected)}, got {outcome}")
+        if results_match(command.expected, outcome.values):
+            return PASS
+        return Verdict(
+            "fail",
+            f"expected {format_results(command.expected)}, got {format_results(outcome.values)}",
+        )
+    if isinstance(command, AssertException):
+        if isinstance(outcome, Thrown):
+            return PASS
+        return Verdict("fail", f"expected an uncaught exception, got {outcome}")
+    wanted = _EXPECTED_FAILURE.get(type(command))
+    if wanted is None:  # module, register, action: expected to succeed
+        if isinstance(outcome, Ok):
+            return PASS
+        return Verdict("fail", f"expected success, got {outcome}")
+    return _judge_failure(command, wanted, outcome, exact_messages)
+
+
+def _judge_failure(command, wanted: type, outcome: Outcome, exact: bool) -> Verdict:
+    text: str = command.text
+    what = f'{wanted.__name__.lower()} "{text}"'
+    if not isinstance(outcome, Failure):
+        return Verdict("fail", f"expected {what}, got {outcome}")
+    if exact:
+        if type(outcome) is wanted and text_matches(text, outcome.message):
+            return PASS
+        return Verdict("fail", f"expected {what}, got {outcome}")
+    # An engine with texts of its own: compare the kind of failure and its category.
+    rejected = (Malformed, Invalid)
+    if isinstance(command, ModuleAssertion) and wanted in rejected:
+        if isinstance(outcome, rejected):
+            return Verdict("pass", f"rejected: {outcome.message}", by_category=True)
+        return Verdict("fail", f"expected {what}, got {outcome}")
+    if type(outcome) is not wanted:
+        return Verdict("fail", f"expected {what}, got {outcome}")
+    if text_matches(text, outcome.message):
+        return PASS
+    expected_category = category_of(text)
+    if expected_category is not None and expected_category == outcome.category:
+        return Verdict("pass", f"{expected_category}: {outcome.message}", by_category=True)
+    return Verdict(
+        "fail", f"expected {what} [{expected_category}], got {outcome} [{outcome.category}]"
+    )
+
+
+def outcome_category(outcome: Outcome, exact_messages: bool) -> str | None:
+    """The spec category of a failure outcome, for comparing engines."""
+    if not isinstance(outcome, Failure):
+        return None
+    if isinstance(outcome, (Malformed, Invalid)):
+        return "rejected"
+    if exact_messages:
+        return category_of(outcome.message) or outcome.message
+    return outcome.category

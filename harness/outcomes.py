@@ -1,0 +1,109 @@
+"""What happened when an engine ran a command: outcomes as values.
+
+Engines never raise for a command's result; they return one of these.  The
+runner compares outcomes with the script's expectation and across engines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .values import Value, format_results
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    @property
+    def kind(self) -> str:
+        return _KINDS[type(self)]
+
+
+@dataclass(frozen=True, slots=True)
+class Ok(Outcome):
+    """Success: an instantiation (no values) or an action's results."""
+
+    values: tuple[Value, ...] = ()
+
+    def __str__(self) -> str:
+        return f"returned {format_results(self.values)}" if self.values else "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class Failure(Outcome):
+    """An outcome with a message: the engine's own text, and, for engines
+    whose texts are not the spec interpreter's, the spec category it maps to."""
+
+    message: str
+    category: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message!r}"
+
+
+class Trapped(Failure):
+    __slots__ = ()
+
+
+class Exhausted(Failure):
+    __slots__ = ()
+
+
+class LinkFailed(Failure):
+    __slots__ = ()
+
+
+class Invalid(Failure):
+    __slots__ = ()
+
+
+class Malformed(Failure):
+    __slots__ = ()
+
+
+class Thrown(Failure):
+    """An uncaught Wasm exception reached the embedder."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported(Outcome):
+    """The engine cannot express this command (never a judgement)."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return f"unsupported: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Crashed(Outcome):
+    """The engine died (its worker process ended) while running the command."""
+
+    detail: str
+
+    def __str__(self) -> str:
+        return f"crashed: {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class TimedOut(Outcome):
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"timed out after {self.seconds:g} s"
+
+
+_KINDS = {
+    Ok: "ok",
+    Trapped: "trap",
+    Exhausted: "exhaustion",
+    LinkFailed: "link error",
+    Invalid: "invalid",
+    Malformed: "malformed",
+    Thrown: "exception",
+    Unsupported: "unsupported",
+    Crashed: "crash",
+    TimedOut: "timeout",
+}
+OUTCOME_TYPES = {kind: cls for cls, kind in _KINDS.items()}

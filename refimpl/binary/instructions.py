@@ -1,0 +1,340 @@
+"""Decoding instructions (spec 5.4) into flat sequences of ``Instr``.
+
+The opcode table (``syntax.opcodes``) says which immediates follow each
+opcode; here every immediate kind has one reader, and per feature set we
+precompute which opcodes exist and how to read them.  Structured
+instructions stay flat (``block``/``loop``/``if`` ... ``else`` ... ``end``);
+the decoder only checks that they nest, the way the binary format requires
+it: an ``else`` outside an ``if`` is "END opcode expected", like a missing
+``end`` that runs into other bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from ..errors import MalformedModule, UnsupportedFeature
+from ..features import Features
+from ..syntax.opcodes import FB, FC, FD, OPS, Instr, MemArg, prefixed
+from .reader import Reader
+from .types import heap_type, ref_type, result_type, val_type
+
+_new = tuple.__new__  # Instr(op, imm) without NamedTuple's Python-level __new__
+
+BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
+MEMORY_INIT, DATA_DROP = prefixed(FC, 0x08), prefixed(FC, 0x09)
+END_INSTR = Instr(END)
+ELSE_INSTR = Instr(ELSE)
+
+# The feature every post-MVP opcode needs, as inclusive opcode ranges.
+_OPCODE_FEATURES: tuple[tuple[int, int, str], ...] = (
+    (0x06, 0x0A, "exceptions"),
+    (0x18, 0x19, "exceptions"),
+    (0x1F, 0x1F, "exceptions"),
+    (0x12, 0x13, "tail_call"),
+    (0x14, 0x15, "function_references"),
+    (0xD4, 0xD6, "function_references"),
+    (0xD3, 0xD3, "gc"),
+    (0x1C, 0x1C, "reference_types"),
+    (0x25, 0x26, "reference_types"),
+    (0xD0, 0xD2, "reference_types"),
+    (0xC0, 0xC4, "sign_extension"),
+    (prefixed(FC, 0x00), prefixed(FC, 0x07), "saturating_float_to_int"),
+    (prefixed(FC, 0x08), prefixed(FC, 0x0E), "bulk_memory"),
+    (prefixed(FC, 0x0F), prefixed(FC, 0x11), "reference_types"),
+    (prefixed(FD, 0x000), prefixed(FD, 0x0FF), "simd"),
+    (prefixed(FD, 0x100), prefixed(FD, 0xFFF), "relaxed_simd"),
+)
+
+# Features whose instructions refimpl does not decode yet.
+UNIMPLEMENTED = {
+    "exceptions": "exception handling",
+    "gc": "garbage collection",
+}
+
+
+def opcode_feature(code: int) -> str | None:
+    """The feature flag an opcode needs (None: present since Wasm 1.0)."""
+    for first, last, flag in _OPCODE_FEATURES:
+        if first <= code <= last:
+            return flag
+    return None
+
+
+def _needs(code: int) -> tuple[str, ...]:
+    if code == 0x15:  # return_call_ref
+        return ("function_references", "tail_call")
+    flag = opcode_feature(code)
+    return () if flag is None else (flag,)
+
+
+# -- immediates, one reader per kind of the opcode table ----------------------
+
+ImmReader = Callable[["InstrDecoder"], object]
+
+
+def _index(d: InstrDecoder) -> int:
+    return d.r.u32()
+
+
+def _labels(d: InstrDecoder) -> tuple[tuple[int, ...], int]:
+    r = d.r
+    n = r.length()
+    u32 = r.u32
+    return tuple([u32() for _ in range(n)]), u32()
+
+
+def _blocktype(d: InstrDecoder) -> object:
+    """None, a value type, or a type index (spec 5.4.1): a type index is a
+    positive s33, which cannot be confused with a one-byte type code."""
+    r = d.r
+    b = r.peek()
+    if b == 0x40:
+        r.pos += 1
+        return None
+    if (b is not None and b & 0xC0 == 0x40) or not d.f.multi_value:
+        return val_type(r, d.f)
+    return r.s33() & 0xFFFFFFFF  # negative: an index no module has
+
+
+def _reserved(d: InstrDecoder) -> int:
+    """A memory (or Wasm 1.0 table) index that must be a zero *byte*."""
+    r = d.r
+    if r.byte() != 0:
+        raise MalformedModule(d.zero_message, r.pos - 1)
+    return 0
+
+
+def _memidx(d: InstrDecoder) -> int:
+    return d.r.u32() if d.f.multi_memory else _reserved(d)
+
+
+def _type_table(d: InstrDecoder) -> tuple[int, int]:
+    x = d.r.u32()
+    return x, (d.r.u32() if d.f.reference_types else _reserved(d))
+
+
+def _memarg(d: InstrDecoder) -> MemArg:
+    """Alignment flags and offset (spec 5.4.6); with multi-memory, bit 6 of
+    the flags announces an explicit memory index."""
+    r = d.r
+    pos = r.pos
+    flags = r.u32()
+    mem = 0
+    if d.f.multi_memory and flags & 0x40 and flags < 0x80:
+        flags &= ~0x40
+        mem = r.u32()
+    if flags >= d.max_align:
+        raise MalformedModule("malformed memop flags", pos)
+    offset = r.u64() if d.f.memory64 else r.u32()
+    key = (flags, offset, mem)
+    arg = d.memargs.get(key)
+    if arg is None:
+        arg = d.memargs[key] = MemArg(flags, offset, mem)
+    return arg
+
+
+def _memarg_lane(d: InstrDecoder) -> tuple[MemArg, int]:
+    arg = _memarg(d)
+    return arg, d.r.byte()
+
+
+def _two_indices(d: InstrDecoder) -> tuple[int, int]:
+    x = d.r.u32()
+    return x, d.r.u32()
+
+
+def _data_mem(d: InstrDecoder) -> tuple[int, int]:
+    x = d.r.u32()
+    return x, _memidx(d)
+
+
+def _mem_mem(d: InstrDecoder) -> tuple[int, int]:
+    x = _memidx(d)
+    return x, _memidx(d)
+
+
+def _i32(d: InstrDecoder) -> int:
+    return d.r.s32() & 0xFFFFFFFF
+
+
+def _i64(d: InstrDecoder) -> int:
+    return d.r.s64() & 0xFFFFFFFFFFFFFFFF
+
+
+def _f32(d: InstrDecoder) -> int:
+    return d.r.fixed_u32()
+
+
+def _f64(d: InstrDecoder) -> int:
+    return d.r.fixed(8)
+
+
+def _v128(d: InstrDecoder) -> int:
+    return d.r.fixed(16)
+
+
+def _shuffle(d: InstrDecoder) -> tuple[int, ...]:
+    return tuple(d.r.bytes(16))
+
+
+def _lane(d: InstrDecoder) -> int:
+    return d.r.byte()
+
+
+def _heaptype(d: InstrDecoder) -> object:
+    if d.f.function_references:
+        return heap_type(d.r, d.f)
+    return ref_type(d.r, d.f).heap
+
+
+def _valtypes(d: InstrDecoder) -> tuple:
+    return result_type(d.r, d.f)
+
+
+IMMEDIATES: dict[str, ImmReader] = {
+    "blocktype": _blocktype,
+    "label": _index,
+    "labels": _labels,
+    "func": _index,
+    "local": _index,
+    "global": _index,
+    "table": _index,
+    "elem": _index,
+    "data": _index,
+    "tag": _index,
+    "type": _index,
+    "mem": _memidx,
+    "type_table": _type_table,
+    "memarg": _memarg,
+    "memarg_lane": _memarg_lane,
+    "data_mem": _data_mem,
+    "elem_table": _two_indices,
+    "mem_mem": _mem_mem,
+    "table_table": _two_indices,
+    "i32": _i32,
+    "i64": _i64,
+    "f32": _f32,
+    "f64": _f64,
+    "v128": _v128,
+    "shuffle": _shuffle,
+    "lane": _lane,
+    "heaptype": _heaptype,
+    "valtypes": _valtypes,
+}
+
+
+class _Tables:
+    """Per feature set: for every opcode that exists, either its one shared
+    ``Instr`` (no immediates) or the reader of its immediates."""
+
+    def __init__(self, f: Features):
+        self.singles: list[Instr | None] = [None] * 256
+        self.readers: list[ImmReader | None] = [None] * 256
+        self.prefixed: dict[int, Instr | ImmReader] = {}
+        self.unsupported: dict[int, str] = {}
+        for code, info in OPS.items():
+            needs = _needs(code)
+            if not all(getattr(f, flag) for flag in needs):
+                continue
+            missing = [UNIMPLEMENTED[n] for n in needs if n in UNIMPLEMENTED]
+            if missing or info.immediates == "try_table":
+                self.unsupported[code] = f"{info.name} ({', '.join(missing)})"
+                continue
+            if code in (BLOCK, LOOP, IF, ELSE, END):
+                continue  # structure, handled by the decoding loop
+            entry: Instr | ImmReader
+            entry = Instr(code) if info.immediates == "-" else IMMEDIATES[info.immediates]
+            if code >= 0x100:
+                self.prefixed[code] = entry
+            elif isinstance(entry, Instr):
+                self.singles[code] = entry
+            else:
+                self.readers[code] = entry
+
+
+@lru_cache(maxsize=16)
+def _tables(f: Features) -> _Tables:
+    return _Tables(f)
+
+
+class InstrDecoder:
+    """Reads expressions (function bodies, constant expressions)."""
+
+    __slots__ = ("f", "max_align", "memargs", "r", "tables", "uses_data", "zero_message")
+
+    def __init__(self, r: Reader, f: Features):
+        self.r = r
+        self.f = f
+        self.tables = _tables(f)
+        self.memargs: dict[tuple[int, int, int], MemArg] = {}
+        self.max_align = 64 if f.memory64 else 32
+        # The spec interpreter renamed this error with Wasm 2.0.
+        self.zero_message = (
+            "zero byte expected" if f.bulk_memory or f.reference_types else "zero flag expected"
+        )
+        # Whether memory.init or data.drop occurred: they need a data count
+        # section (spec 5.5.13).
+        self.uses_data = False
+
+    def expr(self) -> tuple[Instr, ...]:
+        """Instructions up to and including the ``end`` that closes the
+        expression (spec 5.4.9)."""
+        r = self.r
+        data, size = r.data, r.size
+        tables = self.tables
+        singles, readers = tables.singles, tables.readers
+        out: list[Instr] = []
+        append = out.append
+        frames = [False]  # per open construct: an ``if`` still before ``else``
+        while True:
+            pos = r.pos
+            if pos >= size:
+                raise r.eof()
+            op = data[pos]
+            r.pos = pos + 1
+            instr = singles[op]
+            if instr is not None:
+                append(instr)
+                continue
+            reader = readers[op]
+            if reader is not None:
+                append(_new(Instr, (op, reader(self))))
+            elif op == END:
+                append(END_INSTR)
+                frames.pop()
+                if not frames:
+                    return tuple(out)
+            elif op == ELSE:
+                if not frames[-1]:
+                    raise MalformedModule("END opcode expected", pos)
+                frames[-1] = False
+                append(ELSE_INSTR)
+            elif BLOCK <= op <= IF:
+                append(_new(Instr, (op, _blocktype(self))))
+                frames.append(op == IF)
+            elif op in (FC, FD, FB):
+                append(self._prefixed(op, pos))
+            else:
+                raise self._illegal(op, pos)
+
+    def _prefixed(self, prefix: int, pos: int) -> Instr:
+        sub = self.r.u32()
+        code = prefixed(prefix, sub) if sub < 0x1000 else -1
+        entry = self.tables.prefixed.get(code)
+        if entry is None:
+            if prefix == FB and self.f.gc:
+                raise UnsupportedFeature("GC instructions (0xFB prefix)")
+            raise self._illegal(code, pos, f"{prefix:02x} {sub:02x}")
+        if isinstance(entry, Instr):
+            return entry
+        if code in (MEMORY_INIT, DATA_DROP):
+            self.uses_data = True
+        return _new(Instr, (code, entry(self)))
+
+    def _illegal(self, code: int, pos: int, text: str | None = None) -> Exception:
+        reason = self.tables.unsupported.get(code)
+        if reason is not None:
+            return UnsupportedFeature(f"instruction {reason}")
+        return MalformedModule(f"illegal opcode {text or f'{code:02x}'}", pos)

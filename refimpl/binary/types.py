@@ -1,0 +1,180 @@
+"""Decoding types (spec 5.3).
+
+Which encodings exist depends on the features: Wasm 1.0 knows only number
+types, reference types add ``funcref``/``externref``, SIMD adds ``v128`` and
+typed function references add ``(ref null? ht)``.  An encoding whose feature
+is off is malformed with the message of the spec interpreter of that
+generation; one whose feature is on but not implemented here (GC types)
+raises UnsupportedFeature.
+"""
+
+from __future__ import annotations
+
+from ..errors import MalformedModule, UnsupportedFeature
+from ..features import Features
+from ..syntax.types import (
+    EXTERNREF,
+    F32,
+    F64,
+    FUNCREF,
+    I32,
+    I64,
+    V128,
+    AbsHeapType,
+    AddrType,
+    FuncType,
+    GlobalType,
+    Limits,
+    MemType,
+    RefType,
+    TableType,
+    ValType,
+)
+from .reader import Reader
+
+_NUM_TYPES = {-0x01: I32, -0x02: I64, -0x03: F32, -0x04: F64}
+
+# Abstract heap types by their (negative) s33 code.  The first two exist
+# since reference types; the rest come with GC and exception handling.
+_ABS_HEAP = {
+    -0x10: AbsHeapType.FUNC,
+    -0x11: AbsHeapType.EXTERN,
+    -0x12: AbsHeapType.ANY,
+    -0x13: AbsHeapType.EQ,
+    -0x14: AbsHeapType.I31,
+    -0x15: AbsHeapType.STRUCT,
+    -0x16: AbsHeapType.ARRAY,
+    -0x17: AbsHeapType.EXN,
+    -0x0D: AbsHeapType.NOFUNC,
+    -0x0E: AbsHeapType.NOEXTERN,
+    -0x0F: AbsHeapType.NONE,
+    -0x0C: AbsHeapType.NOEXN,
+}
+_GC_HEAP = frozenset(_ABS_HEAP.values()) - {AbsHeapType.FUNC, AbsHeapType.EXTERN}
+
+_REF_NULL = -0x1D  # 0x63: (ref null ht)
+_REF = -0x1C  # 0x64: (ref ht)
+
+_ref_types: dict[tuple[bool, object], RefType] = {
+    (True, AbsHeapType.FUNC): FUNCREF,
+    (True, AbsHeapType.EXTERN): EXTERNREF,
+}
+
+
+def ref_type_of(nullable: bool, heap: AbsHeapType | int) -> RefType:
+    """Interned reference types, so that validation can compare by identity."""
+    key = (nullable, heap)
+    t = _ref_types.get(key)
+    if t is None:
+        t = _ref_types[key] = RefType(nullable, heap)
+    return t
+
+
+def _legacy(f: Features) -> bool:
+    """Wasm 1.0's interpreter knew only number types and worded some
+    errors differently."""
+    return not f.reference_types
+
+
+def heap_type(r: Reader, f: Features) -> AbsHeapType | int:
+    """A heap type (typed function references): an abstract one or a type
+    index, encoded as a signed 33-bit number."""
+    pos = r.pos
+    code = r.s33()
+    if code >= 0:
+        return code
+    heap = _ABS_HEAP.get(code)
+    if heap is None or (heap in _GC_HEAP and not (f.gc or f.exceptions)):
+        raise MalformedModule("malformed heap type", pos)
+    if heap in _GC_HEAP:
+        raise UnsupportedFeature(f"heap type {heap} (GC / exception handling)")
+    return heap
+
+
+def ref_type(r: Reader, f: Features) -> RefType:
+    pos = r.pos
+    code = r.s7() if not f.function_references else r.s33()
+    if code == -0x10:
+        return FUNCREF
+    if code == -0x11 and f.reference_types:
+        return EXTERNREF
+    if f.function_references and code in (_REF_NULL, _REF):
+        return ref_type_of(code == _REF_NULL, heap_type(r, f))
+    if f.gc and code in _ABS_HEAP:
+        raise UnsupportedFeature(f"reference type {_ABS_HEAP[code]}ref (GC)")
+    if not f.reference_types:
+        raise MalformedModule("malformed element type", pos)
+    raise MalformedModule("malformed reference type", pos)
+
+
+def val_type(r: Reader, f: Features) -> ValType:
+    pos = r.pos
+    b = r.peek()
+    if b is None:
+        raise r.eof()
+    if b >= 0x7C:  # number types; longer encodings fail in s7
+        t = _NUM_TYPES.get(r.s7())
+        if t is None:  # pragma: no cover - s7 rejects every other byte >= 0x7C
+            raise MalformedModule("malformed number type", pos)
+        return t
+    if b == 0x7B and f.simd:
+        r.pos += 1
+        return V128
+    if _legacy(f):
+        r.pos += 1
+        raise MalformedModule("malformed value type", pos)
+    if b >= 0x71 and not f.gc:
+        r.pos += 1
+        raise MalformedModule("malformed vector type" if f.simd else "malformed value type", pos)
+    return ref_type(r, f)
+
+
+def result_type(r: Reader, f: Features) -> tuple[ValType, ...]:
+    return tuple([val_type(r, f) for _ in range(r.length())])
+
+
+def func_type(r: Reader, f: Features) -> FuncType:
+    pos = r.pos
+    form = r.s7()
+    if form != -0x20:
+        if f.gc and form in (-0x32, -0x30, -0x31, -0x21, -0x22):
+            raise UnsupportedFeature("GC type definitions (rec, sub, struct, array)")
+        raise MalformedModule("malformed function type", pos)
+    params = result_type(r, f)
+    results = result_type(r, f)
+    return FuncType(params, results)
+
+
+def limits(r: Reader, f: Features) -> Limits:
+    """Limits (spec 5.3.7).  Before memory64 the flag is a one-bit LEB128
+    number; since then a byte whose bit 2 selects 64-bit addresses."""
+    if not f.memory64:
+        has_max = r.uleb(1)
+        lo = r.u32()
+        return Limits(lo, r.u32() if has_max else None)
+    pos = r.pos
+    flags = r.byte()
+    if flags & ~0x05:
+        raise MalformedModule("malformed limits flags", pos)
+    wide = bool(flags & 0x04)
+    lo = r.u64()  # the validator bounds 32-bit limits
+    hi = r.u64() if flags & 0x01 else None
+    return Limits(lo, hi, AddrType.I64 if wide else AddrType.I32)
+
+
+def table_type(r: Reader, f: Features) -> TableType:
+    elem = ref_type(r, f)
+    return TableType(limits(r, f), elem)
+
+
+def mem_type(r: Reader, f: Features) -> MemType:
+    return MemType(limits(r, f))
+
+
+def global_type(r: Reader, f: Features) -> GlobalType:
+    t = val_type(r, f)
+    pos = r.pos
+    mut = r.byte()
+    if mut > 1:
+        raise MalformedModule("malformed mutability", pos)
+    return GlobalType(mut == 1, t)

@@ -1,0 +1,64 @@
+"""The outcomes a module or an invocation can end in, as exceptions.
+
+Each carries the spec interpreter's message text, which the harness compares
+with a script's expectations.
+"""
+
+from __future__ import annotations
+
+
+class WasmError(Exception):
+    """Base class: something the spec defines as a failure, never a bug."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class MalformedModule(WasmError):
+    """The binary does not decode (spec 5)."""
+
+    def __init__(self, message: str, offset: int | None = None):
+        super().__init__(message)
+        self.offset = offset
+
+    def __str__(self) -> str:
+        return self.message if self.offset is None else f"{self.message} (at byte {self.offset})"
+
+
+class InvalidModule(WasmError):
+    """The module decodes but does not validate (spec 3)."""
+
+    def __init__(self, message: str, where: str | None = None):
+        super().__init__(message)
+        self.where = where
+
+    def __str__(self) -> str:
+        return self.message if self.where is None else f"{self.message} (in {self.where})"
+
+
+class LinkError(WasmError):
+    """Instantiation failed before any state was touched: an import that does
+    not match, or (profile mvp) a segment that does not fit."""
+
+
+class Trap(WasmError):
+    """Execution trapped (spec 4.4); also a trap during instantiation."""
+
+
+class Exhaustion(WasmError):
+    """A resource limit of this implementation, e.g. the call stack."""
+
+
+class UncaughtException(WasmError):
+    """A Wasm exception escaped to the embedder (exception handling)."""
+
+    def __init__(self, tag: object, payload: tuple):
+        super().__init__("uncaught exception")
+        self.tag = tag
+        self.payload = payload
+
+
+class UnsupportedFeature(WasmError):
+    """Well-formed input that uses something refimpl does not implement yet
+    (for example a Wasm 3.0 proposal). Never a judgement on the module."""

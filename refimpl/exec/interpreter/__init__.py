@@ -1,0 +1,105 @@
+"""The reference interpreter: plain, readable execution of lowered code.
+
+Each function is lowered once (per decoded module) into an array of
+``(handler, immediates...)`` tuples with resolved branch targets; ``run``
+steps through it.  Operand stack and locals are Python lists, one per
+activation; a wasm call is a Python call, bounded by ``max_call_depth``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ...errors import Exhaustion
+from ...runtime.instances import FuncInst, HostFunc
+from ...runtime.values import default_value
+from . import lowering
+from .instructions import control, memory, numeric, parametric, reference, table, variable
+from .lowering import Lowered, Lowering
+
+for _family in (control, memory, numeric, parametric, reference, table, variable):
+    lowering.LOWERINGS.update(_family.LOWERINGS)
+
+# Python frames one wasm call takes (run -> handler -> call), with headroom.
+_PY_FRAMES_PER_CALL = 4
+
+
+class Frame:
+    """One activation: its operand stack, locals and module instance."""
+
+    __slots__ = ("inst", "locals", "machine", "stack")
+
+    def __init__(self, stack: list, locals_: list, inst, machine: Interpreter):
+        self.stack = stack
+        self.locals = locals_
+        self.inst = inst
+        self.machine = machine
+
+
+def lower_function(func: FuncInst) -> Lowered:
+    """The lowered code of a function, shared by all instances of its module."""
+    module = func.module.module
+    key = ("interpreter", func.index)
+    lowered = module.derived.get(key)
+    if lowered is None:
+        ftype = func.type
+        lw = Lowering(module, ftype)
+        code = lw.lower(func.code.body)
+        defaults = tuple(default_value(t) for t in func.code.locals)
+        lowered = Lowered(
+            code, len(ftype.params) + len(defaults), len(ftype.params), len(ftype.results), defaults
+        )
+        module.derived[key] = lowered
+    return lowered
+
+
+class Interpreter:
+    name = "interpreter"
+
+    def __init__(self, store):
+        self.store = store
+        self.max_depth = store.max_call_depth
+        self.depth = 0
+
+    def invoke(self, func, args: list) -> list:
+        """Embedder entry: run ``func`` to completion (spec 4.5.5)."""
+        needed = self.max_depth * _PY_FRAMES_PER_CALL + 1000
+        if sys.getrecursionlimit() < needed:
+            sys.setrecursionlimit(needed)
+        depth = self.depth
+        try:
+            return self.call(func, list(args))
+        except RecursionError:
+            raise Exhaustion("call stack exhausted") from None
+        finally:
+            self.depth = depth
+
+    def call(self, func, args: list) -> list:
+        if type(func) is HostFunc:
+            return list(func.impl(args))
+        if self.depth >= self.max_depth:
+            raise Exhaustion("call stack exhausted")
+        self.depth += 1
+        results = self.run(func, args)
+        self.depth -= 1
+        return results
+
+    def run(self, func: FuncInst, args: list) -> list:
+        lowered = func.runnable
+        if lowered is None:
+            lowered = func.runnable = lower_function(func)
+        args.extend(lowered.local_defaults)
+        f = Frame([], args, func.module, self)
+        code = lowered.code
+        end = len(code)
+        pc = 0
+        while pc < end:
+            ins = code[pc]
+            pc += 1
+            target = ins[0](f, ins)
+            if target is not None:
+                pc = target
+        return f.stack
+
+
+__all__ = ["Interpreter"]

@@ -1,0 +1,152 @@
+"""Control instructions (spec 4.4.8): branches, calls, traps.
+
+Structured blocks leave nothing behind at run time (see ``lowering``); what
+remains are jumps that carry ``[target, height, arity]``: cut the operand
+stack back to ``height`` keeping the top ``arity`` values, and continue at
+``target``.
+"""
+
+from __future__ import annotations
+
+from ....errors import Trap
+from ....syntax.opcodes import Op
+from ..lowering import Lowering
+
+
+def _take(s: list, height: int, arity: int) -> None:
+    if arity:
+        if len(s) - arity != height:
+            s[height:] = s[-arity:]
+    else:
+        del s[height:]
+
+
+def unreachable(f, ins):
+    raise Trap("unreachable")
+
+
+def jump(f, ins):
+    return ins[1]
+
+
+def if_false_jump(f, ins):
+    if not f.stack.pop():
+        return ins[1]
+    return None
+
+
+def br(f, ins):
+    target, height, arity = ins[1]
+    _take(f.stack, height, arity)
+    return target
+
+
+def br_if(f, ins):
+    s = f.stack
+    if s.pop():
+        target, height, arity = ins[1]
+        _take(s, height, arity)
+        return target
+    return None
+
+
+def br_table(f, ins):
+    s = f.stack
+    i = s.pop()
+    targets = ins[1]
+    target, height, arity = targets[i] if i < len(targets) else ins[2]
+    _take(s, height, arity)
+    return target
+
+
+def call(f, ins):
+    s = f.stack
+    n = ins[2]
+    if n:
+        args = s[-n:]
+        del s[-n:]
+    else:
+        args = []
+    s.extend(f.machine.call(f.inst.funcs[ins[1]], args))
+
+
+def call_indirect(f, ins):
+    _, type_index, table_index, n = ins
+    s = f.stack
+    i = s.pop()
+    elements = f.inst.tables[table_index].elements
+    if i >= len(elements):
+        raise Trap(f"undefined element {i}")
+    func = elements[i]
+    if func is None:
+        raise Trap(f"uninitialized element {i}")
+    expected = f.inst.types[type_index].comp
+    if func.type != expected:
+        raise Trap("indirect call type mismatch")
+    if n:
+        args = s[-n:]
+        del s[-n:]
+    else:
+        args = []
+    s.extend(f.machine.call(func, args))
+
+
+# -- lowering --------------------------------------------------------------------------
+
+
+def lower_unreachable(lw: Lowering, ins) -> None:
+    lw.emit(unreachable)
+    lw.mark_dead()
+
+
+def lower_nop(lw: Lowering, ins) -> None:
+    pass
+
+
+def lower_br(lw: Lowering, ins) -> None:
+    lw.emit(br, lw.branch_target(ins.imm))
+    lw.mark_dead()
+
+
+def lower_br_if(lw: Lowering, ins) -> None:
+    lw.pop()
+    lw.emit(br_if, lw.branch_target(ins.imm))
+
+
+def lower_br_table(lw: Lowering, ins) -> None:
+    lw.pop()
+    depths, default = ins.imm
+    lw.emit(br_table, tuple(lw.branch_target(d) for d in depths), lw.branch_target(default))
+    lw.mark_dead()
+
+
+def lower_return(lw: Lowering, ins) -> None:
+    lw.emit(br, lw.branch_target(len(lw.labels) - 1))
+    lw.mark_dead()
+
+
+def lower_call(lw: Lowering, ins) -> None:
+    ftype = lw.module.func_type(lw.func_type_indices[ins.imm])
+    lw.emit(call, ins.imm, len(ftype.params))
+    lw.pop(len(ftype.params))
+    lw.push(len(ftype.results))
+
+
+def lower_call_indirect(lw: Lowering, ins) -> None:
+    type_index, table_index = ins.imm
+    ftype = lw.module.func_type(type_index)
+    lw.emit(call_indirect, type_index, table_index, len(ftype.params))
+    lw.pop(1 + len(ftype.params))
+    lw.push(len(ftype.results))
+
+
+LOWERINGS = {
+    Op.UNREACHABLE: lower_unreachable,
+    Op.NOP: lower_nop,
+    Op.BR: lower_br,
+    Op.BR_IF: lower_br_if,
+    Op.BR_TABLE: lower_br_table,
+    Op.RETURN: lower_return,
+    Op.CALL: lower_call,
+    Op.CALL_INDIRECT: lower_call_indirect,
+}

@@ -1,0 +1,89 @@
+"""Table instructions (spec 4.4.6)."""
+
+from __future__ import annotations
+
+from ....errors import Trap
+from ....syntax.opcodes import Op
+from ... import bulk
+from ..lowering import Lowering
+
+_M32 = 0xFFFFFFFF
+
+
+def table_get(f, ins):
+    s = f.stack
+    elements = f.inst.tables[ins[1]].elements
+    i = s[-1]
+    if i >= len(elements):
+        raise Trap(bulk.TABLE_OOB)
+    s[-1] = elements[i]
+
+
+def table_set(f, ins):
+    s = f.stack
+    ref = s.pop()
+    i = s.pop()
+    elements = f.inst.tables[ins[1]].elements
+    if i >= len(elements):
+        raise Trap(bulk.TABLE_OOB)
+    elements[i] = ref
+
+
+def table_size(f, ins):
+    f.stack.append(len(f.inst.tables[ins[1]].elements))
+
+
+def table_grow(f, ins):
+    s = f.stack
+    n = s.pop()
+    s[-1] = f.inst.tables[ins[1]].grow(n, s[-1]) & _M32
+
+
+def table_fill(f, ins):
+    s = f.stack
+    n = s.pop()
+    ref = s.pop()
+    bulk.table_fill(f.inst.tables[ins[1]], s.pop(), ref, n)
+
+
+def table_copy(f, ins):
+    s = f.stack
+    n = s.pop()
+    src = s.pop()
+    tables = f.inst.tables
+    bulk.table_copy(tables[ins[1]], tables[ins[2]], s.pop(), src, n)
+
+
+def table_init(f, ins):
+    s = f.stack
+    n = s.pop()
+    src = s.pop()
+    bulk.table_init(f.inst.tables[ins[2]], f.inst.elems[ins[1]], s.pop(), src, n)
+
+
+def elem_drop(f, ins):
+    bulk.elem_drop(f.inst.elems[ins[1]])
+
+
+def _lowering(handler, pops: int, pushes: int, pair: bool = False):
+    def lowering(lw: Lowering, ins) -> None:
+        if pair:
+            lw.emit(handler, *ins.imm)
+        else:
+            lw.emit(handler, ins.imm)
+        lw.pop(pops)
+        lw.push(pushes)
+
+    return lowering
+
+
+LOWERINGS = {
+    Op.TABLE_GET: _lowering(table_get, 1, 1),
+    Op.TABLE_SET: _lowering(table_set, 2, 0),
+    Op.TABLE_SIZE: _lowering(table_size, 0, 1),
+    Op.TABLE_GROW: _lowering(table_grow, 2, 1),
+    Op.TABLE_FILL: _lowering(table_fill, 3, 0),
+    Op.TABLE_COPY: _lowering(table_copy, 3, 0, pair=True),
+    Op.TABLE_INIT: _lowering(table_init, 3, 0, pair=True),
+    Op.ELEM_DROP: _lowering(elem_drop, 0, 0),
+}

@@ -1,0 +1,1 @@
+"""Host modules provided by the embedder (the spec's ``spectest``)."""

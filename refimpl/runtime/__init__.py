@@ -1,0 +1,32 @@
+"""Runtime structure (spec 4.2): values, instances, the store."""
+
+from .instances import (
+    DataInst,
+    ElemInst,
+    ExternVal,
+    FuncInst,
+    GlobalInst,
+    HostFunc,
+    ModuleInst,
+    TableInst,
+    extern_kind,
+)
+from .memory import MemInst
+from .store import Store
+from .values import ExternRef, default_value
+
+__all__ = [
+    "DataInst",
+    "ElemInst",
+    "ExternRef",
+    "ExternVal",
+    "FuncInst",
+    "GlobalInst",
+    "HostFunc",
+    "MemInst",
+    "ModuleInst",
+    "Store",
+    "TableInst",
+    "default_value",
+    "extern_kind",
+]

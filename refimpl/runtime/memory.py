@@ -1,0 +1,78 @@
+"""Memory instances (spec 4.2.8) and their backing buffers.
+
+A memory's bytes live in a ``bytearray`` while small, and in an anonymous
+``mmap`` once large, whose pages the OS allocates only when touched: a module
+declaring 4 GiB costs nothing until it writes.  Growing keeps the buffer
+object where it can; executors re-read ``MemInst.data`` after any call or
+``memory.grow``, since an init mode (copy-on-write images) or a switch of
+backing may replace it.
+"""
+
+from __future__ import annotations
+
+import mmap
+
+from ..syntax.types import PAGE_SIZE, AddrType, MemType
+
+# Above this many bytes a memory is backed by an anonymous mapping.
+EAGER_BYTES = 16 * 1024 * 1024
+# Implementation limits, in pages: the spec's own maxima.
+MAX_PAGES_32 = 65536
+MAX_PAGES_64 = 1 << 48
+
+
+def zeroed(nbytes: int):
+    """A zero-filled buffer of ``nbytes``."""
+    if nbytes <= EAGER_BYTES:
+        return bytearray(nbytes)
+    return mmap.mmap(-1, nbytes)
+
+
+class MemInst:
+    __slots__ = ("data", "max_pages", "type")
+
+    def __init__(self, mtype: MemType, data=None):
+        self.type = mtype
+        limit = MAX_PAGES_64 if mtype.limits.address is AddrType.I64 else MAX_PAGES_32
+        declared = mtype.limits.max
+        self.max_pages = limit if declared is None else min(declared, limit)
+        self.data = zeroed(mtype.limits.min * PAGE_SIZE) if data is None else data
+
+    @property
+    def pages(self) -> int:
+        return len(self.data) // PAGE_SIZE
+
+    def grow(self, delta: int) -> int:
+        """``memory.grow`` (spec 4.4.7): the old size in pages, or -1 (as
+        the unsigned value the caller wraps) if the memory can't grow."""
+        old = self.pages
+        new = old + delta
+        if new > self.max_pages:
+            return -1
+        try:
+            self.data = _grown(self.data, new * PAGE_SIZE)
+        except (MemoryError, OSError, OverflowError, ValueError):
+            return -1
+        return old
+
+    def __repr__(self) -> str:
+        return f"<memory {self.pages} pages, max {self.max_pages}>"
+
+
+def _grown(buf, nbytes: int):
+    if isinstance(buf, bytearray):
+        if nbytes <= EAGER_BYTES:
+            buf.extend(bytes(nbytes - len(buf)))
+            return buf
+        bigger = mmap.mmap(-1, nbytes)
+        bigger[: len(buf)] = buf
+        return bigger
+    if isinstance(buf, mmap.mmap):
+        try:
+            buf.resize(nbytes)  # anonymous mappings grow in place
+            return buf
+        except (SystemError, OSError, TypeError):
+            pass  # a file-backed copy-on-write image: copy into a new mapping
+    bigger = zeroed(nbytes)
+    bigger[: len(buf)] = buf
+    return bigger

@@ -1,0 +1,1 @@
+"""Abstract syntax (spec chapter 2): types, instructions, modules."""

@@ -1,0 +1,190 @@
+"""Types (spec 2.3), shaped for Wasm 3.0.
+
+Value types are interned objects compared by identity or equality.  Reference
+types carry nullability and a heap type that is either abstract (``func``,
+``extern``, ``any`` ...) or a type index, so typed function references and GC
+fit without changing this module's shape.  Defined types live in recursion
+groups of sub types (spec 3.0, 2.3.8); a Wasm 2.0 module simply has one final
+function type per group.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class NumType(enum.Enum):
+    I32 = "i32"
+    I64 = "i64"
+    F32 = "f32"
+    F64 = "f64"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class VecType(enum.Enum):
+    V128 = "v128"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class AbsHeapType(enum.Enum):
+    """Abstract heap types (spec 3.0, 2.3.3)."""
+
+    FUNC = "func"
+    EXTERN = "extern"
+    ANY = "any"
+    EQ = "eq"
+    I31 = "i31"
+    STRUCT = "struct"
+    ARRAY = "array"
+    EXN = "exn"
+    NONE = "none"
+    NOFUNC = "nofunc"
+    NOEXTERN = "noextern"
+    NOEXN = "noexn"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+HeapType = AbsHeapType | int  # an int is a type index
+
+
+@dataclass(frozen=True, slots=True)
+class RefType:
+    nullable: bool
+    heap: HeapType
+
+    def __str__(self) -> str:
+        short = _SHORTHANDS.get(self)
+        if short:
+            return short
+        return f"(ref {'null ' if self.nullable else ''}{self.heap})"
+
+
+I32, I64, F32, F64 = NumType.I32, NumType.I64, NumType.F32, NumType.F64
+V128 = VecType.V128
+FUNCREF = RefType(True, AbsHeapType.FUNC)
+EXTERNREF = RefType(True, AbsHeapType.EXTERN)
+
+_SHORTHANDS = {FUNCREF: "funcref", EXTERNREF: "externref"}
+
+ValType = NumType | VecType | RefType
+
+
+def is_num(t: ValType) -> bool:
+    return isinstance(t, NumType)
+
+
+def is_ref(t: ValType) -> bool:
+    return isinstance(t, RefType)
+
+
+def is_defaultable(t: ValType) -> bool:
+    return not isinstance(t, RefType) or t.nullable
+
+
+@dataclass(frozen=True, slots=True)
+class FuncType:
+    params: tuple[ValType, ...]
+    results: tuple[ValType, ...]
+
+    def __str__(self) -> str:
+        ps = " ".join(map(str, self.params))
+        rs = " ".join(map(str, self.results))
+        return f"[{ps}] -> [{rs}]"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldType:
+    """A struct field or array element (GC; decoded from Wasm 3.0 on)."""
+
+    storage: ValType | str  # a value type, or the packed types "i8" / "i16"
+    mutable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StructType:
+    fields: tuple[FieldType, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayType:
+    element: FieldType
+
+
+CompType = FuncType | StructType | ArrayType
+
+
+@dataclass(frozen=True, slots=True)
+class SubType:
+    """A defined type with its declared supertypes (spec 3.0, 2.3.8)."""
+
+    comp: CompType
+    supertypes: tuple[int, ...] = ()
+    final: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RecType:
+    """A recursion group; Wasm 2.0 modules have one single-type group per type."""
+
+    subtypes: tuple[SubType, ...]
+
+
+class AddrType(enum.Enum):
+    I32 = "i32"
+    I64 = "i64"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    min: int
+    max: int | None = None
+    address: AddrType = AddrType.I32
+    shared: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.min}" + ("" if self.max is None else f" {self.max}")
+
+
+@dataclass(frozen=True, slots=True)
+class TableType:
+    limits: Limits
+    elem: RefType
+
+
+@dataclass(frozen=True, slots=True)
+class MemType:
+    limits: Limits
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalType:
+    mutable: bool
+    type: ValType
+
+
+@dataclass(frozen=True, slots=True)
+class TagType:
+    """An exception tag's type (exception handling, Wasm 3.0)."""
+
+    type_index: int
+
+
+class ExternKind(enum.IntEnum):
+    FUNC = 0
+    TABLE = 1
+    MEMORY = 2
+    GLOBAL = 3
+    TAG = 4
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+PAGE_SIZE = 65536

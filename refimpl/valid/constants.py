@@ -1,0 +1,47 @@
+"""Constant expressions (spec 3.3.10).
+
+Wasm 2.0 allows only ``t.const``, ``ref.null``, ``ref.func`` and
+``global.get`` of an immutable global; the context a module gives its
+global, element and data initialisers holds only the imported globals, so
+other globals are "unknown" there.  Extended constant expressions (Wasm 3.0)
+add integer ``add``, ``sub`` and ``mul``.
+"""
+
+from __future__ import annotations
+
+from ..errors import InvalidModule
+from ..syntax.module import Expr
+from ..syntax.opcodes import BY_NAME
+from ..syntax.types import ValType
+from .context import Context
+from .instructions import ExprChecker
+
+CONSTANT = frozenset(
+    BY_NAME[name].code
+    for name in (
+        "i32.const",
+        "i64.const",
+        "f32.const",
+        "f64.const",
+        "v128.const",
+        "ref.null",
+        "ref.func",
+    )
+)
+EXTENDED = frozenset(
+    BY_NAME[name].code
+    for name in ("i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul")
+)
+GLOBAL_GET = BY_NAME["global.get"].code
+
+
+def check_const(c: Context, expr: Expr, t: ValType) -> None:
+    """``expr`` is constant and of type [] -> [t]."""
+    extended = c.features.extended_const
+    for op, imm in expr[:-1]:
+        if op == GLOBAL_GET:
+            if c.global_(imm).mutable:
+                raise InvalidModule("constant expression required")
+        elif op not in CONSTANT and not (extended and op in EXTENDED):
+            raise InvalidModule("constant expression required")
+    ExprChecker(c, (), (t,)).check(expr)

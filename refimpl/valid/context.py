@@ -1,0 +1,69 @@
+"""Validation contexts (spec 3.1.1).
+
+``Context`` is the module-level part of the spec's C: the types of every
+index space, plus the set of function indices that ``ref.func`` may name
+(C.refs).  Locals, labels and the return type belong to the function being
+checked and live in ``instructions.ExprChecker``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import InvalidModule
+from ..features import Features
+from ..syntax.types import FuncType, GlobalType, MemType, RefType, SubType, TableType
+
+
+def spec_generation(f: Features) -> int:
+    """Which generation of the spec interpreter's messages to use: 1, 2 or
+    3 (a few were reworded; the harness compares them as prefixes)."""
+    if f.gc or f.function_references or f.exceptions or f.memory64 or f.multi_memory:
+        return 3
+    return 2 if f.reference_types or f.bulk_memory else 1
+
+
+def lookup(items: list | tuple, index: int, what: str):
+    """Spec interpreter wording: "unknown <what> <index>"."""
+    if 0 <= index < len(items):
+        return items[index]
+    raise InvalidModule(f"unknown {what} {index}")
+
+
+@dataclass(slots=True)
+class Context:
+    features: Features
+    types: tuple[SubType, ...] = ()
+    funcs: list[FuncType] = field(default_factory=list)
+    tables: list[TableType] = field(default_factory=list)
+    mems: list[MemType] = field(default_factory=list)
+    globals: list[GlobalType] = field(default_factory=list)
+    elems: list[RefType] = field(default_factory=list)
+    datas: int = 0
+    refs: frozenset[int] = frozenset()
+
+    def func_type_at(self, index: int) -> FuncType:
+        """The function type with type index ``index`` ("unknown type")."""
+        comp = lookup(self.types, index, "type").comp
+        if not isinstance(comp, FuncType):
+            raise InvalidModule(f"type mismatch: type {index} is not a function type")
+        return comp
+
+    def func(self, index: int) -> FuncType:
+        return lookup(self.funcs, index, "function")
+
+    def table(self, index: int) -> TableType:
+        return lookup(self.tables, index, "table")
+
+    def mem(self, index: int) -> MemType:
+        return lookup(self.mems, index, "memory")
+
+    def global_(self, index: int) -> GlobalType:
+        return lookup(self.globals, index, "global")
+
+    def elem(self, index: int) -> RefType:
+        return lookup(self.elems, index, "elem segment")
+
+    def data(self, index: int) -> None:
+        if not 0 <= index < self.datas:
+            raise InvalidModule(f"unknown data segment {index}")

@@ -1,0 +1,642 @@
+"""Validating instruction sequences (spec 3.3) with the spec's validation
+algorithm (Appendix "Validation Algorithm"): an operand stack whose entries
+are value types or Unknown (``None``, the bottom type of unreachable code),
+and a control stack of frames.
+
+Instructions with a fixed signature in the opcode table are checked from
+that signature, after a check of their immediates chosen by immediate kind
+(memory alignment, lane indices, index spaces).  Only instructions marked
+``*`` in the table have a rule of their own, registered in ``RULES``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from ..errors import InvalidModule, UnsupportedFeature
+from ..features import Features
+from ..syntax.opcodes import BY_NAME, OPS, Instr, MemArg, OpInfo
+from ..syntax.types import (
+    EXTERNREF,
+    FUNCREF,
+    I32,
+    I64,
+    AbsHeapType,
+    AddrType,
+    FuncType,
+    NumType,
+    RefType,
+    ValType,
+    VecType,
+)
+from .context import Context, lookup, spec_generation
+from .types import check_val_type
+
+Unknown = None  # the operand type of unreachable code (spec: bottom)
+StackType = ValType | None
+
+# A control frame: [opcode, start types, end types, height, unreachable].
+OPCODE, START, END_TYPES, HEIGHT, UNREACHABLE = range(5)
+
+BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
+
+
+def type_mismatch(expected: object, actual: object) -> InvalidModule:
+    return InvalidModule(f"type mismatch: expected {expected}, got {actual}")
+
+
+def matches(actual: ValType, expected: ValType) -> bool:
+    """Subtyping (spec 3.3.1 in Wasm 3.0; plain equality before).  Only
+    reference types have proper subtypes: a non-null reference matches a
+    nullable one, a concrete function type matches ``func``."""
+    if actual is expected or actual == expected:
+        return True
+    if not (isinstance(actual, RefType) and isinstance(expected, RefType)):
+        return False
+    if actual.nullable and not expected.nullable:
+        return False
+    return actual.heap == expected.heap or (
+        isinstance(actual.heap, int) and expected.heap is AbsHeapType.FUNC
+    )
+
+
+def addr_type(limits_address: AddrType) -> NumType:
+    return I64 if limits_address is AddrType.I64 else I32
+
+
+class ExprChecker:
+    """Checks one expression: a function body or a constant expression."""
+
+    __slots__ = ("c", "ctrls", "locals", "results", "vals")
+
+    def __init__(self, c: Context, locals_: tuple[ValType, ...], results: tuple[ValType, ...]):
+        self.c = c
+        self.locals = locals_
+        self.results = results
+        self.vals: list[StackType] = []
+        self.ctrls: list[list] = []
+
+    # -- operand stack ---------------------------------------------------
+
+    def pop_val(self, expected: object = "a value") -> StackType:
+        frame = self.ctrls[-1]
+        if len(self.vals) == frame[HEIGHT]:
+            if frame[UNREACHABLE]:
+                return Unknown
+            raise type_mismatch(expected, "nothing")
+        return self.vals.pop()
+
+    def pop_expect(self, expected: ValType) -> StackType:
+        actual = self.pop_val(expected)
+        if actual is not None and actual is not expected and not matches(actual, expected):
+            raise type_mismatch(expected, actual)
+        return actual
+
+    def pop_vals(self, types: tuple[ValType, ...]) -> list[StackType]:
+        popped = [self.pop_expect(t) for t in reversed(types)]
+        popped.reverse()
+        return popped
+
+    # -- control stack ---------------------------------------------------
+
+    def push_ctrl(self, opcode: int, start: tuple, end: tuple) -> None:
+        self.ctrls.append([opcode, start, end, len(self.vals), False])
+        self.vals.extend(start)
+
+    def pop_ctrl(self) -> list:
+        frame = self.ctrls[-1]
+        self.pop_vals(frame[END_TYPES])
+        if len(self.vals) != frame[HEIGHT]:
+            raise type_mismatch("an empty stack at the end of the block", self.vals[-1])
+        self.ctrls.pop()
+        return frame
+
+    def label_types(self, depth: int) -> tuple[ValType, ...]:
+        ctrls = self.ctrls
+        if depth >= len(ctrls):
+            raise InvalidModule(f"unknown label {depth}")
+        frame = ctrls[-1 - depth]
+        return frame[START] if frame[OPCODE] == LOOP else frame[END_TYPES]
+
+    def unreachable(self) -> None:
+        frame = self.ctrls[-1]
+        del self.vals[frame[HEIGHT] :]
+        frame[UNREACHABLE] = True
+
+    def block_type(self, bt: object) -> tuple[tuple[ValType, ...], tuple[ValType, ...]]:
+        if bt is None:
+            return (), ()
+        if isinstance(bt, int):
+            ft = self.c.func_type_at(bt)
+            return ft.params, ft.results
+        check_val_type(bt, self.c)
+        return (), (bt,)
+
+    # -- the loop ----------------------------------------------------------
+
+    def check(self, expr: tuple[Instr, ...]) -> None:
+        """Check ``expr`` against [] -> results.  The expression must end
+        with the ``end`` that closes it, as decoded."""
+        self.push_ctrl(BLOCK, (), self.results)
+        vals, ctrls = self.vals, self.ctrls
+        plain = _plain_table(self.c.features)
+        rules = RULES
+        it = iter(expr)
+        for op, imm in it:
+            sig = plain.get(op)
+            if sig is not None:
+                check_imm = sig[4]
+                if check_imm is not None and check_imm(self, imm):
+                    params, results = sig[2], sig[3]
+                else:
+                    params, results = sig[0], sig[1]
+                if params:
+                    frame = ctrls[-1]
+                    height = frame[HEIGHT]
+                    n = len(vals)
+                    for t in params:  # stored top of stack first
+                        if n == height:
+                            if frame[UNREACHABLE]:
+                                continue
+                            raise type_mismatch(t, "nothing")
+                        n -= 1
+                        actual = vals[n]
+                        if actual is not t and actual is not None:
+                            raise type_mismatch(t, actual)
+                    del vals[n:]
+                if results:
+                    vals.extend(results)
+            elif op == END:
+                _end(self, op, imm)
+                if not ctrls:
+                    break
+            else:
+                rule = rules.get(op)
+                if rule is None:
+                    name = OPS[op].name if op in OPS else hex(op)
+                    raise UnsupportedFeature(f"validation of {name}")
+                rule(self, op, imm)
+        else:
+            raise InvalidModule("expression lacks its final end")
+        if next(it, None) is not None:
+            raise InvalidModule("instructions after the final end")
+
+
+# -- rules for the instructions marked ``*`` ------------------------------------
+
+Rule = Callable[[ExprChecker, int, object], None]
+RULES: dict[int, Rule] = {}
+
+
+def rule(*names: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        for name in names:
+            RULES[BY_NAME[name].code] = fn
+        return fn
+
+    return register
+
+
+@rule("unreachable")
+def _unreachable(v: ExprChecker, op: int, imm: object) -> None:
+    v.unreachable()
+
+
+@rule("block", "loop")
+def _block(v: ExprChecker, op: int, bt: object) -> None:
+    params, results = v.block_type(bt)
+    v.pop_vals(params)
+    v.push_ctrl(op, params, results)
+
+
+@rule("if")
+def _if(v: ExprChecker, op: int, bt: object) -> None:
+    params, results = v.block_type(bt)
+    v.pop_expect(I32)
+    v.pop_vals(params)
+    v.push_ctrl(op, params, results)
+
+
+@rule("else")
+def _else(v: ExprChecker, op: int, imm: object) -> None:
+    frame = v.pop_ctrl()
+    if frame[OPCODE] != IF:
+        raise InvalidModule("else without if")
+    v.push_ctrl(ELSE, frame[START], frame[END_TYPES])
+
+
+@rule("end")
+def _end(v: ExprChecker, op: int, imm: object) -> None:
+    frame = v.pop_ctrl()
+    if frame[OPCODE] == IF and frame[START] != frame[END_TYPES]:
+        raise type_mismatch(f"an else branch producing {frame[END_TYPES]}", "none")
+    v.vals.extend(frame[END_TYPES])
+
+
+@rule("br")
+def _br(v: ExprChecker, op: int, depth: int) -> None:
+    v.pop_vals(v.label_types(depth))
+    v.unreachable()
+
+
+@rule("br_if")
+def _br_if(v: ExprChecker, op: int, depth: int) -> None:
+    types = v.label_types(depth)
+    v.pop_expect(I32)
+    v.pop_vals(types)
+    v.vals.extend(types)
+
+
+@rule("br_table")
+def _br_table(v: ExprChecker, op: int, imm: tuple[tuple[int, ...], int]) -> None:
+    depths, default = imm
+    default_types = v.label_types(default)
+    v.pop_expect(I32)
+    arity = len(default_types)
+    # Before reference types, all targets had to agree exactly, even in
+    # unreachable code; since then only their arity must.
+    same_types = not v.c.features.reference_types
+    for depth in depths:
+        types = v.label_types(depth)
+        if len(types) != arity or (same_types and types != default_types):
+            raise type_mismatch(f"{arity} values for every br_table target", len(types))
+        v.vals.extend(v.pop_vals(types))
+    v.pop_vals(default_types)
+    v.unreachable()
+
+
+@rule("return")
+def _return(v: ExprChecker, op: int, imm: object) -> None:
+    v.pop_vals(v.results)
+    v.unreachable()
+
+
+def _call_type(v: ExprChecker, ft: FuncType) -> None:
+    v.pop_vals(ft.params)
+    v.vals.extend(ft.results)
+
+
+def _check_tail_results(v: ExprChecker, ft: FuncType) -> None:
+    """A tail call returns the callee's results from the caller (spec
+    3.3.8, tail calls)."""
+    if len(ft.results) != len(v.results) or not all(
+        matches(a, e) for a, e in zip(ft.results, v.results, strict=True)
+    ):
+        raise type_mismatch(f"results {v.results}", ft.results)
+
+
+def _call_indirect_type(v: ExprChecker, imm: tuple[int, int]) -> FuncType:
+    type_index, table_index = imm
+    tt = v.c.table(table_index)
+    ft = v.c.func_type_at(type_index)
+    if not matches(tt.elem, FUNCREF):
+        raise type_mismatch("a table of functions", tt.elem)
+    v.pop_expect(addr_type(tt.limits.address))
+    return ft
+
+
+@rule("call")
+def _call(v: ExprChecker, op: int, x: int) -> None:
+    _call_type(v, v.c.func(x))
+
+
+@rule("call_indirect")
+def _call_indirect(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
+    _call_type(v, _call_indirect_type(v, imm))
+
+
+@rule("return_call")
+def _return_call(v: ExprChecker, op: int, x: int) -> None:
+    ft = v.c.func(x)
+    _check_tail_results(v, ft)
+    v.pop_vals(ft.params)
+    v.unreachable()
+
+
+@rule("return_call_indirect")
+def _return_call_indirect(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
+    ft = _call_indirect_type(v, imm)
+    _check_tail_results(v, ft)
+    v.pop_vals(ft.params)
+    v.unreachable()
+
+
+@rule("drop")
+def _drop(v: ExprChecker, op: int, imm: object) -> None:
+    v.pop_val()
+
+
+def _is_num_or_vec(t: StackType) -> bool:
+    return t is None or isinstance(t, NumType | VecType)
+
+
+@rule("select")
+def _select(v: ExprChecker, op: int, imm: object) -> None:
+    """Without a type annotation only number and vector operands (spec 3.3.4)."""
+    v.pop_expect(I32)
+    t1 = v.pop_val()
+    t2 = v.pop_val()
+    if not (_is_num_or_vec(t1) and _is_num_or_vec(t2)):
+        raise type_mismatch("number or vector operands for select", t1 if t2 is None else t2)
+    if t1 is not None and t2 is not None and t1 != t2:
+        raise type_mismatch(t1, t2)
+    v.vals.append(t2 if t1 is None else t1)
+
+
+@rule("select_t")
+def _select_t(v: ExprChecker, op: int, types: tuple[ValType, ...]) -> None:
+    if len(types) != 1:
+        raise InvalidModule("invalid result arity")
+    t = types[0]
+    check_val_type(t, v.c)
+    v.pop_expect(I32)
+    v.pop_expect(t)
+    v.pop_expect(t)
+    v.vals.append(t)
+
+
+@rule("local.get")
+def _local_get(v: ExprChecker, op: int, x: int) -> None:
+    v.vals.append(lookup(v.locals, x, "local"))
+
+
+@rule("local.set")
+def _local_set(v: ExprChecker, op: int, x: int) -> None:
+    v.pop_expect(lookup(v.locals, x, "local"))
+
+
+@rule("local.tee")
+def _local_tee(v: ExprChecker, op: int, x: int) -> None:
+    t = lookup(v.locals, x, "local")
+    v.pop_expect(t)
+    v.vals.append(t)
+
+
+@rule("global.get")
+def _global_get(v: ExprChecker, op: int, x: int) -> None:
+    v.vals.append(v.c.global_(x).type)
+
+
+@rule("global.set")
+def _global_set(v: ExprChecker, op: int, x: int) -> None:
+    gt = v.c.global_(x)
+    if not gt.mutable:
+        new = spec_generation(v.c.features) >= 3
+        raise InvalidModule("immutable global" if new else "global is immutable")
+    v.pop_expect(gt.type)
+
+
+@rule("table.get")
+def _table_get(v: ExprChecker, op: int, x: int) -> None:
+    tt = v.c.table(x)
+    v.pop_expect(addr_type(tt.limits.address))
+    v.vals.append(tt.elem)
+
+
+@rule("table.set")
+def _table_set(v: ExprChecker, op: int, x: int) -> None:
+    tt = v.c.table(x)
+    v.pop_expect(tt.elem)
+    v.pop_expect(addr_type(tt.limits.address))
+
+
+@rule("table.grow")
+def _table_grow(v: ExprChecker, op: int, x: int) -> None:
+    tt = v.c.table(x)
+    at = addr_type(tt.limits.address)
+    v.pop_expect(at)
+    v.pop_expect(tt.elem)
+    v.vals.append(at)
+
+
+@rule("table.fill")
+def _table_fill(v: ExprChecker, op: int, x: int) -> None:
+    tt = v.c.table(x)
+    at = addr_type(tt.limits.address)
+    v.pop_expect(at)
+    v.pop_expect(tt.elem)
+    v.pop_expect(at)
+
+
+@rule("table.copy")
+def _table_copy(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
+    dst, src = imm
+    tt_dst, tt_src = v.c.table(dst), v.c.table(src)
+    if not matches(tt_src.elem, tt_dst.elem):
+        raise type_mismatch(tt_dst.elem, tt_src.elem)
+    at_dst = addr_type(tt_dst.limits.address)
+    at_src = addr_type(tt_src.limits.address)
+    v.pop_expect(I32 if I32 in (at_dst, at_src) else I64)
+    v.pop_expect(at_src)
+    v.pop_expect(at_dst)
+
+
+@rule("table.init")
+def _table_init(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
+    elem, table = imm
+    tt = v.c.table(table)
+    et = v.c.elem(elem)
+    if not matches(et, tt.elem):
+        raise type_mismatch(tt.elem, et)
+    v.pop_expect(I32)
+    v.pop_expect(I32)
+    v.pop_expect(addr_type(tt.limits.address))
+
+
+@rule("memory.init")
+def _memory_init(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
+    data, mem = imm
+    mt = v.c.mem(mem)
+    v.c.data(data)
+    v.pop_expect(I32)
+    v.pop_expect(I32)
+    v.pop_expect(addr_type(mt.limits.address))
+
+
+@rule("memory.copy")
+def _memory_copy(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
+    dst, src = imm
+    at_dst = addr_type(v.c.mem(dst).limits.address)
+    at_src = addr_type(v.c.mem(src).limits.address)
+    v.pop_expect(I32 if I32 in (at_dst, at_src) else I64)
+    v.pop_expect(at_src)
+    v.pop_expect(at_dst)
+
+
+_NULLABLE = {FUNCREF.heap: FUNCREF, EXTERNREF.heap: EXTERNREF}
+
+
+@rule("ref.null")
+def _ref_null(v: ExprChecker, op: int, heap: object) -> None:
+    t = _NULLABLE.get(heap) or RefType(True, heap)
+    check_val_type(t, v.c)
+    v.vals.append(t)
+
+
+@rule("ref.is_null")
+def _ref_is_null(v: ExprChecker, op: int, imm: object) -> None:
+    t = v.pop_val()
+    if t is not None and not isinstance(t, RefType):
+        raise type_mismatch("a reference", t)
+    v.vals.append(I32)
+
+
+@rule("ref.func")
+def _ref_func(v: ExprChecker, op: int, x: int) -> None:
+    v.c.func(x)
+    if x not in v.c.refs:
+        raise InvalidModule(f"undeclared function reference {x}")
+    v.vals.append(FUNCREF)
+
+
+# -- plain instructions: signatures and immediate checks ------------------------
+
+ImmCheck = Callable[[ExprChecker, object], bool]  # True: 64-bit addresses
+
+_TYPE_BYTES = {"i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 16}
+_ACCESS = re.compile(r"(?:load|store)(\d+)?(?:x(\d+))?")
+
+
+def natural_alignment(info: OpInfo) -> int:
+    """Bytes accessed by a memory instruction, from its name: ``i64.load32_u``
+    reads 4, ``v128.load8x8_s`` 8, ``v128.load16_lane`` 2."""
+    prefix, _, rest = info.name.partition(".")
+    m = _ACCESS.match(rest)
+    if m is None or m.group(1) is None:
+        return _TYPE_BYTES[prefix]
+    return int(m.group(1)) * int(m.group(2) or 1) // 8
+
+
+def lane_count(info: OpInfo) -> int:
+    """Lanes addressed by a lane immediate: ``i16x8.extract_lane_s`` has 8,
+    ``v128.load32_lane`` 4."""
+    if info.immediates == "memarg_lane":
+        return 16 // natural_alignment(info)
+    return int(info.name.split(".")[0].split("x")[1])
+
+
+def _memarg_check(info: OpInfo) -> ImmCheck:
+    max_align = natural_alignment(info).bit_length() - 1
+
+    def check(v: ExprChecker, arg: MemArg) -> bool:
+        mt = v.c.mem(arg.memory)
+        if arg.align > max_align:
+            raise InvalidModule("alignment must not be larger than natural")
+        if mt.limits.address is AddrType.I64:
+            return True
+        if arg.offset > 0xFFFFFFFF:  # only memory64 decodes 64-bit offsets
+            raise InvalidModule("offset out of range")
+        return False
+
+    return check
+
+
+def _memarg_lane_check(info: OpInfo) -> ImmCheck:
+    memarg = _memarg_check(info)
+    lanes = lane_count(info)
+
+    def check(v: ExprChecker, imm: tuple[MemArg, int]) -> bool:
+        wide = memarg(v, imm[0])
+        if imm[1] >= lanes:
+            raise InvalidModule("invalid lane index")
+        return wide
+
+    return check
+
+
+def _lane_check(info: OpInfo) -> ImmCheck:
+    lanes = lane_count(info)
+
+    def check(v: ExprChecker, lane: int) -> bool:
+        if lane >= lanes:
+            raise InvalidModule("invalid lane index")
+        return False
+
+    return check
+
+
+def _shuffle_check(info: OpInfo) -> ImmCheck:
+    def check(v: ExprChecker, lanes: tuple[int, ...]) -> bool:
+        if any(lane >= 32 for lane in lanes):
+            raise InvalidModule("invalid lane index")
+        return False
+
+    return check
+
+
+def _mem_check(info: OpInfo) -> ImmCheck:
+    def check(v: ExprChecker, x: int) -> bool:
+        return v.c.mem(x).limits.address is AddrType.I64
+
+    return check
+
+
+def _table_check(info: OpInfo) -> ImmCheck:
+    def check(v: ExprChecker, x: int) -> bool:
+        return v.c.table(x).limits.address is AddrType.I64
+
+    return check
+
+
+def _data_check(info: OpInfo) -> ImmCheck:
+    def check(v: ExprChecker, x: int) -> bool:
+        v.c.data(x)
+        return False
+
+    return check
+
+
+def _elem_check(info: OpInfo) -> ImmCheck:
+    def check(v: ExprChecker, x: int) -> bool:
+        v.c.elem(x)
+        return False
+
+    return check
+
+
+IMMEDIATE_CHECKS: dict[str, Callable[[OpInfo], ImmCheck]] = {
+    "memarg": _memarg_check,
+    "memarg_lane": _memarg_lane_check,
+    "lane": _lane_check,
+    "shuffle": _shuffle_check,
+    "mem": _mem_check,
+    "table": _table_check,
+    "data": _data_check,
+    "elem": _elem_check,
+}
+
+PlainSig = tuple[tuple, tuple, tuple, tuple, ImmCheck | None]
+
+
+def _resolve(types: tuple, addr: NumType) -> tuple[ValType, ...]:
+    return tuple(addr if t == "addr" else t for t in types)
+
+
+@lru_cache(maxsize=16)
+def _plain_table(f: Features) -> dict[int, PlainSig]:
+    """op -> (params for 32-bit addresses, reversed; results; the same for
+    64-bit addresses; immediate check or None)."""
+    table: dict[int, PlainSig] = {}
+    for code, info in OPS.items():
+        if info.params is None or info.results is None:
+            continue
+        make_check = IMMEDIATE_CHECKS.get(info.immediates)
+        table[code] = (
+            _resolve(info.params, I32)[::-1],
+            _resolve(info.results, I32),
+            _resolve(info.params, I64)[::-1],
+            _resolve(info.results, I64),
+            make_check(info) if make_check else None,
+        )
+    return table
+
+
+def check_func_body(
+    c: Context, ft: FuncType, locals_: tuple[ValType, ...], body: tuple[Instr, ...]
+) -> None:
+    """Spec 3.4.1: the body has type [] -> results under params + locals."""
+    for t in locals_:
+        check_val_type(t, c)
+    ExprChecker(c, ft.params + locals_, ft.results).check(body)

@@ -1,0 +1,41 @@
+"""An engine that crashes or hangs on demand, to test the harness's survival.
+
+Used as ``python:faulty_engine:FaultyEngine`` (this folder on PYTHONPATH).
+Every module instantiates; invoking "crash" aborts the process, "hang"
+sleeps forever, anything else returns i32 1.
+"""
+
+import os
+import time
+
+from harness.engines.base import Engine, Session
+from harness.outcomes import Ok
+from harness.values import Value
+
+
+class FaultySession(Session):
+    def instantiate(self, module, handle):
+        return Ok()
+
+    def check(self, module):
+        return Ok()
+
+    def register(self, as_name, handle):
+        return Ok()
+
+    def invoke(self, handle, field, args):
+        if field == "crash":
+            os.abort()
+        if field == "hang":
+            time.sleep(3600)
+        return Ok((Value("i32", 1),))
+
+    def get(self, handle, field):
+        return Ok((Value("i32", 1),))
+
+
+class FaultyEngine(Engine):
+    name = "faulty"
+
+    def open(self, options):
+        return FaultySession()

@@ -1,0 +1,71 @@
+"""The pytest plugin: one item per command, precise failures."""
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+GOOD = """(module
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (global (export "g") (mut i32) (i32.const 5))
+  (func (export "bump") (global.set 0 (i32.add (global.get 0) (i32.const 1)))))
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 3))
+(invoke "bump")
+(assert_return (get "g") (i32.const 6))
+(assert_return (invoke "add" (i32.const 2) (i32.const 2)) (i32.const 4))
+"""
+
+
+@pytest.fixture
+def project(pytester):
+    pytester.makeconftest("pytest_plugins = ['harness.pytest_plugin']")
+    return pytester
+
+
+def test_one_item_per_command_with_file_and_line(project):
+    project.makefile(".wast", good=GOOD)
+    result = project.runpytest("--collect-only", "-q", "good.wast")
+    ids = [ln for ln in result.outlines if "::line_" in ln]
+    assert ids == [f"good.wast::line_{n}" for n in (1, 5, 6, 7, 8)]
+
+
+def test_all_pass_on_refimpl(project):
+    project.makefile(".wast", good=GOOD)
+    project.runpytest("good.wast").assert_outcomes(passed=5)
+
+
+def test_one_wrong_expectation_fails_exactly_that_item(project):
+    project.makefile(".wast", bad=GOOD.replace("(i32.const 4))", "(i32.const 5))"))
+    result = project.runpytest("bad.wast")
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            '*bad.wast:8: assert_return (invoke "add"*',
+            "*refimpl: fail: expected (i32.const 5), got (i32.const 4)*",
+        ]
+    )
+
+
+def test_a_single_item_replays_what_it_depends_on(project):
+    project.makefile(".wast", good=GOOD)
+    project.runpytest("good.wast::line_7").assert_outcomes(passed=1)
+
+
+def test_unconvertible_command_is_one_clear_failure(project):
+    project.makefile(".wast", broken=GOOD + '(assert_return (invoke "add" (i32.bogus 1)))\n')
+    result = project.runpytest("broken.wast")
+    result.assert_outcomes(passed=5, failed=1)
+    result.stdout.fnmatch_lines(["*the converter rejected this command*"])
+
+
+def test_missing_testsuite_is_skipped_with_one_message(project, tmp_path):
+    project.makefile(".testsuite", official="")
+    result = project.runpytest("-rs", "--testsuite", str(tmp_path / "nowhere"))
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*official WebAssembly testsuite was not found*"])
+
+
+def test_unknown_engine_is_a_usage_error(project):
+    project.makefile(".wast", good=GOOD)
+    result = project.runpytest("--engine", "nope", "good.wast")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown engine 'nope'*"])

@@ -1,0 +1,124 @@
+"""The byte reader: LEB128 limits (spec 5.2.2), lengths and names."""
+
+from __future__ import annotations
+
+import pytest
+
+from refimpl.binary.reader import Reader
+from refimpl.errors import MalformedModule
+
+
+def read(method: str, data: bytes) -> int:
+    r = Reader(data)
+    value = getattr(r, method)()
+    assert r.pos == len(data), "the whole encoding is consumed"
+    return value
+
+
+def fails(method: str, data: bytes) -> str:
+    with pytest.raises(MalformedModule) as info:
+        getattr(Reader(data), method)()
+    return info.value.message
+
+
+@pytest.mark.parametrize(
+    ("data", "value"),
+    [
+        (b"\x00", 0),
+        (b"\x7f", 127),
+        (b"\x80\x01", 128),
+        (b"\x80\x00", 0),  # overlong but within 5 bytes: allowed
+        (b"\x80\x80\x80\x80\x00", 0),
+        (b"\xff\xff\xff\xff\x0f", 0xFFFFFFFF),
+    ],
+)
+def test_u32(data: bytes, value: int) -> None:
+    assert read("u32", data) == value
+
+
+@pytest.mark.parametrize(
+    ("method", "data", "message"),
+    [
+        ("u32", b"\x80\x80\x80\x80\x10", "integer too large"),
+        ("u32", b"\xff\xff\xff\xff\x1f", "integer too large"),
+        ("u32", b"\x80\x80\x80\x80\x80\x00", "integer representation too long"),
+        ("u32", b"\x80", "unexpected end of section or function"),
+        ("u32", b"", "unexpected end"),
+        ("s32", b"\x80\x80\x80\x80\x70", "integer too large"),
+        ("s32", b"\xff\xff\xff\xff\x0f", "integer too large"),
+        ("s32", b"\x80\x80\x80\x80\x80\x00", "integer representation too long"),
+        ("s33", b"\x80\x80\x80\x80\x20", "integer too large"),
+        ("s64", b"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x02", "integer too large"),
+        ("s64", b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7e", "integer too large"),
+        ("s64", b"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00", "integer representation too long"),
+        ("u64", b"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x02", "integer too large"),
+        ("s7", b"\xe0\x7f", "integer representation too long"),
+    ],
+)
+def test_leb_errors(method: str, data: bytes, message: str) -> None:
+    assert fails(method, data).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("method", "data", "value"),
+    [
+        ("s32", b"\x7f", -1),
+        ("s32", b"\x3f", 63),
+        ("s32", b"\x40", -64),
+        ("s32", b"\xc0\x00", 64),
+        ("s32", b"\x80\x80\x80\x80\x78", -(2**31)),
+        ("s32", b"\xff\xff\xff\xff\x07", 2**31 - 1),
+        ("s32", b"\xff\xff\xff\xff\x7f", -1),  # overlong sign extension
+        ("s33", b"\xff\xff\xff\xff\x0f", 2**32 - 1),
+        ("s33", b"\x80\x80\x80\x80\x70", -(2**32)),
+        ("s64", b"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x7f", -(2**63)),
+        ("s64", b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00", 2**63 - 1),
+        ("u64", b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 2**64 - 1),
+        ("s7", b"\x60", -0x20),
+    ],
+)
+def test_signed_and_wide(method: str, data: bytes, value: int) -> None:
+    assert read(method, data) == value
+
+
+def test_length_is_bounded_by_the_rest_of_the_input() -> None:
+    """As in the spec interpreter, counted from the length's first byte."""
+    assert Reader(b"\x02ab").length() == 2
+    with pytest.raises(MalformedModule, match="length out of bounds"):
+        Reader(b"\x04ab").length()
+    with pytest.raises(MalformedModule, match="length out of bounds"):
+        Reader(b"\xff\xff\xff\xff\x0f").length()
+
+
+def test_legacy_lengths_are_bounded_by_the_whole_input() -> None:
+    """Wasm 1.0's interpreter compared with the input length, so an
+    overlong length fails later, as an unexpected end."""
+    with pytest.raises(MalformedModule, match="length out of bounds"):
+        Reader(b"xx\x04ab", 2).length()
+    r = Reader(b"xx\x04ab", 2, legacy_lengths=True)
+    assert r.length() == 4
+    with pytest.raises(MalformedModule, match="unexpected end"):
+        r.bytes(4)
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [(b"\x00", ""), (b"\x03abc", "abc"), (b"\x02\xc3\xa9", "é"), (b"\x04\xf0\x9f\x98\x80", "😀")],
+)
+def test_names(data: bytes, text: str) -> None:
+    assert Reader(data).name() == text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x01\x80",  # stray continuation byte
+        b"\x02\xc0\x80",  # overlong NUL
+        b"\x03\xed\xa0\x80",  # surrogate
+        b"\x04\xf4\x90\x80\x80",  # beyond U+10FFFF
+        b"\x01\xc3",  # truncated sequence
+    ],
+)
+def test_malformed_names(data: bytes) -> None:
+    with pytest.raises(MalformedModule, match="malformed UTF-8 encoding"):
+        Reader(data).name()
