@@ -36,7 +36,7 @@ class RefimplEngine(Engine):
         return f"refimpl ({self.executor})"
 
     def open(self, options: SessionOptions) -> Session:
-        return RefimplSession(options, self.executor)
+        return RefimplSession(options, options.extra.get("executor", self.executor))
 
 
 class RefimplSession(Session):
