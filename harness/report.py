@@ -94,7 +94,8 @@ class Report:
     def format_table(self, only_problems: bool = False) -> str:
         rows = []
         width = max([len(f) for f in self.by_file()] + [len(f) for f in self.file_errors] + [4])
-        header = f"{'file':<{width}}  {'engine':<10}" + "".join(f"{s:>12}" for s in STATUSES)
+        ew = max([len(e) for e in self.totals()] + [6])
+        header = f"{'file':<{width}}  {'engine':<{ew}}" + "".join(f"{s:>12}" for s in STATUSES)
         rows.append(header)
         rows.append("-" * len(header))
         for file, engines in sorted(self.by_file().items()):
@@ -102,13 +103,13 @@ class Report:
                 if only_problems and not (counts["fail"] + counts["crash"] + counts["timeout"]):
                     continue
                 cells = "".join(f"{counts[s]:>12}" for s in STATUSES)
-                rows.append(f"{file:<{width}}  {engine:<10}{cells}")
+                rows.append(f"{file:<{width}}  {engine:<{ew}}{cells}")
         for file, message in sorted(self.file_errors.items()):
-            rows.append(f"{file:<{width}}  {'(file)':<10}  ERROR: {message.splitlines()[0]}")
+            rows.append(f"{file:<{width}}  {'(file)':<{ew}}  ERROR: {message.splitlines()[0]}")
         rows.append("-" * len(header))
         for engine, counts in self.totals().items():
             cells = "".join(f"{counts[s]:>12}" for s in STATUSES)
-            rows.append(f"{'TOTAL':<{width}}  {engine:<10}{cells}")
+            rows.append(f"{'TOTAL':<{width}}  {engine:<{ew}}{cells}")
         return "\n".join(rows)
 
     def format_notes(self, limit: int = 50) -> str:

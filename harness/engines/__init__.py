@@ -17,11 +17,18 @@ def _wasmtime() -> Engine:
 def _refimpl() -> Engine:
     from .refimpl_engine import RefimplEngine
 
-    return RefimplEngine()
+    return RefimplEngine("compiled")
+
+
+def _refimpl_interpreter() -> Engine:
+    from .refimpl_engine import RefimplEngine
+
+    return RefimplEngine("interpreter")
 
 
 FACTORIES: dict[str, Callable[[], Engine | ScriptEngine]] = {
     "refimpl": _refimpl,
+    "refimpl-interpreter": _refimpl_interpreter,
     "wasmtime": _wasmtime,
 }
 

@@ -26,11 +26,14 @@ TEXT_UNSUPPORTED = "refimpl does not read the text format yet (module given only
 
 
 class RefimplEngine(Engine):
-    name = "refimpl"
+    """``refimpl`` runs the compiled fast path; ``refimpl-interpreter`` the
+    plain reference interpreter (run both to check one against the other)."""
+
     exact_messages = True
 
-    def __init__(self, executor: str = "interpreter"):
+    def __init__(self, executor: str = "compiled"):
         self.executor = executor
+        self.name = "refimpl" if executor == "compiled" else f"refimpl-{executor}"
 
     def describe(self) -> str:
         return f"refimpl ({self.executor})"

@@ -9,4 +9,8 @@ def make_executor(name: str, store):
         from .interpreter import Interpreter
 
         return Interpreter(store)
+    if name == "compiled":
+        from .compiler import CompiledExecutor
+
+        return CompiledExecutor(store)
     raise ValueError(f"unknown executor {name!r}")

@@ -32,14 +32,16 @@ MAX_TABLE_ELEMENTS = 10_000_000
 class FuncInst:
     """A function defined by a module (spec 4.2.6)."""
 
-    __slots__ = ("code", "index", "module", "runnable", "type")
+    __slots__ = ("code", "compiled", "index", "lowered", "module", "type")
 
     def __init__(self, ftype: FuncType, module: ModuleInst, code: Func, index: int):
         self.type = ftype
         self.module = module
         self.code = code
         self.index = index  # in the defining module's function index space
-        self.runnable = None  # the executor's prepared form, made on first call
+        # The executors' prepared forms, made on first call.
+        self.lowered = None  # the interpreter's code
+        self.compiled = None  # the compiled fast path's callable
 
     def __repr__(self) -> str:
         return f"<func {self.index} {self.type}>"
@@ -48,12 +50,13 @@ class FuncInst:
 class HostFunc:
     """A function provided by the embedder: ``impl(args) -> results``."""
 
-    __slots__ = ("impl", "name", "type")
+    __slots__ = ("compiled", "impl", "name", "type")
 
     def __init__(self, ftype: FuncType, impl: Callable[[list], list], name: str = "host"):
         self.type = ftype
         self.impl = impl
         self.name = name
+        self.compiled = None  # the compiled fast path's wrapper
 
     def __repr__(self) -> str:
         return f"<host func {self.name} {self.type}>"
@@ -151,6 +154,7 @@ class ModuleInst:
     exports: dict[str, ExternVal] = field(default_factory=dict)
     name: str = ""
     module: Module | None = None  # the decoded module this instantiates
+    executor_state: dict = field(default_factory=dict)  # e.g. compiled code's namespace
 
     def __repr__(self) -> str:
         return f"<module instance {self.name or hex(id(self))}>"

@@ -14,10 +14,10 @@ from ...errors import Exhaustion
 from ...runtime.instances import FuncInst, HostFunc
 from ...runtime.values import default_value
 from . import lowering
-from .instructions import control, memory, numeric, parametric, reference, table, variable
+from .instructions import control, memory, numeric, parametric, reference, table, variable, vector
 from .lowering import Lowered, Lowering
 
-for _family in (control, memory, numeric, parametric, reference, table, variable):
+for _family in (control, memory, numeric, parametric, reference, table, variable, vector):
     lowering.LOWERINGS.update(_family.LOWERINGS)
 
 # Python frames one wasm call takes (run -> handler -> call), with headroom.
@@ -85,9 +85,9 @@ class Interpreter:
         return results
 
     def run(self, func: FuncInst, args: list) -> list:
-        lowered = func.runnable
+        lowered = func.lowered
         if lowered is None:
-            lowered = func.runnable = lower_function(func)
+            lowered = func.lowered = lower_function(func)
         args.extend(lowered.local_defaults)
         f = Frame([], args, func.module, self)
         code = lowered.code

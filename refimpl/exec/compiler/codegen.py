@@ -1,0 +1,612 @@
+"""Generate the Python source of one wasm function.
+
+Wasm locals become Python locals ``l0, l1, ...``; the operand stack becomes
+Python variables too, by static height (``s0, s1, ...``), and most stack
+traffic disappears: operands stay symbolic expressions until something needs
+them in a variable (a control boundary, or a write to a local they read).
+Operations that can trap or have effects (loads, stores, calls, divisions)
+are emitted as statements in program order, their results in fresh
+temporaries ``t0, t1, ...``, so traps and effects keep the spec's order.
+
+Control flow follows ``structure``.  Anything this generator does not
+handle raises ``CannotCompile``, and the function runs in the interpreter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...syntax.module import Module
+from ...syntax.opcodes import OPS, Instr, MemArg, Op
+from ...syntax.types import F32, F64, FuncType, RefType
+from .. import numerics
+from .structure import Branch, Node, build, crossed_loops
+from .templates import TEMPLATES, TRAPPING
+
+MAX_EXPR_DEPTH = 24  # operator nesting kept in one expression
+
+
+class CannotCompile(Exception):
+    """The function uses something the generator doesn't handle."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    expr: str
+    reads: frozenset = frozenset()  # names of variables the expression reads
+    depth: int = 0
+
+
+@dataclass
+class Constants:
+    """Values generated code refers to by name, shared by a module's functions."""
+
+    names: dict = field(default_factory=dict)  # key -> name
+    values: dict = field(default_factory=dict)  # name -> value
+
+
+_NO_READS: frozenset = frozenset()
+_GLOBALS = "@globals"  # pseudo-variable: what global.get expressions read
+
+# (struct name in the namespace, access size, conversion template or None)
+_LOADS = {
+    Op.I32_LOAD: ("U32", 4, None),
+    Op.I64_LOAD: ("U64", 8, None),
+    Op.F32_LOAD: ("U32", 4, "f32_from_bits({})"),
+    Op.F64_LOAD: ("UF64", 8, None),
+    Op.I32_LOAD8_U: (None, 1, None),
+    Op.I32_LOAD8_S: (None, 1, "((({} ^ 0x80) - 0x80) & 0xFFFFFFFF)"),
+    Op.I32_LOAD16_U: ("U16", 2, None),
+    Op.I32_LOAD16_S: ("S16", 2, "({} & 0xFFFFFFFF)"),
+    Op.I64_LOAD8_U: (None, 1, None),
+    Op.I64_LOAD8_S: (None, 1, "((({} ^ 0x80) - 0x80) & 0xFFFFFFFFFFFFFFFF)"),
+    Op.I64_LOAD16_U: ("U16", 2, None),
+    Op.I64_LOAD16_S: ("S16", 2, "({} & 0xFFFFFFFFFFFFFFFF)"),
+    Op.I64_LOAD32_U: ("U32", 4, None),
+    Op.I64_LOAD32_S: ("S32", 4, "({} & 0xFFFFFFFFFFFFFFFF)"),
+}
+_STORES = {
+    Op.I32_STORE: ("P32", "{}"),
+    Op.I64_STORE: ("P64", "{}"),
+    Op.F32_STORE: ("P32", "f32_to_bits({})"),
+    Op.F64_STORE: ("PF64", "{}"),
+    Op.I32_STORE8: (None, "({} & 0xFF)"),
+    Op.I32_STORE16: ("P16", "({} & 0xFFFF)"),
+    Op.I64_STORE8: (None, "({} & 0xFF)"),
+    Op.I64_STORE16: ("P16", "({} & 0xFFFF)"),
+    Op.I64_STORE32: ("P32", "({} & 0xFFFFFFFF)"),
+}
+
+
+def _default(t) -> str:
+    if t is F32 or t is F64:
+        return "0.0"
+    if isinstance(t, RefType):
+        return "None"
+    return "0"
+
+
+class FunctionCodegen:
+    """Source for one function: ``def <name>(l0, l1, ...)``."""
+
+    def __init__(self, module: Module, func_index: int, name: str, consts: Constants):
+        self.module = module
+        self.func_types = module.derived.setdefault("func_type_indices", module.func_type_indices())
+        defined = func_index - len(self.func_types) + len(module.funcs)
+        self.func = module.funcs[defined]
+        self.ftype = module.func_type(self.func.type_index)
+        self.name = name
+        self.consts = consts
+        self.lines: list[str] = []
+        self.indent = 1
+        self.stack: list[Entry] = []
+        self.temps = 0
+        self.mems_used: set[int] = set()
+        self.uses_br = False
+        self.touches_memory = False
+
+    # -- output ------------------------------------------------------------------
+
+    def emit(self, text: str) -> None:
+        self.lines.append("    " * self.indent + text)
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"t{self.temps}"
+
+    def const(self, value) -> str:
+        """A name bound to ``value`` in the namespace (exact floats, NaNs...)."""
+        if isinstance(value, float):
+            key = ("float", numerics.f64_to_bits(value))
+        else:
+            key = (type(value).__name__, repr(value))
+        name = self.consts.names.get(key)
+        if name is None:
+            name = f"C{len(self.consts.names)}"
+            self.consts.names[key] = name
+            self.consts.values[name] = value
+        return name
+
+    # -- the symbolic stack ------------------------------------------------------
+
+    def push(self, expr: str, reads=_NO_READS, depth: int = 0) -> None:
+        if depth > MAX_EXPR_DEPTH:
+            t = self.temp()
+            self.emit(f"{t} = {expr}")
+            expr, reads, depth = t, _NO_READS, 0
+        self.stack.append(Entry(expr, reads, depth))
+
+    def pop(self) -> Entry:
+        return self.stack.pop()
+
+    def pops(self, n: int) -> list[Entry]:
+        if n == 0:
+            return []
+        entries = self.stack[-n:]
+        del self.stack[-n:]
+        return entries
+
+    def materialize(self, upto: int | None = None) -> None:
+        """Put every stack entry up to position ``upto`` in its slot variable,
+        bottom-up (an entry only ever reads slots at or above its own)."""
+        top = len(self.stack) - 1 if upto is None else upto
+        for i in range(top + 1):
+            e = self.stack[i]
+            slot = f"s{i}"
+            if e.expr != slot:
+                self.emit(f"{slot} = {e.expr}")
+                self.stack[i] = Entry(slot, frozenset((slot,)))
+
+    def flush_readers(self, var: str) -> None:
+        """Before ``var`` changes, evaluate pending expressions reading it."""
+        highest = -1
+        for i, e in enumerate(self.stack):
+            if var in e.reads and e.expr != f"s{i}":
+                highest = i
+        if highest >= 0:
+            self.materialize(highest)
+
+    def operator(self, template, args: list[Entry]) -> None:
+        reads = frozenset().union(*(a.reads for a in args)) if args else _NO_READS
+        depth = 1 + max((a.depth for a in args), default=0)
+        self.push(template(*(a.expr for a in args)), reads, depth)
+
+    def call_expr(self, fn: str, args: list[Entry]) -> str:
+        return f"{fn}({', '.join(a.expr for a in args)})"
+
+    # -- the function ----------------------------------------------------------------
+
+    def generate(self) -> str:
+        root = build(self.func.body)
+        root.height = 0
+        params = [f"l{i}" for i in range(len(self.ftype.params))]
+        body_start = len(self.lines)
+        self.block_body(root.body, root)
+        if not self.dead:
+            self.do_return()
+        body = self.lines[body_start:]
+        head = [f"def {self.name}({', '.join(params)}):"]
+        pre = ["    _d = D.n + 1", "    if _d > LIMIT:", "        exhausted()", "    D.n = _d"]
+        first_local = len(params)
+        for i, t in enumerate(self.func.locals):
+            pre.append(f"    l{first_local + i} = {_default(t)}")
+        if self.uses_br:
+            pre.append("    _br = None")
+        for m in sorted(self.mems_used):
+            pre.append(f"    m{m} = M{m}.data")
+        if self.touches_memory:
+            pre.append("    try:")
+            body = ["    " + line for line in body]
+            body += ["    except MEMORY_ERRORS:", "        raise Trap(MEMORY_OOB) from None"]
+        return "\n".join(head + pre + body) + "\n"
+
+    # -- structure -------------------------------------------------------------------
+
+    def block_body(self, items: list, node: Node) -> None:
+        """Emit a block's instructions; stop at the first unconditional
+        transfer (what follows is dead)."""
+        self.dead = False
+        for item in items:
+            if isinstance(item, Node):
+                self.structured(item)
+            elif isinstance(item, Branch):
+                self.branch_instr(item)
+            else:
+                self.instruction(item)
+            if self.dead:
+                break
+
+    def block_type(self, bt) -> tuple[int, int]:
+        if bt is None:
+            return 0, 0
+        if isinstance(bt, int):
+            ft = self.module.func_type(bt)
+            return len(ft.params), len(ft.results)
+        return 0, 1
+
+    def arity(self, node: Node) -> int:
+        params, results = self.block_type(node.blocktype)
+        if node.kind == "func":
+            return len(self.ftype.results)
+        return params if node.kind == "loop" else results
+
+    def structured(self, node: Node) -> None:
+        params, results = self.block_type(node.blocktype)
+        cond = self.pop() if node.kind == "if" else None
+        self.materialize()
+        node.height = len(self.stack) - params
+        below = self.stack[: node.height]
+        entry_stack = list(self.stack)
+        if node.is_py_loop:
+            self.emit("while True:")
+            self.indent += 1
+        if node.kind == "if":
+            self.emit(f"if {cond.expr}:")
+            self.arm(node.body, node)
+            if node.orelse is not None:
+                self.emit("else:")
+                self.stack = list(entry_stack)
+                self.arm(node.orelse, node)
+        else:
+            self.block_body(node.body, node)
+            self.end_of_arm()
+        if node.is_py_loop:
+            self.emit("break")  # falling off the end leaves the Python loop
+            self.indent -= 1
+        self.stack = below + [Entry(f"s{node.height + i}") for i in range(results)]
+        self.dead = False
+        if node.is_py_loop:
+            self.dispatch_after(node)
+
+    def arm(self, items: list, node: Node) -> None:
+        """One suite of an if statement (never empty, as Python requires)."""
+        self.indent += 1
+        start = len(self.lines)
+        self.block_body(items, node)
+        self.end_of_arm()
+        if len(self.lines) == start:
+            self.emit("pass")
+        self.indent -= 1
+
+    def end_of_arm(self) -> None:
+        """Falling off the end of a block's (or an if-arm's) instructions:
+        the results go to their slots."""
+        if not self.dead:
+            self.materialize()
+
+    def dispatch_after(self, loop: Node) -> None:
+        """After a Python loop: complete or pass on a pending multi-level branch."""
+        if not loop.exits:
+            return
+        outer = next((n for n in loop.parent.ancestors() if n.is_py_loop), None)
+        handled = [t for t in loop.exits.values() if t.construct is outer]
+        self.emit("if _br is not None:")
+        self.indent += 1
+        for i, target in enumerate(handled):
+            self.emit(f"{'if' if i == 0 else 'elif'} _br == {target.id}:")
+            self.emit("    _br = None")
+            self.emit(f"    {target.action}")
+        if len(handled) < len(loop.exits):  # the rest leave the outer loop too
+            if handled:
+                self.emit("else:")
+                self.emit("    break")
+            else:
+                self.emit("break")
+        self.indent -= 1
+
+    # -- branches ----------------------------------------------------------------------
+
+    def branch_instr(self, b: Branch) -> None:
+        op = b.instr.op
+        if op == Op.BR or op == Op.RETURN:
+            self.branch_to(b, b.targets[0])
+            self.dead = True
+        elif op == Op.BR_IF:
+            cond = self.pop()
+            self.emit(f"if {cond.expr}:")
+            self.indent += 1
+            self.branch_to(b, b.targets[0])
+            self.indent -= 1
+        else:  # br_table
+            index = self.pop()
+            distinct: list[Node] = []
+            for t in b.targets:
+                if t not in distinct:
+                    distinct.append(t)
+            if len(distinct) == 1:
+                self.branch_to(b, distinct[0])
+            else:
+                entries = b.targets[:-1]
+                table = self.const(tuple(distinct.index(t) for t in entries))
+                k = self.temp()
+                i = self.temp()
+                default = distinct.index(b.targets[-1])
+                self.emit(f"{i} = {index.expr}")
+                self.emit(f"{k} = {table}[{i}] if {i} < {len(entries)} else {default}")
+                for n, target in enumerate(distinct):
+                    if n == len(distinct) - 1:
+                        self.emit("else:")
+                    else:
+                        self.emit(f"{'if' if n == 0 else 'elif'} {k} == {n}:")
+                    self.indent += 1
+                    self.branch_to(b, target)
+                    self.indent -= 1
+            self.dead = True
+
+    def branch_to(self, b: Branch, target: Node) -> None:
+        """Move the carried values into the target's slots and transfer."""
+        n = self.arity(target)
+        values = self.stack[len(self.stack) - n :] if n else []
+        if target.action == "return":
+            self.emit("D.n = _d - 1")
+            self.emit(_return_statement([v.expr for v in values]))
+            return
+        slots = [f"s{target.height + i}" for i in range(n)]
+        pairs = [(s, v.expr) for s, v in zip(slots, values, strict=True) if s != v.expr]
+        if pairs:
+            lhs = ", ".join(p[0] for p in pairs)
+            rhs = ", ".join(p[1] for p in pairs)
+            self.emit(f"{lhs} = {rhs}")
+        crossed = crossed_loops(b.site, target)
+        if crossed:
+            self.uses_br = True
+            self.emit(f"_br = {target.id}")
+            self.emit("break")
+        else:
+            self.emit(target.action)
+
+    def do_return(self) -> None:
+        n = len(self.ftype.results)
+        values = self.stack[len(self.stack) - n :] if n else []
+        self.emit("D.n = _d - 1")
+        self.emit(_return_statement([v.expr for v in values]))
+
+    # -- instructions ------------------------------------------------------------------
+
+    def instruction(self, ins: Instr) -> None:
+        op = ins.op
+        template = TEMPLATES.get(op)
+        if template is not None:
+            info = OPS[op]
+            self.operator(template, self.pops(len(info.params)))
+            return
+        if op in numerics.NUMERIC_OPS:
+            info = OPS[op]
+            args = self.pops(len(info.params))
+            if op in TRAPPING:
+                t = self.temp()
+                self.emit(f"{t} = {self.call_expr(info.ident, args)}")
+                self.push(t)
+            else:
+                self.operator(lambda *xs, n=info.ident: f"{n}({', '.join(xs)})", args)
+            return
+        handler = _HANDLERS.get(op)
+        if handler is None:
+            raise CannotCompile(f"no code generation for {OPS[op].name}")
+        handler(self, ins)
+
+    # constants and variables
+
+    def i_const(self, ins: Instr) -> None:
+        self.push(str(ins.imm))
+
+    def f32_const(self, ins: Instr) -> None:
+        self.push(self.const(numerics.f32_from_bits(ins.imm)))
+
+    def f64_const(self, ins: Instr) -> None:
+        self.push(self.const(numerics.f64_from_bits(ins.imm)))
+
+    def local_get(self, ins: Instr) -> None:
+        name = f"l{ins.imm}"
+        self.push(name, frozenset((name,)))
+
+    def local_set(self, ins: Instr) -> None:
+        name = f"l{ins.imm}"
+        value = self.pop()
+        self.flush_readers(name)
+        self.emit(f"{name} = {value.expr}")
+
+    def local_tee(self, ins: Instr) -> None:
+        name = f"l{ins.imm}"
+        value = self.pop()
+        self.flush_readers(name)
+        self.emit(f"{name} = {value.expr}")
+        self.push(name, frozenset((name,)))
+
+    def global_get(self, ins: Instr) -> None:
+        self.push(f"G{ins.imm}.value", frozenset((_GLOBALS,)))
+
+    def global_set(self, ins: Instr) -> None:
+        value = self.pop()
+        self.flush_readers(_GLOBALS)
+        self.emit(f"G{ins.imm}.value = {value.expr}")
+
+    # parametric
+
+    def drop(self, ins: Instr) -> None:
+        self.pop()
+
+    def select(self, ins: Instr) -> None:
+        c = self.pop()
+        a, b = self.pops(2)
+        self.operator(lambda x, y, z: f"({x} if {z} else {y})", [a, b, c])
+
+    def unreachable(self, ins: Instr) -> None:
+        self.emit('raise Trap("unreachable")')
+        self.dead = True
+
+    def nop(self, ins: Instr) -> None:
+        pass
+
+    # calls
+
+    def after_effects(self) -> None:
+        """A call or memory.grow may change globals and replace buffers."""
+        for m in sorted(self.mems_used):
+            self.emit(f"m{m} = M{m}.data")
+
+    def emit_call(self, callee: str, ftype: FuncType, args: list[Entry]) -> None:
+        self.flush_readers(_GLOBALS)
+        call = self.call_expr(callee, args)
+        n = len(ftype.results)
+        if n == 0:
+            self.emit(call)
+        elif n == 1:
+            t = self.temp()
+            self.emit(f"{t} = {call}")
+        else:
+            ts = [self.temp() for _ in range(n)]
+            self.emit(f"{', '.join(ts)} = {call}")
+        self.after_effects()
+        if n == 1:
+            self.push(t)
+        elif n > 1:
+            for t in ts:
+                self.push(t)
+
+    def call(self, ins: Instr) -> None:
+        ftype = self.module.func_type(self.func_types[ins.imm])
+        args = self.pops(len(ftype.params))
+        self.emit_call(f"F{ins.imm}", ftype, args)
+
+    def call_indirect(self, ins: Instr) -> None:
+        type_index, table_index = ins.imm
+        ftype = self.module.func_type(type_index)
+        index = self.pop()
+        args = self.pops(len(ftype.params))
+        callee = self.temp()
+        self.emit(f"{callee} = indirect(T{table_index}, {index.expr}, TY{type_index})")
+        self.emit_call(callee, ftype, args)
+
+    # memory
+
+    def use_memory(self, index: int) -> str:
+        self.mems_used.add(index)
+        return f"m{index}"
+
+    def address(self, arg: MemArg) -> tuple[str, Entry]:
+        base = self.pop()
+        ea = base.expr if arg.offset == 0 else f"({base.expr} + {arg.offset})"
+        return ea, base
+
+    def load(self, ins: Instr) -> None:
+        fmt, size, convert = _LOADS[ins.op]
+        arg = ins.imm
+        m = self.use_memory(arg.memory)
+        ea, _ = self.address(arg)
+        self.touches_memory = True
+        raw = f"{m}[{ea}]" if fmt is None else f"{fmt}({m}, {ea})[0]"
+        t = self.temp()
+        self.emit(f"{t} = {raw if convert is None else convert.format(raw)}")
+        self.push(t)
+
+    def store(self, ins: Instr) -> None:
+        fmt, convert = _STORES[ins.op]
+        arg = ins.imm
+        m = self.use_memory(arg.memory)
+        value = self.pop()
+        ea, _ = self.address(arg)
+        self.touches_memory = True
+        v = convert.format(value.expr)
+        if fmt is None:
+            self.emit(f"{m}[{ea}] = {v}")
+        else:
+            self.emit(f"{fmt}({m}, {ea}, {v})")
+
+    def memory_size(self, ins: Instr) -> None:
+        m = self.use_memory(ins.imm)
+        self.push(f"(len({m}) >> 16)", frozenset((m,)))
+
+    def memory_grow(self, ins: Instr) -> None:
+        self.use_memory(ins.imm)
+        delta = self.pop()
+        mask = "0xFFFFFFFFFFFFFFFF" if self._mem64(ins.imm) else "0xFFFFFFFF"
+        t = self.temp()
+        self.flush_readers(f"m{ins.imm}")
+        self.emit(f"{t} = M{ins.imm}.grow({delta.expr}) & {mask}")
+        self.after_effects()
+        self.push(t)
+
+    def _mem64(self, index: int) -> bool:
+        return self.module.mem_types()[index].limits.address.value == "i64"
+
+    def bulk(self, ins: Instr) -> None:
+        """memory.fill/copy/init, data.drop and the table instructions: calls
+        into the shared operations on instances (rare in hot loops)."""
+        op = ins.op
+        name, operands, immediates, results = _BULK[op]
+        args = self.pops(operands)
+        imm = ins.imm if isinstance(ins.imm, tuple) else (ins.imm,)
+        refs = [pattern.format(i) for pattern, i in zip(immediates, imm, strict=True)]
+        call = f"{name}({', '.join(refs + [a.expr for a in args])})"
+        if results:
+            t = self.temp()
+            self.emit(f"{t} = {call}")
+            self.push(t)
+        else:
+            self.emit(call)
+
+    # references
+
+    def ref_null(self, ins: Instr) -> None:
+        self.push("None")
+
+    def ref_is_null(self, ins: Instr) -> None:
+        self.operator(lambda a: f"({a} is None)", [self.pop()])
+
+    def ref_func(self, ins: Instr) -> None:
+        self.push(f"FI{ins.imm}")
+
+
+# The shared operations the bulk instructions call: name, operand count,
+# how each immediate becomes an argument, and whether a result is pushed.
+_BULK = {
+    Op.MEMORY_FILL: ("memory_fill", 3, ("M{}",), False),
+    Op.MEMORY_COPY: ("memory_copy", 3, ("M{}", "M{}"), False),
+    Op.MEMORY_INIT: ("memory_init", 3, ("DATA{}", "M{}"), False),
+    Op.DATA_DROP: ("data_drop", 0, ("DATA{}",), False),
+    Op.TABLE_GET: ("table_get", 1, ("T{}",), True),
+    Op.TABLE_SET: ("table_set", 2, ("T{}",), False),
+    Op.TABLE_SIZE: ("table_size", 0, ("T{}",), True),
+    Op.TABLE_GROW: ("table_grow", 2, ("T{}",), True),
+    Op.TABLE_FILL: ("table_fill", 3, ("T{}",), False),
+    Op.TABLE_COPY: ("table_copy", 3, ("T{}", "T{}"), False),
+    Op.TABLE_INIT: ("table_init", 3, ("E{}", "T{}"), False),
+    Op.ELEM_DROP: ("elem_drop", 0, ("E{}",), False),
+}
+
+_G = FunctionCodegen
+_HANDLERS = {
+    Op.I32_CONST: _G.i_const,
+    Op.I64_CONST: _G.i_const,
+    Op.F32_CONST: _G.f32_const,
+    Op.F64_CONST: _G.f64_const,
+    Op.LOCAL_GET: _G.local_get,
+    Op.LOCAL_SET: _G.local_set,
+    Op.LOCAL_TEE: _G.local_tee,
+    Op.GLOBAL_GET: _G.global_get,
+    Op.GLOBAL_SET: _G.global_set,
+    Op.DROP: _G.drop,
+    Op.SELECT: _G.select,
+    Op.SELECT_T: _G.select,
+    Op.UNREACHABLE: _G.unreachable,
+    Op.NOP: _G.nop,
+    Op.CALL: _G.call,
+    Op.CALL_INDIRECT: _G.call_indirect,
+    Op.MEMORY_SIZE: _G.memory_size,
+    Op.MEMORY_GROW: _G.memory_grow,
+    Op.REF_NULL: _G.ref_null,
+    Op.REF_IS_NULL: _G.ref_is_null,
+    Op.REF_FUNC: _G.ref_func,
+    **{op: _G.load for op in _LOADS},
+    **{op: _G.store for op in _STORES},
+    **{op: _G.bulk for op in _BULK},
+}
+
+
+def _return_statement(exprs: list[str]) -> str:
+    if not exprs:
+        return "return"
+    if len(exprs) == 1:
+        return f"return {exprs[0]}"
+    return f"return ({', '.join(exprs)},)"

@@ -1,0 +1,94 @@
+"""What generated code calls: checks with the spec's trap messages, and the
+shared operations on instances, in the argument order codegen emits
+(immediates first, then operands in stack order)."""
+
+from __future__ import annotations
+
+import struct
+
+from ...errors import Exhaustion, Trap
+from .. import bulk
+
+MEMORY_OOB = bulk.MEMORY_OOB
+# What a memory access out of bounds raises in Python: struct for
+# unpack_from/pack_into, IndexError for byte indexing, OverflowError for an
+# address beyond what Python can index.
+MEMORY_ERRORS = (struct.error, IndexError, OverflowError)
+
+U16 = struct.Struct("<H").unpack_from
+S16 = struct.Struct("<h").unpack_from
+U32 = struct.Struct("<I").unpack_from
+S32 = struct.Struct("<i").unpack_from
+U64 = struct.Struct("<Q").unpack_from
+UF64 = struct.Struct("<d").unpack_from
+P16 = struct.Struct("<H").pack_into
+P32 = struct.Struct("<I").pack_into
+P64 = struct.Struct("<Q").pack_into
+PF64 = struct.Struct("<d").pack_into
+
+
+class DepthCell:
+    """The wasm call depth, shared by all compiled code of an executor."""
+
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
+
+
+def exhausted():
+    raise Exhaustion("call stack exhausted")
+
+
+def table_get(table, i):
+    elements = table.elements
+    if i >= len(elements):
+        raise Trap(bulk.TABLE_OOB)
+    return elements[i]
+
+
+def table_set(table, i, ref) -> None:
+    elements = table.elements
+    if i >= len(elements):
+        raise Trap(bulk.TABLE_OOB)
+    elements[i] = ref
+
+
+def table_size(table) -> int:
+    return len(table.elements)
+
+
+def table_grow(table, ref, n) -> int:
+    return table.grow(n, ref) & 0xFFFFFFFF
+
+
+def table_fill(table, i, ref, n) -> None:
+    bulk.table_fill(table, i, ref, n)
+
+
+def table_copy(dst, src, d, s, n) -> None:
+    bulk.table_copy(dst, src, d, s, n)
+
+
+def table_init(elem, table, d, s, n) -> None:
+    bulk.table_init(table, elem, d, s, n)
+
+
+def elem_drop(elem) -> None:
+    bulk.elem_drop(elem)
+
+
+def memory_fill(mem, d, value, n) -> None:
+    bulk.memory_fill(mem, d, value, n)
+
+
+def memory_copy(dst, src, d, s, n) -> None:
+    bulk.memory_copy(dst, src, d, s, n)
+
+
+def memory_init(data, mem, d, s, n) -> None:
+    bulk.memory_init(mem, data, d, s, n)
+
+
+def data_drop(data) -> None:
+    bulk.data_drop(data)

@@ -1,0 +1,152 @@
+"""The block structure of a function body, and how each label maps onto
+Python control flow.
+
+Python has loops with ``break``/``continue`` but no labels or goto, so:
+
+- a wasm ``loop`` becomes ``while True:``; a branch to it is ``continue``;
+- a ``block`` (or ``if``) that is the target of a branch becomes a
+  ``while True: ...; break`` whose ``break`` jumps to its end -- unless its
+  last instruction is a loop and every branch to it comes from inside that
+  loop: then breaking out of the loop already lands at the block's end, and
+  the block needs no Python loop of its own;
+- a branch that must leave several Python loops sets ``_br`` to the target's
+  id and breaks; after each loop it may leave, a check passes it on or
+  completes it (``dispatch``);
+- a branch to the function's own label is a ``return``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...syntax.opcodes import Instr, Op
+
+
+@dataclass(eq=False)
+class Node:
+    """A block, loop, if, or the function body."""
+
+    kind: str  # "func" | "block" | "loop" | "if"
+    blocktype: object
+    parent: Node | None
+    id: int
+    body: list = field(default_factory=list)  # Instr | Branch | Node
+    orelse: list | None = None  # an if's else-branch
+    branches_in: list[Branch] = field(default_factory=list)
+    # How branches to this label are taken:
+    construct: Node | None = None  # the Python loop they break/continue
+    action: str = ""  # "break" | "continue" | "return"
+    is_py_loop: bool = False
+    # Labels whose pending branches may leave this Python loop, by id.
+    exits: dict[int, Node] = field(default_factory=dict)
+    height: int = 0  # operand height below the block's parameters (set by codegen)
+
+    def ancestors(self):
+        node = self
+        while node is not None:
+            yield node
+            node = node.parent
+
+
+@dataclass(eq=False)
+class Branch:
+    """A br / br_if / br_table / return, with its target nodes resolved."""
+
+    instr: Instr
+    targets: list[Node]  # br_table: every entry, then the default
+    site: Node  # the innermost node containing it
+
+
+def build(body: tuple[Instr, ...]) -> Node:
+    """The tree of ``body`` (a function body ending with its ``end``)."""
+    ids = iter(range(1 << 30))
+    root = Node("func", None, None, next(ids))
+    stack = [root]
+    current = root.body
+    for ins in body:
+        op = ins.op
+        node = stack[-1]
+        if op in (Op.BLOCK, Op.LOOP, Op.IF):
+            kind = {Op.BLOCK: "block", Op.LOOP: "loop", Op.IF: "if"}[op]
+            child = Node(kind, ins.imm, node, next(ids))
+            current.append(child)
+            stack.append(child)
+            current = child.body
+        elif op == Op.ELSE:
+            node.orelse = []
+            current = node.orelse
+        elif op == Op.END:
+            stack.pop()
+            if not stack:
+                break
+            parent = stack[-1]
+            current = _open_list(parent)
+        elif op in (Op.BR, Op.BR_IF):
+            current.append(_branch(ins, [stack[-1 - ins.imm]], node))
+        elif op == Op.BR_TABLE:
+            depths, default = ins.imm
+            targets = [stack[-1 - d] for d in (*depths, default)]
+            current.append(_branch(ins, targets, node))
+        elif op == Op.RETURN:
+            current.append(_branch(ins, [root], node))
+        else:
+            current.append(ins)
+    _plan(root)
+    return root
+
+
+def _open_list(node: Node) -> list:
+    return node.orelse if node.orelse is not None else node.body
+
+
+def _branch(ins: Instr, targets: list[Node], site: Node) -> Branch:
+    b = Branch(ins, targets, site)
+    for t in targets:
+        t.branches_in.append(b)
+    return b
+
+
+def _plan(root: Node) -> None:
+    """Decide each label's Python construct (see the module docstring)."""
+    root.action = "return"
+    for node in _walk(root):
+        if node.kind == "loop":
+            node.is_py_loop = True
+            node.construct, node.action = node, "continue"
+        elif node.kind in ("block", "if") and node.branches_in:
+            tail = node.body[-1] if node.kind == "block" and node.body else None
+            if (
+                isinstance(tail, Node)
+                and tail.kind == "loop"
+                and all(tail in b.site.ancestors() for b in node.branches_in)
+            ):
+                node.construct, node.action = tail, "break"
+            else:
+                node.is_py_loop = True
+                node.construct, node.action = node, "break"
+    # Which Python loops each branch leaves before reaching its target's.
+    for node in _walk(root):
+        for b in node.branches_in:
+            if node.action == "return":
+                continue
+            for crossed in crossed_loops(b.site, node):
+                crossed.exits[node.id] = node
+
+
+def crossed_loops(site: Node, target: Node) -> list[Node]:
+    """The Python loops a branch from ``site`` to ``target`` must leave,
+    innermost first, before it can take the target's action."""
+    out = []
+    for node in site.ancestors():
+        if node is target.construct:
+            return out
+        if node.is_py_loop:
+            out.append(node)
+    raise AssertionError("branch target is not an enclosing construct")
+
+
+def _walk(node: Node):
+    yield node
+    for item in node.body + (node.orelse or []):
+        if isinstance(item, Node):
+            yield from _walk(item)
