@@ -48,22 +48,22 @@ class Constants:
 _NO_READS: frozenset = frozenset()
 _GLOBALS = "@globals"  # pseudo-variable: what global.get expressions read
 
-# (struct name in the namespace, access size, conversion template or None)
+# (unpack function in the namespace or None for a byte, conversion template or None)
 _LOADS = {
-    Op.I32_LOAD: ("U32", 4, None),
-    Op.I64_LOAD: ("U64", 8, None),
-    Op.F32_LOAD: ("U32", 4, "f32_from_bits({})"),
-    Op.F64_LOAD: ("UF64", 8, None),
-    Op.I32_LOAD8_U: (None, 1, None),
-    Op.I32_LOAD8_S: (None, 1, "((({} ^ 0x80) - 0x80) & 0xFFFFFFFF)"),
-    Op.I32_LOAD16_U: ("U16", 2, None),
-    Op.I32_LOAD16_S: ("S16", 2, "({} & 0xFFFFFFFF)"),
-    Op.I64_LOAD8_U: (None, 1, None),
-    Op.I64_LOAD8_S: (None, 1, "((({} ^ 0x80) - 0x80) & 0xFFFFFFFFFFFFFFFF)"),
-    Op.I64_LOAD16_U: ("U16", 2, None),
-    Op.I64_LOAD16_S: ("S16", 2, "({} & 0xFFFFFFFFFFFFFFFF)"),
-    Op.I64_LOAD32_U: ("U32", 4, None),
-    Op.I64_LOAD32_S: ("S32", 4, "({} & 0xFFFFFFFFFFFFFFFF)"),
+    Op.I32_LOAD: ("U32", None),
+    Op.I64_LOAD: ("U64", None),
+    Op.F32_LOAD: ("U32", "f32_from_bits({})"),
+    Op.F64_LOAD: ("UF64", None),
+    Op.I32_LOAD8_U: (None, None),
+    Op.I32_LOAD8_S: (None, "((({} ^ 0x80) - 0x80) & 0xFFFFFFFF)"),
+    Op.I32_LOAD16_U: ("U16", None),
+    Op.I32_LOAD16_S: ("S16", "({} & 0xFFFFFFFF)"),
+    Op.I64_LOAD8_U: (None, None),
+    Op.I64_LOAD8_S: (None, "((({} ^ 0x80) - 0x80) & 0xFFFFFFFFFFFFFFFF)"),
+    Op.I64_LOAD16_U: ("U16", None),
+    Op.I64_LOAD16_S: ("S16", "({} & 0xFFFFFFFFFFFFFFFF)"),
+    Op.I64_LOAD32_U: ("U32", None),
+    Op.I64_LOAD32_S: ("S32", "({} & 0xFFFFFFFFFFFFFFFF)"),
 }
 _STORES = {
     Op.I32_STORE: ("P32", "{}"),
@@ -484,16 +484,16 @@ class FunctionCodegen:
         self.mems_used.add(index)
         return f"m{index}"
 
-    def address(self, arg: MemArg) -> tuple[str, Entry]:
+    def address(self, arg: MemArg) -> str:
+        """The effective address; out of bounds, the access itself raises."""
         base = self.pop()
-        ea = base.expr if arg.offset == 0 else f"({base.expr} + {arg.offset})"
-        return ea, base
+        return base.expr if arg.offset == 0 else f"({base.expr} + {arg.offset})"
 
     def load(self, ins: Instr) -> None:
-        fmt, size, convert = _LOADS[ins.op]
+        fmt, convert = _LOADS[ins.op]
         arg = ins.imm
         m = self.use_memory(arg.memory)
-        ea, _ = self.address(arg)
+        ea = self.address(arg)
         self.touches_memory = True
         raw = f"{m}[{ea}]" if fmt is None else f"{fmt}({m}, {ea})[0]"
         t = self.temp()
@@ -505,7 +505,7 @@ class FunctionCodegen:
         arg = ins.imm
         m = self.use_memory(arg.memory)
         value = self.pop()
-        ea, _ = self.address(arg)
+        ea = self.address(arg)
         self.touches_memory = True
         v = convert.format(value.expr)
         if fmt is None:
