@@ -280,6 +280,7 @@ class FunctionCodegen:
             return
         outer = next((n for n in loop.parent.ancestors() if n.is_py_loop), None)
         handled = [t for t in loop.exits.values() if t.construct is outer]
+        self.uses_br = True
         self.emit("if _br is not None:")
         self.indent += 1
         for i, target in enumerate(handled):

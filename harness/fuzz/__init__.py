@@ -1,0 +1,1 @@
+"""Generated-module campaigns: random valid modules, run differentially."""
