@@ -1,0 +1,1 @@
+"""On-demand benchmarks: ``python -m benchmarks`` (or ``make bench``)."""

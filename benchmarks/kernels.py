@@ -1,0 +1,169 @@
+"""The benchmark kernels, as WebAssembly text.
+
+Each kernel has an export ``run`` taking a size parameter, so slow runtimes
+can be measured on less work and compared per unit of work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kernel:
+    name: str
+    wat: str
+    size: int  # the full size
+    unit: str  # what one unit of size is
+    small: int  # the size slow runtimes run, scaled to the full size
+    needs_simd: bool = False
+
+
+FIB = Kernel(
+    "fib(25)",
+    """(module (func $fib (export "run") (param i32) (result i32)
+      (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+        (then (local.get 0))
+        (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                       (call $fib (i32.sub (local.get 0) (i32.const 2))))))))""",
+    25,
+    "n",
+    25,
+)
+
+SUM = Kernel(
+    "i64 sum loop",
+    """(module (func (export "run") (param $n i32) (result i64) (local $i i64) (local $s i64)
+      (block $done (loop $l
+        (br_if $done (i64.ge_u (local.get $i) (i64.extend_i32_u (local.get $n))))
+        (local.set $s (i64.add (local.get $s) (local.get $i)))
+        (local.set $i (i64.add (local.get $i) (i64.const 1)))
+        (br $l)))
+      (local.get $s)))""",
+    10_000_000,
+    "iterations",
+    200_000,
+)
+
+MEMORY = Kernel(
+    "memory: fill+copy+checksum 16 MiB",
+    """(module (memory 512)
+      (func (export "run") (param $bytes i32) (result i64) (local $i i32) (local $s i64)
+        ;; fill the first region with a pattern, 8 bytes at a time
+        (block $f (loop $l
+          (br_if $f (i32.ge_u (local.get $i) (local.get $bytes)))
+          (i64.store (local.get $i) (i64.mul (i64.extend_i32_u (local.get $i))
+                                             (i64.const 0x9E3779B97F4A7C15)))
+          (local.set $i (i32.add (local.get $i) (i32.const 8)))
+          (br $l)))
+        ;; copy it 8 bytes at a time into the second region
+        (local.set $i (i32.const 0))
+        (block $c (loop $l
+          (br_if $c (i32.ge_u (local.get $i) (local.get $bytes)))
+          (i64.store offset=16777216 (local.get $i) (i64.load (local.get $i)))
+          (local.set $i (i32.add (local.get $i) (i32.const 8)))
+          (br $l)))
+        ;; checksum the copy byte by byte over its first 1/16th, then by words
+        (local.set $i (i32.const 0))
+        (block $k (loop $l
+          (br_if $k (i32.ge_u (local.get $i) (local.get $bytes)))
+          (local.set $s (i64.add (i64.rotl (local.get $s) (i64.const 5))
+                                 (i64.load offset=16777216 (local.get $i))))
+          (local.set $i (i32.add (local.get $i) (i32.const 8)))
+          (br $l)))
+        (local.get $s)))""",
+    16 * 1024 * 1024,
+    "bytes",
+    256 * 1024,
+)
+
+CALL_INDIRECT = Kernel(
+    "call_indirect loop",
+    """(module (type $t (func (param i32) (result i32)))
+      (table 4 funcref) (elem (i32.const 0) $a $b $c $d)
+      (func $a (type $t) (i32.add (local.get 0) (i32.const 1)))
+      (func $b (type $t) (i32.xor (local.get 0) (i32.const 0x55)))
+      (func $c (type $t) (i32.mul (local.get 0) (i32.const 3)))
+      (func $d (type $t) (i32.shr_u (local.get 0) (i32.const 1)))
+      (func (export "run") (param $n i32) (result i32) (local $i i32) (local $x i32)
+        (block $done (loop $l
+          (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+          (local.set $x (call_indirect (type $t) (local.get $x)
+                                       (i32.and (local.get $i) (i32.const 3))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l)))
+        (local.get $x)))""",
+    1_000_000,
+    "calls",
+    50_000,
+)
+
+SIMD = Kernel(
+    "SIMD: f32x4 dot + i8x16 saturating sum",
+    """(module (memory 8)
+      (func (export "run") (param $n i32) (result f32) (local $i i32)
+          (local $acc v128) (local $bytes v128)
+        ;; $n vector steps over two f32 arrays at 0 and 0x40000 (wrapping every 16K steps)
+        (block $done (loop $l
+          (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+          (local.set $acc (f32x4.add (local.get $acc)
+            (f32x4.mul (v128.load (i32.and (i32.shl (local.get $i) (i32.const 4))
+                                           (i32.const 0x3FFF0)))
+                       (v128.load offset=0x40000 (i32.and (i32.shl (local.get $i) (i32.const 4))
+                                                          (i32.const 0x3FFF0))))))
+          (local.set $bytes (i8x16.add_sat_s (local.get $bytes)
+                                             (i8x16.splat (local.get $i))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l)))
+        (f32.add (f32x4.extract_lane 0 (local.get $acc))
+                 (f32.convert_i32_s (i8x16.extract_lane_s 3 (local.get $bytes))))))""",
+    200_000,
+    "vector steps",
+    20_000,
+    needs_simd=True,
+)
+
+KERNELS = [FIB, SUM, MEMORY, CALL_INDIRECT, SIMD]
+
+
+def _uleb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _sleb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        done = (n == 0 and not byte & 0x40) or (n == -1 and byte & 0x40)
+        out.append(byte | (0 if done else 0x80))
+        if done:
+            return bytes(out)
+
+
+def _section(sid: int, body: bytes) -> bytes:
+    return bytes([sid]) + _uleb(len(body)) + body
+
+
+def data_heavy_module(total_bytes: int, segments: int = 1000, seed: int = 1) -> bytes:
+    """A module whose memory is initialised by ``segments`` active data
+    segments holding ``total_bytes`` of non-zero data in all, spread over a
+    memory twice that size (built directly as a binary: as text it would
+    be as large as the data)."""
+    import random
+
+    rng = random.Random(seed)
+    pages = max(1, (2 * total_bytes + 65535) // 65536)
+    per = total_bytes // segments
+    memory = _section(5, _uleb(1) + b"\x00" + _uleb(pages))
+    body = bytearray(_uleb(segments))
+    for i in range(segments):
+        offset = i * 2 * per
+        payload = rng.randbytes(per)
+        body += b"\x00\x41" + _sleb(offset) + b"\x0b" + _uleb(per) + payload
+    export = _section(7, _uleb(1) + _uleb(3) + b"mem" + b"\x02" + _uleb(0))
+    return b"\x00asm\x01\x00\x00\x00" + memory + export + _section(11, bytes(body))
