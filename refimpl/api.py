@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .binary import decode_module
-from .exec.instantiate import Resolver
+from .exec.instantiate import Initializer, Resolver
 from .exec.instantiate import instantiate as _instantiate
 from .features import Features
 from .runtime.instances import ModuleInst
@@ -38,10 +38,16 @@ def resolver(registry: Mapping[str, ModuleInst]) -> Resolver:
 
 
 def instantiate(
-    store: Store, module: Module, imports: Mapping[str, ModuleInst] | Resolver, name: str = ""
+    store: Store,
+    module: Module,
+    imports: Mapping[str, ModuleInst] | Resolver,
+    name: str = "",
+    init: Initializer | None = None,
 ) -> ModuleInst:
+    """Instantiate; ``init`` is an optimized init mode (``refimpl.init``),
+    by default the reference segment-by-segment path."""
     resolve = imports if callable(imports) else resolver(imports)
-    return _instantiate(store, module, resolve, name)
+    return _instantiate(store, module, resolve, name, init)
 
 
 def invoke(store: Store, func, args: list) -> list:

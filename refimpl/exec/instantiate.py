@@ -14,13 +14,18 @@ generations differ is how segments initialise tables and memories:
 Imports are matched first (spec 4.5.2); a missing import is "unknown import"
 and a mismatch "incompatible import type", both link errors raised before
 any state is created.
+
+How memories and tables are allocated and how segments are applied is the
+business of an ``Initializer``; ``SEGMENTED`` is the reference, written here,
+and the optimized init modes of ``refimpl.init`` are checked against it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import LinkError
+from ..errors import LinkError, WasmError
+from ..features import Features
 from ..runtime.instances import (
     DataInst,
     ElemInst,
@@ -44,7 +49,13 @@ from .constants import evaluate
 Resolver = Callable[[Import], ExternVal | None]
 
 
-def instantiate(store: Store, module: Module, resolve: Resolver, name: str = "") -> ModuleInst:
+def instantiate(
+    store: Store,
+    module: Module,
+    resolve: Resolver,
+    name: str = "",
+    init: Initializer | None = None,
+) -> ModuleInst:
     """Instantiate a decoded and validated ``module`` (spec 4.5.4).
 
     Raises LinkError (imports, or a Wasm 1.0 segment that does not fit),
@@ -52,6 +63,7 @@ def instantiate(store: Store, module: Module, resolve: Resolver, name: str = "")
     Exhaustion.  After a trap the instance is not returned, but what it
     wrote into imported tables and memories stays, as the spec says."""
     features = store.features
+    init = init or SEGMENTED
 
     # Steps 1-4: resolve and match the imports.
     imported = [_match_import(imp, resolve(imp), module) for imp in module.imports]
@@ -75,10 +87,10 @@ def instantiate(store: Store, module: Module, resolve: Resolver, name: str = "")
         inst.globals.append(GlobalInst(g.type, evaluate(g.init, inst.funcs, inst.globals)))
 
     for t in module.tables:
-        init = None if t.init is None else evaluate(t.init, inst.funcs, inst.globals)
-        inst.tables.append(TableInst(t.type, init))
+        value = None if t.init is None else evaluate(t.init, inst.funcs, inst.globals)
+        inst.tables.append(init.allocate_table(module, len(inst.tables), t.type, value))
     for m in module.mems:
-        inst.mems.append(MemInst(m.type))
+        inst.mems.append(init.allocate_memory(module, len(inst.mems), m.type))
 
     # Element segments' references (step 7), and data segments' bytes.
     inst.elems = [
@@ -89,23 +101,57 @@ def instantiate(store: Store, module: Module, resolve: Resolver, name: str = "")
 
     inst.exports = {e.name: _index_space(inst, e.kind)[e.index] for e in module.exports}
 
-    # Steps 8-13: segments.
-    if features.bulk_memory:
-        _initialize_in_order(module, inst)
-    else:
-        _initialize_checked_first(module, inst)
-
-    # Step 14: the start function.
-    if module.start is not None:
-        store.invoke(inst.funcs[module.start], [])
+    try:
+        # Steps 8-13: segments.
+        init.initialize(module, inst, features)
+        # Step 14: the start function.
+        if module.start is not None:
+            store.invoke(inst.funcs[module.start], [])
+    except WasmError as exc:
+        # Not returned, yet observable (through functions it left in imported
+        # tables): keep it with the error for tools that compare state.
+        exc.partial_instance = inst
+        raise
     return inst
 
 
 # -- segments ------------------------------------------------------------------
 
 
-def _initialize_in_order(module: Module, inst: ModuleInst) -> None:
-    """Wasm 2.0, spec 4.5.4 steps 11-13."""
+class Segmented:
+    """The reference initialisation: allocate as the spec says, and apply
+    segments one by one (spec 4.5.4 steps 8-13).  Optimized init modes
+    subclass it and replace parts, reusing the steps below."""
+
+    name = "segmented"
+
+    def allocate_memory(self, module: Module, index: int, mtype: MemType) -> MemInst:
+        """Memory ``index`` (in the memory index space) of an instance."""
+        return MemInst(mtype)
+
+    def allocate_table(self, module: Module, index: int, ttype: TableType, value) -> TableInst:
+        return TableInst(ttype, value)
+
+    def initialize(self, module: Module, inst: ModuleInst, features: Features) -> None:
+        if features.bulk_memory:
+            apply_element_segments(module, inst)
+            apply_data_segments(module, inst)
+        else:
+            elem_offsets = check_element_segments(module, inst)
+            data_offsets = check_data_segments(module, inst)
+            write_element_segments(module, inst, elem_offsets)
+            write_data_segments(module, inst, data_offsets)
+
+
+Initializer = Segmented  # the interface: what a mode may replace
+SEGMENTED = Segmented()
+
+
+# Wasm 2.0, spec 4.5.4 steps 11-13: segment by segment, as instructions.
+
+
+def apply_element_segments(module: Module, inst: ModuleInst) -> None:
+    """table.init + elem.drop per active segment, elem.drop per declarative one."""
     for i, elem in enumerate(module.elems):
         if isinstance(elem.mode, Active):
             offset = evaluate(elem.mode.offset, inst.funcs, inst.globals)
@@ -114,6 +160,10 @@ def _initialize_in_order(module: Module, inst: ModuleInst) -> None:
             bulk.elem_drop(inst.elems[i])
         elif isinstance(elem.mode, Declarative):
             bulk.elem_drop(inst.elems[i])
+
+
+def apply_data_segments(module: Module, inst: ModuleInst) -> None:
+    """memory.init + data.drop per active segment."""
     for i, data in enumerate(module.datas):
         if isinstance(data.mode, Active):
             offset = evaluate(data.mode.offset, inst.funcs, inst.globals)
@@ -122,26 +172,45 @@ def _initialize_in_order(module: Module, inst: ModuleInst) -> None:
             bulk.data_drop(inst.datas[i])
 
 
-def _initialize_checked_first(module: Module, inst: ModuleInst) -> None:
-    """Wasm 1.0, spec 4.5.4 steps 9-14: check everything, then write."""
-    elem_offsets = []
+def drop_active_data_segments(module: Module, inst: ModuleInst) -> None:
+    """What ``apply_data_segments`` leaves behind, for modes that wrote the
+    bytes another way."""
+    for i, data in enumerate(module.datas):
+        if isinstance(data.mode, Active):
+            bulk.data_drop(inst.datas[i])
+
+
+# Wasm 1.0, spec 4.5.4 steps 9-14: check every segment, then write them all.
+
+
+def check_element_segments(module: Module, inst: ModuleInst) -> list[int]:
+    offsets = []
     for elem in module.elems:
         offset = evaluate(elem.mode.offset, inst.funcs, inst.globals)
-        table = inst.tables[elem.mode.index]
-        if offset + len(elem.init) > len(table.elements):
+        if offset + len(elem.init) > len(inst.tables[elem.mode.index].elements):
             raise LinkError("elements segment does not fit")
-        elem_offsets.append(offset)
-    data_offsets = []
+        offsets.append(offset)
+    return offsets
+
+
+def check_data_segments(module: Module, inst: ModuleInst) -> list[int]:
+    offsets = []
     for data in module.datas:
         offset = evaluate(data.mode.offset, inst.funcs, inst.globals)
-        mem = inst.mems[data.mode.index]
-        if offset + len(data.init) > len(mem.data):
+        if offset + len(data.init) > len(inst.mems[data.mode.index].data):
             raise LinkError("data segment does not fit")
-        data_offsets.append(offset)
-    for i, (elem, offset) in enumerate(zip(module.elems, elem_offsets, strict=True)):
+        offsets.append(offset)
+    return offsets
+
+
+def write_element_segments(module: Module, inst: ModuleInst, offsets: list[int]) -> None:
+    for i, (elem, offset) in enumerate(zip(module.elems, offsets, strict=True)):
         table = inst.tables[elem.mode.index]
         table.elements[offset : offset + len(elem.init)] = inst.elems[i].elements
-    for data, offset in zip(module.datas, data_offsets, strict=True):
+
+
+def write_data_segments(module: Module, inst: ModuleInst, offsets: list[int]) -> None:
+    for data, offset in zip(module.datas, offsets, strict=True):
         if data.init:
             inst.mems[data.mode.index].data[offset : offset + len(data.init)] = data.init
 

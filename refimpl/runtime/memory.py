@@ -21,11 +21,18 @@ MAX_PAGES_32 = 65536
 MAX_PAGES_64 = 1 << 48
 
 
+def anonymous(nbytes: int) -> mmap.mmap:
+    """Zero pages the OS allocates when touched.  Private, not the default
+    shared mapping: growing a shared anonymous mapping in place leaves the
+    new pages unbacked, and touching them is a SIGBUS."""
+    return mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+
+
 def zeroed(nbytes: int):
     """A zero-filled buffer of ``nbytes``."""
     if nbytes <= EAGER_BYTES:
         return bytearray(nbytes)
-    return mmap.mmap(-1, nbytes)
+    return anonymous(nbytes)
 
 
 class MemInst:
@@ -64,7 +71,7 @@ def _grown(buf, nbytes: int):
         if nbytes <= EAGER_BYTES:
             buf.extend(bytes(nbytes - len(buf)))
             return buf
-        bigger = mmap.mmap(-1, nbytes)
+        bigger = anonymous(nbytes)
         bigger[: len(buf)] = buf
         return bigger
     if isinstance(buf, mmap.mmap):

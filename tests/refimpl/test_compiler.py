@@ -154,3 +154,14 @@ def test_generated_modules_agree(seed):
         binary = generate(seed, index, "2.0").binary
         mismatches += [f"{seed}:{index}: {m}" for m in executors.compare(binary, "2.0")]
     assert not mismatches, "\n".join(mismatches[:5])
+
+
+def test_large_memory_grows_and_its_new_pages_are_usable():
+    # Above 16 MiB a memory is an anonymous mapping; growing it in place must
+    # give backed, zero pages (a shared mapping would SIGBUS here).
+    wat = """(module (memory 300)
+      (func (export "f") (result i32)
+        (drop (memory.grow (i32.const 10)))
+        (i32.store (i32.const 0x12F0000) (i32.const 7))
+        (i32.add (i32.load (i32.const 0x12F0000)) (i32.load (i32.const 0x1300000)))))"""
+    assert run_both(wat, "f") == [7]

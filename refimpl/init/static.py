@@ -1,0 +1,79 @@
+"""``static``: one contiguous image per memory, when it is dense enough.
+
+Like wasmtime's ``try_static_init(page_size, max_image_size_always_allowed)``:
+segments are applied in order into one buffer covering their extent (later
+bytes win), leading and trailing zeros are trimmed, and the start and length
+are padded out to ``page_size``.  The image is used only if it is smaller
+than twice the data it holds, or smaller than
+``max_image_size_always_allowed``; otherwise the module stays segmented (a
+few bytes at the far end of a huge memory would make a huge image).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..runtime.instances import ModuleInst
+from ..syntax.module import Module
+from .images import ImageMode
+from .plan import Fallback, plan_data
+
+
+@dataclass(frozen=True)
+class Image:
+    offset: int
+    data: bytes
+
+
+class Static(ImageMode):
+    name = "static"
+
+    def __init__(self, page_size: int = 4096, max_image_size_always_allowed: int = 1 << 20):
+        super().__init__()
+        self.page_size = page_size
+        self.max_always = max_image_size_always_allowed
+
+    def key(self) -> str:
+        return f"{self.page_size}:{self.max_always}"
+
+    def build(self, module: Module) -> dict[int, Image] | Fallback:
+        plan = plan_data(module)
+        if isinstance(plan, Fallback):
+            return plan
+        images = {}
+        for memory in sorted({s.memory for s in plan.segments}):
+            segs = [s for s in plan.segments if s.memory == memory and s.data]
+            if not segs:
+                continue
+            image = self._image(segs, plan.memory_sizes[memory])
+            if isinstance(image, Fallback):
+                return image
+            if image is not None:
+                images[memory] = image
+        return images
+
+    def _image(self, segs, memory_size: int) -> Image | Fallback | None:
+        lo = min(s.offset for s in segs)
+        hi = max(s.offset + len(s.data) for s in segs)
+        buf = bytearray(hi - lo)
+        for s in segs:
+            buf[s.offset - lo : s.offset - lo + len(s.data)] = s.data
+        first = next((i for i, b in enumerate(buf) if b), None)
+        if first is None:
+            return None  # only zeros: a new memory holds them already
+        last = len(buf) - next(i for i, b in enumerate(reversed(buf)) if b)
+        page = self.page_size
+        start = (lo + first) // page * page
+        end = min(-(-(lo + last) // page) * page, memory_size)
+        size = end - start
+        data_bytes = sum(len(s.data) for s in segs)
+        if not (size < 2 * data_bytes or size < self.max_always):
+            return Fallback(f"an image of {size} bytes for {data_bytes} bytes of data")
+        image = bytearray(size)
+        copy_lo, copy_hi = max(lo, start), min(hi, end)
+        image[copy_lo - start : copy_hi - start] = buf[copy_lo - lo : copy_hi - lo]
+        return Image(start, bytes(image))
+
+    def apply(self, images: dict[int, Image], inst: ModuleInst) -> None:
+        for memory, image in images.items():
+            inst.mems[memory].data[image.offset : image.offset + len(image.data)] = image.data
