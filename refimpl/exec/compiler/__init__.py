@@ -20,8 +20,9 @@ from ...errors import Exhaustion, Trap
 from ...runtime.instances import FuncInst, HostFunc, ModuleInst
 from ...syntax.opcodes import OPS
 from ...syntax.types import I32, I64
-from .. import numerics
+from .. import numerics, simd
 from ..interpreter import Interpreter
+from ..simd import memory as vmem
 from . import runtime
 from .codegen import CannotCompile, Constants, FunctionCodegen
 
@@ -31,6 +32,11 @@ _PY_FRAMES_PER_CALL = 2  # generated function, plus a stub or wrapper now and th
 def _base_namespace() -> dict:
     ns = {name: getattr(runtime, name) for name in dir(runtime) if not name.startswith("_")}
     ns.update({OPS[op].ident: fn for op, fn in numerics.NUMERIC_OPS.items()})
+    ns.update({OPS[op].ident: fn for op, fn in simd.SIMD_OPS.items()})
+    ns.update({OPS[op].ident: fn for op, fn in simd.LANE_OPS.items()})
+    ns["i8x16_shuffle"] = simd.i8x16_shuffle
+    for table in (vmem.LOADS, vmem.STORES, vmem.LANE_LOADS, vmem.LANE_STORES):
+        ns.update({fn.__name__: fn for fn in table.values()})
     ns["f32_from_bits"] = numerics.f32_from_bits
     ns["f32_to_bits"] = numerics.f32_to_bits
     ns["Trap"] = Trap

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from ...syntax.module import Module
 from ...syntax.opcodes import OPS, Instr, MemArg, Op
 from ...syntax.types import F32, F64, FuncType, RefType
-from .. import numerics
+from .. import numerics, simd
+from ..simd import memory as vmem
 from .structure import Branch, Node, build, crossed_loops
 from .templates import TEMPLATES, TRAPPING
 
@@ -381,6 +382,12 @@ class FunctionCodegen:
             else:
                 self.operator(lambda *xs, n=info.ident: f"{n}({', '.join(xs)})", args)
             return
+        if op in simd.SIMD_OPS:  # lane-wise semantics: pure calls
+            info = OPS[op]
+            self.operator(
+                lambda *xs, n=info.ident: f"{n}({', '.join(xs)})", self.pops(len(info.params))
+            )
+            return
         handler = _HANDLERS.get(op)
         if handler is None:
             raise CannotCompile(f"no code generation for {OPS[op].name}")
@@ -547,6 +554,61 @@ class FunctionCodegen:
         else:
             self.emit(call)
 
+    # vectors (the lane semantics are in refimpl.exec.simd)
+
+    def v128_const(self, ins: Instr) -> None:
+        self.push(str(ins.imm))
+
+    def shuffle(self, ins: Instr) -> None:
+        a, b = self.pops(2)
+        lanes = self.const(tuple(ins.imm))
+        self.operator(lambda x, y: f"i8x16_shuffle({x}, {y}, {lanes})", [a, b])
+
+    def lane_op(self, ins: Instr) -> None:
+        info = OPS[ins.op]
+        args = self.pops(len(info.params))
+        lane = ins.imm
+        self.operator(
+            lambda *xs, n=info.ident: f"{n}({xs[0]}, {lane}{''.join(', ' + x for x in xs[1:])})",
+            args,
+        )
+
+    def checked_address(self, arg: MemArg, size: int) -> tuple[str, str]:
+        """(buffer, address) of a vector access, bounds checked first: the
+        vector memory functions don't check, and a store must not write
+        part of its bytes before trapping."""
+        m = self.use_memory(arg.memory)
+        ea = self.temp()
+        self.emit(f"{ea} = {self.address(arg)}")
+        self.emit(f"if {ea} + {size} > len({m}):")
+        self.emit("    raise Trap(MEMORY_OOB)")
+        return m, ea
+
+    def v128_load(self, ins: Instr) -> None:
+        m, ea = self.checked_address(ins.imm, vmem.ACCESS_SIZE[ins.op])
+        t = self.temp()
+        self.emit(f"{t} = {vmem.LOADS[ins.op].__name__}({m}, {ea})")
+        self.push(t)
+
+    def v128_store(self, ins: Instr) -> None:
+        value = self.pop()
+        m, ea = self.checked_address(ins.imm, vmem.ACCESS_SIZE[ins.op])
+        self.emit(f"{vmem.STORES[ins.op].__name__}({m}, {ea}, {value.expr})")
+
+    def v128_load_lane(self, ins: Instr) -> None:
+        arg, lane = ins.imm
+        vector = self.pop()
+        m, ea = self.checked_address(arg, vmem.ACCESS_SIZE[ins.op])
+        t = self.temp()
+        self.emit(f"{t} = {vmem.LANE_LOADS[ins.op].__name__}({m}, {ea}, {vector.expr}, {lane})")
+        self.push(t)
+
+    def v128_store_lane(self, ins: Instr) -> None:
+        arg, lane = ins.imm
+        vector = self.pop()
+        m, ea = self.checked_address(arg, vmem.ACCESS_SIZE[ins.op])
+        self.emit(f"{vmem.LANE_STORES[ins.op].__name__}({m}, {ea}, {vector.expr}, {lane})")
+
     # references
 
     def ref_null(self, ins: Instr) -> None:
@@ -602,6 +664,13 @@ _HANDLERS = {
     **{op: _G.load for op in _LOADS},
     **{op: _G.store for op in _STORES},
     **{op: _G.bulk for op in _BULK},
+    Op.V128_CONST: _G.v128_const,
+    Op.I8X16_SHUFFLE: _G.shuffle,
+    **{op: _G.lane_op for op in simd.LANE_OPS},
+    **{op: _G.v128_load for op in vmem.LOADS},
+    **{op: _G.v128_store for op in vmem.STORES},
+    **{op: _G.v128_load_lane for op in vmem.LANE_LOADS},
+    **{op: _G.v128_store_lane for op in vmem.LANE_STORES},
 }
 
 
