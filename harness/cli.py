@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .engines import FACTORIES, UnknownEngine, factory
 from .execution import FileJob, RunConfig, display_name, run_file
-from .report import Report
+from .known_differences import KnownDifferenceError, load_known
+from .report import Differential, Report, probe_notes
 from .script import CONVERTERS
 from .testsuite import (
     MISSING_MESSAGE,
@@ -66,11 +67,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--timeout", type=float, default=60.0, help="seconds per command")
     run.add_argument(
+        "--probe",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="compare every memory, table and global across engines after each instantiation "
+        "(auto: when at least two engines that can be probed run, i.e. refimpl and wasmtime)",
+    )
+    run.add_argument(
         "-j",
         "--jobs",
         type=int,
         default=os.cpu_count() or 1,
         help="files run in parallel (default: CPU count)",
+    )
+    run.add_argument(
+        "--known-differences",
+        metavar="DIR",
+        help="folder of reviewed known differences, one ENGINE.toml per engine "
+        "(default: harness/known)",
     )
     run.add_argument("--json", type=Path, help="write one record per command and engine")
     run.add_argument("--junit", type=Path, help="write a JUnit XML report")
@@ -133,12 +147,25 @@ def _run(args, parser) -> int:
         except UnknownEngine as exc:
             parser.error(str(exc))
     isolate = {"auto": None, "all": True, "none": False}[args.isolate]
-    config = RunConfig(tuple(args.engine or ["refimpl"]), args.converter, isolate, args.timeout)
-    report = Report(engines=list(config.engines))
+    probes = {"auto": None, "on": True, "off": False}[args.probe]
+    try:
+        known = load_known(args.known_differences)
+    except KnownDifferenceError as exc:
+        parser.error(str(exc))
+    config = RunConfig(
+        tuple(args.engine or ["refimpl"]),
+        args.converter,
+        isolate,
+        args.timeout,
+        probes,
+        args.known_differences,
+    )
+    report = Report(engines=list(config.engines), known=known)
+    report.notes += probe_notes(config.engines, probes)
     progress = _Progress(len(jobs), sys.stderr.isatty())
     start = time.monotonic()
-    for job, (records, error) in _execute(jobs, config, args.jobs):
-        report.add(records)
+    for job, (records, diff, error) in _execute(jobs, config, args.jobs):
+        report.add(records, diff)
         if error:
             report.file_errors[job.display] = error
         progress.update(job, records, error)
@@ -170,7 +197,7 @@ def _execute(jobs: list[FileJob], config: RunConfig, parallel: int):
             try:
                 yield job, future.result()
             except Exception as exc:  # a worker died: report the file, go on
-                yield job, ([], f"worker failed: {type(exc).__name__}: {exc}")
+                yield job, ([], Differential(), f"worker failed: {type(exc).__name__}: {exc}")
 
 
 class _Progress:

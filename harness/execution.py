@@ -12,7 +12,8 @@ from pathlib import Path
 
 from .engines import create_engine
 from .engines.base import SessionOptions
-from .report import Record, records_of
+from .known_differences import load_known
+from .report import Differential, Record, records_of
 from .runner import ScriptRunner
 from .script import ConversionError, load_script
 
@@ -30,6 +31,8 @@ class RunConfig:
     converter: str = "auto"
     isolate: bool | None = None
     timeout: float = 60.0
+    probes: bool | None = None  # state probes: None = when two engines can be probed
+    known: str | None = None  # folder of known differences (None: harness/known)
 
 
 _ENGINE_CACHE: dict[tuple, list] = {}
@@ -46,18 +49,23 @@ def engines_for(config: RunConfig) -> list:
     return _ENGINE_CACHE[key]
 
 
-def run_file(job: FileJob, config: RunConfig) -> tuple[list[Record], str | None]:
-    """All commands of one file: (records, file-level error or None)."""
+def run_file(job: FileJob, config: RunConfig) -> tuple[list[Record], Differential, str | None]:
+    """All commands of one file: (records, what engines compared and how
+    they diverged, file-level error or None)."""
+    diff = Differential()
     try:
         script = load_script(job.path, config.converter, job.profile)
     except ConversionError as exc:
-        return [], exc.message
+        return [], diff, exc.message
     options = SessionOptions(profile=job.profile, timeout=config.timeout)
-    runner = ScriptRunner(script, engines_for(config), options)
+    runner = ScriptRunner(
+        script, engines_for(config), options, probes=config.probes, known=load_known(config.known)
+    )
     records: list[Record] = []
     for result in runner.run_all():
         records.extend(records_of(result, job.display))
-    return records, None
+        diff.add_result(result, job.display)
+    return records, diff, None
 
 
 def display_name(path: Path, testsuite: Path | None) -> str:

@@ -12,6 +12,7 @@ from .outcomes import (
     Invalid,
     LinkFailed,
     Malformed,
+    Mismatch,
     Ok,
     Outcome,
     Thrown,
@@ -33,7 +34,9 @@ from .script.commands import (
 )
 from .values import format_results, results_match
 
-STATUSES = ("pass", "fail", "unsupported", "skip", "crash", "timeout")
+# "excused": a failure (or a divergence) a reviewed known-differences entry
+# covers (harness/known/ENGINE.toml); reported and counted, never a pass.
+STATUSES = ("pass", "fail", "excused", "unsupported", "skip", "crash", "timeout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,8 @@ def judge(command: Command, outcome: Outcome, exact_messages: bool) -> Verdict:
         return Verdict("crash", outcome.detail)
     if isinstance(outcome, TimedOut):
         return Verdict("timeout", str(outcome))
+    if isinstance(outcome, Mismatch):
+        return Verdict("fail", str(outcome))
     if isinstance(command, AssertReturn):
         if not isinstance(outcome, Ok):
             return Verdict("fail", f"expected {format_results(command.expected)}, got {outcome}")

@@ -67,6 +67,18 @@ class Thrown(Failure):
 
 
 @dataclass(frozen=True, slots=True)
+class Mismatch(Outcome):
+    """The engine judged the command itself and reports only that the
+    script's expectation failed, with its own text (file-granularity
+    engines such as wabt's spectest-interp)."""
+
+    detail: str
+
+    def __str__(self) -> str:
+        return f"expectation failed: {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
 class Unsupported(Outcome):
     """The engine cannot express this command (never a judgement)."""
 
@@ -102,6 +114,7 @@ _KINDS = {
     Invalid: "invalid",
     Malformed: "malformed",
     Thrown: "exception",
+    Mismatch: "mismatch",
     Unsupported: "unsupported",
     Crashed: "crash",
     TimedOut: "timeout",

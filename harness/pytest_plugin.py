@@ -16,7 +16,8 @@ from _pytest.runner import CallInfo
 
 from .engines import FACTORIES, UnknownEngine, create_engine, factory
 from .engines.base import SessionOptions
-from .report import records_of
+from .known_differences import KnownDifferenceError, load_known
+from .report import Differential, differential_of, format_differential, probe_notes, records_of
 from .runner import CommandResult, ScriptRunner
 from .script import CONVERTERS, ConversionError, load_script
 from .testsuite import MISSING_MESSAGE, SUITES, find_testsuite, profiles_for, suite_files
@@ -62,6 +63,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run engines in worker processes (auto: those that can crash)",
     )
     group.addoption(
+        "--probe",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="compare every memory, table and global across engines after each instantiation "
+        "(auto: when at least two engines that can be probed run, i.e. refimpl and wasmtime)",
+    )
+    group.addoption(
+        "--known-differences",
+        metavar="DIR",
+        help="folder of reviewed known differences, one ENGINE.toml per engine "
+        "(default: harness/known)",
+    )
+    group.addoption(
         "--engine-timeout",
         type=float,
         default=60.0,
@@ -75,8 +89,48 @@ def pytest_configure(config: pytest.Config) -> None:
             factory(name)
         except UnknownEngine as exc:
             raise pytest.UsageError(str(exc)) from None
+    try:
+        load_known(config.getoption("known_differences"))
+    except KnownDifferenceError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistScheduling(), "wasm-xdist-scheduling")
+    config.pluginmanager.register(_DifferentialSummary(config), "wasm-differential")
+
+
+DIFF_PROPERTY = "wasm_differential"
+
+
+class _DifferentialSummary:
+    """Collects what items compared across engines (their reports carry it,
+    also from xdist workers) and ends the run with the divergence report."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.diff = Differential()
+        self.files: set[str] = set()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if name == DIFF_PROPERTY:
+                self.diff.add(Differential.from_dict(value["diff"]))
+                self.files.add(value["file"])
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        engines = self.config.getoption("engine") or ["refimpl"]
+        diff = self.diff
+        if len(engines) < 2 and not diff.divergences and not diff.excused:
+            return
+        terminalreporter.section("wasm differential")
+        known = load_known(self.config.getoption("known_differences"))
+        text = format_differential(diff, known, engines, sorted(self.files))
+        for line in text.splitlines():
+            terminalreporter.write_line(line)
+        probes = {"auto": None, "on": True, "off": False}[self.config.getoption("probe")]
+        for note in probe_notes(engines, probes):
+            terminalreporter.write_line(f"note: {note}")
 
 
 class _XdistScheduling:
@@ -213,7 +267,11 @@ class ScriptState:
             options = SessionOptions(
                 profile=self.profile, timeout=self.config.getoption("engine_timeout")
             )
-            self.runner = ScriptRunner(self.script, _engines(self.config), options)
+            probes = {"auto": None, "on": True, "off": False}[self.config.getoption("probe")]
+            known = load_known(self.config.getoption("known_differences"))
+            self.runner = ScriptRunner(
+                self.script, _engines(self.config), options, probes=probes, known=known
+            )
         return self.runner.run(index)
 
     def close(self) -> None:
@@ -237,18 +295,26 @@ class CommandItem(pytest.Item):
 
     def runtest(self) -> None:
         result = self.state.run(self.index)
-        records = records_of(result, str(self.state.script.path))
+        path = str(self.state.script.path)
+        records = records_of(result, path)
+        if result.figures.any() or result.divergences or result.excused_by:
+            diff = differential_of(result, path).as_dict()
+            self.user_properties.append((DIFF_PROPERTY, {"file": path, "diff": diff}))
         if result.status in ("fail", "crash", "timeout"):
-            raise WastFailure(result, self._describe(records))
+            raise WastFailure(result, self._describe(records, result))
+        if result.status == "excused":  # reported as xfail, with the entry: never a plain pass
+            pytest.xfail("; ".join(f"{r.engine}: {r.detail}" for r in records if r.excused_by))
         if result.status in ("unsupported", "skip"):
             reasons = "; ".join(f"{r.engine}: {r.detail}" for r in records if r.detail)
             pytest.skip(f"{result.status}: {reasons}")
 
-    def _describe(self, records) -> str:
+    def _describe(self, records, result: CommandResult) -> str:
         lines = [f"{self.state.script.path}:{self.command.line}: {self.command.describe()}"]
         lines.append(f"  profile: {self.state.profile}")
         for r in records:
             lines.append(f"  {r.engine}: {r.status}" + (f": {r.detail}" if r.detail else ""))
+        for d in result.divergences:
+            lines.append(f"  divergence: {d}")
         return "\n".join(lines)
 
     def repr_failure(self, excinfo, style=None):

@@ -8,7 +8,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .differential import Figures
 from .judge import STATUSES
+from .known_differences import KnownDifferences, path_matches
 from .runner import CommandResult
 
 
@@ -24,6 +26,7 @@ class Record:
     detail: str = ""
     by_category: bool = False
     divergence: str | None = None
+    excused_by: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -35,6 +38,7 @@ class Record:
             "detail": self.detail,
             "by_category": self.by_category,
             "divergence": self.divergence,
+            "excused_by": self.excused_by,
         }
 
 
@@ -43,8 +47,19 @@ def records_of(result: CommandResult, display_file: str) -> list[Record]:
     for r in result.results:
         status = r.status
         detail = r.verdict.detail
+        excused_by = r.excused_by
         if result.divergence and status == "pass":
             status, detail = "fail", f"engines disagree: {result.divergence}"
+        elif status == "pass":
+            # Excused on the record of the engine whose known difference it is.
+            excused = [
+                d
+                for d in result.divergences
+                if d.excused_by and d.excused_by.split(":")[0] == r.engine
+            ]
+            if excused:
+                excused_by = excused[0].excused_by
+                status, detail = "excused", f"engines disagree: {excused[0]}"
         out.append(
             Record(
                 display_file,
@@ -55,9 +70,150 @@ def records_of(result: CommandResult, display_file: str) -> list[Record]:
                 detail,
                 r.verdict.by_category,
                 result.divergence,
+                excused_by,
             )
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class DivergenceRecord:
+    """One divergence between two engines on one command."""
+
+    file: str
+    line: int
+    command: str
+    engines: tuple[str, str]
+    aspect: str
+    where: str
+    detail: str
+    excused_by: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "command": self.command,
+            "engines": list(self.engines),
+            "aspect": self.aspect,
+            "where": self.where,
+            "detail": self.detail,
+            "excused_by": self.excused_by,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> DivergenceRecord:
+        return cls(**{**d, "engines": tuple(d["engines"])})
+
+    def __str__(self) -> str:
+        a, b = self.engines
+        where = f"{self.where}: " if self.where else ""
+        excused = f" [excused by {self.excused_by}]" if self.excused_by else ""
+        return f"{self.file}:{self.line}: {a} vs {b}: {where}{self.detail}{excused}"
+
+
+@dataclass
+class Differential:
+    """What a run found across engines: divergences, figures, and how many
+    commands each known difference excused."""
+
+    divergences: list[DivergenceRecord] = field(default_factory=list)
+    figures: Figures = field(default_factory=Figures)
+    excused: Counter = field(default_factory=Counter)  # "engine:id" -> commands
+
+    def add(self, other: Differential) -> None:
+        self.divergences.extend(other.divergences)
+        self.figures.add(other.figures)
+        self.excused.update(other.excused)
+
+    def add_result(self, result: CommandResult, display_file: str) -> None:
+        self.figures.add(result.figures)
+        for d in result.divergences:
+            self.divergences.append(
+                DivergenceRecord(
+                    display_file,
+                    result.line,
+                    result.command.describe(),
+                    d.engines,
+                    d.aspect,
+                    d.where,
+                    d.detail,
+                    d.excused_by,
+                )
+            )
+        self.excused.update(result.excused_by)
+
+    def as_dict(self) -> dict:
+        return {
+            "figures": self.figures.as_dict(),
+            "divergences": [d.as_dict() for d in self.divergences],
+            "excused": dict(self.excused),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Differential:
+        return cls(
+            [DivergenceRecord.from_dict(x) for x in d.get("divergences", [])],
+            Figures.from_dict(d.get("figures", {})),
+            Counter(d.get("excused", {})),
+        )
+
+
+def differential_of(result: CommandResult, display_file: str) -> Differential:
+    diff = Differential()
+    diff.add_result(result, display_file)
+    return diff
+
+
+def format_differential(
+    diff: Differential,
+    known: KnownDifferences | None = None,
+    engines: list[str] | tuple[str, ...] = (),
+    files: list[str] | tuple[str, ...] = (),
+    limit: int = 50,
+) -> str:
+    """The divergence report: figures, each divergence with file:line, the
+    engines and what differs, and the known differences applied."""
+    lines = []
+    f = diff.figures
+    if f.commands_compared or diff.divergences:
+        lines.append(f"differential: {f.commands_compared} commands compared across engines")
+    if f.instantiations_probed:
+        lines[-1] += (
+            f"; {f.instantiations_probed} instantiations probed ({f.instances_compared} instance "
+            f"states, {f.modules_rewritten} modules rewritten): {f.memories_compared} memories "
+            f"({f.memory_bytes_compared} bytes), {f.table_entries_compared} table entries "
+            f"({f.table_entries_unidentified} functions compared as non-null only), "
+            f"{f.globals_compared} globals"
+            + (f", {f.items_unreadable} items unreadable" if f.items_unreadable else "")
+        )
+    open_ = [d for d in diff.divergences if not d.excused_by]
+    excused = [d for d in diff.divergences if d.excused_by]
+    if f.commands_compared or diff.divergences:
+        lines.append(
+            f"divergences: {len(open_)} unexplained, {len(excused)} excused by known differences"
+        )
+    for d in open_[:limit]:
+        lines.append(f"  {d}")
+    if len(open_) > limit:
+        lines.append(f"  ... and {len(open_) - limit} more (see --json)")
+    if diff.excused:
+        lines.append("known differences applied (commands excused):")
+        for ref, n in sorted(diff.excused.items()):
+            entry = known.lookup(ref) if known is not None else None
+            reason = f": {entry.reason}" if entry is not None else ""
+            lines.append(f"  {n:6d}  {ref}{reason}")
+    if known is not None:
+        unused = [
+            e.ref
+            for e in known.entries
+            if e.engine in engines
+            and e.ref not in diff.excused
+            and any(path_matches(file, p) for file in files for p in e.files)
+        ]
+        if unused:
+            lines.append(f"known differences that excused nothing here: {', '.join(unused)}")
+    return "\n".join(lines)
 
 
 @dataclass
@@ -66,9 +222,14 @@ class Report:
     file_errors: dict[str, str] = field(default_factory=dict)  # file -> message
     engines: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
+    differential: Differential = field(default_factory=Differential)
+    known: KnownDifferences | None = None
+    notes: list[str] = field(default_factory=list)
 
-    def add(self, records: list[Record]) -> None:
+    def add(self, records: list[Record], differential: Differential | None = None) -> None:
         self.records.extend(records)
+        if differential is not None:
+            self.differential.add(differential)
 
     # -- figures -----------------------------------------------------------------
 
@@ -79,8 +240,10 @@ class Report:
         return totals
 
     def failed(self) -> bool:
-        return bool(self.file_errors) or any(
-            r.status in ("fail", "crash", "timeout") for r in self.records
+        return (
+            bool(self.file_errors)
+            or any(r.status in ("fail", "crash", "timeout") for r in self.records)
+            or any(not d.excused_by for d in self.differential.divergences)
         )
 
     def by_file(self) -> dict[str, dict[str, Counter]]:
@@ -131,11 +294,12 @@ class Report:
                 lines.append(f"  {r.file}:{r.line}: [{r.engine}] {r.command}: {r.detail}")
             if len(problems) > limit:
                 lines.append(f"  ... and {len(problems) - limit} more (see --json)")
-        divergences = {(r.file, r.line, r.divergence) for r in self.records if r.divergence}
-        if divergences:
-            lines.append(f"divergences between engines ({len(divergences)}):")
-            for file, line, what in sorted(divergences)[:limit]:
-                lines.append(f"  {file}:{line}: {what}")
+        if len(self.engines) > 1 or self.differential.divergences or self.differential.excused:
+            files = sorted({r.file.split("[")[0] for r in self.records})
+            lines.append(
+                format_differential(self.differential, self.known, self.engines, files, limit)
+            )
+        lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
     # -- files ---------------------------------------------------------------------
@@ -146,6 +310,7 @@ class Report:
             "wall_seconds": round(self.wall_seconds, 3),
             "summary": {e: dict(c) for e, c in self.totals().items()},
             "file_errors": self.file_errors,
+            "differential": self.differential.as_dict(),
             "records": [r.as_dict() for r in self.records],
         }
         path.write_text(json.dumps(data, indent=1))
@@ -169,6 +334,24 @@ class Report:
                     tag = "failure" if r.status == "fail" else "error"
                     el = ET.SubElement(case, tag, message=r.status)
                     el.text = f"{r.command}\n{r.detail}"
-                elif r.status in ("unsupported", "skip"):
+                elif r.status in ("unsupported", "skip", "excused"):
                     ET.SubElement(case, "skipped", message=f"{r.status}: {r.detail}")
         ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def probe_notes(engine_names, probes: bool | None) -> list[str]:
+    """What the run's state probes cover, for the report."""
+    from .engines import factory
+
+    if len(engine_names) < 2:
+        return []
+    capable = [n for n in engine_names if getattr(factory(n)(), "probes", False)]
+    others = [n for n in engine_names if n not in capable]
+    if probes is False:
+        return ["state probes: off (--probe off); engines compared by command outcome only"]
+    if len(capable) < 2:
+        return ["state probes: off (they need two engines that can be probed: refimpl, wasmtime)"]
+    note = f"state probes: on, comparing {' and '.join(capable)} after each instantiation"
+    if others:
+        note += f"; {', '.join(others)} compared by command outcome only (cannot be probed)"
+    return [note]

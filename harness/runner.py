@@ -10,12 +10,17 @@ ones that can change state, silently, so any single command can run alone.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .engines.base import Engine, ScriptEngine, Session, SessionOptions
+from .differential import Divergence, Figures
+from .engines.base import Engine, ScriptEngine, ScriptUnsupported, Session, SessionOptions
 from .judge import Verdict, judge, outcome_category
-from .outcomes import Crashed, Ok, Outcome, Unsupported
+from .known_differences import KnownDifferences, shipped
+from .outcomes import Crashed, Invalid, Malformed, Ok, Outcome, Unsupported
+from .probes.compare import compare_instance
+from .probes.rewrite import module_shape, probe_binary
+from .probes.state import SPECTEST, InstanceState
 from .script.commands import (
     ActionCommand,
     AssertException,
@@ -35,6 +40,7 @@ from .script.commands import (
     Script,
     changes_state,
 )
+from .values import results_agree
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,7 @@ class EngineResult:
     engine: str
     outcome: Outcome
     verdict: Verdict
+    excused_by: str | None = None  # the known difference that excused a failure
 
     @property
     def status(self) -> str:
@@ -53,19 +60,40 @@ class CommandResult:
     file: Path
     command: Command
     results: list[EngineResult]
-    divergence: str | None = None  # how the engines disagree, if they do
+    # How the engines disagree (outcomes, values, state after instantiation).
+    divergences: list[Divergence] = field(default_factory=list)
+    figures: Figures = field(default_factory=Figures)
 
     @property
     def line(self) -> int:
         return self.command.line
 
     @property
+    def divergence(self) -> str | None:
+        """The divergences no known difference excuses, as text, or None."""
+        open_ = [str(d) for d in self.divergences if not d.excused_by]
+        return "; ".join(open_) if open_ else None
+
+    @property
+    def excused_by(self) -> list[str]:
+        """The known differences that excused something of this command."""
+        refs = [r.excused_by for r in self.results if r.excused_by]
+        refs += [d.excused_by for d in self.divergences if d.excused_by]
+        return list(dict.fromkeys(refs))
+
+    @property
     def status(self) -> str:
-        """The item's status: fail if any engine failed or engines diverged."""
+        """The item's status: fail if any engine failed or engines diverged
+        (unless a known difference excused it: then excused)."""
         statuses = {r.status for r in self.results}
         if self.divergence or "fail" in statuses:
             return "fail"
-        for s in ("crash", "timeout", "pass", "unsupported", "skip"):
+        for s in ("crash", "timeout"):
+            if s in statuses:
+                return s
+        if "excused" in statuses or any(d.excused_by for d in self.divergences):
+            return "excused"
+        for s in ("pass", "unsupported", "skip"):
             if s in statuses:
                 return s
         return "skip"
@@ -79,9 +107,8 @@ class _Lane:
         self.options = options
         self.script = script
         self.session: Session | None = None
-        self.profile_gap = (
-            engine.unsupported_profile(options.profile) if isinstance(engine, Engine) else None
-        )
+        self.profile_gap = engine.unsupported_profile(options.profile)
+        self.can_probe = isinstance(engine, Engine) and engine.probes and not self.profile_gap
         self.script_outcomes: dict[int, Outcome] | None = None
         # Handles whose module this engine could not instantiate, and why.
         self.missing: dict[str, Outcome] = {}
@@ -101,6 +128,9 @@ class _Lane:
             assert isinstance(self.engine, ScriptEngine)
             try:
                 self.script_outcomes = self.engine.run_script(self.script, self.options)
+            except ScriptUnsupported as exc:
+                self.script_outcomes = {}
+                self.failure = Unsupported(str(exc))
             except Exception as exc:  # the adapter itself failed: report, don't stop
                 self.script_outcomes = {}
                 self.failure = Crashed(f"{type(exc).__name__}: {exc}")
@@ -120,6 +150,9 @@ class _Names:
     by_name: dict[str, str] = field(default_factory=dict)
     definitions: dict[str, ModuleSource] = field(default_factory=dict)
     counter: int = 0
+    # Registered names (imports resolve against them) -> handles.
+    registered: dict[str, str] = field(default_factory=lambda: {SPECTEST: SPECTEST})
+    labels: dict[str, str] = field(default_factory=lambda: {SPECTEST: SPECTEST})
 
     def new_handle(self) -> str:
         self.counter += 1
@@ -127,17 +160,29 @@ class _Names:
 
 
 class ScriptRunner:
+    """``probes``: compare the whole state of every engine that can be
+    probed after each instantiation (None, the default: whenever at least
+    two such engines run).  ``known``: the reviewed known differences to
+    apply (default: those shipped in harness/known/)."""
+
     def __init__(
         self,
         script: Script,
         engines: list[Engine | ScriptEngine],
         options: SessionOptions | None = None,
+        *,
+        probes: bool | None = None,
+        known: KnownDifferences | None = None,
     ):
         self.script = script
         self.options = options or SessionOptions()
         self.lanes = [_Lane(e, self.options, script) for e in engines]
         self.names = _Names()
         self.next_index = 0
+        probing_lanes = sum(lane.can_probe for lane in self.lanes)
+        self.probing = probing_lanes >= 2 and probes is not False
+        self.known = shipped() if known is None else known
+        self._rewritten: set[bytes] = set()
 
     # -- driving -----------------------------------------------------------------
 
@@ -155,7 +200,7 @@ class ScriptRunner:
             raise ValueError("commands run in order; start a new runner to go back")
         for earlier in range(self.next_index, index):
             if changes_state(commands[earlier]):
-                self._execute(commands[earlier])
+                self._execute(commands[earlier], replay=True)
         self.next_index = index + 1
         return self._execute(commands[index])
 
@@ -165,19 +210,41 @@ class ScriptRunner:
 
     # -- one command -----------------------------------------------------------
 
-    def _execute(self, cmd: Command) -> CommandResult:
+    def _execute(self, cmd: Command, replay: bool = False) -> CommandResult:
         handle = self._handle_for(cmd)
+        module = self._module_of(cmd)  # what an instantiating command instantiates
         results = [self._on_lane(lane, cmd, handle) for lane in self.lanes]
-        instantiates = isinstance(cmd, ModuleInstance) or (
-            isinstance(cmd, ModuleCommand) and not cmd.definition_only
-        )
-        if instantiates:
+        if _instantiates(cmd):
             self._bind(cmd, handle)
         elif isinstance(cmd, ModuleCommand) and cmd.name:  # a definition
             self.names.definitions[cmd.name] = cmd.module
+        elif isinstance(cmd, Register):
+            target = self._target(cmd.module)
+            if target is not None:
+                self.names.registered[cmd.as_name] = target
         result = CommandResult(self.script.path, cmd, results)
-        result.divergence = _divergence(cmd, results, self.lanes)
+        divergences, compared = _divergences(cmd, results, self.lanes)
+        result.figures.commands_compared += compared
+        if self.probing and not replay and module is not None:
+            rewrites = handle is not None and module.binary is not None
+            if rewrites and module.binary not in self._rewritten:
+                self._rewritten.add(module.binary)
+                result.figures.modules_rewritten += probe_binary(module.binary) is not None
+            divergences += self._probe(cmd, handle, module, results, result.figures)
+        result.divergences = divergences
+        self._apply_known(result)
+        result.figures.divergences += len(result.divergences)
+        result.figures.divergences_excused += sum(1 for d in result.divergences if d.excused_by)
         return result
+
+    def _module_of(self, cmd: Command) -> ModuleSource | None:
+        if isinstance(cmd, ModuleCommand) and not cmd.definition_only:
+            return cmd.module
+        if isinstance(cmd, ModuleInstance):
+            return self.names.definitions.get(cmd.definition)
+        if isinstance(cmd, (AssertUnlinkable, AssertUninstantiable)):
+            return cmd.module
+        return None
 
     def _handle_for(self, cmd: Command) -> str | None:
         if isinstance(cmd, (ModuleCommand, ModuleInstance)):
@@ -189,6 +256,9 @@ class ScriptRunner:
         self.names.current = handle
         if name:
             self.names.by_name[name] = handle
+        if handle is not None:
+            what = f"${name}, " if name else ""
+            self.names.labels[handle] = f"{handle} ({what}instantiated at line {cmd.line})"
 
     def _target(self, module_name: str | None) -> str | None:
         if module_name is None:
@@ -200,6 +270,8 @@ class ScriptRunner:
             outcome = Unsupported(lane.profile_gap)
         elif isinstance(lane.engine, ScriptEngine):
             outcome = lane.scripted(cmd.line)
+            if handle is not None and _instantiates(cmd) and not isinstance(outcome, Ok):
+                lane.missing[handle] = outcome  # later commands must not act on a stale module
         else:
             try:
                 outcome = self._perform(lane, cmd, handle)
@@ -253,10 +325,116 @@ class ScriptRunner:
         return Unsupported(f"command {cmd.wast_name} is not supported")
 
     def _instantiate(self, lane: _Lane, module: ModuleSource, handle: str | None) -> Outcome:
+        if handle is not None and self.probing and lane.can_probe:
+            module = self._with_probe_exports(module)
         outcome = lane.open().instantiate(module, handle)
         if handle is not None and not isinstance(outcome, Ok):
             lane.missing[handle] = outcome
         return outcome
+
+    # -- state probes ----------------------------------------------------------
+
+    def _with_probe_exports(self, module: ModuleSource) -> ModuleSource:
+        """The module rewritten to export its whole state (cached by content);
+        unchanged if it can't be rewritten (then it is not probed)."""
+        if module.binary is None:
+            return module
+        rewritten = probe_binary(module.binary)
+        if rewritten is None:
+            return module
+        return ModuleSource(binary=rewritten[0], text=module.text, origin=module.origin)
+
+    def _probe_targets(
+        self, handle: str | None, module: ModuleSource, instantiated: bool
+    ) -> list[str]:
+        """The instances whose state an instantiation can change: the new
+        one, and those providing the memories, tables and globals it imports
+        (if it has a start function, also those providing functions: the
+        start function may call into their modules).  A new instance's index
+        spaces include its imports, so unless it has a start function the
+        providers are probed only when there is no new instance."""
+        targets = [handle] if handle is not None and instantiated else []
+        shape = module_shape(module.binary) if module.binary is not None else None
+        if shape is None or (targets and not shape.has_start):
+            return targets
+        kinds = {"memory", "table", "global"} | ({"func"} if shape.has_start else set())
+        for imp in shape.imports:
+            provider = self.names.registered.get(imp.module)
+            if imp.kind in kinds and provider is not None and provider not in targets:
+                targets.append(provider)
+        return targets
+
+    def _probe(
+        self,
+        cmd: Command,
+        handle: str | None,
+        module: ModuleSource,
+        results: list[EngineResult],
+        figures: Figures,
+    ) -> list[Divergence]:
+        lanes = [
+            (lane, r)
+            for lane, r in zip(self.lanes, results, strict=True)
+            if lane.can_probe and lane.session is not None
+        ]
+        out: list[Divergence] = []
+        probed = False
+        instantiated = sum(isinstance(r.outcome, Ok) for _, r in lanes) >= 2
+        for target in self._probe_targets(handle, module, instantiated):
+            states: list[tuple[_Lane, InstanceState]] = []
+            for lane, r in lanes:
+                if target in lane.missing or (target == handle and not isinstance(r.outcome, Ok)):
+                    continue
+                state = lane.session.probe(target)
+                if isinstance(state, InstanceState):
+                    states.append((lane, state))
+            if len(states) < 2:
+                continue
+            (ref_lane, ref_state), others = states[0], states[1:]
+            label = self.names.labels.get(target, target)
+            for lane, state in others:
+                figures.instances_compared += 1
+                probed = True
+                found = compare_instance(
+                    target,
+                    label,
+                    ref_lane.name,
+                    ref_lane.session,
+                    ref_state,
+                    lane.name,
+                    lane.session,
+                    state,
+                    figures,
+                )
+                # One memory seen through two instances (an import and its
+                # owner) is reported once.
+                seen = {(d.engines, d.aspect, d.detail) for d in out}
+                out += [d for d in found if (d.engines, d.aspect, d.detail) not in seen]
+        figures.instantiations_probed += probed
+        return out
+
+    # -- known differences ----------------------------------------------------------
+
+    def _apply_known(self, result: CommandResult) -> None:
+        path, profile, cmd = self.script.path, self.options.profile, result.command
+        for i, r in enumerate(result.results):
+            if r.status != "fail":
+                continue
+            entry = self.known.failure(r.engine, path, profile, cmd, r.outcome)
+            if entry is not None:
+                detail = f"known difference {entry.ref}: {entry.reason} (was: {r.verdict.detail})"
+                verdict = Verdict("excused", detail, r.verdict.by_category)
+                result.results[i] = EngineResult(r.engine, r.outcome, verdict, entry.ref)
+        outcomes = {r.engine: r.outcome for r in result.results}
+        excused = []
+        for d in result.divergences:
+            for engine in d.engines:
+                entry = self.known.divergence(engine, path, profile, cmd, outcomes[engine], d)
+                if entry is not None:
+                    d = replace(d, excused_by=entry.ref)
+                    break
+            excused.append(d)
+        result.divergences = excused
 
 
 def _dependent_verdict(lane: _Lane, cmd: Command, runner: ScriptRunner) -> Verdict | None:
@@ -278,27 +456,55 @@ def _dependent_verdict(lane: _Lane, cmd: Command, runner: ScriptRunner) -> Verdi
     return Verdict("skip", f"its module failed to instantiate: {cause}")
 
 
-def _divergence(cmd: Command, results: list[EngineResult], lanes: list[_Lane]) -> str | None:
-    """How engines that ran the command disagree, or None."""
-    if len(results) < 2:
-        return None
+def _instantiates(cmd: Command) -> bool:
+    return isinstance(cmd, ModuleInstance) or (
+        isinstance(cmd, ModuleCommand) and not cmd.definition_only
+    )
+
+
+def _kind(outcome: Outcome, exact: bool) -> str:
+    """The outcome's kind for comparing engines: unless both engines speak
+    the spec's texts, malformed and invalid are one kind (rejected), as the
+    judge counts them."""
+    if not exact and isinstance(outcome, (Malformed, Invalid)):
+        return "rejected"
+    return outcome.kind
+
+
+def _divergences(
+    cmd: Command, results: list[EngineResult], lanes: list[_Lane]
+) -> tuple[list[Divergence], int]:
+    """How engines that ran the command disagree, and whether at least two
+    were compared (1) or not (0).  The first engine judged is the reference
+    every other is compared with."""
     comparable = [
         (r, lane) for r, lane in zip(results, lanes, strict=True) if r.status in ("pass", "fail")
     ]
     if len(comparable) < 2:
-        return None
+        return [], 0
+    out: list[Divergence] = []
     (first, first_lane), rest = comparable[0], comparable[1:]
     for other, other_lane in rest:
         a, b = first.outcome, other.outcome
-        if a.kind != b.kind:
-            return f"{first.engine}: {a}; {other.engine}: {b}"
+        engines = (first.engine, other.engine)
+        exact = first_lane.engine.exact_messages and other_lane.engine.exact_messages
+        if _kind(a, exact) != _kind(b, exact):
+            out.append(Divergence(engines, "outcome", f"{first.engine}: {a}; {other.engine}: {b}"))
+            continue
         ca = outcome_category(a, first_lane.engine.exact_messages)
         cb = outcome_category(b, other_lane.engine.exact_messages)
         if ca != cb and ca is not None and cb is not None:
-            return f"{first.engine}: {a} [{ca}]; {other.engine}: {b} [{cb}]"
+            detail = f"{first.engine}: {a} [{ca}]; {other.engine}: {b} [{cb}]"
+            out.append(Divergence(engines, "category", detail))
+            continue
         compare_values = isinstance(cmd, ActionCommand) or (
             isinstance(cmd, AssertReturn) and first.status == other.status == "fail"
         )
-        if compare_values and isinstance(a, Ok) and isinstance(b, Ok) and a.values != b.values:
-            return f"{first.engine}: {a}; {other.engine}: {b}"
-    return None
+        if (
+            compare_values
+            and isinstance(a, Ok)
+            and isinstance(b, Ok)
+            and not results_agree(a.values, b.values)
+        ):
+            out.append(Divergence(engines, "values", f"{first.engine}: {a}; {other.engine}: {b}"))
+    return out, 1

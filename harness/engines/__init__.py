@@ -26,10 +26,17 @@ def _refimpl_interpreter() -> Engine:
     return RefimplEngine("interpreter")
 
 
+def _wabt() -> ScriptEngine:
+    from .wabt_engine import WabtEngine
+
+    return WabtEngine()
+
+
 FACTORIES: dict[str, Callable[[], Engine | ScriptEngine]] = {
     "refimpl": _refimpl,
     "refimpl-interpreter": _refimpl_interpreter,
     "wasmtime": _wasmtime,
+    "wabt": _wabt,
 }
 
 # Engines that run in a worker process by default, so that a crash (an abort
@@ -43,9 +50,19 @@ class UnknownEngine(ValueError):
 
 def factory(name: str) -> Callable[[], Engine | ScriptEngine]:
     """The factory of a named engine, or of ``python:MODULE:ATTR``, an
-    engine class or factory of your own (a downstream runtime's adapter)."""
+    engine class or factory of your own (a downstream runtime's adapter).
+    ``refimpl[MODE]`` is refimpl instantiating with an optimized init mode."""
     if name in FACTORIES:
         return FACTORIES[name]
+    if name.startswith("refimpl[") and name.endswith("]"):
+        mode = name[len("refimpl[") : -1]
+        from refimpl.init import MODES
+
+        if mode not in MODES:
+            raise UnknownEngine(f"unknown init mode {mode!r} (known: {', '.join(MODES)})")
+        from .refimpl_engine import RefimplEngine
+
+        return lambda: RefimplEngine("compiled", init_mode=mode)
     if name.startswith("python:"):
         module_name, _, attr = name.removeprefix("python:").partition(":")
         try:
@@ -57,15 +74,16 @@ def factory(name: str) -> Callable[[], Engine | ScriptEngine]:
 
 
 def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0):
-    """An engine by name; ``isolate`` None means the engine's default."""
-    make = factory(name)
+    """An engine by name; ``isolate`` None means the engine's default.  A
+    whole-script engine (wabt) runs its own process already: never isolated."""
+    engine = factory(name)()
     if isolate is None:
         isolate = name in ISOLATED_BY_DEFAULT
-    if isolate:
+    if isolate and not isinstance(engine, ScriptEngine):
         from .isolated import IsolatedEngine
 
         return IsolatedEngine(name, timeout=timeout)
-    return make()
+    return engine
 
 
 __all__ = ["Engine", "ScriptEngine", "Session", "SessionOptions", "create_engine"]

@@ -52,11 +52,32 @@ class Session(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the session holds."""
 
+    # -- state probes (optional; see harness.probes) ---------------------------
+
+    def probe(self, handle: str):
+        """The state of instance ``handle`` (``"spectest"``: the spectest
+        module) as an ``InstanceState``: every memory, table and global it
+        exports under the reserved probe names (``harness.probes.rewrite``),
+        or an ``Outcome`` (Unsupported) if the engine can't tell."""
+        return Unsupported(f"{type(self).__name__} cannot probe state")
+
+    def memory_chunks(self, handle: str, key: str, chunk: int):
+        """Digests of memory ``key`` of ``handle``, ``chunk`` bytes at a
+        time (``harness.probes.state.chunk_digests``), or an Outcome."""
+        return Unsupported(f"{type(self).__name__} cannot probe memory")
+
+    def read_memory(self, handle: str, key: str, offset: int, length: int):
+        """Up to ``length`` bytes of memory ``key`` of ``handle`` from
+        ``offset``, or an Outcome."""
+        return Unsupported(f"{type(self).__name__} cannot probe memory")
+
 
 class Engine(ABC):
     name: str = "?"
     # True if failure messages are the spec interpreter's texts.
     exact_messages: bool = False
+    # True if its sessions implement the state probes (Session.probe ...).
+    probes: bool = False
 
     @abstractmethod
     def open(self, options: SessionOptions) -> Session: ...
@@ -76,14 +97,23 @@ class ScriptEngine(ABC):
 
     name: str = "?"
     exact_messages: bool = False
+    probes: bool = False  # a whole-script engine has no state to ask about
 
     @abstractmethod
     def run_script(self, script: Script, options: SessionOptions) -> dict[int, Outcome]:
         """Outcomes by command line; commands missing from the result are
-        unsupported."""
+        unsupported.  Raise ``ScriptUnsupported`` if the engine can't run
+        the script at all."""
 
     def describe(self) -> str:
         return self.name
+
+    def unsupported_profile(self, profile: str) -> str | None:
+        return None
+
+
+class ScriptUnsupported(Exception):
+    """A whole-script engine can't run this script (the reason is the message)."""
 
 
 def unsupported(reason: str) -> Outcome:

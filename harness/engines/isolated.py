@@ -8,6 +8,7 @@ earlier state-changing requests are replayed into it before the next command.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -18,8 +19,10 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict
+from pathlib import Path
 
 from ..outcomes import Crashed, Ok, Outcome, TimedOut
+from ..probes.state import InstanceState
 from ..script.commands import ModuleSource
 from ..values import Value
 from .base import Engine, Session, SessionOptions
@@ -33,12 +36,18 @@ class WorkerDied(Exception):
 class _Worker:
     def __init__(self, engine_name: str):
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
+        # The worker imports the harness from where this process did, whatever
+        # its working directory (a source checkout need not be installed).
+        here = str(Path(__file__).resolve().parents[2])
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "harness.engines.worker", engine_name],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
             start_new_session=True,
+            env=env,
         )
         self.buffer = b""
 
@@ -95,6 +104,7 @@ class IsolatedEngine(Engine):
         self._local = factory(name)()
         self.name = self._local.name
         self.exact_messages = self._local.exact_messages
+        self.probes = self._local.probes
         self._worker: _Worker | None = None
 
     def describe(self) -> str:
@@ -118,7 +128,11 @@ class IsolatedEngine(Engine):
 
     def __del__(self):
         if getattr(self, "_worker", None) is not None:
-            self._worker.kill()
+            # At interpreter exit contextlib itself may be gone: no suppress().
+            try:  # noqa: SIM105
+                self._worker.kill()
+            except Exception:
+                pass
 
 
 class IsolatedSession(Session):
@@ -137,11 +151,11 @@ class IsolatedSession(Session):
             worker.request(request, self.timeout)
         self.opened = True
 
-    def _call(self, request: dict, changes_state: bool) -> Outcome:
+    def _request(self, request: dict) -> dict | Outcome:
         try:
             if not self.opened:
                 self._open()
-            outcome = decode_outcome(self.engine.worker().request(request, self.timeout))
+            return self.engine.worker().request(request, self.timeout)
         except TimeoutError:
             self.engine.discard_worker()
             self.opened = False
@@ -150,9 +164,47 @@ class IsolatedSession(Session):
             self.engine.discard_worker()
             self.opened = False
             return Crashed(str(exc))
+
+    def _call(self, request: dict, changes_state: bool) -> Outcome:
+        response = self._request(request)
+        if isinstance(response, Outcome):
+            return response
+        outcome = decode_outcome(response)
         if changes_state and isinstance(outcome, Ok):
             self.log.append(request)
         return outcome
+
+    # -- state probes: data back, or an outcome saying why not ------------------
+
+    def probe(self, handle: str):
+        response = self._request({"op": "probe", "handle": handle})
+        if isinstance(response, Outcome):
+            return response
+        if response.get("kind") == "probe":
+            return InstanceState.from_json(response["state"])
+        return decode_outcome(response)
+
+    def memory_chunks(self, handle: str, key: str, chunk: int):
+        request = {"op": "memory_chunks", "handle": handle, "key": key, "chunk": chunk}
+        response = self._request(request)
+        if isinstance(response, Outcome):
+            return response
+        return response["digests"] if response.get("kind") == "data" else decode_outcome(response)
+
+    def read_memory(self, handle: str, key: str, offset: int, length: int):
+        request = {
+            "op": "read_memory",
+            "handle": handle,
+            "key": key,
+            "offset": offset,
+            "length": length,
+        }
+        response = self._request(request)
+        if isinstance(response, Outcome):
+            return response
+        if response.get("kind") == "data":
+            return base64.b64decode(response["bytes"])
+        return decode_outcome(response)
 
     def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
         request = {"op": "instantiate", "module": encode_module(module), "handle": handle}

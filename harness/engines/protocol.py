@@ -10,12 +10,23 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ..outcomes import OUTCOME_TYPES, Crashed, Failure, Ok, Outcome, TimedOut, Unsupported
+from ..outcomes import (
+    OUTCOME_TYPES,
+    Crashed,
+    Failure,
+    Mismatch,
+    Ok,
+    Outcome,
+    TimedOut,
+    Unsupported,
+)
 from ..script.commands import ModuleSource
-from ..values import NULL, Ref, Value
+from ..values import NULL, Printed, Ref, Value
 
 
 def encode_value(v: Value) -> dict[str, Any]:
+    if isinstance(v.payload, Printed):
+        return {"type": v.type, "printed": v.payload.text}
     if isinstance(v.payload, Ref):
         ref = None if v.payload.is_null else {"kind": v.payload.kind, "payload": v.payload.payload}
         return {"type": v.type, "ref": ref}
@@ -23,6 +34,8 @@ def encode_value(v: Value) -> dict[str, Any]:
 
 
 def decode_value(d: dict[str, Any]) -> Value:
+    if "printed" in d:
+        return Value(d["type"], Printed(d["printed"]))
     if "ref" in d:
         ref = d["ref"]
         payload = ref.get("payload") if ref else None
@@ -55,6 +68,8 @@ def encode_outcome(o: Outcome) -> dict[str, Any]:
         return {"kind": o.kind, "message": o.message, "category": o.category}
     if isinstance(o, Unsupported):
         return {"kind": "unsupported", "message": o.reason}
+    if isinstance(o, Mismatch):
+        return {"kind": "mismatch", "message": o.detail}
     if isinstance(o, Crashed):
         return {"kind": "crash", "message": o.detail}
     if isinstance(o, TimedOut):
@@ -73,6 +88,8 @@ def decode_outcome(d: dict[str, Any]) -> Outcome:
         return cls(d.get("message", ""), d.get("category"))
     if cls is Unsupported:
         return Unsupported(d.get("message", ""))
+    if cls is Mismatch:
+        return Mismatch(d.get("message", ""))
     if cls is TimedOut:
         return TimedOut(float(d.get("message") or 0))
     return Crashed(d.get("message", ""))

@@ -30,28 +30,35 @@ class RefimplEngine(Engine):
     plain reference interpreter (run both to check one against the other)."""
 
     exact_messages = True
+    probes = True
 
-    def __init__(self, executor: str = "compiled"):
+    def __init__(self, executor: str = "compiled", init_mode: str | None = None):
         self.executor = executor
+        self.init_mode = init_mode
         self.name = "refimpl" if executor == "compiled" else f"refimpl-{executor}"
+        if init_mode:
+            self.name += f"[{init_mode}]"
 
     def describe(self) -> str:
         return f"refimpl ({self.executor})"
 
     def open(self, options: SessionOptions) -> Session:
-        return RefimplSession(options, options.extra.get("executor", self.executor))
+        executor = options.extra.get("executor", self.executor)
+        return RefimplSession(options, executor, self.init_mode)
 
 
 class RefimplSession(Session):
-    def __init__(self, options: SessionOptions, executor: str):
+    def __init__(self, options: SessionOptions, executor: str, init_mode: str | None = None):
         import refimpl
         from refimpl.host.spectest import spectest_instance
+        from refimpl.init import make_mode
 
         self.refimpl = refimpl
         self.features = refimpl.Features.parse(options.profile)
         self.store = refimpl.Store(self.features, executor_name=executor)
         self.registry = {"spectest": spectest_instance(self.features)}
         self.instances: dict[str, object] = {}
+        self.init = make_mode(init_mode) if init_mode else None
 
     def _load(self, module: ModuleSource):
         r = self.refimpl
@@ -75,7 +82,9 @@ class RefimplSession(Session):
         if isinstance(loaded, Outcome):
             return loaded
         outcome, inst = self._guard(
-            lambda: self.refimpl.instantiate(self.store, loaded, self.registry, handle or "")
+            lambda: self.refimpl.instantiate(
+                self.store, loaded, self.registry, handle or "", self.init
+            )
         )
         if inst is not None and handle is not None:
             self.instances[handle] = inst
@@ -111,6 +120,71 @@ class RefimplSession(Session):
             return Trapped(f"no exported global {field!r}")
         return Ok((_to_value(glob.type.type, glob.value),))
 
+    # -- state probes ------------------------------------------------------------
+
+    def _probe_items(self, handle: str):
+        """(kind, key, instance object) of everything a probe reads."""
+        from refimpl.runtime.instances import GlobalInst, TableInst
+        from refimpl.runtime.memory import MemInst
+
+        from ..probes.rewrite import parse_probe_name
+        from ..probes.state import SPECTEST
+
+        if handle == SPECTEST:
+            kinds = {MemInst: "memory", TableInst: "table", GlobalInst: "global"}
+            for name, item in self.registry[SPECTEST].exports.items():
+                if type(item) in kinds:
+                    yield kinds[type(item)], name, item
+            return
+        inst = self.instances.get(handle)
+        if inst is None:
+            return
+        for name, item in inst.exports.items():
+            parsed = parse_probe_name(name)
+            if parsed is not None and parsed[0] != "func":
+                yield parsed[0], str(parsed[1]), item
+
+    def probe(self, handle: str):
+        from ..probes.state import GlobalState, InstanceState, MemoryState, TableState, digest
+
+        if handle != "spectest" and handle not in self.instances:
+            return Unsupported(f"no instance {handle}")
+        state = InstanceState()
+        for kind, key, item in self._probe_items(handle):
+            if kind == "memory":
+                state.memories[key] = MemoryState(len(item.data), digest(item.data))
+            elif kind == "table":
+                entries = tuple(_entry(e) for e in item.elements)
+                state.tables[key] = TableState(len(entries), entries)
+            else:
+                vtype = item.type.type
+                value = _to_value(vtype, item.value)
+                payload = value.payload
+                state.globals[key] = GlobalState(
+                    value.type, _entry(item.value) if isinstance(payload, Ref) else payload
+                )
+        return state
+
+    def _memory(self, handle: str, key: str):
+        for kind, k, item in self._probe_items(handle):
+            if kind == "memory" and k == key:
+                return item
+        return None
+
+    def memory_chunks(self, handle: str, key: str, chunk: int):
+        from ..probes.state import chunk_digests
+
+        mem = self._memory(handle, key)
+        return Unsupported(f"no memory {key}") if mem is None else chunk_digests(mem.data, chunk)
+
+    def read_memory(self, handle: str, key: str, offset: int, length: int):
+        mem = self._memory(handle, key)
+        return (
+            Unsupported(f"no memory {key}")
+            if mem is None
+            else bytes(mem.data[offset : offset + length])
+        )
+
     def _guard(self, action):
         """Run ``action``; (Ok, result) or (failure outcome, None)."""
         r = self.refimpl
@@ -128,6 +202,25 @@ class RefimplSession(Session):
             if type(exc).__name__ == "UncaughtException":
                 return Thrown(exc.message), None
             raise
+
+
+def _entry(ref):
+    """A reference as a probe reports it (see harness.probes.state)."""
+    from refimpl.runtime.instances import FuncInst, HostFunc
+    from refimpl.runtime.values import ExternRef
+
+    if ref is None:
+        return None
+    if isinstance(ref, FuncInst):
+        # An instance the runner never named (a failed or throwaway
+        # instantiation) has no handle to identify it by.
+        owner = ref.module.name or None
+        return ("func", owner, ref.index if owner else None)
+    if isinstance(ref, HostFunc):
+        return ("func", "spectest", ref.name)
+    if isinstance(ref, ExternRef):
+        return ("extern", ref.payload)
+    return ("any",)
 
 
 def _to_refimpl(v: Value):

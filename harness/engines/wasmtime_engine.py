@@ -11,6 +11,7 @@ also aborts the process, so no profile turns reference types off.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import struct
 
@@ -28,6 +29,7 @@ from ..outcomes import (
     Trapped,
     Unsupported,
 )
+from ..probes.rewrite import PROBE_PREFIX, ModuleShape, module_shape, probe_name
 from ..script.commands import ModuleSource
 from ..values import NULL, Ref, Value
 from .base import Engine, Session, SessionOptions
@@ -103,6 +105,7 @@ def _profile_base(profile: str) -> str:
 class WasmtimeEngine(Engine):
     name = "wasmtime"
     exact_messages = False
+    probes = True
 
     def __init__(self) -> None:
         self._engines: dict[str, wt.Engine] = {}
@@ -150,6 +153,13 @@ class WasmtimeSession(Session):
         self.linker.allow_shadowing = True
         self.instances: dict[str, tuple[wt.Instance, dict, dict[str, FuncSig] | None]] = {}
         self._calls: dict[tuple[str, str], wt.Func] = {}
+        # For probes: what each registered name stands for, each instance's
+        # shape, and the identity (defining handle, index) of every function
+        # reference the session has seen, by its funcref pointer.
+        self.registered: dict[str, str] = {"spectest": "spectest"}
+        self.shapes: dict[str, ModuleShape | None] = {}
+        self.func_ids: dict[str, list] = {}
+        self.identities: dict[tuple[int, int], tuple] = {}
         self._define_spectest()
 
     # -- the spectest host module ------------------------------------------
@@ -162,6 +172,10 @@ class WasmtimeSession(Session):
         module = self.owner.trampoline(self.profile, wat, self.engine)
         spectest = wt.Instance(self.store, module, [])
         self.linker.define_instance(self.store, "spectest", spectest)
+        self.spectest_exports = dict(spectest.exports(self.store).items())
+        for name, item in self.spectest_exports.items():
+            if isinstance(item, wt.Func):
+                self.identities[_funcref_key(item)] = ("func", "spectest", name)
 
     # -- modules -------------------------------------------------------------
 
@@ -199,12 +213,151 @@ class WasmtimeSession(Session):
             # Export lookups are costly in wasmtime-py: take them once.
             exports = dict(instance.exports(self.store).items())
             self.instances[handle] = (instance, exports, sigs)
+            self._learn_functions(handle, module, exports)
         return Ok()
 
     def register(self, as_name: str, handle: str) -> Outcome:
         instance, _, _ = self.instances[handle]
         self.linker.define_instance(self.store, as_name, instance)
+        self.registered[as_name] = handle
         return Ok()
+
+    # -- state probes --------------------------------------------------------
+    #
+    # wasmtime-py can't say which function a funcref is, but each function
+    # reference has a stable funcref pointer: the same for every lookup of
+    # one function *in one instance*.  An imported function gets a pointer
+    # of its own in the importing instance, so identities follow the import
+    # chain to the defining instance.  Functions wasmtime can't identify:
+    # those of instances that were never named (a failed instantiation's
+    # functions written into an imported table) and of modules that were
+    # not rewritten; those entries are compared as "some function" only.
+
+    def _learn_functions(self, handle: str, module: ModuleSource, exports: dict) -> None:
+        if module.binary is None or _PROBE_MARK not in module.binary:
+            self.shapes[handle] = None  # not rewritten for probes: nothing to learn
+            return
+        shape = module_shape(module.binary)
+        self.shapes[handle] = shape
+        if shape is None or not shape.probe_exports:
+            return
+        imported = shape.imported("func")
+        ids: list = []
+        for i in range(shape.counts["func"]):
+            ident: tuple = ("func", handle, i)
+            if i < len(imported):
+                ident = self._import_identity(imported[i].module, imported[i].name)
+            ids.append(ident)
+            func = exports.get(probe_name("func", i))
+            if isinstance(func, wt.Func) and ident[1] is not None:
+                self.identities[_funcref_key(func)] = ident
+        self.func_ids[handle] = ids
+
+    def _import_identity(self, module: str, name: str) -> tuple:
+        provider = self.registered.get(module)
+        if provider == "spectest":
+            return ("func", "spectest", name)
+        shape = self.shapes.get(provider) if provider else None
+        index = shape.export_index(name, "func") if shape else None
+        if index is None or provider not in self.func_ids:
+            return ("func", None, None)
+        return self.func_ids[provider][index]
+
+    def _entry(self, ref, vtype: str):
+        if isinstance(ref, wt.Val):
+            ref = ref.value
+        if ref is None:
+            return None
+        if isinstance(ref, wt.Func):
+            return self.identities.get(_funcref_key(ref), ("func", None, None))
+        if isinstance(ref, _HostRef):
+            return ("extern", ref.n)
+        return ("extern", None) if vtype == "externref" else ("any",)
+
+    def _probe_items(self, handle: str):
+        """(kind, key, wasmtime object, type) of everything a probe reads."""
+        if handle == "spectest":
+            for name, item in self.spectest_exports.items():
+                kind = _SPECTEST_KINDS.get(name)
+                if kind is not None:
+                    yield kind[0], name, item, kind[1]
+            return
+        _, exports, _ = self.instances[handle]
+        shape = self.shapes.get(handle)
+        if shape is None:
+            return
+        for (kind, index), name in shape.probe_exports.items():
+            if kind == "func" or name not in exports:
+                continue
+            vtype = None
+            if kind == "table":
+                vtype = shape.table_types[index]
+            elif kind == "global":
+                gtype = shape.global_types[index]
+                vtype = None if gtype is None else gtype[0]
+            yield kind, str(index), exports[name], vtype
+
+    def probe(self, handle: str):
+        from ..probes.state import GlobalState, InstanceState, MemoryState, TableState, digest
+
+        if handle != "spectest" and handle not in self.instances:
+            return Unsupported(f"no instance {handle}")
+        state = InstanceState()
+        for kind, key, item, vtype in self._probe_items(handle):
+            if kind == "memory":
+                view = self._memory_view(item)
+                state.memories[key] = MemoryState(len(view), digest(view))
+            elif kind == "table":
+                size = item.size(self.store)
+                entries = tuple(self._entry(item.get(self.store, i), vtype) for i in range(size))
+                state.tables[key] = TableState(size, entries)
+            else:
+                value = self._global_value(item, vtype)
+                if isinstance(value, str):
+                    state.unreadable[f"global {key}"] = value
+                else:
+                    state.globals[key] = GlobalState(vtype, value)
+        return state
+
+    def _global_value(self, item: wt.Global, vtype: str | None):
+        """The global's bits or entry, or why it can't be read."""
+        if vtype in ("f32", "v128"):
+            outcome = self._get_through_trampoline(None, None, item, vtype)
+            return outcome.values[0].payload
+        if vtype in ("i32", "i64", "f64"):
+            return _to_value(vtype, item.value(self.store)).payload
+        if vtype in ("funcref", "externref"):
+            return self._entry(item.value(self.store), vtype)
+        return f"wasmtime-py cannot read a {vtype or 'global of unknown type'}"
+
+    def _memory_view(self, mem: wt.Memory) -> memoryview:
+        size = mem.data_len(self.store)
+        if size == 0:
+            return memoryview(b"")
+        ptr = mem.data_ptr(self.store)
+        return memoryview((ctypes.c_ubyte * size).from_address(ctypes.addressof(ptr.contents)))
+
+    def _memory(self, handle: str, key: str):
+        if handle != "spectest" and handle not in self.instances:
+            return None
+        for kind, k, item, _ in self._probe_items(handle):
+            if kind == "memory" and k == key:
+                return item
+        return None
+
+    def memory_chunks(self, handle: str, key: str, chunk: int):
+        from ..probes.state import chunk_digests
+
+        mem = self._memory(handle, key)
+        if mem is None:
+            return Unsupported(f"no memory {key}")
+        return chunk_digests(self._memory_view(mem), chunk)
+
+    def read_memory(self, handle: str, key: str, offset: int, length: int):
+        mem = self._memory(handle, key)
+        if mem is None:
+            return Unsupported(f"no memory {key}")
+        return bytes(self._memory_view(mem)[offset : offset + length])
 
     # -- actions -------------------------------------------------------------
 
@@ -288,6 +441,25 @@ class WasmtimeSession(Session):
             except wt.WasmtimeError:
                 self._calls[key] = None
         return self._calls[key]
+
+
+_PROBE_MARK = PROBE_PREFIX.encode()
+
+
+def _funcref_key(func: wt.Func) -> tuple[int, int]:
+    raw = func._func
+    return (raw.store_id, raw.__private)  # a pointer: the same for each lookup of one funcref
+
+
+_SPECTEST_KINDS = {
+    "memory": ("memory", None),
+    "table": ("table", "funcref"),
+    "table64": ("table", "funcref"),
+    "global_i32": ("global", "i32"),
+    "global_i64": ("global", "i64"),
+    "global_f32": ("global", "f32"),
+    "global_f64": ("global", "f64"),
+}
 
 
 SPECTEST_WAT = """(module

@@ -8,12 +8,14 @@ never corrupt the protocol.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
 import traceback
 
 from ..outcomes import Crashed, Ok
+from ..probes.state import InstanceState
 from . import factory
 from .base import SessionOptions
 from .protocol import decode_module, decode_value, encode_outcome
@@ -55,6 +57,9 @@ def serve(engine_name: str) -> int:
                 outcome = session.invoke(request["handle"], request["field"], args)
             elif op == "get":
                 outcome = session.get(request["handle"], request["field"])
+            elif op in ("probe", "memory_chunks", "read_memory"):
+                proto_out.write(json.dumps(_probe_request(session, request)).encode() + b"\n")
+                continue
             else:
                 outcome = Crashed(f"unknown request {op!r}")
         except Exception as exc:  # an adapter bug: report it, keep serving
@@ -62,6 +67,30 @@ def serve(engine_name: str) -> int:
             outcome = Crashed(f"{type(exc).__name__} in the {engine_name} adapter: {exc}")
         proto_out.write(json.dumps(encode_outcome(outcome)).encode() + b"\n")
     return 0
+
+
+def _probe_request(session, request: dict) -> dict:
+    """Probe requests answer with data, or with an outcome saying why not."""
+    op = request["op"]
+    try:
+        if op == "probe":
+            result = session.probe(request["handle"])
+            if isinstance(result, InstanceState):
+                return {"kind": "probe", "state": result.to_json()}
+        elif op == "memory_chunks":
+            result = session.memory_chunks(request["handle"], request["key"], request["chunk"])
+            if isinstance(result, list):
+                return {"kind": "data", "digests": result}
+        else:
+            result = session.read_memory(
+                request["handle"], request["key"], request["offset"], request["length"]
+            )
+            if isinstance(result, bytes | bytearray):
+                return {"kind": "data", "bytes": base64.b64encode(result).decode()}
+    except Exception as exc:
+        traceback.print_exc()
+        result = Crashed(f"{type(exc).__name__} in the adapter's probe: {exc}")
+    return encode_outcome(result)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,9 @@ class ConversionError(Exception):
 class Converter:
     name: str
     mvp: bool = False  # write Wasm 1.0 binaries (wast2json only)
+    # wast2json only: exactly these feature flags (e.g. a profile's, as
+    # spectest-interp gets them) instead of the defaults above.
+    features: tuple[str, ...] = ()
 
     def executable(self) -> Path:
         if self.name == "wasm-tools":
@@ -80,7 +83,13 @@ class Converter:
             argv = ["json-from-wast", str(wast), "-o", str(out_json), "--wasm-dir", str(outdir)]
         else:
             # --no-check: judging modules is the engines' job, not the converter's.
-            features = _WAST2JSON_MVP if self.mvp else ["--enable-all"]
+            features = (
+                list(self.features)
+                if self.features
+                else _WAST2JSON_MVP
+                if self.mvp
+                else ["--enable-all"]
+            )
             argv = [str(wast), "-o", str(out_json), *features, "--no-check"]
         try:
             proc = subprocess.run(
@@ -130,12 +139,7 @@ def load_script(path: Path | str, converter: str = "auto", profile: str | None =
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConversionError(path, converter, f"cannot read: {exc}") from None
-    key = hashlib.sha256(
-        "\0".join([CACHE_FORMAT, conv.name, str(conv.mvp), conv.version(), text]).encode()
-    ).hexdigest()[:32]
-    entry = cache_root() / key
-    if not (entry / "done").exists():
-        _convert_into(entry, path, text, conv)
+    entry = _cached_entry(path, text, conv)
     pickled = entry / "script.pickle"
     try:
         with pickled.open("rb") as f:
@@ -147,6 +151,43 @@ def load_script(path: Path | str, converter: str = "auto", profile: str | None =
     script = _read_entry(entry, path, conv)
     _write_atomically(pickled, pickle.dumps(script, protocol=pickle.HIGHEST_PROTOCOL))
     return script
+
+
+def _cached_entry(path: Path, text: str, conv: Converter) -> Path:
+    """The cache folder of ``conv``'s conversion of ``text``, converting it if needed."""
+    parts = [CACHE_FORMAT, conv.name, str(conv.mvp), conv.version(), text]
+    if conv.features:
+        parts.append(" ".join(conv.features))
+    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+    entry = cache_root() / key
+    if not (entry / "done").exists():
+        _convert_into(entry, path, text, conv)
+    return entry
+
+
+def whole_script_json(
+    path: Path | str, profile: str | None, features: tuple[str, ...] = ()
+) -> Path:
+    """wast2json's JSON of the whole file, for tools that run a converted
+    script themselves (wabt's spectest-interp).  For profile mvp it is the
+    conversion ``load_script`` makes (the same cache entry); otherwise it
+    is written with ``features``, the flags the tool itself runs with (with
+    --enable-all wast2json would use encodings of later proposals, such as
+    compact imports).  Raises ConversionError if wast2json converts the
+    file only command by command (a whole-script runner needs it whole)."""
+    path = Path(path)
+    conv = converter_for("wast2json", profile)
+    if not conv.mvp and features:
+        conv = Converter("wast2json", features=tuple(features))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConversionError(path, conv.name, f"cannot read: {exc}") from None
+    entry = _cached_entry(path, text, conv)
+    manifest = json.loads((entry / "manifest.json").read_text())
+    if manifest["pieces"] != [{"dir": "whole"}]:
+        raise ConversionError(path, conv.name, "wast2json converts this file only in pieces")
+    return entry / "whole" / "script.json"
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
