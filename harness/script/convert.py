@@ -36,7 +36,7 @@ from .normalize import normalize
 from .sexpr import SplitError, TopLevelForm, split_top_level
 
 # Bump when normalisation or the cache layout changes.
-CACHE_FORMAT = "5"
+CACHE_FORMAT = "7"
 
 
 class ConversionError(Exception):
@@ -83,14 +83,7 @@ class Converter:
             argv = ["json-from-wast", str(wast), "-o", str(out_json), "--wasm-dir", str(outdir)]
         else:
             # --no-check: judging modules is the engines' job, not the converter's.
-            features = (
-                list(self.features)
-                if self.features
-                else _WAST2JSON_MVP
-                if self.mvp
-                else ["--enable-all"]
-            )
-            argv = [str(wast), "-o", str(out_json), *features, "--no-check"]
+            argv = [str(wast), "-o", str(out_json), *self.features, "--no-check"]
         try:
             proc = subprocess.run(
                 [str(self.executable()), *argv], capture_output=True, text=True, timeout=300
@@ -103,8 +96,6 @@ class Converter:
         return True, ""
 
 
-_WAST2JSON_MVP = ["--disable-bulk-memory", "--disable-reference-types", "--disable-simd"]
-
 CONVERTERS = ("auto", "wasm-tools", "wast2json")
 
 
@@ -115,7 +106,12 @@ def converter_for(choice: str, profile: str | None) -> Converter:
         choice = "wast2json" if mvp else "wasm-tools"
     if choice not in CONVERTERS:
         raise ValueError(f"unknown converter {choice!r} (choose from {', '.join(CONVERTERS)})")
-    return Converter(choice, mvp=mvp and choice == "wast2json")
+    if choice == "wasm-tools":
+        return Converter(choice)
+    from ..wabt_features import feature_flags
+
+    flags = tuple(feature_flags("wast2json", profile or "3.0"))
+    return Converter(choice, mvp=mvp, features=flags)
 
 
 def cache_root() -> Path:
@@ -165,20 +161,14 @@ def _cached_entry(path: Path, text: str, conv: Converter) -> Path:
     return entry
 
 
-def whole_script_json(
-    path: Path | str, profile: str | None, features: tuple[str, ...] = ()
-) -> Path:
+def whole_script_json(path: Path | str, profile: str | None) -> Path:
     """wast2json's JSON of the whole file, for tools that run a converted
-    script themselves (wabt's spectest-interp).  For profile mvp it is the
-    conversion ``load_script`` makes (the same cache entry); otherwise it
-    is written with ``features``, the flags the tool itself runs with (with
-    --enable-all wast2json would use encodings of later proposals, such as
-    compact imports).  Raises ConversionError if wast2json converts the
-    file only command by command (a whole-script runner needs it whole)."""
+    script themselves (wabt's spectest-interp): the conversion
+    ``load_script(path, "wast2json", profile)`` makes (the same cache entry).
+    Raises ConversionError if wast2json converts the file only command by
+    command (a whole-script runner needs it whole)."""
     path = Path(path)
     conv = converter_for("wast2json", profile)
-    if not conv.mvp and features:
-        conv = Converter("wast2json", features=tuple(features))
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

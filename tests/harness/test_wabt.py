@@ -5,12 +5,13 @@ import pytest
 
 from harness.engines import create_engine
 from harness.engines.base import SessionOptions
-from harness.engines.wabt_engine import _outcomes, _parse_value, feature_flags
+from harness.engines.wabt_engine import _outcomes, _parse_value
 from harness.known_differences import KnownDifferences
 from harness.outcomes import Crashed, Exhausted, Ok, Trapped, Unsupported
 from harness.runner import ScriptRunner
 from harness.script import load_script
 from harness.values import Printed, Ref, Value, values_agree
+from harness.wabt_features import feature_flags
 
 NONE = KnownDifferences()
 
@@ -113,10 +114,10 @@ def test_a_run_that_stops_early_reports_no_results_after(tmp_path):
 
 
 def test_mvp_flags_turn_off_everything_after_wasm_1():
-    flags = feature_flags("mvp")
+    flags = feature_flags("spectest-interp", "mvp")
     for f in ("bulk-memory", "reference-types", "simd", "multi-memory", "memory64"):
         assert f"--disable-{f}" in flags
-    assert "--disable-bulk-memory" not in feature_flags("2.0")
+    assert "--disable-bulk-memory" not in feature_flags("spectest-interp", "2.0")
 
 
 def test_2_0_scripts_are_converted_with_the_profiles_flags(tmp_path):
