@@ -119,7 +119,9 @@ def main(argv=None) -> int:
 
 def print_row(row: dict, runtimes: dict) -> None:
     if not getattr(print_row, "header", False):
-        cols = ["benchmark".ljust(40)] + [n.rjust(20) for n in runtimes] + ["pywasm / fast".rjust(14)]
+        cols = (
+            ["benchmark".ljust(40)] + [n.rjust(20) for n in runtimes] + ["pywasm / fast".rjust(14)]
+        )
         print(" ".join(cols))
         print("-" * (41 + 21 * len(runtimes) + 15))
         print_row.header = True

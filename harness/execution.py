@@ -65,6 +65,7 @@ def run_file(job: FileJob, config: RunConfig) -> tuple[list[Record], Differentia
     for result in runner.run_all():
         records.extend(records_of(result, job.display))
         diff.add_result(result, job.display)
+    diff.engine_stats.update(runner.engine_stats)
     return records, diff, None
 
 

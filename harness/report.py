@@ -120,11 +120,13 @@ class Differential:
     divergences: list[DivergenceRecord] = field(default_factory=list)
     figures: Figures = field(default_factory=Figures)
     excused: Counter = field(default_factory=Counter)  # "engine:id" -> commands
+    engine_stats: Counter = field(default_factory=Counter)  # "engine: what" -> count
 
     def add(self, other: Differential) -> None:
         self.divergences.extend(other.divergences)
         self.figures.add(other.figures)
         self.excused.update(other.excused)
+        self.engine_stats.update(other.engine_stats)
 
     def add_result(self, result: CommandResult, display_file: str) -> None:
         self.figures.add(result.figures)
@@ -148,6 +150,7 @@ class Differential:
             "figures": self.figures.as_dict(),
             "divergences": [d.as_dict() for d in self.divergences],
             "excused": dict(self.excused),
+            "engine_stats": dict(self.engine_stats),
         }
 
     @classmethod
@@ -156,6 +159,7 @@ class Differential:
             [DivergenceRecord.from_dict(x) for x in d.get("divergences", [])],
             Figures.from_dict(d.get("figures", {})),
             Counter(d.get("excused", {})),
+            Counter(d.get("engine_stats", {})),
         )
 
 
@@ -299,6 +303,11 @@ class Report:
             lines.append(
                 format_differential(self.differential, self.known, self.engines, files, limit)
             )
+        if self.differential.engine_stats:
+            lines.append("engine statistics:")
+            lines += [
+                f"  {n:8d}  {key}" for key, n in sorted(self.differential.engine_stats.items())
+            ]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 

@@ -9,6 +9,7 @@ ones that can change state, silently, so any single command can run alone.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -175,6 +176,7 @@ class ScriptRunner:
         known: KnownDifferences | None = None,
     ):
         self.script = script
+        self.engine_stats: Counter = Counter()  # summed from the sessions at close
         self.options = options or SessionOptions()
         self.lanes = [_Lane(e, self.options, script) for e in engines]
         self.names = _Names()
@@ -206,6 +208,9 @@ class ScriptRunner:
 
     def close(self) -> None:
         for lane in self.lanes:
+            if lane.session is not None:
+                for key, n in lane.session.stats().items():
+                    self.engine_stats[f"{lane.name}: {key}"] += n
             lane.close()
 
     # -- one command -----------------------------------------------------------

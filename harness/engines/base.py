@@ -52,6 +52,11 @@ class Session(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the session holds."""
 
+    def stats(self) -> dict[str, int]:
+        """Counts worth reporting about how the engine ran the script (e.g.
+        how often an init mode applied); summed over the run."""
+        return {}
+
     # -- state probes (optional; see harness.probes) ---------------------------
 
     def probe(self, handle: str):

@@ -90,6 +90,19 @@ class RefimplSession(Session):
             self.instances[handle] = inst
         return outcome
 
+    def stats(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        mode_stats = getattr(self.init, "stats", None)
+        if mode_stats is not None:
+            out["init mode applied"] = mode_stats.applied
+            for reason, n in mode_stats.fallbacks.items():
+                out[f"init mode fell back: {reason}"] = n
+        executor = self.store._executor
+        for why in getattr(executor, "fallbacks", {}).values():
+            key = f"functions interpreted: {why.split(':')[0]}"
+            out[key] = out.get(key, 0) + 1
+        return out
+
     def register(self, as_name: str, handle: str) -> Outcome:
         self.registry[as_name] = self.instances[handle]
         return Ok()
