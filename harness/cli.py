@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from .engines import FACTORIES, UnknownEngine, factory
+from .engines import FACTORIES, UnknownEngine, engine_names, factory
 from .execution import FileJob, RunConfig, display_name, run_file
 from .known_differences import KnownDifferenceError, load_known
 from .report import Differential, Report, probe_notes
@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="engine to run (repeatable; default: refimpl): "
         f"{', '.join(sorted(FACTORIES))}, or python:MODULE:ATTR",
+    )
+    run.add_argument(
+        "--init-mode",
+        action="append",
+        help="also instantiate with this init mode of refimpl (repeatable, or all): "
+        "paged, static, functable, cow, pooled; compared with plain refimpl",
     )
     run.add_argument(
         "--suite",
@@ -141,7 +147,8 @@ def _run(args, parser) -> int:
     if not jobs:
         print("no .wast files to run", file=sys.stderr)
         return 1
-    for name in args.engine or ["refimpl"]:
+    args.engine = engine_names(args.engine, args.init_mode)
+    for name in args.engine:
         try:
             factory(name)
         except UnknownEngine as exc:
@@ -153,7 +160,7 @@ def _run(args, parser) -> int:
     except KnownDifferenceError as exc:
         parser.error(str(exc))
     config = RunConfig(
-        tuple(args.engine or ["refimpl"]),
+        tuple(args.engine),
         args.converter,
         isolate,
         args.timeout,

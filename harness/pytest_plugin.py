@@ -14,7 +14,7 @@ import pytest
 from _pytest.outcomes import Exit
 from _pytest.runner import CallInfo
 
-from .engines import FACTORIES, UnknownEngine, create_engine, factory
+from .engines import FACTORIES, UnknownEngine, create_engine, engine_names, factory
 from .engines.base import SessionOptions
 from .known_differences import KnownDifferenceError, load_known
 from .report import Differential, differential_of, format_differential, probe_notes, records_of
@@ -37,6 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--testsuite",
         help="official testsuite folder (default: $WASM_TESTSUITE, else ../shared/testsuite)",
+    )
+    group.addoption(
+        "--init-mode",
+        action="append",
+        help="also instantiate with this init mode of refimpl (repeatable, or all): "
+        "paged, static, functable, cow, pooled; compared with plain refimpl",
     )
     group.addoption(
         "--suite",
@@ -84,7 +90,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for name in config.getoption("engine") or []:
+    for name in engine_names(config.getoption("engine"), config.getoption("init_mode")):
         try:
             factory(name)
         except UnknownEngine as exc:
@@ -119,7 +125,8 @@ class _DifferentialSummary:
                 self.files.add(value["file"])
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        engines = self.config.getoption("engine") or ["refimpl"]
+        config = self.config
+        engines = engine_names(config.getoption("engine"), config.getoption("init_mode"))
         diff = self.diff
         if len(engines) < 2 and not diff.divergences and not diff.excused:
             return
@@ -172,7 +179,7 @@ def _engines(config: pytest.Config) -> list:
     if ENGINES_KEY not in config.stash:
         isolate = {"auto": None, "all": True, "none": False}[config.getoption("isolate")]
         timeout = config.getoption("engine_timeout")
-        names = config.getoption("engine") or ["refimpl"]
+        names = engine_names(config.getoption("engine"), config.getoption("init_mode"))
         config.stash[ENGINES_KEY] = [create_engine(n, isolate, timeout) for n in names]
     return config.stash[ENGINES_KEY]
 
@@ -187,7 +194,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     root = find_testsuite(config.getoption("testsuite"))
-    names = config.getoption("engine") or ["refimpl"]
+    names = engine_names(config.getoption("engine"), config.getoption("init_mode"))
     return [
         f"wasm engines: {', '.join(names)}; converter: {config.getoption('converter')}",
         f"wasm testsuite: {root if root else 'not found'}",

@@ -73,6 +73,25 @@ def factory(name: str) -> Callable[[], Engine | ScriptEngine]:
     raise UnknownEngine(f"unknown engine {name!r} (known: {known}, or python:MODULE:ATTR)")
 
 
+def engine_names(requested: list[str] | None, init_modes: list[str] | None = None) -> list[str]:
+    """The engines of a run: those asked for (default: refimpl), plus a
+    ``refimpl[MODE]`` lane per init mode to check against plain ``refimpl``
+    (``all``: every optimized mode)."""
+    names = list(requested or ["refimpl"])
+    modes: list[str] = []
+    for m in init_modes or []:
+        if m == "all":
+            from refimpl.init import MODES
+
+            modes += [name for name in MODES if name != "segmented"]
+        else:
+            modes.append(m)
+    if modes and "refimpl" not in names:
+        names.insert(0, "refimpl")
+    names += [f"refimpl[{m}]" for m in dict.fromkeys(modes) if f"refimpl[{m}]" not in names]
+    return names
+
+
 def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0):
     """An engine by name; ``isolate`` None means the engine's default.  A
     whole-script engine (wabt) runs its own process already: never isolated."""

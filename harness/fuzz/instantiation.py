@@ -202,17 +202,18 @@ class _Renderer:
 
     def render(self) -> str:
         d = self.d
-        body = []
+        # Imports first: the text format wants them before any definition.
+        imports, body = [], []
         for i, m in enumerate(d.memories):
             limits = f"{m.min}" + ("" if m.max is None else f" {m.max}")
             if m.imported:
-                body.append(f'(import "env" "m{i}" (memory $m{i} {limits}))')
+                imports.append(f'(import "env" "m{i}" (memory $m{i} {limits}))')
             else:
                 body.append(f"(memory $m{i} {limits})")
         for i, t in enumerate(d.tables):
             limits = f"{t.min}" + ("" if t.max is None else f" {t.max}")
             if t.imported:
-                body.append(f'(import "env" "t{i}" (table $t{i} {limits} {t.elem}))')
+                imports.append(f'(import "env" "t{i}" (table $t{i} {limits} {t.elem}))')
             else:
                 body.append(f"(table $t{i} {limits} {t.elem})")
         segments = [self.data(i, s) for i, s in enumerate(d.datas)]
@@ -220,7 +221,6 @@ class _Renderer:
         declared = {it[1] for e in d.elems for it in e.items if it[0] == "func"}
         start = self.start(declared) if d.start is not None else []
 
-        imports = []
         if d.host_func:
             imports.append('(import "env" "hf" (func $f0))')
         imports += [
@@ -518,7 +518,8 @@ def modules(draw, profile: str = "2.0") -> ModuleDesc:
     max_mems = 3 if profile == "multi" else 1
     max_tables = 1 if mvp else 3
 
-    n_mems = draw(st.integers(0, max_mems)) if max_mems > 1 else draw(st.integers(0, 4)) and 1
+    # Most modules have a memory; "multi" ones up to three.
+    n_mems = draw(st.integers(0, max_mems)) if max_mems > 1 else min(1, draw(st.integers(0, 4)))
     imported = sorted((draw(st.booleans()) for _ in range(n_mems)), reverse=True)
     memories = tuple(draw(_memory(imp)) for imp in imported)
 
@@ -663,7 +664,7 @@ def _start(draw, mvp, memories, tables, datas, elems, func_count, mut_import) ->
                 actions.append(("data_drop", s))
                 continue
             m = draw(st.integers(0, len(memories) - 1))
-            n = len(datas[s].bytes.value()) if datas[s].bytes.length < 64 else 64
+            n = min(datas[s].bytes.length, 64)
             actions.append(
                 ("memory_init", m, s, addr(m), draw(st.integers(0, 2)), draw(st.integers(0, n)))
             )
