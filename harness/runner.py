@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .differential import Divergence, Figures
 from .engines.base import Engine, ScriptEngine, ScriptUnsupported, Session, SessionOptions
+from .engines.wasm_interface import import_module_names
 from .judge import Verdict, judge, outcome_category
 from .known_differences import KnownDifferences, shipped
 from .outcomes import Crashed, Invalid, Malformed, Ok, Outcome, Unsupported
@@ -113,6 +114,8 @@ class _Lane:
         self.script_outcomes: dict[int, Outcome] | None = None
         # Handles whose module this engine could not instantiate, and why.
         self.missing: dict[str, Outcome] = {}
+        # Names registered for a module this engine could not support.
+        self.unsupported_names: dict[str, str] = {}
 
     @property
     def name(self) -> str:
@@ -310,7 +313,11 @@ class ScriptRunner:
         if isinstance(cmd, Register):
             target = self._target(cmd.module)
             if target is None or target in lane.missing:
-                return lane.missing.get(target, Unsupported("no module to register"))
+                cause = lane.missing.get(target, Unsupported("no module to register"))
+                if isinstance(cause, Unsupported):
+                    lane.unsupported_names[cmd.as_name] = cause.reason
+                return cause
+            lane.unsupported_names.pop(cmd.as_name, None)
             return lane.open().register(cmd.as_name, target)
         if isinstance(
             cmd, (ActionCommand, AssertReturn, AssertTrap, AssertExhaustion, AssertException)
@@ -333,6 +340,16 @@ class ScriptRunner:
         if handle is not None and self.probing and lane.can_probe:
             module = self._with_probe_exports(module)
         outcome = lane.open().instantiate(module, handle)
+        if not isinstance(outcome, (Ok, Unsupported)) and lane.unsupported_names:
+            # Importing from a module the engine couldn't support: that
+            # module's absence says nothing about this one.
+            names = import_module_names(module.binary) if module.binary else set()
+            blocked = sorted(names & lane.unsupported_names.keys())
+            if blocked:
+                reason = lane.unsupported_names[blocked[0]]
+                outcome = Unsupported(
+                    f"imports from {blocked[0]!r}, whose module is unsupported: {reason}"
+                )
         if handle is not None and not isinstance(outcome, Ok):
             lane.missing[handle] = outcome
         return outcome

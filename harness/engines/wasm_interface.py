@@ -205,3 +205,24 @@ def _read_import(r: _Reader, funcs: list[int]) -> None:
         r.uleb()
     else:
         raise ValueError(f"unknown import kind {kind}")
+
+
+def import_module_names(binary: bytes) -> set[str]:
+    """The module names a binary imports from (empty if unreadable)."""
+    names: set[str] = set()
+    try:
+        r = _Reader(binary, 8)
+        while r.pos < r.end:
+            sid = r.byte()
+            size = r.uleb()
+            if sid == 2:
+                body = _Reader(binary, r.pos, r.pos + size)
+                for _ in range(body.uleb()):
+                    names.add(body.name())
+                    body.name()
+                    _read_import(body, [])
+                return names
+            r.pos += size
+    except (ValueError, IndexError, UnicodeDecodeError):
+        pass
+    return names

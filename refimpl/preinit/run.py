@@ -18,7 +18,7 @@ from ..exec.instantiate import instantiate
 from ..features import Features
 from ..runtime.instances import FuncInst, HostFunc, ModuleInst
 from ..runtime.store import DEFAULT_CALL_DEPTH, Store
-from ..syntax.module import FuncImport, Module
+from ..syntax.module import FuncImport, Import, Module
 from ..syntax.types import ExternKind, FuncType, GlobalType, MemType, TableType
 from .errors import (
     CALLS_IMPORT,
@@ -42,11 +42,11 @@ class ImportCalled(Trap):
 class StandIns:
     """The stand-ins of one instantiation, and which of them were called."""
 
-    funcs: dict[tuple[str, str], HostFunc] = field(default_factory=dict)
+    funcs: dict[Import, HostFunc] = field(default_factory=dict)
     called: list[str] = field(default_factory=list)
 
-    def resolve(self, imp):
-        return self.funcs.get((imp.module, imp.name))
+    def resolve(self, imp: Import) -> HostFunc | None:
+        return self.funcs.get(imp)
 
 
 def stand_ins(module: Module) -> StandIns:
@@ -55,7 +55,7 @@ def stand_ins(module: Module) -> StandIns:
     for imp in module.imports:
         if isinstance(imp.desc, FuncImport):
             ftype = module.func_type(imp.desc.type_index)
-            s.funcs[(imp.module, imp.name)] = _stand_in(s, imp.module, imp.name, ftype)
+            s.funcs[imp] = _stand_in(s, imp.module, imp.name, ftype)
     return s
 
 
