@@ -4,8 +4,6 @@ CLI's report and JSON, and pytest's failure text."""
 
 import json
 
-import pytest
-
 import refimpl.exec.bulk as bulk
 from harness.cli import main
 from harness.engines import create_engine
@@ -136,12 +134,6 @@ def test_cli_reports_divergences_and_figures(tmp_path, monkeypatch, capsys):
 PYTEST_SCRIPT = """(module (memory 1) (data (i32.const 3) "abc"))
 (module (memory 1))
 """
-
-
-@pytest.fixture
-def project(pytester):
-    pytester.makeconftest("pytest_plugins = ['harness.pytest_plugin']")
-    return pytester
 
 
 def test_pytest_item_shows_the_divergence(project, monkeypatch):

@@ -146,12 +146,6 @@ def test_bad_entries_are_errors(tmp_path, text, message):
         read_file(path)
 
 
-@pytest.fixture
-def project(pytester):
-    pytester.makeconftest("pytest_plugins = ['harness.pytest_plugin']")
-    return pytester
-
-
 def test_pytest_reports_an_excused_item_as_xfail(project, tmp_path):
     entries = known_dir(
         tmp_path,

@@ -15,12 +15,6 @@ GOOD = """(module
 """
 
 
-@pytest.fixture
-def project(pytester):
-    pytester.makeconftest("pytest_plugins = ['harness.pytest_plugin']")
-    return pytester
-
-
 def test_one_item_per_command_with_file_and_line(project):
     project.makefile(".wast", good=GOOD)
     result = project.runpytest("--collect-only", "-q", "good.wast")
