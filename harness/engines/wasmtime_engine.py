@@ -102,6 +102,18 @@ def _profile_base(profile: str) -> str:
     return base if base in _PROFILE_CONFIG else "3.0"
 
 
+def new_engine(config: wt.Config | None = None) -> wt.Engine:
+    """A wasmtime engine that traps without signal handlers.
+
+    By default wasmtime turns hardware faults (SIGILL, SIGSEGV, SIGFPE) into
+    traps with handlers of its own; anything that installs handlers after it
+    (faulthandler, e.g. a nested pytest session) makes the next trap kill
+    the process.  Explicit checks cost a little speed and nothing else."""
+    config = config or wt.Config()
+    config.signals_based_traps = False
+    return wt.Engine(config)
+
+
 class WasmtimeEngine(Engine):
     name = "wasmtime"
     exact_messages = False
@@ -130,7 +142,7 @@ class WasmtimeEngine(Engine):
             config = wt.Config()
             for flag, value in _PROFILE_CONFIG[base].items():
                 setattr(config, flag, value)
-            self._engines[base] = wt.Engine(config)
+            self._engines[base] = new_engine(config)
         return self._engines[base]
 
     def trampoline(self, engine_key: str, wat: str, engine: wt.Engine) -> wt.Module:

@@ -20,6 +20,8 @@ import struct
 
 import pytest
 
+from harness.engines.wasmtime_engine import new_engine
+
 wasmtime = pytest.importorskip("wasmtime")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -273,7 +275,7 @@ def _wat_func(info) -> str:
 def _oracle():
     """(store, exports) of one module with every op, compiled once."""
     wat = "(module\n" + "\n".join(_wat_func(OPS[c]) for c in CODES) + "\n)"
-    engine = wasmtime.Engine()
+    engine = new_engine()
     store = wasmtime.Store(engine)
     module = wasmtime.Module(engine, wasmtime.wat2wasm(wat))
     instance = wasmtime.Instance(store, module, [])

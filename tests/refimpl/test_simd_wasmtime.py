@@ -21,6 +21,8 @@ import struct
 
 import pytest
 
+from harness.engines.wasmtime_engine import new_engine
+
 wasmtime = pytest.importorskip("wasmtime")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -133,7 +135,7 @@ def _oracle():
     for k, pattern in enumerate(SHUFFLES):
         instr = "i8x16.shuffle " + " ".join(map(str, pattern))
         funcs.append(_func(f"shuffle_{k}", instr, (V128, V128), V128))
-    engine = wasmtime.Engine()
+    engine = new_engine()
     store = wasmtime.Store(engine)
     wasm = wasmtime.wat2wasm("(module\n" + "\n".join(funcs) + "\n)")
     instance = wasmtime.Instance(store, wasmtime.Module(engine, wasm), [])
