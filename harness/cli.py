@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import preinit_cli
 from .engines import FACTORIES, UnknownEngine, engine_names, factory
 from .execution import FileJob, RunConfig, display_name, run_file
 from .known_differences import KnownDifferenceError, load_known
@@ -99,9 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="list every file in the table, not only those with failures",
     )
+    preinit_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args, parser)
+    if args.command == "preinit":
+        return preinit_cli.run(args)
     return 2
 
 

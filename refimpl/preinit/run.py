@@ -89,7 +89,9 @@ def init_func_index(module: Module, init_func: str) -> int:
     for e in module.exports:
         if e.name == init_func:
             if e.kind is not ExternKind.FUNC:
-                raise Refused(NO_INIT_FUNC, f"the export {init_func!r} is a {e.kind}, not a function")
+                raise Refused(
+                    NO_INIT_FUNC, f"the export {init_func!r} is a {e.kind}, not a function"
+                )
             ftype = module.func_type(module.func_type_indices()[e.index])
             if ftype.params:
                 raise Refused(INIT_SIGNATURE, f"the init function {init_func!r} has type {ftype}")
@@ -159,7 +161,9 @@ def initialize(
                 raise Refused(
                     CALLS_IMPORT, f"the init function calls the import {s.called[0]}"
                 ) from None
-            raise Refused(INIT_TRAPS, f"the init function {init_func!r} traps: {exc.message}") from None
+            raise Refused(
+                INIT_TRAPS, f"the init function {init_func!r} traps: {exc.message}"
+            ) from None
         if s.called:  # pragma: no cover - a call always traps
             raise Refused(CALLS_IMPORT, f"the init function calls the import {s.called[0]}")
     return Initialized(module, store, inst, s)

@@ -1,0 +1,33 @@
+"""Snapshot pre-initialization (Wizer semantics) on refimpl.
+
+Instantiate a module with trapping stand-ins for its imported functions,
+run its start function and an init function, and write the resulting state
+out as a new module that starts already initialized (``api``).  Unlike
+Wizer, tables are snapshotted too (as element segments), and the data and
+element index spaces are preserved, so bulk-memory instructions behave after
+the snapshot as in the original instance.
+
+Modules: ``run`` (instantiation and the init call, refusals), ``snapshot``
+(state as constants), ``regions`` (which bytes to write), ``emit`` (the new
+module), ``check`` (the differential check), ``generate`` (init-heavy
+modules), ``campaign`` and ``wizer_compare`` (long runs, not in CI).
+"""
+
+from .api import (
+    DEFAULT_INIT_FUNC,
+    Preinitialized,
+    parse_renames,
+    preinitialize,
+    preinitialize_module,
+)
+from .errors import REASONS, Refused
+
+__all__ = [
+    "DEFAULT_INIT_FUNC",
+    "REASONS",
+    "Preinitialized",
+    "Refused",
+    "parse_renames",
+    "preinitialize",
+    "preinitialize_module",
+]

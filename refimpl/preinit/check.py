@@ -1,0 +1,413 @@
+"""The differential check of a snapshot against the run it stands for.
+
+For a module and an init function:
+
+1. pre-initialize it (or record the refusal and its reason);
+2. the original: instantiate (trapping stand-ins for imported functions)
+   and call the init function; the snapshot: instantiate, nothing more;
+3. compare their full state: every memory (bytes, size and maximum),
+   table (entries and maximum) and global (bits; references by function
+   index),
+   and the state of every original data and element segment (dropped or
+   not, contents), which is what bulk-memory instructions can observe;
+4. call every exported function of the snapshot, and the same function of
+   the original, with the same deterministic arguments, a few times each:
+   the outcomes (results bit for bit, or the trap) and then the full state
+   must stay equal;
+5. optionally (``wasmtime``), check that wasmtime validates and
+   instantiates the snapshot, and that every memory, global and table the
+   snapshot exports reads the same there as on refimpl (what wasmtime-py
+   can read: memories' bytes, globals but v128 and f32 NaNs, tables' sizes
+   and null entries).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+
+from ..binary import decode_module
+from ..errors import Exhaustion, Trap, WasmError
+from ..exec.numerics import f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
+from ..features import Features
+from ..runtime.instances import FuncInst, HostFunc, ModuleInst
+from ..syntax.module import Module
+from ..syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, ExternKind, RefType
+from ..valid import validate_module
+from .api import DEFAULT_INIT_FUNC, Renames, load_input, preinitialize_module, resolve_features
+from .errors import Refused
+from .run import initialize, instantiate_with_stand_ins
+
+# Deeper recursion than this is "call stack exhausted" on both sides alike;
+# a small limit keeps runaway recursion cheap.
+CHECK_CALL_DEPTH = 500
+
+INTS = [0, 1, 2, 3, 4, 7, 8, 16, 100, 255, 256, 1000, 0xFFFF, 0x10000]
+INTS += [0x7FFFFFFF, 0x80000000, 0xFFFFFFFF]
+
+
+@dataclass
+class CheckResult:
+    snapshotted: bool
+    reason: str | None = None  # the refusal's category
+    message: str = ""
+    divergences: list[str] = field(default_factory=list)
+    calls: int = 0  # later calls compared
+    # Calls of the original that ran over the time limit (then the checks
+    # went on with fresh instances, skipping the rest of that export's calls).
+    cut_short: list[str] = field(default_factory=list)
+    data_segments: int = 0
+    elem_segments: int = 0
+    binary: bytes | None = None  # the snapshot
+
+    @property
+    def ok(self) -> bool:
+        return not self.divergences
+
+
+def check_module(
+    binary: bytes | Module,
+    features: Features | str | None = None,
+    init_func: str | None = DEFAULT_INIT_FUNC,
+    *,
+    renames: Renames = (),
+    keep_init: bool = False,
+    calls: int = 2,
+    seed: int = 0,
+    wasmtime: bool = True,
+    executor: str = "interpreter",
+    max_call_depth: int = CHECK_CALL_DEPTH,
+    call_timeout: float | None = None,
+) -> CheckResult:
+    """Pre-initialize and compare (see the module's doc).  A later call of
+    the original that runs over ``call_timeout`` seconds is abandoned (listed
+    in ``cut_short``) and the calls go on with fresh instances."""
+    f = resolve_features(features)
+    try:
+        module = load_input(binary, f) if isinstance(binary, bytes) else binary
+        pre = preinitialize_module(
+            module,
+            f,
+            init_func,
+            renames,
+            keep_init,
+            executor=executor,
+            max_call_depth=max_call_depth,
+        )
+    except Refused as exc:
+        return CheckResult(False, exc.reason, exc.message)
+    result = CheckResult(
+        True, data_segments=pre.data_segments, elem_segments=pre.elem_segments, binary=pre.binary
+    )
+    div = result.divergences
+    if wasmtime:
+        problem = wasmtime_rejects(pre.binary)
+        if problem:
+            div.append(f"wasmtime rejects the snapshot: {problem}")
+
+    snap_module = decode_module(pre.binary, f)
+    validate_module(snap_module, f)
+    options = dict(executor=executor, max_call_depth=max_call_depth)
+
+    def fresh():
+        """The original after init, and a fresh instance of the snapshot."""
+        original = initialize(module, f, init_func, **options)
+        return original, instantiate_with_stand_ins(snap_module, f, **options)
+
+    try:
+        original, snapshot = fresh()
+    except WasmError as exc:
+        div.append(f"the snapshot does not instantiate: {type(exc).__name__}: {exc.message}")
+        return result
+    segments = f.bulk_memory
+    div += state_divergences(module, original.inst, snapshot.inst, "after init", segments)
+    if wasmtime and not div:
+        div += wasmtime_divergences(pre.binary, snap_module, snapshot.inst)
+    if div:
+        return result
+
+    rng = random.Random(seed)
+    for export in sorted(snap_module.exports, key=lambda e: e.name):
+        if export.kind is not ExternKind.FUNC:
+            continue
+        for n in range(calls):
+            a, b = original.inst, snapshot.inst
+            fa, fb = a.funcs[export.index], b.funcs[export.index]
+            small = n == 0  # the first call with small arguments: loops end sooner
+            args = [arg(t, rng, small) for t in fb.type.params]
+            try:
+                with _time_limit(call_timeout):
+                    oa = outcome(original.store, fa, args, a)
+            except CallTimeout:
+                # The original is left mid-call: go on with fresh instances.
+                result.cut_short.append(f"{export.name}{tuple(args)}")
+                original, snapshot = fresh()
+                break
+            ob = outcome(snapshot.store, fb, args, b)
+            result.calls += 1
+            what = f"call {n} of {export.name}{tuple(args)}"
+            if oa != ob:
+                div.append(f"{what}: original {oa!r}, snapshot {ob!r}")
+                return result
+            found = state_divergences(module, a, b, f"after {what}", segments)
+            if found:
+                div += found
+                return result
+    return result
+
+
+class CallTimeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None):
+    """SIGALRM after ``seconds`` (None: no limit; main thread only)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise CallTimeout()
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    start = time.monotonic()
+    previous = signal.setitimer(signal.ITIMER_REAL, seconds)[0]
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        if previous:  # an outer limit: re-arm what is left of it
+            left = previous - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+
+
+def full_state(module: Module, inst: ModuleInst, segments: bool = True) -> dict:
+    """Tables, globals, limits, and (with ``segments``) the original
+    segments; memories are compared in place by ``state_divergences``."""
+    state: dict = {}
+    for i, mem in enumerate(inst.mems):
+        state[f"memory {i} max"] = mem.max_pages
+        state[f"memory {i} pages"] = mem.pages
+    for i, table in enumerate(inst.tables):
+        state[f"table {i}"] = tuple(render_ref(e, inst) for e in table.elements)
+        state[f"table {i} max"] = table.max
+    for i, g in enumerate(inst.globals):
+        state[f"global {i}"] = _bits(g.type.type, g.value, inst)
+    for i in range(len(module.datas) if segments else 0):
+        state[f"data segment {i}"] = bytes(inst.datas[i].data)
+    for i in range(len(module.elems) if segments else 0):
+        state[f"elem segment {i}"] = tuple(render_ref(e, inst) for e in inst.elems[i].elements)
+    return state
+
+
+def state_divergences(
+    module: Module,
+    a: ModuleInst,
+    b: ModuleInst,
+    when: str,
+    segments: bool = True,
+    names: tuple[str, str] = ("original", "snapshot"),
+) -> list[str]:
+    """Where the state of ``a`` (the original) and ``b`` (the snapshot)
+    differ.  Segments only count where instructions can see them (bulk
+    memory): Wasm 1.0 instances keep their segments' contents unobservably."""
+    out = []
+    for what in ("funcs", "tables", "mems", "globals"):
+        na, nb = len(getattr(a, what)), len(getattr(b, what))
+        if na != nb:
+            out.append(f"{when}: {na} {what} in the {names[0]}, {nb} in the {names[1]}")
+    for i, (ma, mb) in enumerate(zip(a.mems, b.mems, strict=False)):
+        diff = first_difference(ma.data, mb.data)
+        if diff is not None:
+            out.append(f"{when}: memory {i} differs from byte {diff}")
+    sa, sb = full_state(module, a, segments), full_state(module, b, segments)
+    for key in sorted(set(sa) | set(sb)):
+        va, vb = sa.get(key, "<missing>"), sb.get(key, "<missing>")
+        if va != vb:
+            out.append(f"{when}: {key}: {names[0]} {_short(va)}, {names[1]} {_short(vb)}")
+    return out
+
+
+def first_difference(a, b) -> int | None:
+    """The first offset where two buffers (bytearray, mmap) differ, or None."""
+    n = min(len(a), len(b))
+    if len(a) == len(b) and type(a) is type(b) is bytearray and a == b:
+        return None
+    step = 1 << 20
+    for start in range(0, n, step):
+        ca, cb = bytes(a[start : start + step]), bytes(b[start : start + step])
+        if ca != cb:
+            return start + next(j for j in range(len(ca)) if ca[j] != cb[j])
+    return None if len(a) == len(b) else n
+
+
+def render_ref(v, inst: ModuleInst):
+    if v is None:
+        return None
+    if isinstance(v, FuncInst):
+        return ("func", "own" if v.module is inst else "other", v.index)
+    if isinstance(v, HostFunc):
+        return ("host", v.name)
+    return ("ref", repr(v))
+
+
+def outcome(store, func, args: list, inst: ModuleInst) -> tuple:
+    try:
+        results = store.invoke(func, list(args))
+    except (Trap, Exhaustion) as exc:
+        return (type(exc).__name__, exc.message)
+    return ("ok", tuple(_bits(t, v, inst) for t, v in zip(func.type.results, results, strict=True)))
+
+
+def _bits(t, v, inst):
+    if t is F32:
+        return f32_to_bits(v)
+    if t is F64:
+        return f64_to_bits(v)
+    if isinstance(t, RefType):
+        return render_ref(v, inst)
+    return v
+
+
+def arg(t, rng: random.Random, small: bool = False):
+    """A deterministic argument: small ones, or mostly small or edge values."""
+    if small and t in (I32, I64):
+        return rng.randrange(0, 9)
+    if t is I32:
+        return rng.choice(INTS) if rng.random() < 0.7 else rng.getrandbits(32)
+    if t is I64:
+        return rng.choice(INTS) if rng.random() < 0.6 else rng.getrandbits(64)
+    if t is F32:
+        return f32_from_bits(rng.getrandbits(32))
+    if t is F64:
+        return f64_from_bits(rng.getrandbits(64))
+    if t is V128:
+        return rng.getrandbits(128)
+    return None  # references: null
+
+
+def _short(v):
+    if isinstance(v, (bytes, tuple)) and len(v) > 16:
+        return f"{v[:16]!r}... ({len(v)} entries)"
+    return repr(v)
+
+
+_ENGINE = None
+
+
+def wasmtime_rejects(binary: bytes) -> str | None:
+    """wasmtime's validation error, or None if it accepts the module (or
+    the ``wasmtime`` package is missing)."""
+    global _ENGINE
+    try:
+        import wasmtime
+    except ImportError:  # pragma: no cover
+        return None
+    if _ENGINE is None:
+        _ENGINE = _wasmtime_engine(wasmtime)
+    try:
+        wasmtime.Module.validate(_ENGINE, binary)
+    except Exception as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
+
+
+def _wasmtime_type(wasmtime, t):
+    return {
+        I32: wasmtime.ValType.i32,
+        I64: wasmtime.ValType.i64,
+        F32: wasmtime.ValType.f32,
+        F64: wasmtime.ValType.f64,
+    }.get(t) or (
+        wasmtime.ValType.funcref
+        if t == FUNCREF
+        else wasmtime.ValType.externref
+        if t == EXTERNREF
+        else None
+    )
+
+
+def _unwrap(wasmtime, v):
+    """wasmtime-py gives null references as a ``Val`` holding None."""
+    return v.value if isinstance(v, wasmtime.Val) else v
+
+
+def wasmtime_divergences(binary: bytes, module: Module, inst: ModuleInst) -> list[str]:
+    """Instantiate the snapshot in wasmtime (imported functions trap) and
+    compare what its exports show with refimpl's instance ``inst``."""
+    try:
+        import wasmtime
+    except ImportError:  # pragma: no cover
+        return []
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = _wasmtime_engine(wasmtime)
+    store = wasmtime.Store(_ENGINE)
+    imports = []
+    for imp in module.imports:
+        ftype = module.func_type(imp.desc.type_index)
+        types = [_wasmtime_type(wasmtime, t) for t in (*ftype.params, *ftype.results)]
+        if any(t is None for t in types):
+            return []  # wasmtime-py can't pass v128 (or typed references)
+        params, results = types[: len(ftype.params)], types[len(ftype.params) :]
+
+        def trap(*args, _name=f"{imp.module}.{imp.name}"):
+            raise RuntimeError(f"the import {_name} is not available")
+
+        imports.append(
+            wasmtime.Func(
+                store, wasmtime.FuncType([p() for p in params], [r() for r in results]), trap
+            )
+        )
+    try:
+        exports = wasmtime.Instance(store, wasmtime.Module(_ENGINE, binary), imports).exports(store)
+    except Exception as exc:
+        return [f"wasmtime does not instantiate the snapshot: {str(exc).splitlines()[0]}"]
+    out = []
+    for e in module.exports:
+        item = exports[e.name]
+        where = f"in wasmtime, export {e.name!r}"
+        if e.kind is ExternKind.MEMORY:
+            mem = inst.mems[e.index]
+            data = item.read(store, 0, item.data_len(store))
+            diff = first_difference(bytes(data), mem.data)
+            if diff is not None:
+                out.append(f"{where}: memory differs from byte {diff}")
+        elif e.kind is ExternKind.GLOBAL:
+            g = inst.globals[e.index]
+            t = g.type.type
+            if t is V128:
+                continue
+            value = _unwrap(wasmtime, item.value(store))
+            if t in (I32, I64):
+                mask = (1 << (32 if t is I32 else 64)) - 1
+                same = value & mask == g.value
+            elif t is F64:
+                same = f64_to_bits(value) == f64_to_bits(g.value)
+            elif t is F32:
+                same = g.value != g.value or f32_to_bits(value) == f32_to_bits(g.value)
+            else:
+                same = (value is None) == (g.value is None)
+            if not same:
+                out.append(f"{where}: global {value!r}, refimpl {g.value!r}")
+        elif e.kind is ExternKind.TABLE:
+            table = inst.tables[e.index]
+            size = item.size(store)
+            nulls = [_unwrap(wasmtime, item.get(store, i)) is None for i in range(size)]
+            if nulls != [x is None for x in table.elements]:
+                out.append(f"{where}: table entries differ (null or not, {size} entries)")
+    return out
+
+
+def _wasmtime_engine(wasmtime):
+    # Traps by explicit checks, not signal handlers a later faulthandler
+    # could replace (see harness.engines.wasmtime_engine.new_engine).
+    config = wasmtime.Config()
+    config.signals_based_traps = False
+    return wasmtime.Engine(config)
