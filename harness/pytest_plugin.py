@@ -303,10 +303,12 @@ class CommandItem(pytest.Item):
     def runtest(self) -> None:
         result = self.state.run(self.index)
         path = str(self.state.script.path)
-        records = records_of(result, path)
         if result.figures.any() or result.divergences or result.excused_by:
             diff = differential_of(result, path).as_dict()
             self.user_properties.append((DIFF_PROPERTY, {"file": path, "diff": diff}))
+        if result.status == "pass":
+            return
+        records = records_of(result, path)
         if result.status in ("fail", "crash", "timeout"):
             raise WastFailure(result, self._describe(records, result))
         if result.status == "excused":  # reported as xfail, with the entry: never a plain pass

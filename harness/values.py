@@ -13,6 +13,8 @@ import math
 import struct
 from dataclasses import dataclass
 
+from .compact import Compact
+
 NUM_BITS = {"i32": 32, "i64": 64, "f32": 32, "f64": 64, "v128": 128}
 LANES = {
     "i8": (16, 8),
@@ -39,7 +41,7 @@ _PATTERN_ADMITS = {
 
 
 @dataclass(frozen=True, slots=True)
-class Ref:
+class Ref(Compact):
     kind: str  # "null" or one of REF_KINDS
     payload: object = None  # host refs: the host int; func: an identity, if known
 
@@ -59,7 +61,7 @@ NULL = Ref("null")
 
 
 @dataclass(frozen=True, slots=True)
-class Printed:
+class Printed(Compact):
     """A value an engine reports only as text that loses bits (wabt's
     spectest-interp prints floats with ``%f``): it is compared with other
     engines' values by rendering them the same way (``values_agree``)."""
@@ -71,7 +73,7 @@ class Printed:
 
 
 @dataclass(frozen=True, slots=True)
-class Value:
+class Value(Compact):
     """A typed Wasm value: ``type`` is a value type name (``i32`` ...
     ``v128``, ``funcref``, ``externref``, ``anyref`` ...); ``payload`` is the
     bit pattern for numbers and vectors, a ``Ref`` for references, and
@@ -162,7 +164,7 @@ def format_value(v: Value) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class NanPattern:
+class NanPattern(Compact):
     """``nan:canonical`` or ``nan:arithmetic`` for an f32/f64 (or a lane)."""
 
     type: str  # "f32" | "f64"
@@ -184,7 +186,7 @@ class NanPattern:
 
 
 @dataclass(frozen=True, slots=True)
-class Exact:
+class Exact(Compact):
     value: Value
 
     def matches(self, actual: Value) -> bool:
@@ -195,7 +197,7 @@ class Exact:
 
 
 @dataclass(frozen=True, slots=True)
-class FloatNan:
+class FloatNan(Compact):
     nan: NanPattern
 
     def matches(self, actual: Value) -> bool:
@@ -210,7 +212,7 @@ class FloatNan:
 
 
 @dataclass(frozen=True, slots=True)
-class V128Lanes:
+class V128Lanes(Compact):
     """A v128 given lane by lane; float lanes may be NaN patterns."""
 
     lane_type: str
@@ -237,7 +239,7 @@ class V128Lanes:
 
 
 @dataclass(frozen=True, slots=True)
-class RefPattern:
+class RefPattern(Compact):
     """``ref.null``, ``ref.func``, ``ref.extern N``, ``ref.extern``, ``ref.host N`` ...
 
     ``kind`` "null" matches any null (the spec's null patterns are lenient
@@ -265,7 +267,7 @@ Pattern = Exact | FloatNan | V128Lanes | RefPattern
 
 
 @dataclass(frozen=True, slots=True)
-class Either:
+class Either(Compact):
     """Several acceptable result vectors; the first that matches wins."""
 
     alternatives: tuple[tuple[Pattern, ...], ...]

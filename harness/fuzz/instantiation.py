@@ -398,6 +398,7 @@ def _nothing(args):
 @dataclass
 class Checked:
     profile: str
+    round: int  # 0: the first instantiation of the decoded module; 1: again
     results: list[ModeResult]
     divergences: list[Divergence]
 
@@ -407,21 +408,31 @@ def check(
     modes: list,
     profiles=None,
     binary: bytes | None = None,
-    executor="interpreter",
+    executor: str = "interpreter",
+    rounds: int = 2,
+    between=None,
 ) -> list[Checked]:
     """Instantiate ``desc`` under ``modes`` (the first is the reference) in
-    each profile it runs under, each time from a fresh environment."""
+    each profile it runs under, from a fresh environment each time.
+
+    Each decoded module is instantiated ``rounds`` times per mode: the first
+    time a mode does its per-module work (images, plans) and the later
+    times reuse it, so an instance that leaks into the cached work (or a
+    pooled slot, if ``between`` gives slots back) shows up as a divergence."""
     binary = compile_desc(desc) if binary is None else binary
     out = []
     for profile in profiles or RUN_PROFILES[desc.profile]:
         features = refimpl.Features.parse(profile)
         module = refimpl.load(binary, features)
-        env = environment(desc)
-        store = refimpl.Store(features, executor_name=executor, max_call_depth=200)
-        results, divergences = compare_modes(
-            store, module, lambda imp, env=env: env.get((imp.module, imp.name)), modes
-        )
-        out.append(Checked(profile, results, divergences))
+        for round_ in range(rounds):
+            env = environment(desc)
+            store = refimpl.Store(features, executor_name=executor, max_call_depth=200)
+            results, divergences = compare_modes(
+                store, module, lambda imp, env=env: env.get((imp.module, imp.name)), modes
+            )
+            if between is not None:
+                between()
+            out.append(Checked(profile, round_, results, divergences))
     return out
 
 
@@ -438,36 +449,44 @@ def _bytes(draw) -> Bytes:
     return Bytes(length, kind, draw(st.integers(0, 255)))
 
 
+_ELEM_TYPES = ["funcref", "funcref", "externref"]
+_FITTING = ["zero", "fit", "fit", "fit", "end", "overlap", "declared_end"]
+_EDGES = [
+    "past", "end_empty", "end_plus_1", "declared_past", "page", "max", "wrap", "high",
+    "beyond", "any",
+]  # fmt: skip
+
+
 @st.composite
-def _offset(draw, size_now: int, size_declared: int, length: int, others: list[int]) -> Offset:
+def _offset(
+    draw, size_now: int, size_declared: int, length: int, others: list[int], tame: bool
+) -> Offset:
     """An offset for ``length`` units into a space of ``size_now`` (its
-    declared minimum: ``size_declared``), favouring the edges."""
-    kind = draw(
-        st.sampled_from(
-            [
-                "zero", "random", "end", "past", "end_empty", "end_plus_1", "declared_end",
-                "declared_past", "overlap", "page", "max", "wrap", "high", "beyond",
-            ]
-        )
-    )  # fmt: skip
+    declared minimum: ``size_declared``), favouring the edges.  ``tame``
+    offsets fit, as far as the sizes allow."""
+    kind = draw(st.sampled_from(_FITTING if tame else _FITTING + _EDGES))
     if kind == "zero":
         value = 0
-    elif kind == "random":
-        value = draw(st.integers(0, max(0, size_now)))
+    elif kind == "fit":
+        value = draw(st.integers(0, max(0, size_now - length)))
     elif kind == "end":
         value = size_now - length
+    elif kind == "declared_end":
+        value = size_declared - length
+    elif kind == "overlap" and others:
+        value = draw(st.sampled_from(others)) + draw(st.integers(-4, 4))
+        if tame:
+            value = min(value, size_now - length)
+    elif kind == "overlap":
+        value = draw(st.integers(0, max(0, size_now - length)))
     elif kind == "past":
         value = size_now - length + 1
     elif kind == "end_empty":
         value = size_now
     elif kind == "end_plus_1":
         value = size_now + 1
-    elif kind == "declared_end":
-        value = size_declared - length
     elif kind == "declared_past":
         value = size_declared - length + 1
-    elif kind == "overlap" and others:
-        value = draw(st.sampled_from(others)) + draw(st.integers(-4, 4))
     elif kind == "page":
         value = draw(st.integers(1, 3)) * PAGE_SIZE + draw(st.integers(-4, 4))
     elif kind == "max":
@@ -475,17 +494,20 @@ def _offset(draw, size_now: int, size_declared: int, length: int, others: list[i
     elif kind == "wrap":  # offset + length wraps past 2^32
         value = U32 - max(length, 1) + 2
     elif kind == "high":
-        value = draw(st.sampled_from([0x7FFFFFFF, 0x80000000, 0x10000 * 0x8000]))
-    else:
+        value = draw(st.sampled_from([0x7FFFFFFF, 0x80000000, 0xFFFF0000]))
+    elif kind == "beyond":
         value = size_now + draw(st.integers(2, 100))
+    else:
+        value = draw(st.integers(0, U32))
     value = min(max(value, 0), U32)
-    via_global = draw(st.integers(0, 3)) == 0
+    # Rare choices are the high values, so that shrinking drops them.
+    via_global = draw(st.integers(0, 7 if tame else 3)) == 3
     return Offset(value, via_global)
 
 
 @st.composite
 def _memory(draw, imported: bool) -> Memory:
-    big = draw(st.integers(0, 49)) == 0
+    big = draw(st.integers(0, 49)) == 49
     if imported:
         lo = draw(st.integers(0, 2))
         grown = draw(st.integers(0, 2))
@@ -520,13 +542,14 @@ def modules(draw, profile: str = "2.0") -> ModuleDesc:
 
     # Most modules have a memory; "multi" ones up to three.
     n_mems = draw(st.integers(0, max_mems)) if max_mems > 1 else min(1, draw(st.integers(0, 4)))
-    imported = sorted((draw(st.booleans()) for _ in range(n_mems)), reverse=True)
+    # A third of memories and tables are imported (imports come first).
+    imported = sorted((draw(st.integers(0, 2)) == 2 for _ in range(n_mems)), reverse=True)
     memories = tuple(draw(_memory(imp)) for imp in imported)
 
-    n_tables = draw(st.integers(0, max_tables))
-    imp_tables = sorted((draw(st.booleans()) for _ in range(n_tables)), reverse=True)
+    n_tables = min(max_tables, draw(st.integers(0, 5)))
+    imp_tables = sorted((draw(st.integers(0, 2)) == 2 for _ in range(n_tables)), reverse=True)
     tables = tuple(
-        draw(_table(imp, "funcref" if mvp else draw(st.sampled_from(["funcref", "externref"]))))
+        draw(_table(imp, "funcref" if mvp else draw(st.sampled_from(_ELEM_TYPES))))
         for imp in imp_tables
     )
 
@@ -535,11 +558,17 @@ def modules(draw, profile: str = "2.0") -> ModuleDesc:
     func_count = int(host_func) + funcs
     func_item = st.tuples(st.just("func"), st.integers(0, func_count - 1))
 
+    # Half the modules keep their segments in bounds (of the sizes at
+    # instantiation): those are the ones image modes can apply to.
+    tame = draw(st.booleans())
     datas: list[Data] = []
     offsets: dict[int, list[int]] = {}
     for _ in range(draw(st.integers(0, 6))):
-        passive = not mvp and draw(st.integers(0, 4)) == 0
+        passive = not mvp and draw(st.integers(0, 4)) == 4
         data_bytes = draw(_bytes())
+        if tame and memories:
+            limit = min(m.pages for m in memories) * PAGE_SIZE
+            data_bytes = Bytes(min(data_bytes.length, limit), data_bytes.kind, data_bytes.seed)
         if passive or not memories:
             if mvp:
                 continue
@@ -549,7 +578,11 @@ def modules(draw, profile: str = "2.0") -> ModuleDesc:
         mem = memories[m]
         off = draw(
             _offset(
-                mem.pages * PAGE_SIZE, mem.min * PAGE_SIZE, data_bytes.length, offsets.get(m, [])
+                mem.pages * PAGE_SIZE,
+                mem.min * PAGE_SIZE,
+                data_bytes.length,
+                offsets.get(m, []),
+                tame,
             )
         )
         offsets.setdefault(m, []).append(off.value)
@@ -572,23 +605,26 @@ def modules(draw, profile: str = "2.0") -> ModuleDesc:
             elem = tables[t].elem
         else:
             t = 0
-            elem = (
-                "funcref"
-                if mode == "declarative"
-                else draw(st.sampled_from(["funcref", "externref"]))
-            )
+            elem = "funcref" if mode == "declarative" else draw(st.sampled_from(_ELEM_TYPES))
         exprs = elem == "externref" or (not mvp and draw(st.booleans()))
         if not exprs:
             item = func_item
         elif elem == "funcref":
-            item = st.one_of(func_item, st.just(("null",)), st.just(("global",)))
+            # A global.get element makes a segment unfoldable: in some only.
+            with_global = draw(st.integers(0, 3)) == 3
+            item = st.one_of(
+                func_item, st.just(("null",)), *([st.just(("global",))] if with_global else [])
+            )
         else:
             item = st.one_of(st.just(("null",)), st.just(("global",)))
-        items = tuple(draw(st.lists(item, max_size=draw(st.sampled_from([3, 6, 20])))))
+        most = draw(st.sampled_from([3, 6, 20]))
+        if tame and mode == "active":
+            most = min(most, tables[t].size)
+        items = tuple(draw(st.lists(item, max_size=most)))
         off = None
         if mode == "active":
             table = tables[t]
-            off = draw(_offset(table.size, table.min, len(items), toffsets.get(t, [])))
+            off = draw(_offset(table.size, table.min, len(items), toffsets.get(t, []), tame))
             toffsets.setdefault(t, []).append(off.value)
         elems.append(Elem(mode, t, off, items, elem, exprs))
 
@@ -682,4 +718,87 @@ def _start(draw, mvp, memories, tables, datas, elems, func_count, mut_import) ->
             actions.append(
                 ("table_init", t, e, slot(t), draw(st.integers(0, 1)), draw(st.integers(0, n)))
             )
+    # Probes: memory.init / table.init of 0 units from a segment's end trap
+    # exactly when the segment was dropped (active and declarative ones are
+    # dropped by instantiation, passive ones are not), writing nothing.
+    probes = []
+    if not mvp and memories:
+        probes += [("memory_init", 0, i, 0, d.bytes.length, 0) for i, d in enumerate(datas)]
+    if not mvp:
+        for i, e in enumerate(elems):
+            matching = [k for k, t in enumerate(tables) if t.elem == e.elem]
+            if matching:
+                probes.append(("table_init", matching[0], i, 0, len(e.items), 0))
+    if probes and draw(st.integers(0, 3)):
+        chosen = draw(st.lists(st.sampled_from(probes), min_size=1, max_size=3, unique=True))
+        actions = chosen + actions if draw(st.booleans()) else actions + chosen
     return Start(tuple(actions), draw(st.booleans()))
+
+
+# -- coverage ---------------------------------------------------------------------------------
+
+
+def features_of(desc: ModuleDesc) -> set[str]:
+    """What a description exercises, for a campaign's coverage counts."""
+    out = set()
+    for m in desc.memories:
+        out.add("memory: imported" if m.imported else "memory: defined")
+        if m.imported and m.grown:
+            out.add("memory: imported, grown past its minimum")
+        if m.imported and m.fill:
+            out.add("memory: imported, prior contents")
+        if m.pages >= BIG_PAGES:
+            out.add("memory: > 16 MiB (mapped)")
+        if m.pages == 0:
+            out.add("memory: 0 pages")
+    if len(desc.memories) > 1:
+        out.add("memories: several")
+    for t in desc.tables:
+        out.add(f"table: {'imported' if t.imported else 'defined'} {t.elem}")
+        if t.imported and t.grown:
+            out.add("table: imported, grown past its minimum")
+    if len(desc.tables) > 1:
+        out.add("tables: several")
+    segments = [("data", s, desc.memories[s.memory].pages * PAGE_SIZE, s.bytes.length)
+                for s in desc.datas if s.mode == "active"]  # fmt: skip
+    segments += [("elem", e, desc.tables[e.table].size, len(e.items))
+                 for e in desc.elems if e.mode == "active"]  # fmt: skip
+    for kind, s, size, n in segments:
+        off = s.offset.value
+        out.add(f"{kind}: global.get offset" if s.offset.via_global else f"{kind}: constant offset")
+        if n == 0:
+            out.add(f"{kind}: empty segment")
+        if off + n == size:
+            out.add(f"{kind}: ends exactly at the end")
+        elif off + n == size + 1:
+            out.add(f"{kind}: one past the end")
+        elif off + n > size:
+            out.add(f"{kind}: further out of bounds")
+        if off >= 0x80000000:
+            out.add(f"{kind}: offset >= 2^31")
+        if off == U32:
+            out.add(f"{kind}: offset 0xFFFFFFFF")
+        if off + n > U32 + 1:
+            out.add(f"{kind}: offset + length wraps 2^32")
+    for kind, items in (("data", segments), ("elem", segments)):
+        spans = [(s.offset.value, s.offset.value + n) for k, s, _, n in items if k == kind and n]
+        if any(a < d and c < b for i, (a, b) in enumerate(spans) for c, d in spans[:i]):
+            out.add(f"{kind}: overlapping segments")
+    for s in desc.datas:
+        if s.mode == "passive":
+            out.add("data: passive")
+        if s.bytes.length > PAGE_SIZE:
+            out.add("data: segment > 64 KiB")
+        if s.bytes.kind == "zeros" and s.bytes.length:
+            out.add("data: all-zero bytes")
+    for e in desc.elems:
+        if e.mode != "active":
+            out.add(f"elem: {e.mode}")
+        if e.exprs:
+            out.add(f"elem: expressions ({e.elem})")
+        if any(it[0] == "global" for it in e.items):
+            out.add("elem: global.get element")
+    if desc.start is not None:
+        out.add("start: traps at the end" if desc.start.trap else "start: returns")
+        out.update(f"start: {a[0]}" for a in desc.start.actions)
+    return out

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..compact import Compact
 from ..values import Expected, Value
 
 
 @dataclass(frozen=True, slots=True)
-class ModuleSource:
+class ModuleSource(Compact):
     """A module as the script gave it.
 
     ``binary`` is its binary encoding when there is one (a binary module, or
@@ -32,7 +33,7 @@ class ModuleSource:
 
 
 @dataclass(frozen=True, slots=True)
-class Action:
+class Action(Compact):
     kind: str  # "invoke" | "get"
     module: str | None  # a module name, None for the current module
     field: str
@@ -47,7 +48,7 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
-class Command:
+class Command(Compact):
     line: int
 
     @property

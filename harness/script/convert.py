@@ -36,7 +36,7 @@ from .normalize import normalize
 from .sexpr import SplitError, TopLevelForm, split_top_level
 
 # Bump when normalisation or the cache layout changes.
-CACHE_FORMAT = "7"
+CACHE_FORMAT = "8"
 
 
 class ConversionError(Exception):
