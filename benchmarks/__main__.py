@@ -1,4 +1,5 @@
-"""Benchmarks: ``python -m benchmarks [--repeat N] [--only NAME] [--no-suite]``.
+"""Benchmarks: ``python -m benchmarks [--repeat N] [--only NAME] [--no-suite]``
+(``--only init``: instantiation under refimpl's init modes, ``init_modes.py``).
 
 Each figure is the median of several runs, measured in this run for every
 runtime that can run the kernel: refimpl's compiled fast path, its plain
@@ -81,6 +82,10 @@ def main(argv=None) -> int:
     parser.add_argument("--only", action="append", help="substring of benchmark names to run")
     parser.add_argument("--no-suite", action="store_true", help="skip the wasm-2.0 suite run")
     args = parser.parse_args(argv)
+    if args.only and any(o.startswith("init") for o in args.only):
+        from . import init_modes  # instantiation under refimpl's init modes
+
+        return init_modes.main(["--repeat", str(args.repeat)])
 
     runtimes = {
         "refimpl (fast)": refimpl_runner("compiled"),

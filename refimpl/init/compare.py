@@ -100,7 +100,7 @@ def instance_state(inst: ModuleInst, label: str, skip=()) -> dict:
 
 def _object_state(key: str, value, new_inst) -> dict:
     if isinstance(value, MemInst):
-        return {key: MemoryState(bytes(value.data))}
+        return {key: MemoryState.of(value.data)}
     if isinstance(value, TableInst):
         return {key: tuple(_ref(e, new_inst) for e in value.elements)}
     if isinstance(value, GlobalInst):
@@ -108,21 +108,48 @@ def _object_state(key: str, value, new_inst) -> dict:
     return {}
 
 
+# Memories up to this size are kept whole (to point at a first difference);
+# larger ones only as a digest, read a chunk at a time: a module may grow its
+# memory to 4 GiB, and a copy per mode would exhaust the machine.
+KEEP_BYTES = 16 << 20
+CHUNK = 1 << 20
+_ZEROS = bytes(CHUNK)
+
+
 @dataclass(frozen=True)
 class MemoryState:
-    data: bytes
+    size: int
+    digest: str  # over the non-zero chunks and their offsets
+    data: bytes | None = None  # the bytes, if at most KEEP_BYTES
+
+    @classmethod
+    def of(cls, buf) -> MemoryState:
+        h = hashlib.sha256()
+        for offset in range(0, len(buf), CHUNK):
+            chunk = buf[offset : offset + CHUNK]
+            if chunk != _ZEROS[: len(chunk)]:  # zero chunks (untouched pages) add nothing
+                h.update(offset.to_bytes(8, "little"))
+                h.update(chunk)
+        data = bytes(buf) if len(buf) <= KEEP_BYTES else None
+        return cls(len(buf), h.hexdigest(), data)
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, MemoryState) and self.data == other.data
+        return (
+            isinstance(other, MemoryState)
+            and self.size == other.size
+            and self.digest == other.digest
+        )
 
     def __hash__(self) -> int:
-        return hash(self.data)
+        return hash((self.size, self.digest))
 
     def __repr__(self) -> str:
-        digest = hashlib.sha256(self.data).hexdigest()[:16]
-        return f"<{len(self.data)} bytes, sha256 {digest}>"
+        return f"<{self.size} bytes, sha256 {self.digest[:16]}>"
 
     def first_difference(self, other: MemoryState) -> int | None:
+        """Where the two first differ (None if equal, or not kept whole)."""
+        if self.data is None or other.data is None:
+            return None
         for i, (a, b) in enumerate(zip(self.data, other.data, strict=False)):
             if a != b:
                 return i

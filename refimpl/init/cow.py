@@ -16,10 +16,12 @@ what the reference path leaves.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import mmap
 import os
 import shutil
 import tempfile
+import weakref
 
 from ..runtime.instances import ModuleInst
 from ..runtime.memory import MemInst, anonymous
@@ -40,10 +42,16 @@ def _image_dir() -> str:
 
 
 class ImageFile:
-    """A memory's initial contents on disk (holes where it is zero)."""
+    """A memory's initial contents on disk (holes where it is zero).
+
+    The file is removed when the image is collected (with its decoded
+    module); instances that map it keep their pages, since an unlinked file
+    lives on while mapped.  (Files used to stay until the process exited, one
+    per module: a long-lived process accumulated them.)"""
 
     def __init__(self, size: int, segments):
         fd, self.path = tempfile.mkstemp(dir=_image_dir(), suffix=".image")
+        weakref.finalize(self, _unlink, self.path)
         self.size = size
         with os.fdopen(fd, "r+b") as f:
             f.truncate(size)
@@ -54,6 +62,11 @@ class ImageFile:
     def map(self):
         with open(self.path, "r+b") as f:
             return mmap.mmap(f.fileno(), self.size, access=mmap.ACCESS_COPY)
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):  # e.g. the directory went at exit
+        os.unlink(path)
 
 
 class CopyOnWrite(ImageMode):

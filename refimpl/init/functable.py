@@ -51,12 +51,11 @@ class FuncTable(Segmented):
         if isinstance(plan, Fallback):
             SEGMENTED.initialize(module, inst, features)
             return
-        for table, slots in plan.tables.items():
-            elements = inst.tables[table].elements
-            for slot, func in slots.items():
-                elements[slot] = None if func == NULL else inst.funcs[func]
         leftovers = list(enumerate(module.elems))[plan.precomputed :]
         if features.bulk_memory:
+            # The folded segments come first, and they fit: write them, then
+            # the rest in order, as the reference would.
+            _write_precomputed(plan, inst)
             for i, elem in list(enumerate(module.elems))[: plan.precomputed]:
                 if not isinstance(elem.mode, Passive):  # what applying them would drop
                     bulk.elem_drop(inst.elems[i])
@@ -72,10 +71,19 @@ class FuncTable(Segmented):
                     raise LinkError("elements segment does not fit")
                 offsets.append(offset)
             data_offsets = check_data_segments(module, inst)
+            # Only now that nothing can fail: a link error writes nothing.
+            _write_precomputed(plan, inst)
             for (i, elem), offset in zip(leftovers, offsets, strict=True):
                 table = inst.tables[elem.mode.index]
                 table.elements[offset : offset + len(elem.init)] = inst.elems[i].elements
             write_data_segments(module, inst, data_offsets)
+
+
+def _write_precomputed(plan: TablePlan, inst: ModuleInst) -> None:
+    for table, slots in plan.tables.items():
+        elements = inst.tables[table].elements
+        for slot, func in slots.items():
+            elements[slot] = None if func == NULL else inst.funcs[func]
 
 
 def _apply_element_segment(module: Module, inst: ModuleInst, i: int, elem) -> None:
