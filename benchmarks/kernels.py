@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from refimpl.binary.encode import sleb, uleb
+
 
 @dataclass(frozen=True)
 class Kernel:
@@ -126,27 +128,8 @@ SIMD = Kernel(
 KERNELS = [FIB, SUM, MEMORY, CALL_INDIRECT, SIMD]
 
 
-def _uleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _sleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        done = (n == 0 and not byte & 0x40) or (n == -1 and byte & 0x40)
-        out.append(byte | (0 if done else 0x80))
-        if done:
-            return bytes(out)
-
-
 def _section(sid: int, body: bytes) -> bytes:
-    return bytes([sid]) + _uleb(len(body)) + body
+    return bytes([sid]) + uleb(len(body)) + body
 
 
 def data_heavy_module(total_bytes: int, segments: int = 1000, seed: int = 1) -> bytes:
@@ -159,11 +142,11 @@ def data_heavy_module(total_bytes: int, segments: int = 1000, seed: int = 1) -> 
     rng = random.Random(seed)
     pages = max(1, (2 * total_bytes + 65535) // 65536)
     per = total_bytes // segments
-    memory = _section(5, _uleb(1) + b"\x00" + _uleb(pages))
-    body = bytearray(_uleb(segments))
+    memory = _section(5, uleb(1) + b"\x00" + uleb(pages))
+    body = bytearray(uleb(segments))
     for i in range(segments):
         offset = i * 2 * per
         payload = rng.randbytes(per)
-        body += b"\x00\x41" + _sleb(offset) + b"\x0b" + _uleb(per) + payload
-    export = _section(7, _uleb(1) + _uleb(3) + b"mem" + b"\x02" + _uleb(0))
+        body += b"\x00\x41" + sleb(offset) + b"\x0b" + uleb(per) + payload
+    export = _section(7, uleb(1) + uleb(3) + b"mem" + b"\x02" + uleb(0))
     return b"\x00asm\x01\x00\x00\x00" + memory + export + _section(11, bytes(body))

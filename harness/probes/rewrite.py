@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from refimpl.binary.encode import uleb
+
 from ..engines.wasm_interface import _Reader
 
 # No script names an export this way: a NUL, then a word no spec test uses.
@@ -269,21 +271,9 @@ def _skip_const_expr(r: _Reader) -> None:
 # -- writing ---------------------------------------------------------------------
 
 
-def _uleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
 def _name(s: str) -> bytes:
     data = s.encode("utf-8")
-    return _uleb(len(data)) + data
+    return uleb(len(data)) + data
 
 
 def probe_binary(binary: bytes) -> tuple[bytes, ModuleShape] | None:
@@ -308,7 +298,7 @@ def _rewrite(binary: bytes) -> tuple[bytes, ModuleShape] | None:
         return None  # the module's own names collide with the reserved ones
     added = {(kind, i): probe_name(kind, i) for kind in KINDS for i in range(shape.counts[kind])}
     entries = b"".join(
-        _name(name) + bytes([_KIND_CODES[kind]]) + _uleb(index)
+        _name(name) + bytes([_KIND_CODES[kind]]) + uleb(index)
         for (kind, index), name in added.items()
     )
     existing = [s for s in sections if s[0] == _EXPORT]
@@ -316,11 +306,11 @@ def _rewrite(binary: bytes) -> tuple[bytes, ModuleShape] | None:
         _, head, start, end = existing[0]
         r = _Reader(binary, start, end)
         count = r.uleb()
-        body = _uleb(count + len(added)) + binary[r.pos : end] + entries
-        out = binary[:head] + bytes([_EXPORT]) + _uleb(len(body)) + body + binary[end:]
+        body = uleb(count + len(added)) + binary[r.pos : end] + entries
+        out = binary[:head] + bytes([_EXPORT]) + uleb(len(body)) + body + binary[end:]
     else:
-        body = _uleb(len(added)) + entries
-        section = bytes([_EXPORT]) + _uleb(len(body)) + body
+        body = uleb(len(added)) + entries
+        section = bytes([_EXPORT]) + uleb(len(body)) + body
         # Before the first section that must follow the export section.
         later = [s for s in sections if s[0] != 0 and _ORDER[s[0]] > _ORDER[_EXPORT]]
         at = later[0][1] if later else len(binary)

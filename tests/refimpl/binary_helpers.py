@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from refimpl.binary.encode import sleb, uleb
+
 REPO = Path(__file__).resolve().parents[2]
 HEADER = b"\x00asm\x01\x00\x00\x00"
 
@@ -24,27 +26,12 @@ HEADER = b"\x00asm\x01\x00\x00\x00"
 
 def u32(n: int) -> bytes:
     """Unsigned LEB128, shortest form."""
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
+    return uleb(n)
 
 
 def s64(n: int) -> bytes:
     """Signed LEB128, shortest form."""
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
+    return sleb(n)
 
 
 def vec(*items: bytes) -> bytes:
