@@ -200,6 +200,8 @@ class RefimplSession(Session):
 
     def _guard(self, action):
         """Run ``action``; (Ok, result) or (failure outcome, None)."""
+        from refimpl.errors import UncaughtException
+
         r = self.refimpl
         try:
             return Ok(), action()
@@ -211,10 +213,8 @@ class RefimplSession(Session):
             return Exhausted(exc.message), None
         except r.UnsupportedFeature as exc:
             return Unsupported(f"refimpl: {exc.message}"), None
-        except r.WasmError as exc:
-            if type(exc).__name__ == "UncaughtException":
-                return Thrown(exc.message), None
-            raise
+        except UncaughtException as exc:
+            return Thrown(exc.message), None
 
 
 def _entry(ref):
