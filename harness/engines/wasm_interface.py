@@ -32,6 +32,9 @@ _ABS_HEAP = {
 class FuncSig:
     params: tuple[str, ...]
     results: tuple[str, ...]
+    # What each type index of the module defines ("func", "struct", "array"),
+    # to tell which hierarchy a typed reference like "(ref null 3)" is in.
+    kinds: tuple[str, ...] = ()
 
 
 class _Reader:
@@ -114,7 +117,7 @@ def export_signatures(binary: bytes) -> dict[str, FuncSig] | None:
 
 def _read(binary: bytes) -> dict[str, FuncSig]:
     r = _Reader(binary, 8)
-    types: list[FuncSig | None] = []
+    types: list[FuncSig | str] = []
     funcs: list[int] = []
     exports: dict[str, int] = {}
     while r.pos < r.end:
@@ -139,15 +142,16 @@ def _read(binary: bytes) -> dict[str, FuncSig]:
                 index = body.uleb()
                 if kind == 0:
                     exports[name] = index
+    kinds = tuple("func" if isinstance(t, FuncSig) else t for t in types)
     out = {}
     for name, index in exports.items():
         sig = types[funcs[index]]
-        if sig is not None:
-            out[name] = sig
+        if isinstance(sig, FuncSig):
+            out[name] = FuncSig(sig.params, sig.results, kinds)
     return out
 
 
-def _read_rec(r: _Reader, types: list[FuncSig | None]) -> None:
+def _read_rec(r: _Reader, types: list[FuncSig | str]) -> None:
     form = r.byte()
     if form == 0x4E:  # rec group
         for _ in range(r.uleb()):
@@ -156,7 +160,7 @@ def _read_rec(r: _Reader, types: list[FuncSig | None]) -> None:
         _read_sub(r, form, types)
 
 
-def _read_sub(r: _Reader, form: int, types: list[FuncSig | None]) -> None:
+def _read_sub(r: _Reader, form: int, types: list[FuncSig | str]) -> None:
     if form in (0x50, 0x4F):  # sub / sub final
         for _ in range(r.uleb()):
             r.uleb()
@@ -171,10 +175,10 @@ def _read_sub(r: _Reader, form: int, types: list[FuncSig | None]) -> None:
     elif form == 0x5F:
         for _ in range(r.uleb()):
             _field(r)
-        types.append(None)
+        types.append("struct")
     elif form == 0x5E:
         _field(r)
-        types.append(None)
+        types.append("array")
     else:
         raise ValueError(f"unknown type form 0x{form:02x}")
 

@@ -32,6 +32,7 @@ from ..outcomes import (
 from ..probes.rewrite import PROBE_PREFIX, ModuleShape, module_shape, probe_name
 from ..script.commands import ModuleSource
 from ..values import NULL, Ref, Value
+from . import wasmtime_crossing as crossing
 from .base import Engine, Session, SessionOptions
 from .wasm_interface import FuncSig, export_signatures
 
@@ -390,7 +391,7 @@ class WasmtimeSession(Session):
     def _get_through_trampoline(self, handle, field, item: wt.Global, vtype: str) -> Outcome:
         mutable = item.type(self.store).mutable
         gtype = f"(mut {vtype})" if mutable else vtype
-        lowered = " ".join(_RESULT_LOWERING[vtype])
+        lowered = " ".join(_GLOBAL_LOWERING[vtype])
         body = _lower_results([vtype], ["(global.get $g)"])
         wat = (
             f'(module (import "t" "g" (global $g {gtype}))'
@@ -399,7 +400,7 @@ class WasmtimeSession(Session):
         module = self.owner.trampoline(self.profile, wat, self.engine)
         tramp = wt.Instance(self.store, module, [item])
         raw = tramp.exports(self.store)["get"](self.store)
-        return Ok((_lift(vtype, _as_list(raw, len(_RESULT_LOWERING[vtype]))),))
+        return Ok((_lift(vtype, _as_list(raw, len(_GLOBAL_LOWERING[vtype]))),))
 
     def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
         _, exports, sigs = self.instances[handle]
@@ -409,22 +410,28 @@ class WasmtimeSession(Session):
         sig = (sigs or {}).get(field)
         if sig is None:
             return Unsupported("the export's signature could not be read from the binary")
-        odd = [t for t in (*sig.params, *sig.results) if t not in _CROSSES]
-        if odd:
-            return Unsupported(f"wasmtime-py cannot pass {odd[0]} values")
         if len(args) != len(sig.params):
             return Trapped(f"wrong number of arguments: {len(args)} for {len(sig.params)}", None)
-        tramp = self._trampoline_for(handle, field, func, sig) if _needs_trampoline(sig) else None
-        if tramp is None and "v128" in (*sig.params, *sig.results):
-            return Unsupported("no trampoline could be linked to pass v128 values")
+        tramp = None
+        if not _direct(sig):
+            tramp = self._trampoline_for(handle, field, func, sig)
+            if isinstance(tramp, str):
+                return Unsupported(tramp)
+            if tramp is None and not _direct(sig, lossy_f32=True):
+                return Unsupported("no trampoline could be linked to this export's type")
         try:
             if tramp is not None:
-                raw_args = [v for a, t in zip(args, sig.params, strict=True) for v in _lower(t, a)]
-                raw = tramp(self.store, *raw_args)
+                trampoline, call = tramp
+                raw_args = [
+                    _api_value(kind, x)
+                    for p, a in zip(trampoline.params, args, strict=True)
+                    for kind, x in p.encode(a)
+                ]
+                raw = call(self.store, *raw_args)
             else:
-                raw = func(
-                    self.store, *(_to_val(t, a) for a, t in zip(args, sig.params, strict=False))
-                )
+                raw = func(self.store, *map(_to_val, sig.params, args))
+        except ValueError as exc:  # an argument the API can't express
+            return Unsupported(str(exc))
         except wt.Trap as exc:
             return _trap(exc)
         except wt.WasmtimeError as exc:
@@ -432,24 +439,23 @@ class WasmtimeSession(Session):
         if tramp is None:
             raws = _as_list(raw, len(sig.results))
             return Ok(tuple(_to_value(t, r) for t, r in zip(sig.results, raws, strict=True)))
-        raws = _as_list(raw, len(_lowered_results(sig)))
-        values, pos = [], 0
-        for t in sig.results:
-            n = len(_RESULT_LOWERING.get(t, (t,)))
-            values.append(_lift(t, raws[pos : pos + n]))
-            pos += n
-        return Ok(tuple(values))
+        return Ok(trampoline.decode(_as_list(raw, trampoline.lowered_result_count())))
 
     def _trampoline_for(self, handle: str, field: str, func: wt.Func, sig: FuncSig):
-        """The export wrapped in a trampoline, or None if it can't be linked
-        (an import of a plain function type does not match a function whose
-        type is a non-final GC sub type)."""
+        """(trampoline, its ``call``) for the export; a reason if its values
+        can't cross at all; None if the trampoline can't be linked (e.g. an
+        import of a plain function type does not match a function whose type
+        is a non-final GC sub type)."""
         key = (handle, field)
         if key not in self._calls:
-            module = self.owner.trampoline(self.profile, _trampoline_wat(sig), self.engine)
+            trampoline = crossing.plan(sig.params, sig.results, sig.kinds, _host_payload)
+            if isinstance(trampoline, str):
+                self._calls[key] = trampoline
+                return trampoline
+            module = self.owner.trampoline(self.profile, trampoline.wat(), self.engine)
             try:
-                tramp = wt.Instance(self.store, module, [func])
-                self._calls[key] = tramp.exports(self.store)["call"]
+                instance = wt.Instance(self.store, module, [func])
+                self._calls[key] = (trampoline, instance.exports(self.store)["call"])
             except wt.WasmtimeError:
                 self._calls[key] = None
         return self._calls[key]
@@ -497,51 +503,35 @@ SPECTEST_WAT_3_0 = (
 SPECTEST_WAT += ")"
 
 
-# -- trampolines ---------------------------------------------------------------
+# -- trampolines (see wasmtime_crossing) --------------------------------------
 
-# How values cross through a trampoline: f32 as its i32 bits, v128 as two
-# i64 halves, and an externref result together with its ref.is_null (the
-# API returns None both for null and for references it did not create).
-_PARAM_LOWERING = {"f32": ("i32",), "v128": ("i64", "i64")}
-_RESULT_LOWERING = {"f32": ("i32",), "v128": ("i64", "i64"), "externref": ("externref", "i32")}
-_CROSSES = {"i32", "i64", "f32", "f64", "v128", "funcref", "externref"}
+_PLAIN = {"i32", "i64", "f64"}
 
 
-def _needs_trampoline(sig: FuncSig) -> bool:
-    return any(t in _PARAM_LOWERING for t in sig.params) or any(
-        t in _RESULT_LOWERING for t in sig.results
+def _direct(sig: FuncSig, lossy_f32: bool = False) -> bool:
+    """Whether the API can call the export as it is: plain numbers, null
+    funcref / host externref arguments, funcref results (and, when nothing
+    better links, f32 through a C float, which may quiet a NaN)."""
+    plain = _PLAIN | ({"f32"} if lossy_f32 else set())
+    return all(t in plain or t in ("funcref", "externref") for t in sig.params) and all(
+        t in plain or t == "funcref" for t in sig.results
     )
 
 
-def _lowered_results(sig: FuncSig) -> list[str]:
-    return [lt for t in sig.results for lt in _RESULT_LOWERING.get(t, (t,))]
+def _api_value(kind: str, x) -> wt.Val:
+    if kind == "i32":
+        return wt.Val.i32(x)
+    if kind == "i64":
+        return wt.Val.i64(x)
+    if kind == "f64bits":
+        return wt.Val.f64(_F64.unpack(_U64.pack(x))[0])
+    if kind == "extern":
+        return wt.Val.externref(None if x is None else _HostRef(x))
+    raise ValueError(f"cannot pass a {kind}")
 
 
-def _trampoline_wat(sig: FuncSig) -> str:
-    """A module importing a function of ``sig`` and exporting ``call``, whose
-    params and results are lowered as above."""
-    lowered_params = [lt for t in sig.params for lt in _PARAM_LOWERING.get(t, (t,))]
-    pushes, i = [], 0
-    for t in sig.params:
-        if t == "f32":
-            pushes.append(f"(f32.reinterpret_i32 (local.get {i}))")
-        elif t == "v128":
-            pushes.append(
-                f"(i64x2.replace_lane 1 (i64x2.splat (local.get {i})) (local.get {i + 1}))"
-            )
-        else:
-            pushes.append(f"(local.get {i})")
-        i += len(_PARAM_LOWERING.get(t, (t,)))
-    result_locals = [len(lowered_params) + k for k in range(len(sig.results))]
-    pops = " ".join(f"(local.set {n})" for n in reversed(result_locals))
-    gets = [f"(local.get {n})" for n in result_locals]
-    results = " ".join(sig.results)
-    return (
-        f'(module (import "t" "f" (func $f (param {" ".join(sig.params)}) (result {results})))'
-        f' (func (export "call") (param {" ".join(lowered_params)})'
-        f" (result {' '.join(_lowered_results(sig))}) (local {results})"
-        f" (call $f {' '.join(pushes)}) {pops} {_lower_results(sig.results, gets)}))"
-    )
+def _host_payload(raw):
+    return raw.n if isinstance(raw, _HostRef) else None
 
 
 def _lower_results(types, exprs) -> str:
@@ -551,36 +541,18 @@ def _lower_results(types, exprs) -> str:
             out.append(f"(i32.reinterpret_f32 {e})")
         elif t == "v128":
             out.append(f"(i64x2.extract_lane 0 {e}) (i64x2.extract_lane 1 {e})")
-        elif t == "externref":
-            out.append(f"{e} (ref.is_null {e})")
         else:
             out.append(e)
     return " ".join(out)
 
 
-def _lower(t: str, v: Value) -> list[wt.Val]:
-    if t == "f32":
-        return [wt.Val.i32(_signed(v.payload, 32))]
-    if t == "v128":
-        bits = v.payload
-        return [
-            wt.Val.i64(_signed(bits & (2**64 - 1), 64)),
-            wt.Val.i64(_signed(bits >> 64, 64)),
-        ]
-    return [_to_val(t, v)]
+_GLOBAL_LOWERING = {"f32": ("i32",), "v128": ("i64", "i64")}
 
 
 def _lift(t: str, raws: list) -> Value:
     if t == "f32":
         return Value("f32", raws[0] & 0xFFFFFFFF)
-    if t == "v128":
-        return Value("v128", (raws[0] & (2**64 - 1)) | ((raws[1] & (2**64 - 1)) << 64))
-    if t == "externref":
-        raw, is_null = raws
-        if is_null:
-            return Value(t, NULL)
-        return Value(t, Ref("extern", raw.n if isinstance(raw, _HostRef) else None))
-    return _to_value(t, raws[0])
+    return Value("v128", (raws[0] & (2**64 - 1)) | ((raws[1] & (2**64 - 1)) << 64))
 
 
 # -- value conversion ------------------------------------------------------------

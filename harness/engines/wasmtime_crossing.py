@@ -1,0 +1,278 @@
+"""How each value type crosses the wasmtime-py API, with trampolines.
+
+wasmtime-py passes i32, i64 and f64 exactly, funcref and externref partly,
+and the rest not at all: no v128, f32 through a C float (quieting signalling
+NaNs), no GC or exception references.  A trampoline is a generated module
+that imports the export under a declared type and exports ``call`` with
+*lowered* parameters and results that the API can pass:
+
+- f32 as its i32 bits; v128 as two i64 halves;
+- an externref result with its ``ref.is_null`` (the API says None both for
+  null and for references it did not make);
+- an anyref-hierarchy result as (is null, kind by ``ref.test``, the value
+  externalised), so (ref.i31), (ref.struct), (ref.host N) ... can be told
+  apart; funcref- and exnref-hierarchy results as themselves / a null test;
+- reference parameters: externref (and anyref, internalised from an
+  externref) as values; other nullable references as null only.
+
+The import declares the export's own type: wasmtime links function imports
+by declared type, not structurally, so a signature that mentions one of the
+module's own types (``(ref null 3)``) can't be named by a trampoline and its
+export is unsupported.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..values import NULL, Ref, Value
+
+_ABSTRACT = {
+    "func": "func", "nofunc": "func",
+    "extern": "extern", "noextern": "extern",
+    "any": "any", "eq": "any", "i31": "any", "struct": "any", "array": "any", "none": "any",
+    "exn": "exn", "noexn": "exn",
+}  # fmt: skip
+# Shorthands of bottom types: wasm_interface writes "noneref", WAT "nullref".
+_WAT_SHORTHAND = {
+    "noneref": "nullref", "nofuncref": "nullfuncref",
+    "noexternref": "nullexternref", "noexnref": "nullexnref",
+}  # fmt: skip
+_ANY_KINDS = {1: "i31", 2: "struct", 3: "array"}
+_F64 = struct.Struct("<d")
+_U64 = struct.Struct("<Q")
+
+
+def wat_type(t: str) -> str | None:
+    """The type as WAT text, if it names no type of the module itself."""
+    if t in _WAT_SHORTHAND:
+        return _WAT_SHORTHAND[t]
+    if t.startswith("(ref ") and t[:-1].split(" ")[-1].isdigit():
+        return None
+    return t
+
+
+def reference(t: str, kinds: tuple[str, ...]) -> tuple[str, bool, str] | None:
+    """(hierarchy, nullable, heap type) of a reference type as
+    ``wasm_interface`` writes it ("anyref", "(ref null 3)" ...), or None if
+    ``t`` is not a reference type."""
+    if t.endswith("ref") and not t.startswith("("):
+        heap = t[: -len("ref")]
+        return (_ABSTRACT[heap], True, heap) if heap in _ABSTRACT else None
+    if not t.startswith("(ref "):
+        return None
+    inner = t[len("(ref ") : -1]
+    nullable = inner.startswith("null ")
+    heap = inner[len("null ") :] if nullable else inner
+    if heap in _ABSTRACT:
+        return _ABSTRACT[heap], nullable, heap
+    kind = kinds[int(heap)] if heap.isdigit() and int(heap) < len(kinds) else None
+    hierarchy = {"func": "func", "struct": "any", "array": "any"}.get(kind)
+    return (hierarchy, nullable, heap) if hierarchy else None
+
+
+@dataclass(frozen=True)
+class ParamCrossing:
+    declared: str  # the parameter's type in the trampoline's import
+    lowered: tuple[str, ...]  # the trampoline export's parameters for it
+    push: str  # WAT building the value; {0}, {1}: the lowered parameters' indices
+    # What the harness passes: Value -> the lowered values, in the API's terms
+    # ("i32:<int>", "i64:<int>", "extern:<payload or None>"); raises ValueError.
+    encode: Callable[[Value], list[tuple[str, object]]]
+
+
+@dataclass(frozen=True)
+class ResultCrossing:
+    declared: str  # the result's type in the trampoline's import
+    lowered: tuple[str, ...]
+    pull: str  # WAT from "{v}", an expression of the value, to the lowered values
+    decode: Callable[[list], Value]  # the lowered values (API objects) -> Value
+
+
+def _f64_bits(x: float) -> int:
+    return _U64.unpack(_F64.pack(x))[0]
+
+
+def _signed(bits: int, width: int) -> int:
+    return bits - (1 << width) if bits >> (width - 1) else bits
+
+
+def _null_only(t: str) -> Callable[[Value], list]:
+    def encode(v: Value) -> list:
+        if isinstance(v.payload, Ref) and v.payload.is_null:
+            return []
+        raise ValueError(f"only null {t} arguments can be passed through wasmtime-py")
+
+    return encode
+
+
+def _extern_arg(v: Value) -> list:
+    ref = v.payload
+    if not isinstance(ref, Ref):
+        raise ValueError(f"not a reference: {v}")
+    return [("extern", None if ref.is_null else ref.payload)]
+
+
+def param_crossing(t: str, kinds: tuple[str, ...]) -> ParamCrossing | None:
+    if t in ("i32", "i64"):
+        width = int(t[1:])
+        return ParamCrossing(t, (t,), "(local.get {0})", lambda v: [(t, _signed(v.payload, width))])
+    if t == "f64":
+        return ParamCrossing(t, (t,), "(local.get {0})", lambda v: [("f64bits", v.payload)])
+    if t == "f32":
+        return ParamCrossing(
+            t, ("i32",), "(f32.reinterpret_i32 (local.get {0}))",
+            lambda v: [("i32", _signed(v.payload, 32))],
+        )  # fmt: skip
+    if t == "v128":
+        return ParamCrossing(
+            t, ("i64", "i64"),
+            "(i64x2.replace_lane 1 (i64x2.splat (local.get {0})) (local.get {1}))",
+            lambda v: [("i64", _signed(v.payload & (2**64 - 1), 64)),
+                       ("i64", _signed(v.payload >> 64, 64))],
+        )  # fmt: skip
+    ref = reference(t, kinds)
+    declared = wat_type(t)
+    if ref is None or declared is None:
+        return None
+    hierarchy, nullable, heap = ref
+    if hierarchy == "extern" and heap == "extern":
+        push = "(local.get {0})" if nullable else "(ref.as_non_null (local.get {0}))"
+        return ParamCrossing(declared, ("externref",), push, _extern_arg)
+    if hierarchy == "any" and heap == "any" and nullable:
+        return ParamCrossing(
+            declared, ("externref",), "(any.convert_extern (local.get {0}))", _extern_arg
+        )
+    if nullable:
+        return ParamCrossing(declared, (), f"(ref.null {heap})", _null_only(t))
+    return None  # a non-null reference a script can't construct
+
+
+def _lift_any(raws: list) -> Value:
+    is_null, kind, ext = raws
+    if is_null:
+        return Value("anyref", NULL)
+    if kind in _ANY_KINDS:
+        return Value("anyref", Ref(_ANY_KINDS[kind]))
+    host = getattr(ext, "n", None)
+    return Value("anyref", Ref("host", host) if host is not None else Ref("any"))
+
+
+def result_crossing(
+    t: str, kinds: tuple[str, ...], host_payload: Callable[[object], object]
+) -> ResultCrossing | None:
+    """``host_payload`` recovers a host reference's payload from the object
+    wasmtime-py returns for an externref (None if it is not one of ours)."""
+    if t in ("i32", "i64"):
+        mask = (1 << int(t[1:])) - 1
+        return ResultCrossing(t, (t,), "{v}", lambda r: Value(t, r[0] & mask))
+    if t == "f64":
+        return ResultCrossing(t, (t,), "{v}", lambda r: Value(t, _f64_bits(r[0])))
+    if t == "f32":
+        return ResultCrossing(
+            t, ("i32",), "(i32.reinterpret_f32 {v})", lambda r: Value(t, r[0] & 0xFFFFFFFF)
+        )
+    if t == "v128":
+        return ResultCrossing(
+            t, ("i64", "i64"), "(i64x2.extract_lane 0 {v}) (i64x2.extract_lane 1 {v})",
+            lambda r: Value(t, (r[0] & (2**64 - 1)) | ((r[1] & (2**64 - 1)) << 64)),
+        )  # fmt: skip
+    ref = reference(t, kinds)
+    declared = wat_type(t)
+    if ref is None or declared is None:
+        return None
+    hierarchy = ref[0]
+    if hierarchy == "extern":
+
+        def lift_extern(r: list) -> Value:
+            raw, is_null = r
+            return Value(t, NULL if is_null else Ref("extern", host_payload(raw)))
+
+        return ResultCrossing(declared, ("externref", "i32"), "{v} (ref.is_null {v})",
+                              lift_extern)  # fmt: skip
+    if hierarchy == "func":
+        return ResultCrossing(
+            declared, ("funcref",), "{v}",
+            lambda r: Value(t, NULL if r[0] is None else Ref("func")),
+        )  # fmt: skip
+    if hierarchy == "exn":
+        return ResultCrossing(
+            declared, ("i32",), "(ref.is_null {v})",
+            lambda r: Value(t, NULL if r[0] else Ref("exn")),
+        )  # fmt: skip
+    kind = (
+        "(if (result i32) (ref.test (ref i31) {v}) (then (i32.const 1)) (else"
+        " (if (result i32) (ref.test (ref struct) {v}) (then (i32.const 2)) (else"
+        " (if (result i32) (ref.test (ref array) {v}) (then (i32.const 3))"
+        " (else (i32.const 0)))))))"
+    )
+    return ResultCrossing(
+        declared, ("i32", "i32", "externref"),
+        "(ref.is_null {v}) " + kind + " (extern.convert_any {v})",
+        _lift_any,
+    )  # fmt: skip
+
+
+def _unsupported_reason(t: str) -> str:
+    if wat_type(t) is None:
+        return f"a trampoline can't name the module's own type in {t}"
+    return f"wasmtime-py cannot pass {t} values"
+
+
+@dataclass(frozen=True)
+class Trampoline:
+    """A signature's crossings and the module text that implements them."""
+
+    params: tuple[ParamCrossing, ...]
+    results: tuple[ResultCrossing, ...]
+
+    def wat(self) -> str:
+        lowered_params = [lt for p in self.params for lt in p.lowered]
+        pushes, i = [], 0
+        for p in self.params:
+            pushes.append(p.push.format(*range(i, i + len(p.lowered))))
+            i += len(p.lowered)
+        first = len(lowered_params)
+        locals_ = [f"(local.get {first + k})" for k in range(len(self.results))]
+        pops = " ".join(f"(local.set {first + k})" for k in reversed(range(len(self.results))))
+        pulls = " ".join(r.pull.format(v=v) for r, v in zip(self.results, locals_, strict=True))
+        declared_params = " ".join(p.declared for p in self.params)
+        declared_results = " ".join(r.declared for r in self.results)
+        lowered_results = " ".join(lt for r in self.results for lt in r.lowered)
+        return (
+            f'(module (import "t" "f" (func $f (param {declared_params})'
+            f" (result {declared_results})))"
+            f' (func (export "call") (param {" ".join(lowered_params)})'
+            f" (result {lowered_results}) (local {declared_results})"
+            f" (call $f {' '.join(pushes)}) {pops} {pulls}))"
+        )
+
+    def lowered_result_count(self) -> int:
+        return sum(len(r.lowered) for r in self.results)
+
+    def decode(self, raws: list) -> tuple[Value, ...]:
+        values, pos = [], 0
+        for r in self.results:
+            n = len(r.lowered)
+            values.append(r.decode(raws[pos : pos + n]))
+            pos += n
+        return tuple(values)
+
+
+def plan(params, results, kinds, host_payload) -> Trampoline | str:
+    """The trampoline for a signature, or why its values can't cross."""
+    ps = []
+    for t in params:
+        c = param_crossing(t, kinds)
+        if c is None:
+            return _unsupported_reason(t)
+        ps.append(c)
+    rs = []
+    for t in results:
+        c = result_crossing(t, kinds, host_payload)
+        if c is None:
+            return _unsupported_reason(t)
+        rs.append(c)
+    return Trampoline(tuple(ps), tuple(rs))
