@@ -24,13 +24,14 @@ demo: setup
 	$(BIN)/wasm-harness run --engine refimpl --engine wabt --suite pre-bulk-memory
 
 # Unit tests; then the spec suites: Wasm 2.0 on refimpl and wasmtime with state
-# probes, Wasm 1.0 on refimpl and wabt, Wasm 3.0 on wasmtime, refimpl's fast
-# path against its interpreter, and every init mode against the plain path.
+# probes, Wasm 1.0 on refimpl and wabt, Wasm 3.0 and its proposals on wasmtime,
+# refimpl's fast path against its interpreter, and every init mode against the
+# plain path.
 test: setup
 	$(PYTEST) -n 2 tests
 	$(PYTEST) -n 2 spectests --engine refimpl --engine wasmtime --suite wasm-2.0
 	$(PYTEST) -n 2 spectests --engine refimpl --engine wabt --suite pre-bulk-memory
-	$(PYTEST) -n 2 spectests --engine wasmtime --suite current
+	$(PYTEST) -n 2 spectests --engine wasmtime --suite current --suite-recursive
 	$(PYTEST) -n 2 spectests --engine refimpl --engine refimpl-interpreter --suite wasm-2.0
 	$(PYTEST) -n 2 spectests --init-mode all --suite wasm-2.0 --suite pre-bulk-memory
 

@@ -28,6 +28,17 @@ from .testsuite import (
 )
 
 
+def _profile(text: str) -> str:
+    """``--profile``: checked when parsed, so a typo is a usage error."""
+    from refimpl.features import Features
+
+    try:
+        Features.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wasm-harness", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -57,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument(
         "--profile",
+        type=_profile,
         help="judge every script under this feature profile "
         "(default: the suite's own: pre-bulk-memory mvp, wasm-2.0 2.0, current 3.0)",
     )

@@ -14,6 +14,8 @@ import pytest
 from _pytest.outcomes import Exit
 from _pytest.runner import CallInfo
 
+from refimpl.features import Features
+
 from .engines import FACTORIES, UnknownEngine, create_engine, engine_names, factory
 from .engines.base import SessionOptions
 from .known_differences import KnownDifferenceError, load_known
@@ -95,6 +97,12 @@ def pytest_configure(config: pytest.Config) -> None:
             factory(name)
         except UnknownEngine as exc:
             raise pytest.UsageError(str(exc)) from None
+    profile = config.getoption("profile")
+    if profile:
+        try:
+            Features.parse(profile)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--profile: {exc}") from None
     try:
         load_known(config.getoption("known_differences"))
     except KnownDifferenceError as exc:

@@ -64,6 +64,32 @@ def suite_files(root: Path, suite: str, nested: bool = False) -> list[Path]:
     return sorted(folder.glob(pattern))
 
 
+# Folders of the current suite whose scripts are judged under another
+# profile: ``proposals/NAME/`` (named after the proposal's repository, whose
+# spec it forked from some version of the core) and ``legacy/``.
+FOLDER_PROFILES = {
+    # Forked before reference types: "multiple tables" is still invalid.
+    "threads": "mvp,+threads",
+    "wide-arithmetic": "3.0,+wide_arithmetic",
+    "custom-page-sizes": "3.0,+custom_page_sizes",
+    "custom-descriptors": "3.0,+custom_descriptors",
+    "legacy": "3.0,+legacy_exceptions",
+}
+
+
+def suite_profile(path: Path, root: Path | None) -> str | None:
+    """The profile a file of an official suite is judged under: the
+    suite's, or the one its proposal folder names (``current/proposals/
+    threads/atomic.wast`` -> ``mvp,+threads``)."""
+    suite = suite_of(path, root)
+    if suite is None or root is None:
+        return None
+    folders = path.resolve().relative_to(root).parts[1:-1]
+    if folders[:1] == ("proposals",):
+        folders = folders[1:]
+    return FOLDER_PROFILES.get(folders[0], suite.profile) if folders else suite.profile
+
+
 def suite_of(path: Path, root: Path | None) -> Suite | None:
     if root is None:
         return None
@@ -98,7 +124,7 @@ def profiles_for(path: Path, root: Path | None, override: str | None = None) -> 
     suite's, else its own header's, else Wasm 3.0."""
     if override:
         return [override]
-    suite = suite_of(path, root)
-    if suite:
-        return [suite.profile]
+    official = suite_profile(path, root)
+    if official:
+        return [official]
     return declared_profiles(path) or ["3.0"]

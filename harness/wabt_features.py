@@ -31,6 +31,11 @@ _FEATURE_OPTIONS = {
     "function_references": "function-references",
     "exceptions": "exceptions",
     "gc": "gc",
+    "threads": "threads",
+    "wide_arithmetic": "wide-arithmetic",
+    "custom_page_sizes": "custom-page-sizes",
+    # wabt's exception handling is the legacy proposal (try/catch/delegate).
+    "legacy_exceptions": "exceptions",
 }
 
 
@@ -44,16 +49,32 @@ def _options(tool: str) -> frozenset[str]:
     return frozenset(re.findall(r"--(?:enable|disable)-[a-z0-9-]+", out.stdout))
 
 
-def feature_flags(tool: str, profile: str) -> list[str]:
-    """``tool``'s flags setting every feature as ``profile`` says, whatever
-    wabt's own defaults are."""
+def missing_features(tool: str, profile: str) -> list[str]:
+    """Features ``profile`` enables that ``tool`` can't: no option at all."""
     from refimpl import Features
 
     features = Features.parse(profile)
     known = _options(tool)
-    flags = []
+    return [
+        flag
+        for flag in features.enabled()
+        if not {f"--enable-{_FEATURE_OPTIONS.get(flag)}", f"--disable-{_FEATURE_OPTIONS.get(flag)}"}
+        & known
+    ]
+
+
+def feature_flags(tool: str, profile: str) -> list[str]:
+    """``tool``'s flags setting every feature as ``profile`` says, whatever
+    wabt's own defaults are.  An option several flags share is on if any is."""
+    from refimpl import Features
+
+    features = Features.parse(profile)
+    known = _options(tool)
+    wanted: dict[str, bool] = {}
     for flag, option in _FEATURE_OPTIONS.items():
-        on = getattr(features, flag)
+        wanted[option] = wanted.get(option, False) or getattr(features, flag)
+    flags = []
+    for option, on in wanted.items():
         if on and f"--enable-{option}" in known:
             flags.append(f"--enable-{option}")
         elif not on and f"--disable-{option}" in known:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .binary import decode_module
+from .errors import UnsupportedFeature
 from .exec.instantiate import Initializer, Resolver
 from .exec.instantiate import instantiate as _instantiate
 from .features import Features
@@ -21,7 +22,11 @@ from .valid import validate_module
 
 
 def load(binary: bytes, features: Features) -> Module:
-    """Decode and validate; raises MalformedModule / InvalidModule."""
+    """Decode and validate; raises MalformedModule / InvalidModule, and
+    UnsupportedFeature under a profile with a proposal refimpl lacks."""
+    missing = features.unimplemented()
+    if missing:
+        raise UnsupportedFeature(f"proposal {', '.join(missing)} (not implemented)")
     module = decode_module(binary, features)
     validate_module(module, features)
     return module

@@ -33,6 +33,15 @@ class Features:
     function_references: bool = False
     exceptions: bool = False
     gc: bool = False
+    # Proposals beyond Wasm 3.0 (the suite's proposals/ and legacy/ folders).
+    # No profile enables them; refimpl accepts the flags so a user can
+    # describe the engine under test, and declines to run what it lacks
+    # (``unimplemented``).
+    threads: bool = False
+    wide_arithmetic: bool = False
+    custom_page_sizes: bool = False
+    custom_descriptors: bool = False
+    legacy_exceptions: bool = False
 
     @classmethod
     def profile(cls, name: str) -> Features:
@@ -65,19 +74,26 @@ class Features:
     def enabled(self) -> list[str]:
         return [f.name for f in fields(self) if getattr(self, f.name)]
 
+    def unimplemented(self) -> list[str]:
+        """Enabled flags refimpl has no implementation of at all (as opposed
+        to Wasm 3.0 features it implements in part and declines construct
+        by construct with ``UnsupportedFeature``)."""
+        return [f for f in NOT_IMPLEMENTED if getattr(self, f)]
+
     @property
     def name(self) -> str:
-        """The profile this equals, else the nearest profile plus flags."""
-        for pname, feats in PROFILES.items():
-            if feats == self:
-                return pname
-        base = "2.0" if self.bulk_memory else "mvp"
-        diff = [
-            ("+" if getattr(self, f) else "-") + f
-            for f in FLAG_NAMES
-            if getattr(self, f) != getattr(PROFILES[base], f)
-        ]
-        return ",".join([base, *diff])
+        """The profile this equals, else the nearest profile plus flags
+        (``"3.0,+threads"``), so that ``parse(f.name) == f``."""
+
+        def diff(base: str) -> list[str]:
+            return [
+                ("+" if getattr(self, f) else "-") + f
+                for f in FLAG_NAMES
+                if getattr(self, f) != getattr(PROFILES[base], f)
+            ]
+
+        base = min(PROFILES, key=lambda p: len(diff(p)))
+        return ",".join([base, *diff(base)])
 
 
 FLAG_NAMES = tuple(f.name for f in fields(Features))
@@ -97,3 +113,11 @@ WASM_3_0 = replace(
 )
 
 PROFILES: dict[str, Features] = {"mvp": MVP, "2.0": WASM_2_0, "3.0": WASM_3_0}
+
+NOT_IMPLEMENTED = (
+    "threads",
+    "wide_arithmetic",
+    "custom_page_sizes",
+    "custom_descriptors",
+    "legacy_exceptions",
+)

@@ -42,6 +42,14 @@ class RefimplEngine(Engine):
     def describe(self) -> str:
         return f"refimpl ({self.executor})"
 
+    def unsupported_profile(self, profile: str) -> str | None:
+        from refimpl import Features
+
+        missing = Features.parse(profile).unimplemented()
+        if missing:
+            return f"refimpl does not implement {', '.join(missing)} yet"
+        return None
+
     def open(self, options: SessionOptions) -> Session:
         executor = options.extra.get("executor", self.executor)
         return RefimplSession(options, executor, self.init_mode)

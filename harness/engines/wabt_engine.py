@@ -60,7 +60,7 @@ from ..values import (
     V128Lanes,
     Value,
 )
-from ..wabt_features import feature_flags
+from ..wabt_features import feature_flags, missing_features
 from .base import ScriptEngine, ScriptUnsupported, SessionOptions
 
 # wabt's trap texts -> spec categories (checked in order: substrings).
@@ -78,6 +78,7 @@ _TRAPS = (
     ("null function reference", "null-reference"),
     ("null reference", "null-reference"),
     ("unaligned atomic", "unaligned-atomic"),
+    ("invalid atomic access", "unaligned-atomic"),  # wabt's text for a misaligned atomic
     ("out of bounds array access", "array-bounds"),
     ("cast failure", "cast-failure"),
 )
@@ -124,6 +125,10 @@ class WabtEngine(ScriptEngine):
     def describe(self) -> str:
         out = subprocess.run([str(_executable()), "--version"], capture_output=True, text=True)
         return f"wabt spectest-interp {out.stdout.strip()}"
+
+    def unsupported_profile(self, profile: str) -> str | None:
+        missing = missing_features("spectest-interp", profile)
+        return f"spectest-interp has no option for {', '.join(missing)}" if missing else None
 
     def run_script(self, script: Script, options: SessionOptions) -> dict[int, Outcome]:
         try:

@@ -6,7 +6,7 @@ goes through a C float, which quiets signalling NaNs.  So signatures come from
 the binary (``wasm_interface``), and any export whose signature mentions f32
 or v128 is called through a generated trampoline module that passes f32 as
 i32 bits and v128 as two i64 halves.  ``Config.wasm_reference_types = False``
-also aborts the process, so no profile turns reference types off.
+also aborts the process, so a profile without reference types is unsupported.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ from __future__ import annotations
 import ctypes
 import math
 import struct
+from functools import cache
 
 import wasmtime as wt
+
+from refimpl.features import Features
 
 from ..messages import SPEC_MESSAGES
 from ..outcomes import (
@@ -54,43 +57,24 @@ _TRAP_CATEGORIES = {
 assert set(_TRAP_CATEGORIES.values()) <= set(SPEC_MESSAGES.values())
 
 
-_PROFILE_CONFIG = {
-    # flag -> value per profile; what a profile leaves out stays at wasmtime's default.
-    "mvp": dict(
-        wasm_simd=False,
-        wasm_relaxed_simd=False,
-        wasm_multi_memory=False,
-        wasm_memory64=False,
-        wasm_tail_call=False,
-        wasm_function_references=False,
-        wasm_gc=False,
-        wasm_exceptions=False,
-        wasm_threads=False,
-    ),
-    "2.0": dict(
-        wasm_simd=True,
-        wasm_relaxed_simd=False,
-        wasm_multi_memory=False,
-        wasm_memory64=False,
-        wasm_tail_call=False,
-        wasm_function_references=False,
-        wasm_gc=False,
-        wasm_exceptions=False,
-        wasm_threads=False,
-    ),
-    "3.0": dict(
-        wasm_simd=True,
-        wasm_relaxed_simd=True,
-        wasm_multi_memory=True,
-        wasm_memory64=True,
-        wasm_tail_call=True,
-        wasm_function_references=True,
-        wasm_gc=True,
-        wasm_exceptions=True,
-        wasm_threads=True,
-        shared_memory=True,
-    ),
+# refimpl feature flag -> wasmtime's Config switch.  Features wasmtime has
+# always on (sign extension ... extended-const) have no switch: a profile
+# that leaves one out finds wasmtime more permissive, never stricter.
+_SWITCHES = {
+    "simd": "wasm_simd",
+    "relaxed_simd": "wasm_relaxed_simd",
+    "multi_memory": "wasm_multi_memory",
+    "memory64": "wasm_memory64",
+    "tail_call": "wasm_tail_call",
+    "function_references": "wasm_function_references",
+    "gc": "wasm_gc",
+    "exceptions": "wasm_exceptions",
+    "threads": "wasm_threads",
+    "wide_arithmetic": "wasm_wide_arithmetic",
+    "custom_page_sizes": "wasm_custom_page_sizes",
 }
+# Features wasmtime implements but wasmtime-py 50 can't switch on.
+_NO_SWITCH = ("legacy_exceptions", "custom_descriptors")
 
 _F32 = struct.Struct("<f")
 _U32 = struct.Struct("<I")
@@ -98,9 +82,9 @@ _F64 = struct.Struct("<d")
 _U64 = struct.Struct("<Q")
 
 
-def _profile_base(profile: str) -> str:
-    base = profile.split(",")[0].strip()
-    return base if base in _PROFILE_CONFIG else "3.0"
+@cache
+def _features(profile: str) -> Features:
+    return Features.parse(profile)
 
 
 def new_engine(config: wt.Config | None = None) -> wt.Engine:
@@ -130,21 +114,28 @@ class WasmtimeEngine(Engine):
         return f"wasmtime (wasmtime-py {version('wasmtime')})"
 
     def unsupported_profile(self, profile: str) -> str | None:
-        if _profile_base(profile) == "mvp":
+        features = _features(profile)
+        if not features.bulk_memory:
             return (
-                "wasmtime cannot run Wasm 1.0 semantics: turning reference types off aborts "
-                "it, and it writes segments in order whatever its flags say"
+                "wasmtime cannot run Wasm 1.0 semantics: it writes segments in order "
+                "whatever its flags say"
             )
+        if not features.reference_types:
+            return "turning reference types off aborts wasmtime 50"
+        missing = [f for f in _NO_SWITCH if getattr(features, f)]
+        if missing:
+            return f"wasmtime-py has no switch to enable {', '.join(missing)}"
         return None
 
-    def engine_for(self, profile: str) -> wt.Engine:
-        base = _profile_base(profile)
-        if base not in self._engines:
+    def engine_for(self, features: Features) -> wt.Engine:
+        key = features.name
+        if key not in self._engines:
             config = wt.Config()
-            for flag, value in _PROFILE_CONFIG[base].items():
-                setattr(config, flag, value)
-            self._engines[base] = new_engine(config)
-        return self._engines[base]
+            for flag, switch in _SWITCHES.items():
+                setattr(config, switch, getattr(features, flag))
+            config.shared_memory = features.threads
+            self._engines[key] = new_engine(config)
+        return self._engines[key]
 
     def trampoline(self, engine_key: str, wat: str, engine: wt.Engine) -> wt.Module:
         key = (engine_key, wat)
@@ -159,8 +150,9 @@ class WasmtimeEngine(Engine):
 class WasmtimeSession(Session):
     def __init__(self, owner: WasmtimeEngine, options: SessionOptions):
         self.owner = owner
-        self.profile = _profile_base(options.profile)
-        self.engine = owner.engine_for(options.profile)
+        self.features = _features(options.profile)
+        self.profile = self.features.name  # keys this engine's compiled trampolines
+        self.engine = owner.engine_for(self.features)
         self.store = wt.Store(self.engine)
         self.linker = wt.Linker(self.engine)
         self.linker.allow_shadowing = True
@@ -181,11 +173,12 @@ class WasmtimeSession(Session):
         # Defined as a module rather than host objects: wasmtime-py cannot
         # pass a SharedMemory to Linker.define, and wasm functions that do
         # nothing are exactly the spec's print functions.
-        wat = SPECTEST_WAT_3_0 if self.profile == "3.0" else SPECTEST_WAT
-        module = self.owner.trampoline(self.profile, wat, self.engine)
-        spectest = wt.Instance(self.store, module, [])
-        self.linker.define_instance(self.store, "spectest", spectest)
-        self.spectest_exports = dict(spectest.exports(self.store).items())
+        self.spectest_exports = {}
+        for wat in spectest_wats(self.features):
+            module = self.owner.trampoline(self.profile, wat, self.engine)
+            spectest = wt.Instance(self.store, module, [])
+            self.linker.define_instance(self.store, "spectest", spectest)
+            self.spectest_exports.update(spectest.exports(self.store).items())
         for name, item in self.spectest_exports.items():
             if isinstance(item, wt.Func):
                 self.identities[_funcref_key(item)] = ("func", "spectest", name)
@@ -480,7 +473,7 @@ _SPECTEST_KINDS = {
 }
 
 
-SPECTEST_WAT = """(module
+_SPECTEST_WAT = """
   (func (export "print"))
   (func (export "print_i32") (param i32))
   (func (export "print_i64") (param i64))
@@ -494,13 +487,20 @@ SPECTEST_WAT = """(module
   (global (export "global_f64") f64 (f64.const 666.6))
   (table (export "table") 10 20 funcref)
   (memory (export "memory") 1 2)"""
-SPECTEST_WAT_3_0 = (
-    SPECTEST_WAT
-    + """
-  (table (export "table64") i64 10 20 funcref)
-  (memory (export "shared_memory") 1 2 shared))"""
-)
-SPECTEST_WAT += ")"
+
+
+def spectest_wats(features: Features) -> list[str]:
+    """The spec runner's ``spectest`` module as the profile has it, as
+    modules whose exports together make it up: memory64 adds a 64-bit table,
+    threads a shared memory (a module of its own: two memories in one module
+    would need multi-memory, which the profile may not have)."""
+    main = [_SPECTEST_WAT]
+    if features.memory64:
+        main.append('(table (export "table64") i64 10 20 funcref)')
+    wats = ["(module" + "\n  ".join(main) + ")"]
+    if features.threads:
+        wats.append('(module (memory (export "shared_memory") 1 2 shared))')
+    return wats
 
 
 # -- trampolines (see wasmtime_crossing) --------------------------------------

@@ -154,6 +154,25 @@ class AssertInvalid(ModuleAssertion):
     __slots__ = ()
 
 
+class AssertMalformedCustom(AssertMalformed):
+    """Malformed content of a custom section or annotation (e.g. a
+    ``@custom`` or branch-hint annotation).  The module stays well-formed
+    Wasm: engines that ignore the custom content accept it, and can't be
+    judged on this assertion."""
+
+    __slots__ = ()
+
+
+class AssertInvalidCustom(AssertInvalid):
+    """Invalid custom-section content (e.g. a branch hint that targets no
+    branch); like ``AssertMalformedCustom``, about the custom content only."""
+
+    __slots__ = ()
+
+
+CUSTOM_ASSERTIONS = (AssertMalformedCustom, AssertInvalidCustom)
+
+
 class AssertUnlinkable(ModuleAssertion):
     __slots__ = ()
 
@@ -184,6 +203,8 @@ _WAST_NAMES = {
     AssertException: "assert_exception",
     AssertMalformed: "assert_malformed",
     AssertInvalid: "assert_invalid",
+    AssertMalformedCustom: "assert_malformed_custom",
+    AssertInvalidCustom: "assert_invalid_custom",
     AssertUnlinkable: "assert_unlinkable",
     AssertUninstantiable: "assert_uninstantiable",
     ConversionFailure: "conversion failure",

@@ -8,8 +8,9 @@ The converter encodes modules, so it must write the encoding of the
 profile under test: Wasm 1.0 binaries (element segments led by a table
 index, no ``select t`` ...) differ from later ones, and only wast2json can
 be told to write them.  So ``auto`` picks wast2json with bulk memory,
-reference types and SIMD turned off for profile ``mvp``, and wasm-tools
-(which reads every current script) otherwise.
+reference types and SIMD turned off for profile ``mvp``, wast2json too for
+the legacy exception proposal (whose folded ``(try (do ...))`` wasm-tools no
+longer reads), and wasm-tools (which reads every current script) otherwise.
 
 When a converter rejects a file, the file is converted again in pieces
 (halving the failing range) so that every command it can translate still
@@ -36,7 +37,7 @@ from .normalize import normalize
 from .sexpr import SplitError, TopLevelForm, split_top_level
 
 # Bump when normalisation or the cache layout changes.
-CACHE_FORMAT = "8"
+CACHE_FORMAT = "9"
 
 
 class ConversionError(Exception):
@@ -101,9 +102,12 @@ CONVERTERS = ("auto", "wasm-tools", "wast2json")
 
 def converter_for(choice: str, profile: str | None) -> Converter:
     """The converter to use: ``auto`` chooses by profile (see above)."""
-    mvp = (profile or "").split(",")[0].strip() == "mvp"
+    from refimpl import Features
+
+    features = Features.parse(profile or "3.0")
+    mvp = not features.bulk_memory
     if choice == "auto":
-        choice = "wast2json" if mvp else "wasm-tools"
+        choice = "wast2json" if mvp or features.legacy_exceptions else "wasm-tools"
     if choice not in CONVERTERS:
         raise ValueError(f"unknown converter {choice!r} (choose from {', '.join(CONVERTERS)})")
     if choice == "wasm-tools":

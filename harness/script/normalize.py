@@ -32,7 +32,9 @@ from .commands import (
     AssertException,
     AssertExhaustion,
     AssertInvalid,
+    AssertInvalidCustom,
     AssertMalformed,
+    AssertMalformedCustom,
     AssertReturn,
     AssertTrap,
     AssertUninstantiable,
@@ -136,6 +138,8 @@ def _command(raw: dict, files: Path) -> Command:
     module_asserts = {
         "assert_malformed": AssertMalformed,
         "assert_invalid": AssertInvalid,
+        "assert_malformed_custom": AssertMalformedCustom,
+        "assert_invalid_custom": AssertInvalidCustom,
         "assert_unlinkable": AssertUnlinkable,
         "assert_uninstantiable": AssertUninstantiable,
     }

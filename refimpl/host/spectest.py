@@ -2,7 +2,8 @@
 
 Print functions do nothing observable; the globals hold 666 (666.6 for
 floats); the table is 10..20 funcref and the memory 1..2 pages.  Wasm 3.0
-adds a 64-bit table and, with threads, a shared memory.
+adds a 64-bit table.  (The spec's ``shared_memory`` comes with threads,
+which refimpl does not implement.)
 """
 
 from __future__ import annotations
