@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from . import preinit_cli
-from .engines import FACTORIES, UnknownEngine, engine_names, factory
+from .engines import FACTORIES, UnknownEngine, check_engine, engine_names
 from .execution import FileJob, RunConfig, display_name, run_file
 from .known_differences import KnownDifferenceError, load_known
 from .report import Differential, Report, probe_notes
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         "--engine",
         action="append",
         help="engine to run (repeatable; default: refimpl): "
-        f"{', '.join(sorted(FACTORIES))}, or python:MODULE:ATTR",
+        f"{', '.join(sorted(FACTORIES))}, python:MODULE:ATTR or program:NAME=COMMAND",
     )
     run.add_argument(
         "--init-mode",
@@ -166,7 +166,7 @@ def _run(args, parser) -> int:
     args.engine = engine_names(args.engine, args.init_mode)
     for name in args.engine:
         try:
-            factory(name)
+            check_engine(name)
         except UnknownEngine as exc:
             parser.error(str(exc))
     isolate = {"auto": None, "all": True, "none": False}[args.isolate]

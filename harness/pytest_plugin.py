@@ -16,7 +16,7 @@ from _pytest.runner import CallInfo
 
 from refimpl.features import Features
 
-from .engines import FACTORIES, UnknownEngine, create_engine, engine_names, factory
+from .engines import FACTORIES, UnknownEngine, check_engine, create_engine, engine_names
 from .engines.base import SessionOptions
 from .known_differences import KnownDifferenceError, load_known
 from .report import Differential, differential_of, format_differential, probe_notes, records_of
@@ -34,7 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--engine",
         action="append",
         help="engine to run the scripts on (repeatable; default: refimpl): "
-        f"{', '.join(sorted(FACTORIES))}, or python:MODULE:ATTR",
+        f"{', '.join(sorted(FACTORIES))}, python:MODULE:ATTR or program:NAME=COMMAND",
     )
     group.addoption(
         "--testsuite",
@@ -94,7 +94,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name in engine_names(config.getoption("engine"), config.getoption("init_mode")):
         try:
-            factory(name)
+            check_engine(name)
         except UnknownEngine as exc:
             raise pytest.UsageError(str(exc)) from None
     profile = config.getoption("profile")

@@ -354,8 +354,12 @@ def probe_notes(engine_names, probes: bool | None) -> list[str]:
 
     if len(engine_names) < 2:
         return []
-    capable = [n for n in engine_names if getattr(factory(n)(), "probes", False)]
-    others = [n for n in engine_names if n not in capable]
+    capable, others = [], []
+    for spec in engine_names:
+        engine = factory(spec)()
+        (capable if getattr(engine, "probes", False) else others).append(engine.name)
+        if hasattr(engine, "discard_worker"):  # a program engine: its process isn't needed
+            engine.discard_worker()
     if probes is False:
         return ["state probes: off (--probe off); engines compared by command outcome only"]
     if len(capable) < 2:

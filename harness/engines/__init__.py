@@ -49,8 +49,9 @@ class UnknownEngine(ValueError):
 
 
 def factory(name: str) -> Callable[[], Engine | ScriptEngine]:
-    """The factory of a named engine, or of ``python:MODULE:ATTR``, an
-    engine class or factory of your own (a downstream runtime's adapter).
+    """The factory of a named engine, of ``python:MODULE:ATTR``, an engine
+    class or factory of your own (a downstream runtime's adapter), or of
+    ``program:NAME=COMMAND``, a program speaking the engine protocol.
     ``refimpl[MODE]`` is refimpl instantiating with an optimized init mode."""
     if name in FACTORIES:
         return FACTORIES[name]
@@ -63,14 +64,54 @@ def factory(name: str) -> Callable[[], Engine | ScriptEngine]:
         from .refimpl_engine import RefimplEngine
 
         return lambda: RefimplEngine("compiled", init_mode=mode)
+    if name.startswith("program:"):
+        return lambda: _program(name)
     if name.startswith("python:"):
         module_name, _, attr = name.removeprefix("python:").partition(":")
         try:
-            return getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError, ValueError) as exc:
+            made_by = getattr(importlib.import_module(module_name), attr)
+        except Exception as exc:  # the user's module: any failure to import it
             raise UnknownEngine(f"cannot load engine {name!r}: {exc}") from None
+        if not callable(made_by):
+            raise UnknownEngine(f"{name!r} is not an engine class or factory")
+        return lambda: _checked(name, made_by)
     known = ", ".join(sorted(FACTORIES))
-    raise UnknownEngine(f"unknown engine {name!r} (known: {known}, or python:MODULE:ATTR)")
+    raise UnknownEngine(
+        f"unknown engine {name!r} (known: {known}, python:MODULE:ATTR or program:NAME=COMMAND)"
+    )
+
+
+def _checked(name: str, made_by: Callable[[], object]) -> Engine | ScriptEngine:
+    """An engine of the user's, made and checked to implement the interface."""
+    try:
+        engine = made_by()
+    except Exception as exc:
+        raise UnknownEngine(f"cannot create engine {name!r}: {type(exc).__name__}: {exc}") from None
+    if not isinstance(engine, (Engine, ScriptEngine)):
+        raise UnknownEngine(
+            f"{name!r} made a {type(engine).__name__}, which does not subclass "
+            "harness.engines.Engine (or ScriptEngine)"
+        )
+    return engine
+
+
+def _program(spec: str, timeout: float = 60.0) -> Engine:
+    from .isolated import EngineUnavailable, ProgramEngine
+
+    try:
+        return ProgramEngine(spec, timeout=timeout)
+    except EngineUnavailable as exc:
+        raise UnknownEngine(str(exc)) from None
+
+
+def check_engine(name: str) -> None:
+    """Raise ``UnknownEngine`` unless ``name`` gives a working engine; an
+    engine of the user's is made once to check it."""
+    make = factory(name)
+    if name.startswith("python:"):
+        make()
+    elif name.startswith("program:"):
+        make().discard_worker()
 
 
 def engine_names(requested: list[str] | None, init_modes: list[str] | None = None) -> list[str]:
@@ -95,6 +136,8 @@ def engine_names(requested: list[str] | None, init_modes: list[str] | None = Non
 def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0):
     """An engine by name; ``isolate`` None means the engine's default.  A
     whole-script engine (wabt) runs its own process already: never isolated."""
+    if name.startswith("program:"):  # in a process of its own already
+        return _program(name, timeout)
     engine = factory(name)()
     if isolate is None:
         isolate = name in ISOLATED_BY_DEFAULT
@@ -105,4 +148,12 @@ def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0)
     return engine
 
 
-__all__ = ["Engine", "ScriptEngine", "Session", "SessionOptions", "create_engine"]
+__all__ = [
+    "Engine",
+    "ScriptEngine",
+    "Session",
+    "SessionOptions",
+    "UnknownEngine",
+    "check_engine",
+    "create_engine",
+]

@@ -1,9 +1,14 @@
-"""Run an engine in a worker process, so a crash or a hang costs one command.
+"""Engines in another process, spoken to in the JSON-lines protocol of
+``protocol.py`` (docs/engine-protocol.md), so a crash or a hang costs one
+command.
 
-The worker (``worker.py``) lives across scripts; each script opens a session
-in it.  If the worker dies or a command exceeds the timeout, the command is
-reported as crashed / timed out, a new worker starts, and the session's
-earlier state-changing requests are replayed into it before the next command.
+``IsolatedEngine`` runs one of our Python engines in ``worker.py``;
+``ProgramEngine`` runs any program that speaks the protocol (a downstream
+runtime's own adapter, in any language).  The process lives across scripts;
+each script opens a session in it.  If it dies or a command exceeds the
+timeout, the command is reported as crashed / timed out, a new process
+starts, and the session's earlier state-changing requests are replayed into
+it before the next command.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import contextlib
 import json
 import os
 import select
+import shlex
 import signal
 import subprocess
 import sys
@@ -34,15 +40,10 @@ class WorkerDied(Exception):
 
 
 class _Worker:
-    def __init__(self, engine_name: str):
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None):
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
-        # The worker imports the harness from where this process did, whatever
-        # its working directory (a source checkout need not be installed).
-        here = str(Path(__file__).resolve().parents[2])
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "harness.engines.worker", engine_name],
+            argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
@@ -72,7 +73,13 @@ class _Worker:
                 raise WorkerDied(self._death_note())
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
-        return json.loads(line)
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise WorkerDied(f"protocol violation: the answer {line[:200]!r} is not a JSON object")
+        return answer
 
     def _death_note(self) -> str:
         code = self.proc.wait(timeout=10)
@@ -93,29 +100,18 @@ class _Worker:
         return self.proc.poll() is None
 
 
-class IsolatedEngine(Engine):
-    def __init__(self, name: str, timeout: float = 60.0):
-        from . import factory
+class _ProcessEngine(Engine):
+    """An engine whose sessions live in a process of its own."""
 
-        self.spec = name
-        self.timeout = timeout
-        # The engine object here only answers questions about itself; the
-        # work happens in the worker.
-        self._local = factory(name)()
-        self.name = self._local.name
-        self.exact_messages = self._local.exact_messages
-        self.probes = self._local.probes
-        self._worker: _Worker | None = None
+    timeout: float
+    _worker: _Worker | None = None
 
-    def describe(self) -> str:
-        return self._local.describe()
-
-    def unsupported_profile(self, profile: str) -> str | None:
-        return self._local.unsupported_profile(profile)
+    def _start(self) -> _Worker:
+        raise NotImplementedError
 
     def worker(self) -> _Worker:
         if self._worker is None or not self._worker.alive():
-            self._worker = _Worker(self.spec)
+            self._worker = self._start()
         return self._worker
 
     def discard_worker(self) -> None:
@@ -135,8 +131,93 @@ class IsolatedEngine(Engine):
                 pass
 
 
+class IsolatedEngine(_ProcessEngine):
+    """One of our Python engines (a name ``factory`` knows) in ``worker.py``."""
+
+    def __init__(self, name: str, timeout: float = 60.0):
+        from . import factory
+
+        self.spec = name
+        self.timeout = timeout
+        # The engine object here only answers questions about itself; the
+        # work happens in the worker.
+        self._local = factory(name)()
+        self.name = self._local.name
+        self.exact_messages = self._local.exact_messages
+        self.probes = self._local.probes
+        self._worker = None
+
+    def describe(self) -> str:
+        return self._local.describe()
+
+    def unsupported_profile(self, profile: str) -> str | None:
+        return self._local.unsupported_profile(profile)
+
+    def _start(self) -> _Worker:
+        # The worker imports the harness from where this process did, whatever
+        # its working directory (a source checkout need not be installed).
+        here = str(Path(__file__).resolve().parents[2])
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
+        return _Worker([sys.executable, "-m", "harness.engines.worker", self.spec], env)
+
+
+class EngineUnavailable(Exception):
+    """A program engine could not be started or did not answer ``describe``."""
+
+
+class ProgramEngine(_ProcessEngine):
+    """``program:NAME=COMMAND``: a program that speaks the engine protocol on
+    its stdin and stdout.  What it is (its description, whether its messages
+    are the spec's, whether it answers state probes) it says in answer to
+    ``describe``; which profiles it can't run, to ``unsupported_profile``."""
+
+    def __init__(self, spec: str, timeout: float = 60.0):
+        name, sep, command = spec.removeprefix("program:").partition("=")
+        if not sep or not name.strip() or not command.strip():
+            raise EngineUnavailable(f"{spec!r}: write program:NAME=COMMAND")
+        self.spec = spec
+        self.name = name.strip()
+        self.timeout = timeout
+        try:
+            self.argv = shlex.split(command)
+        except ValueError as exc:
+            raise EngineUnavailable(f"{spec!r}: {exc}") from None
+        self._worker = None
+        self._gaps: dict[str, str | None] = {}
+        try:
+            answer = self.worker().request({"op": "describe"}, min(timeout, 30.0))
+        except (OSError, TimeoutError, WorkerDied, ValueError) as exc:
+            self.discard_worker()
+            what = "did not answer describe in time" if isinstance(exc, TimeoutError) else exc
+            raise EngineUnavailable(f"cannot start {self.argv[0]!r}: {what}") from None
+        self._description = str(answer.get("describe", self.name))
+        self.exact_messages = bool(answer.get("exact_messages", False))
+        self.probes = bool(answer.get("probes", False))
+
+    def _start(self) -> _Worker:
+        return _Worker(self.argv)
+
+    def describe(self) -> str:
+        return self._description
+
+    def unsupported_profile(self, profile: str) -> str | None:
+        if profile not in self._gaps:
+            try:
+                answer = self.worker().request(
+                    {"op": "unsupported_profile", "profile": profile}, self.timeout
+                )
+            except (TimeoutError, WorkerDied, ValueError):
+                self.discard_worker()
+                answer = {}
+            # A program that doesn't know the request runs every profile.
+            reason = answer.get("reason")
+            self._gaps[profile] = str(reason) if reason else None
+        return self._gaps[profile]
+
+
 class IsolatedSession(Session):
-    def __init__(self, engine: IsolatedEngine, options: SessionOptions):
+    def __init__(self, engine: _ProcessEngine, options: SessionOptions):
         self.engine = engine
         self.options = options
         self.timeout = options.timeout if options.timeout is not None else engine.timeout

@@ -27,6 +27,7 @@ def serve(engine_name: str) -> int:
     sys.stdout = sys.stderr
     engine = factory(engine_name)()
     session = None
+    no_session = "no session was opened"  # why ``session`` is None
     stdin = sys.stdin.buffer
     while line := stdin.readline():
         request = json.loads(line)
@@ -35,7 +36,12 @@ def serve(engine_name: str) -> int:
             if op == "open":
                 if session is not None:
                     session.close()
-                session = engine.open(SessionOptions(**request["options"]))
+                session = None
+                try:
+                    session = engine.open(SessionOptions(**request["options"]))
+                except Exception as exc:
+                    no_session = f"opening the session failed: {type(exc).__name__}: {exc}"
+                    raise
                 outcome = Ok()
             elif op == "close":
                 if session is not None:
@@ -43,9 +49,19 @@ def serve(engine_name: str) -> int:
                 session = None
                 outcome = Ok()
             elif op == "describe":
-                outcome = Ok()
-                proto_out.write(json.dumps({"describe": engine.describe()}).encode() + b"\n")
+                about = {
+                    "describe": engine.describe(),
+                    "exact_messages": engine.exact_messages,
+                    "probes": engine.probes,
+                }
+                proto_out.write(json.dumps(about).encode() + b"\n")
                 continue
+            elif op == "unsupported_profile":
+                reason = engine.unsupported_profile(request["profile"])
+                proto_out.write(json.dumps({"reason": reason}).encode() + b"\n")
+                continue
+            elif session is None:
+                outcome = Crashed(f"{engine_name}: {no_session}")
             elif op == "instantiate":
                 outcome = session.instantiate(decode_module(request["module"]), request["handle"])
             elif op == "check":

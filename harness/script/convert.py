@@ -37,7 +37,7 @@ from .normalize import normalize
 from .sexpr import SplitError, TopLevelForm, split_top_level
 
 # Bump when normalisation or the cache layout changes.
-CACHE_FORMAT = "9"
+CACHE_FORMAT = "10"
 
 
 class ConversionError(Exception):
@@ -224,6 +224,8 @@ def _convert_in_pieces(work: Path, path: Path, text: str, conv: Converter, first
         raise ConversionError(
             path, conv.name, f"{first_error}\n(and cannot split: {exc})"
         ) from None
+    if not forms:  # nothing to salvage: the converter's word is the whole story
+        raise ConversionError(path, conv.name, first_error)
     pieces: list[dict] = []
     notes = [f"{conv.name} rejected the file as a whole; converted command by command"]
     counter = iter(range(1 << 30))
@@ -248,8 +250,7 @@ def _convert_in_pieces(work: Path, path: Path, text: str, conv: Converter, first
             }
         )
 
-    if forms:
-        convert(forms)
+    convert(forms)
     return {"pieces": pieces, "notes": notes}
 
 

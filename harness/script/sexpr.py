@@ -21,7 +21,8 @@ class SplitError(ValueError):
 
 def split_top_level(text: str) -> list[TopLevelForm]:
     """The parenthesised top-level forms of ``text``, skipping comments and
-    honouring strings; raises SplitError on unbalanced input."""
+    honouring strings; raises SplitError on unbalanced input and on text
+    outside any form."""
     forms: list[TopLevelForm] = []
     depth = 0
     line = 1
@@ -39,6 +40,8 @@ def split_top_level(text: str) -> list[TopLevelForm]:
             i, line = _skip_block_comment(text, i, line)
             continue
         elif c == '"':
+            if depth == 0:
+                raise SplitError(f"line {line}: a string outside any command")
             i, line = _skip_string(text, i, line)
             continue
         elif c == "(":
@@ -51,6 +54,8 @@ def split_top_level(text: str) -> list[TopLevelForm]:
                 raise SplitError(f"line {line}: unbalanced ')'")
             if depth == 0:
                 forms.append(TopLevelForm(start_line, start, i + 1))
+        elif depth == 0 and not c.isspace():
+            raise SplitError(f"line {line}: {text[i : i + 20].split()[0]!r} outside any command")
         i += 1
     if depth:
         raise SplitError(f"line {start_line}: unclosed '('")

@@ -39,3 +39,18 @@ class FaultyEngine(Engine):
 
     def open(self, options):
         return FaultySession()
+
+
+class UnopenableEngine(Engine):
+    """An adapter whose sessions can't even be opened."""
+
+    name = "unopenable"
+
+    def open(self, options):
+        raise RuntimeError("no runtime here")
+
+
+class NotAnEngine:
+    """Has the look of an engine, but not the interface."""
+
+    name = "not-an-engine"

@@ -162,3 +162,18 @@ def test_unreadable_file_is_a_conversion_error(tmp_path):
 
     with pytest.raises(ConversionError):
         load_script(tmp_path / "missing.wast")
+
+
+@pytest.mark.parametrize("text", ["garbage", "(module) stray", '"a string"'])
+def test_text_outside_any_command_cannot_be_split(text):
+    with pytest.raises(SplitError, match="outside any command"):
+        split_top_level(text)
+
+
+@pytest.mark.parametrize("text", ["garbage\n", "\0asm\1\0\0\0"])
+def test_a_file_that_is_no_script_is_one_conversion_error(tmp_path, converter, text):
+    """Not zero commands and a silent pass: nothing in it can be salvaged."""
+    from harness.script import ConversionError
+
+    with pytest.raises(ConversionError, match=r"not-a-script.wast: (wasm-tools|wast2json) failed"):
+        load(tmp_path, text, converter, name="not-a-script.wast")
