@@ -164,11 +164,10 @@ def _run(args, parser) -> int:
         print("no .wast files to run", file=sys.stderr)
         return 1
     args.engine = engine_names(args.engine, args.init_mode)
-    for name in args.engine:
-        try:
-            check_engine(name)
-        except UnknownEngine as exc:
-            parser.error(str(exc))
+    try:
+        engines = [check_engine(name) for name in args.engine]
+    except UnknownEngine as exc:
+        parser.error(str(exc))
     isolate = {"auto": None, "all": True, "none": False}[args.isolate]
     probes = {"auto": None, "on": True, "off": False}[args.probe]
     try:
@@ -184,7 +183,7 @@ def _run(args, parser) -> int:
         args.known_differences,
     )
     report = Report(engines=list(config.engines), known=known)
-    report.notes += probe_notes(config.engines, probes)
+    report.notes += probe_notes(engines, probes)
     progress = _Progress(len(jobs), sys.stderr.isatty())
     start = time.monotonic()
     for job, (records, diff, error) in _execute(jobs, config, args.jobs):

@@ -92,11 +92,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for name in engine_names(config.getoption("engine"), config.getoption("init_mode")):
-        try:
-            check_engine(name)
-        except UnknownEngine as exc:
-            raise pytest.UsageError(str(exc)) from None
+    names = engine_names(config.getoption("engine"), config.getoption("init_mode"))
+    try:
+        engines = [check_engine(name) for name in names]
+    except UnknownEngine as exc:
+        raise pytest.UsageError(str(exc)) from None
     profile = config.getoption("profile")
     if profile:
         try:
@@ -109,7 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistScheduling(), "wasm-xdist-scheduling")
-    config.pluginmanager.register(_DifferentialSummary(config), "wasm-differential")
+    config.pluginmanager.register(_DifferentialSummary(config, engines), "wasm-differential")
 
 
 DIFF_PROPERTY = "wasm_differential"
@@ -119,8 +119,9 @@ class _DifferentialSummary:
     """Collects what items compared across engines (their reports carry it,
     also from xdist workers) and ends the run with the divergence report."""
 
-    def __init__(self, config: pytest.Config):
+    def __init__(self, config: pytest.Config, engines: list):
         self.config = config
+        self.engines = engines
         self.diff = Differential()
         self.files: set[str] = set()
 
@@ -144,7 +145,7 @@ class _DifferentialSummary:
         for line in text.splitlines():
             terminalreporter.write_line(line)
         probes = {"auto": None, "on": True, "off": False}[self.config.getoption("probe")]
-        for note in probe_notes(engines, probes):
+        for note in probe_notes(self.engines, probes):
             terminalreporter.write_line(f"note: {note}")
 
 

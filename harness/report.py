@@ -348,18 +348,12 @@ class Report:
         ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
-def probe_notes(engine_names, probes: bool | None) -> list[str]:
+def probe_notes(engines, probes: bool | None) -> list[str]:
     """What the run's state probes cover, for the report."""
-    from .engines import factory
-
-    if len(engine_names) < 2:
+    if len(engines) < 2:
         return []
-    capable, others = [], []
-    for spec in engine_names:
-        engine = factory(spec)()
-        (capable if getattr(engine, "probes", False) else others).append(engine.name)
-        if hasattr(engine, "discard_worker"):  # a program engine: its process isn't needed
-            engine.discard_worker()
+    capable = [e.name for e in engines if e.probes]
+    others = [e.name for e in engines if not e.probes]
     if probes is False:
         return ["state probes: off (--probe off); engines compared by command outcome only"]
     if len(capable) < 2:

@@ -55,11 +55,11 @@ def missing_features(tool: str, profile: str) -> list[str]:
 
     features = Features.parse(profile)
     known = _options(tool)
+    options = {flag: _FEATURE_OPTIONS.get(flag) for flag in features.enabled()}
     return [
         flag
-        for flag in features.enabled()
-        if not {f"--enable-{_FEATURE_OPTIONS.get(flag)}", f"--disable-{_FEATURE_OPTIONS.get(flag)}"}
-        & known
+        for flag, option in options.items()
+        if option is None or not {f"--enable-{option}", f"--disable-{option}"} & known
     ]
 
 

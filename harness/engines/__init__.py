@@ -6,6 +6,7 @@ import importlib
 from collections.abc import Callable
 
 from .base import Engine, ScriptEngine, Session, SessionOptions
+from .isolated import EngineUnavailable, ProgramEngine
 
 
 def _wasmtime() -> Engine:
@@ -96,22 +97,20 @@ def _checked(name: str, made_by: Callable[[], object]) -> Engine | ScriptEngine:
 
 
 def _program(spec: str, timeout: float = 60.0) -> Engine:
-    from .isolated import EngineUnavailable, ProgramEngine
-
     try:
         return ProgramEngine(spec, timeout=timeout)
     except EngineUnavailable as exc:
         raise UnknownEngine(str(exc)) from None
 
 
-def check_engine(name: str) -> None:
-    """Raise ``UnknownEngine`` unless ``name`` gives a working engine; an
-    engine of the user's is made once to check it."""
-    make = factory(name)
-    if name.startswith("python:"):
-        make()
-    elif name.startswith("program:"):
-        make().discard_worker()
+def check_engine(name: str) -> Engine | ScriptEngine:
+    """The engine ``name`` gives, made in this process to answer questions
+    about itself (a program engine's process is stopped again); raises
+    ``UnknownEngine`` if it gives none."""
+    engine = factory(name)()
+    if isinstance(engine, ProgramEngine):
+        engine.discard_worker()
+    return engine
 
 
 def engine_names(requested: list[str] | None, init_modes: list[str] | None = None) -> list[str]:

@@ -48,31 +48,28 @@ def compare_instance(
     skip = set(sa.unreadable) | set(sb.unreadable)
     figures.items_unreadable += len(skip)
 
-    def missing(kind: str, key: str, has: str) -> list[Divergence]:
-        if handle == SPECTEST:
-            return []  # the host modules differ in what they offer; imports decide
-        return [Divergence(engines, kind, f"only {has} has it", f"{label} {kind} {key}")]
+    def pairs(kind: str, mine: dict, theirs: dict):
+        """(key, a's item, b's item) of every readable item both have; an
+        item only one has is a divergence (except in the host modules,
+        which differ in what they offer: imports decide)."""
+        for key in sorted(set(mine) | set(theirs), key=_order):
+            if f"{kind} {key}" in skip:
+                continue
+            a, b = mine.get(key), theirs.get(key)
+            if a is not None and b is not None:
+                yield key, a, b
+            elif handle != SPECTEST:
+                has = a_name if b is None else b_name
+                out.append(Divergence(engines, kind, f"only {has} has it", f"{label} {kind} {key}"))
 
-    for key in sorted(set(sa.memories) | set(sb.memories), key=_order):
-        if f"memory {key}" in skip:
-            continue
-        ma, mb = sa.memories.get(key), sb.memories.get(key)
-        if ma is None or mb is None:
-            out += missing("memory", key, a_name if mb is None else b_name)
-            continue
+    for key, ma, mb in pairs("memory", sa.memories, sb.memories):
         figures.memories_compared += 1
         figures.memory_bytes_compared += max(ma.size, mb.size)
         if ma != mb:
             detail = _memory_difference(handle, key, engines, ma, mb, a_session, b_session)
             out.append(Divergence(engines, "memory", detail, f"{label} memory {key}"))
 
-    for key in sorted(set(sa.tables) | set(sb.tables), key=_order):
-        if f"table {key}" in skip:
-            continue
-        ta, tb = sa.tables.get(key), sb.tables.get(key)
-        if ta is None or tb is None:
-            out += missing("table", key, a_name if tb is None else b_name)
-            continue
+    for key, ta, tb in pairs("table", sa.tables, sb.tables):
         diffs = []
         for slot, (ea, eb) in enumerate(zip(ta.entries, tb.entries, strict=False)):
             figures.table_entries_compared += 1
@@ -92,13 +89,7 @@ def compare_instance(
         if parts:
             out.append(Divergence(engines, "table", "; ".join(parts), f"{label} table {key}"))
 
-    for key in sorted(set(sa.globals) | set(sb.globals), key=_order):
-        if f"global {key}" in skip:
-            continue
-        ga, gb = sa.globals.get(key), sb.globals.get(key)
-        if ga is None or gb is None:
-            out += missing("global", key, a_name if gb is None else b_name)
-            continue
+    for key, ga, gb in pairs("global", sa.globals, sb.globals):
         figures.globals_compared += 1
         if isinstance(ga.value, tuple | None) or isinstance(gb.value, tuple | None):
             agree, unknown = _entries_agree(_as_entry(ga.value), _as_entry(gb.value))

@@ -40,7 +40,7 @@ from ..runtime.instances import (
 )
 from ..runtime.memory import MemInst
 from ..runtime.store import Store
-from ..syntax.module import Active, Declarative, FuncImport, Import, Module
+from ..syntax.module import Active, Declarative, Elem, FuncImport, Import, Module
 from ..syntax.types import ExternKind, GlobalType, Limits, MemType, TableType
 from . import bulk
 from .constants import evaluate
@@ -153,13 +153,17 @@ SEGMENTED = Segmented()
 def apply_element_segments(module: Module, inst: ModuleInst) -> None:
     """table.init + elem.drop per active segment, elem.drop per declarative one."""
     for i, elem in enumerate(module.elems):
-        if isinstance(elem.mode, Active):
-            offset = evaluate(elem.mode.offset, inst.funcs, inst.globals)
-            n = len(elem.init)
-            bulk.table_init(inst.tables[elem.mode.index], inst.elems[i], offset, 0, n)
-            bulk.elem_drop(inst.elems[i])
-        elif isinstance(elem.mode, Declarative):
-            bulk.elem_drop(inst.elems[i])
+        apply_element_segment(inst, i, elem)
+
+
+def apply_element_segment(inst: ModuleInst, i: int, elem: Elem) -> None:
+    if isinstance(elem.mode, Active):
+        offset = evaluate(elem.mode.offset, inst.funcs, inst.globals)
+        n = len(elem.init)
+        bulk.table_init(inst.tables[elem.mode.index], inst.elems[i], offset, 0, n)
+        bulk.elem_drop(inst.elems[i])
+    elif isinstance(elem.mode, Declarative):
+        bulk.elem_drop(inst.elems[i])
 
 
 def apply_data_segments(module: Module, inst: ModuleInst) -> None:

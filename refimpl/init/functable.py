@@ -20,12 +20,13 @@ from ..exec.instantiate import (
     SEGMENTED,
     Segmented,
     apply_data_segments,
+    apply_element_segment,
     check_data_segments,
     write_data_segments,
 )
 from ..features import Features
 from ..runtime.instances import ModuleInst
-from ..syntax.module import Active, Declarative, Module, Passive
+from ..syntax.module import Active, Module, Passive
 from ..syntax.opcodes import Op
 from ..syntax.types import AbsHeapType
 from .plan import Fallback, Stats, cached, constant_offset
@@ -60,7 +61,7 @@ class FuncTable(Segmented):
                 if not isinstance(elem.mode, Passive):  # what applying them would drop
                     bulk.elem_drop(inst.elems[i])
             for i, elem in leftovers:
-                _apply_element_segment(module, inst, i, elem)
+                apply_element_segment(inst, i, elem)
             apply_data_segments(module, inst)
         else:
             # Wasm 1.0: check the leftovers (the folded ones fit), then write.
@@ -84,16 +85,6 @@ def _write_precomputed(plan: TablePlan, inst: ModuleInst) -> None:
         elements = inst.tables[table].elements
         for slot, func in slots.items():
             elements[slot] = None if func == NULL else inst.funcs[func]
-
-
-def _apply_element_segment(module: Module, inst: ModuleInst, i: int, elem) -> None:
-    if isinstance(elem.mode, Active):
-        offset = evaluate(elem.mode.offset, inst.funcs, inst.globals)
-        n = len(elem.init)
-        bulk.table_init(inst.tables[elem.mode.index], inst.elems[i], offset, 0, n)
-        bulk.elem_drop(inst.elems[i])
-    elif isinstance(elem.mode, Declarative):
-        bulk.elem_drop(inst.elems[i])
 
 
 def build(module: Module) -> TablePlan | Fallback:

@@ -171,6 +171,16 @@ class Module:
         assert isinstance(comp, FuncType)
         return comp
 
+    def block_arity(self, blocktype) -> tuple[int, int]:
+        """How many values a block of this type takes and leaves: it is
+        empty (None), one value type, or a type index."""
+        if blocktype is None:
+            return 0, 0
+        if isinstance(blocktype, int):
+            ft = self.func_type(blocktype)
+            return len(ft.params), len(ft.results)
+        return 0, 1
+
     def func_type_indices(self) -> list[int]:
         """The type index of every function in the function index space."""
         return [i.desc.type_index for i in self.imported(ExternKind.FUNC)] + [

@@ -217,22 +217,14 @@ class FunctionCodegen:
             if self.dead:
                 break
 
-    def block_type(self, bt) -> tuple[int, int]:
-        if bt is None:
-            return 0, 0
-        if isinstance(bt, int):
-            ft = self.module.func_type(bt)
-            return len(ft.params), len(ft.results)
-        return 0, 1
-
     def arity(self, node: Node) -> int:
-        params, results = self.block_type(node.blocktype)
+        params, results = self.module.block_arity(node.blocktype)
         if node.kind == "func":
             return len(self.ftype.results)
         return params if node.kind == "loop" else results
 
     def structured(self, node: Node) -> None:
-        params, results = self.block_type(node.blocktype)
+        params, results = self.module.block_arity(node.blocktype)
         cond = self.pop() if node.kind == "if" else None
         self.materialize()
         node.height = len(self.stack) - params

@@ -62,33 +62,19 @@ def table_grow(table, ref, n) -> int:
     return table.grow(n, ref) & 0xFFFFFFFF
 
 
-def table_fill(table, i, ref, n) -> None:
-    bulk.table_fill(table, i, ref, n)
+# Bulk operations whose arguments codegen already emits in bulk's order.
+table_fill = bulk.table_fill
+table_copy = bulk.table_copy
+elem_drop = bulk.elem_drop
+memory_fill = bulk.memory_fill
+memory_copy = bulk.memory_copy
+data_drop = bulk.data_drop
 
 
-def table_copy(dst, src, d, s, n) -> None:
-    bulk.table_copy(dst, src, d, s, n)
-
-
+# The init instructions' immediates name the segment first, then the target.
 def table_init(elem, table, d, s, n) -> None:
     bulk.table_init(table, elem, d, s, n)
 
 
-def elem_drop(elem) -> None:
-    bulk.elem_drop(elem)
-
-
-def memory_fill(mem, d, value, n) -> None:
-    bulk.memory_fill(mem, d, value, n)
-
-
-def memory_copy(dst, src, d, s, n) -> None:
-    bulk.memory_copy(dst, src, d, s, n)
-
-
 def memory_init(data, mem, d, s, n) -> None:
     bulk.memory_init(mem, data, d, s, n)
-
-
-def data_drop(data) -> None:
-    bulk.data_drop(data)

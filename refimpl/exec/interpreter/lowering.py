@@ -89,14 +89,6 @@ class Lowering:
             label.fixups.append(spec)
         return spec
 
-    def block_type(self, bt) -> tuple[int, int]:
-        if bt is None:
-            return 0, 0
-        if isinstance(bt, int):
-            ft = self.module.func_type(bt)
-            return len(ft.params), len(ft.results)
-        return 0, 1
-
     # -- structure -------------------------------------------------------------------
 
     def lower(self, body: tuple[Instr, ...]) -> list[tuple]:
@@ -131,12 +123,12 @@ class Lowering:
 
 
 def block(lw: Lowering, ins: Instr) -> None:
-    params, results = lw.block_type(ins.imm)
+    params, results = lw.module.block_arity(ins.imm)
     lw.labels.append(Label("block", lw.height - params, params, results, 0))
 
 
 def loop(lw: Lowering, ins: Instr) -> None:
-    params, results = lw.block_type(ins.imm)
+    params, results = lw.module.block_arity(ins.imm)
     lw.labels.append(Label("loop", lw.height - params, params, results, len(lw.code)))
 
 
@@ -144,7 +136,7 @@ def if_(lw: Lowering, ins: Instr) -> None:
     from .instructions.control import if_false_jump
 
     lw.pop()  # the condition
-    params, results = lw.block_type(ins.imm)
+    params, results = lw.module.block_arity(ins.imm)
     label = Label("if", lw.height - params, params, results, 0)
     label.if_instr = lw.emit(if_false_jump, None)
     lw.labels.append(label)

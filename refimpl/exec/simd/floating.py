@@ -70,10 +70,6 @@ def f64_lanes(v: int) -> tuple[float, ...]:
     return F64X2.unpack(v.to_bytes(16, "little"))  # a memcpy: bit-exact
 
 
-def f64_join(rs) -> int:
-    return int.from_bytes(F64X2.pack(*rs), "little")
-
-
 # -- sign bit operations: bit-exact, NaNs untouched ------------------------------
 
 _NOT_SIGN32 = M128 ^ H32

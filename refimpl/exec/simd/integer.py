@@ -347,34 +347,20 @@ def i64x2_bitmask(v: int) -> int:
 # narrow: the lanes of a then b, signed, saturated to the narrower lane.
 
 
-def i8x16_narrow_i16x8_s(a: int, b: int) -> int:
-    xs = I16X8.unpack(a.to_bytes(16, "little")) + I16X8.unpack(b.to_bytes(16, "little"))
-    return int.from_bytes(
-        I8X16.pack(*[x if -128 <= x <= 127 else (127 if x > 0 else -128) for x in xs]),
-        "little",
-    )
+def _narrow_fn(name: str, src, dst, lo: int, hi: int):
+    def narrow(a: int, b: int) -> int:
+        xs = src.unpack(a.to_bytes(16, "little")) + src.unpack(b.to_bytes(16, "little"))
+        return int.from_bytes(
+            dst.pack(*[lo if x < lo else hi if x > hi else x for x in xs]), "little"
+        )
+
+    return named(name, narrow)
 
 
-def i8x16_narrow_i16x8_u(a: int, b: int) -> int:
-    xs = I16X8.unpack(a.to_bytes(16, "little")) + I16X8.unpack(b.to_bytes(16, "little"))
-    return int.from_bytes(
-        U8X16.pack(*[x if 0 <= x <= 255 else (255 if x > 0 else 0) for x in xs]), "little"
-    )
-
-
-def i16x8_narrow_i32x4_s(a: int, b: int) -> int:
-    xs = I32X4.unpack(a.to_bytes(16, "little")) + I32X4.unpack(b.to_bytes(16, "little"))
-    return int.from_bytes(
-        I16X8.pack(*[x if -32768 <= x <= 32767 else (32767 if x > 0 else -32768) for x in xs]),
-        "little",
-    )
-
-
-def i16x8_narrow_i32x4_u(a: int, b: int) -> int:
-    xs = I32X4.unpack(a.to_bytes(16, "little")) + I32X4.unpack(b.to_bytes(16, "little"))
-    return int.from_bytes(
-        U16X8.pack(*[x if 0 <= x <= 0xFFFF else (0xFFFF if x > 0 else 0) for x in xs]), "little"
-    )
+i8x16_narrow_i16x8_s = _narrow_fn("i8x16_narrow_i16x8_s", I16X8, I8X16, -128, 127)
+i8x16_narrow_i16x8_u = _narrow_fn("i8x16_narrow_i16x8_u", I16X8, U8X16, 0, 255)
+i16x8_narrow_i32x4_s = _narrow_fn("i16x8_narrow_i32x4_s", I32X4, I16X8, -32768, 32767)
+i16x8_narrow_i32x4_u = _narrow_fn("i16x8_narrow_i32x4_u", I32X4, U16X8, 0, 0xFFFF)
 
 
 # extend: the low or high half's lanes, sign- or zero-extended to twice the width.
