@@ -20,7 +20,7 @@ from ...errors import Exhaustion, Trap
 from ...runtime.instances import FuncInst, HostFunc, ModuleInst
 from ...syntax.opcodes import OPS
 from ...syntax.types import I32, I64
-from .. import numerics, simd
+from .. import numerics, simd, tables
 from ..interpreter import Interpreter
 from ..simd import memory as vmem
 from . import runtime
@@ -158,14 +158,7 @@ class CompiledExecutor:
 
     def _indirect(self, table, i, expected):
         """call_indirect's checks (spec 4.4.8); the callee's callable."""
-        elements = table.elements
-        if i >= len(elements):
-            raise Trap(f"undefined element {i}")
-        f = elements[i]
-        if f is None:
-            raise Trap(f"uninitialized element {i}")
-        if f.type is not expected and f.type != expected:
-            raise Trap("indirect call type mismatch")
+        f = tables.indirect_callee(table, i, expected)
         c = f.compiled
         return c if c is not None else self.callable_of(f)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import struct
 
-from ...errors import Exhaustion, Trap
-from .. import bulk
+from ...errors import Exhaustion
+from .. import bulk, tables
 
 MEMORY_OOB = bulk.MEMORY_OOB
 # What a memory access out of bounds raises in Python: struct for
@@ -40,26 +40,11 @@ def exhausted():
     raise Exhaustion("call stack exhausted")
 
 
-def table_get(table, i):
-    elements = table.elements
-    if i >= len(elements):
-        raise Trap(bulk.TABLE_OOB)
-    return elements[i]
-
-
-def table_set(table, i, ref) -> None:
-    elements = table.elements
-    if i >= len(elements):
-        raise Trap(bulk.TABLE_OOB)
-    elements[i] = ref
-
-
-def table_size(table) -> int:
-    return len(table.elements)
-
-
-def table_grow(table, ref, n) -> int:
-    return table.grow(n, ref) & 0xFFFFFFFF
+# Table instructions, shared with the interpreter.
+table_get = tables.table_get
+table_set = tables.table_set
+table_size = tables.table_size
+table_grow = tables.table_grow
 
 
 # Bulk operations whose arguments codegen already emits in bulk's order.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ....errors import Trap
 from ....syntax.opcodes import Op
+from ... import tables
 from ..lowering import Lowering
 
 
@@ -74,15 +75,7 @@ def call_indirect(f, ins):
     _, type_index, table_index, n = ins
     s = f.stack
     i = s.pop()
-    elements = f.inst.tables[table_index].elements
-    if i >= len(elements):
-        raise Trap(f"undefined element {i}")
-    func = elements[i]
-    if func is None:
-        raise Trap(f"uninitialized element {i}")
-    expected = f.inst.types[type_index].comp
-    if func.type != expected:
-        raise Trap("indirect call type mismatch")
+    func = tables.indirect_callee(f.inst.tables[table_index], i, f.inst.types[type_index].comp)
     if n:
         args = s[-n:]
         del s[-n:]

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from ....errors import Trap
 from ....syntax.opcodes import Op
-from ... import bulk
+from ... import bulk, tables
 from ..lowering import Lowering
-
-_M32 = 0xFFFFFFFF
 
 
 def table_get(f, ins):
     s = f.stack
-    elements = f.inst.tables[ins[1]].elements
-    i = s[-1]
-    if i >= len(elements):
-        raise Trap(bulk.TABLE_OOB)
-    s[-1] = elements[i]
+    s[-1] = tables.table_get(f.inst.tables[ins[1]], s[-1])
 
 
 def table_set(f, ins):
     s = f.stack
     ref = s.pop()
-    i = s.pop()
-    elements = f.inst.tables[ins[1]].elements
-    if i >= len(elements):
-        raise Trap(bulk.TABLE_OOB)
-    elements[i] = ref
+    tables.table_set(f.inst.tables[ins[1]], s.pop(), ref)
 
 
 def table_size(f, ins):
@@ -36,7 +25,7 @@ def table_size(f, ins):
 def table_grow(f, ins):
     s = f.stack
     n = s.pop()
-    s[-1] = f.inst.tables[ins[1]].grow(n, s[-1]) & _M32
+    s[-1] = tables.table_grow(f.inst.tables[ins[1]], s[-1], n)
 
 
 def table_fill(f, ins):
