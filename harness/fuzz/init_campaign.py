@@ -37,7 +37,8 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 import refimpl
 from refimpl.exec.instantiate import SEGMENTED
 from refimpl.init import CopyOnWrite, FuncTable, Paged, Pooled, Static
-from refimpl.init.compare import KEEP_BYTES, MemoryState, compare_modes
+from refimpl.init.compare import compare_modes
+from refimpl.runtime.observe import KEEP_BYTES, MemoryDigest
 
 from . import instantiation
 from .smith import SmithError, generate
@@ -280,7 +281,7 @@ def smith(profile: str, modules: int, seed_: int, executor: str = "interpreter")
             recycle(lanes)
             divergences += found
             if any(
-                isinstance(v, MemoryState) and v.size > KEEP_BYTES
+                isinstance(v, MemoryDigest) and v.size > KEEP_BYTES
                 for v in results[0].state.values()
             ):
                 gc.collect()  # instances are cycles: don't keep a GiB mapping per mode

@@ -32,7 +32,7 @@ import wasmtime
 from hypothesis import strategies as st
 
 import refimpl
-from refimpl.init.compare import Divergence, ModeResult, compare_modes
+from refimpl.init.compare import ModeDifference, ModeResult, compare_modes
 from refimpl.runtime.instances import GlobalInst, HostFunc, TableInst
 from refimpl.runtime.memory import MemInst
 from refimpl.runtime.values import ExternRef
@@ -400,7 +400,7 @@ class Checked:
     profile: str
     round: int  # 0: the first instantiation of the decoded module; 1: again
     results: list[ModeResult]
-    divergences: list[Divergence]
+    divergences: list[ModeDifference]
 
 
 def check(

@@ -9,8 +9,9 @@ the snapshot as in the original instance.
 
 Modules: ``run`` (instantiation and the init call, refusals), ``snapshot``
 (state as constants), ``regions`` (which bytes to write), ``emit`` (the new
-module), ``check`` (the differential check), ``generate`` (init-heavy
-modules), ``campaign`` and ``wizer_compare`` (long runs, not in CI).
+module).  The tooling that checks snapshots (the differential check, module
+generators, campaigns, the comparison with Wizer) is the harness's:
+``harness.preinit``; refimpl depends on nothing of it.
 """
 
 from .api import (

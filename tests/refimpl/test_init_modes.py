@@ -34,11 +34,12 @@ from harness.fuzz.instantiation import (  # noqa: E402
 )
 from refimpl.exec.instantiate import SEGMENTED  # noqa: E402
 from refimpl.init import MODES, CopyOnWrite, FuncTable, Paged, Static, make_mode  # noqa: E402
-from refimpl.init.compare import MemoryState, compare_modes  # noqa: E402
+from refimpl.init.compare import compare_modes  # noqa: E402
 from refimpl.init.functable import build as functable_plan  # noqa: E402
 from refimpl.init.plan import Fallback  # noqa: E402
 from refimpl.runtime.instances import GlobalInst, TableInst  # noqa: E402
 from refimpl.runtime.memory import MemInst  # noqa: E402
+from refimpl.runtime.observe import MemoryDigest  # noqa: E402
 from refimpl.syntax.types import FUNCREF, I32, GlobalType, Limits, MemType, TableType  # noqa: E402
 
 MVP = refimpl.Features.profile("mvp")
@@ -274,11 +275,11 @@ def test_compare_keeps_large_memories_as_digests():
         (i32.store8 (i32.const 20000000) (i32.const 1)))
       (start $start))"""
     results = all_modes_agree(wat)
-    state = results[0].state["<new> memory 0"]
+    state = results[0].state["new memory 0"]
     assert state.size == 302 * 65536 and state.data is None
-    small = MemoryState.of(bytearray(b"\0\0a"))
-    assert small.data == b"\0\0a" and small.first_difference(MemoryState.of(b"\0\0b")) == 2
-    assert MemoryState.of(bytes(3 << 20)) != MemoryState.of(bytes(2 << 20))
+    small = MemoryDigest.of(bytearray(b"\0\0a"))
+    assert small.data == b"\0\0a" and small.first_difference(MemoryDigest.of(b"\0\0b")) == 2
+    assert MemoryDigest.of(bytes(3 << 20)) != MemoryDigest.of(bytes(2 << 20))
 
 
 # -- counterexamples, kept ----------------------------------------------------------------
@@ -294,7 +295,7 @@ def test_functable_writes_nothing_when_a_wasm1_segment_does_not_fit():
     glob = GlobalInst(GlobalType(False, I32), 2)
     results = all_modes_agree(wat, MVP, env_resolver(o0=glob))
     assert results[0].outcome == ("LinkError", "elements segment does not fit")
-    assert results[0].state["<new> table 0"] == (None,)
+    assert results[0].state["new table 0"] == (None,)
     # The same for a data segment that does not fit.
     all_modes_agree(
         """(module (table 2 funcref) (memory 1) (func $f)

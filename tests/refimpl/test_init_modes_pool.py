@@ -20,7 +20,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 import refimpl  # noqa: E402
 from refimpl.init import Pooled  # noqa: E402
-from refimpl.init.compare import instance_state  # noqa: E402
+from refimpl.runtime.observe import instance_state  # noqa: E402
 
 FEATURES = refimpl.Features.profile("2.0")
 PAGE = 65536

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from binary_helpers import wat
 
+from harness.preinit.check import check_module
 from refimpl.binary import decode_module
 from refimpl.errors import Trap
 from refimpl.exec.numerics import f32_to_bits, f64_to_bits
@@ -12,7 +13,6 @@ from refimpl.features import MVP, WASM_2_0, WASM_3_0
 from refimpl.preinit import Refused, preinitialize, preinitialize_module
 from refimpl.preinit import errors as reasons
 from refimpl.preinit.api import load_input
-from refimpl.preinit.check import check_module
 from refimpl.preinit.regions import merge_runs, nonzero_runs, present_runs
 from refimpl.preinit.run import initialize, instantiate_with_stand_ins
 from refimpl.preinit.snapshot import take_snapshot

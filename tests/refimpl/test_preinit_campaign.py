@@ -1,5 +1,5 @@
 """A bounded run of the pre-initialization campaign (the long run is
-``python -m refimpl.preinit.campaign``): generated init-heavy modules,
+``python -m harness.preinit.campaign``): generated init-heavy modules,
 smith modules and a few suite scripts, with no divergence."""
 
 from __future__ import annotations
@@ -7,10 +7,7 @@ from __future__ import annotations
 import pytest
 from binary_helpers import wat
 
-from refimpl.binary import decode_module
-from refimpl.features import WASM_2_0
-from refimpl.preinit import errors as reasons
-from refimpl.preinit.campaign import (
+from harness.preinit.campaign import (
     Case,
     generated_cases,
     init_candidates,
@@ -19,7 +16,10 @@ from refimpl.preinit.campaign import (
     suite_cases,
     summarize,
 )
-from refimpl.preinit.generate import generate_module
+from harness.preinit.generate import generate_module
+from refimpl.binary import decode_module
+from refimpl.features import WASM_2_0
+from refimpl.preinit import errors as reasons
 
 
 def _no_divergence(outcomes):
@@ -85,10 +85,10 @@ def _fake_wizer(tmp_path, body: str) -> str:
 
 def test_wizer_compare_plumbing(tmp_path):
     """The comparison with a stand-in for the Wizer binary (the real one is
-    a developer command: ``python -m refimpl.preinit.wizer_compare``)."""
+    a developer command: ``python -m harness.preinit.wizer_compare``)."""
     from pathlib import Path
 
-    from refimpl.preinit.wizer_compare import compare_case
+    from harness.preinit.wizer_compare import compare_case
 
     repo = Path(__file__).resolve().parents[2]
     agreeing = _fake_wizer(

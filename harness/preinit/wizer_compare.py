@@ -4,7 +4,7 @@ Wizer is not a dependency: install its npm package outside the repository
 (it ships a prebuilt binary per platform), then point at it:
 
     npm install --prefix /tmp/wizer @bytecodealliance/wizer
-    python -m refimpl.preinit.wizer_compare --wizer /tmp/wizer/node_modules/.bin/wizer \\
+    python -m harness.preinit.wizer_compare --wizer /tmp/wizer/node_modules/.bin/wizer \\
         --sample 50 [--suite wasm-2.0] [--seed 0]
 
 The sample mixes, round robin: generated init-heavy modules restricted to
@@ -34,15 +34,17 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..binary import decode_module
-from ..errors import WasmError
-from ..features import Features
-from ..valid import validate_module
-from .api import load_input, preinitialize_module
+from refimpl.binary import decode_module
+from refimpl.errors import WasmError
+from refimpl.features import Features
+from refimpl.preinit.api import load_input, preinitialize_module
+from refimpl.preinit.errors import Refused
+from refimpl.preinit.run import instantiate_with_stand_ins
+from refimpl.valid import validate_module
+
+from ..testsuite import SUITES, find_testsuite
 from .campaign import Case, generated_cases, smith_case, suite_cases
 from .check import state_divergences
-from .errors import Refused
-from .run import instantiate_with_stand_ins
 
 
 @dataclass
@@ -121,8 +123,6 @@ def sample_cases(sample: int, seed: int, suite: str | None, testsuite: str | Non
     pools.append(generated_cases(seed, max(sample, 1), wizer=True))
     pools.append(generated_cases(seed, max(sample // 4, 1)))
     if suite:
-        from harness.testsuite import SUITES, find_testsuite
-
         root = find_testsuite(testsuite)
         if root is not None:
             s = SUITES[suite]
@@ -151,7 +151,7 @@ def sample_cases(sample: int, seed: int, suite: str | None, testsuite: str | Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m refimpl.preinit.wizer_compare", description=__doc__.split("\n")[0]
+        prog="python -m harness.preinit.wizer_compare", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--wizer", help="the wizer binary (default: $WIZER, else on PATH)")
     parser.add_argument("--sample", type=int, default=50)

@@ -1,13 +1,13 @@
 """The long run of the differential check (a developer command, not CI):
 
-    python -m refimpl.preinit.campaign --suite wasm-2.0 --generated 1000 --smith 1000
+    python -m harness.preinit.campaign --suite wasm-2.0 --generated 1000 --smith 1000
 
 Cases:
 
 - ``--suite``: every distinct valid module of the suite's scripts, with
   each init candidate: its start function alone (if it has one) and every
   exported function without parameters;
-- ``--generated N``: N init-heavy modules of ``refimpl.preinit.generate``,
+- ``--generated N``: N init-heavy modules of ``harness.preinit.generate``,
   with their ``wizer.initialize``;
 - ``--smith N``: N ``wasm-tools smith`` modules (``harness.fuzz.smith``),
   with an exported function without parameters as init, else a synthesized
@@ -34,13 +34,19 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..binary import decode_module
-from ..binary.encode import encode_module
-from ..errors import WasmError
-from ..features import Features
-from ..syntax.module import Module
-from ..syntax.types import ExternKind
-from ..valid import validate_module
+from refimpl.binary import decode_module
+from refimpl.binary.encode import encode_module
+from refimpl.errors import WasmError
+from refimpl.features import Features
+from refimpl.syntax.module import Module
+from refimpl.syntax.types import ExternKind
+from refimpl.valid import validate_module
+
+from ..fuzz import smith
+from ..script import load_script
+from ..script.commands import ModuleCommand
+from ..testsuite import SUITES, find_testsuite
+from . import generate
 from .check import check_module
 
 TIMEOUT = "timed out"
@@ -57,7 +63,7 @@ class Case:
 
 
 @dataclass
-class Outcome:
+class CaseResult:
     source: str
     label: str
     module_id: str
@@ -94,9 +100,6 @@ def module_id(binary: bytes) -> str:
 
 
 def suite_cases(testsuite: Path, suite: str, profile: str, max_inits: int | None) -> list[Case]:
-    from harness.script import load_script  # the harness converts .wast files
-    from harness.script.commands import ModuleCommand
-
     features = Features.parse(profile)
     seen: set[str] = set()
     cases = []
@@ -125,13 +128,11 @@ def suite_cases(testsuite: Path, suite: str, profile: str, max_inits: int | None
 def generated_cases(seed: int, count: int, wizer: bool = False) -> list[Case]:
     """Init-heavy generated modules (with ``wizer``: the subset of features
     Wizer accepts)."""
-    from .generate import INIT_NAME, generate
-
     cases = []
     source = "generated-for-wizer" if wizer else "generated"
     for i in range(count):
-        binary = generate(seed, i, wizer)
-        cases.append(Case(source, f"{seed}:{i}", module_id(binary), binary, INIT_NAME))
+        binary = generate.generate(seed, i, wizer)
+        cases.append(Case(source, f"{seed}:{i}", module_id(binary), binary, generate.INIT_NAME))
     return cases
 
 
@@ -141,12 +142,8 @@ def smith_case(seed: int, index: int) -> Case:
     parameters, else a synthesized ``preinit.init`` calling the first
     exported function with zero arguments, else none (a snapshot right
     after instantiation: its start function, if any, and segments)."""
-    from harness.fuzz.smith import generate
-
-    from .generate import SYNTHESIZED_INIT, with_init_calling
-
     features = Features.parse("2.0")
-    binary = generate(seed, index, "2.0").binary
+    binary = smith.generate(seed, index, "2.0").binary
     module = decode_module(binary, features)
     named = [i for i in init_candidates(module) if i is not None]
     plain = [i for i in named if not _results(module, i)]
@@ -155,10 +152,10 @@ def smith_case(seed: int, index: int) -> Case:
     if init is None:
         funcs = [e for e in module.exports if e.kind is ExternKind.FUNC]
         if funcs:
-            module = with_init_calling(module, funcs[0].index)
+            module = generate.with_init_calling(module, funcs[0].index)
             binary = encode_module(module, features)
-            init = SYNTHESIZED_INIT
-            label += f" ({SYNTHESIZED_INIT} calls {funcs[0].name!r})"
+            init = generate.SYNTHESIZED_INIT
+            label += f" ({generate.SYNTHESIZED_INIT} calls {funcs[0].name!r})"
         else:
             label += " (instantiation only)"
     return Case("smith", label, module_id(binary), binary, init)
@@ -174,7 +171,7 @@ def _alarm(signum, frame):
 
 def run_case(
     case: Case, timeout: float = 120.0, calls: int = 2, call_timeout: float = 2.0
-) -> Outcome:
+) -> CaseResult:
     """One check, bounded in time (SIGALRM: call in a main thread)."""
     base = dict(
         source=case.source, label=case.label, module_id=case.module_id, init_func=case.init_func
@@ -186,15 +183,15 @@ def run_case(
             case.binary, case.profile, case.init_func, calls=calls, call_timeout=call_timeout
         )
     except _Timeout:
-        return Outcome(**base, status="timeout", reason=TIMEOUT)
+        return CaseResult(**base, status="timeout", reason=TIMEOUT)
     except Exception as exc:  # a bug: report it with the case
-        return Outcome(**base, status="error", message=f"{type(exc).__name__}: {exc}")
+        return CaseResult(**base, status="error", message=f"{type(exc).__name__}: {exc}")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
     if not r.snapshotted:
-        return Outcome(**base, status="refused", reason=r.reason, message=r.message)
-    return Outcome(
+        return CaseResult(**base, status="refused", reason=r.reason, message=r.message)
+    return CaseResult(
         **base,
         status="snapshotted",
         divergences=r.divergences,
@@ -205,13 +202,13 @@ def run_case(
     )
 
 
-def _smith_then_run(seed: int, index: int, *options) -> Outcome:
+def _smith_then_run(seed: int, index: int, *options) -> CaseResult:
     return run_case(smith_case(seed, index), *options)
 
 
-def run_all(tasks: list, jobs: int, progress: bool = False) -> list[Outcome]:
+def run_all(tasks: list, jobs: int, progress: bool = False) -> list[CaseResult]:
     """Run ``(function, args)`` tasks in ``jobs`` worker processes."""
-    outcomes: list[Outcome] = []
+    outcomes: list[CaseResult] = []
     if jobs <= 1:
         for fn, args in tasks:
             outcomes.append(fn(*args))
@@ -269,9 +266,9 @@ class Summary:
         return "\n".join(lines)
 
 
-def summarize(outcomes: list[Outcome], per_module: bool = False) -> Summary:
+def summarize(outcomes: list[CaseResult], per_module: bool = False) -> Summary:
     s = Summary(cases=len(outcomes))
-    by_module: dict[str, list[Outcome]] = {}
+    by_module: dict[str, list[CaseResult]] = {}
     for o in outcomes:
         by_module.setdefault(o.module_id, []).append(o)
         if o.status == "snapshotted":
@@ -298,7 +295,7 @@ def summarize(outcomes: list[Outcome], per_module: bool = False) -> Summary:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m refimpl.preinit.campaign", description=__doc__.split("\n")[0]
+        prog="python -m harness.preinit.campaign", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--suite", action="append", default=[], help="e.g. wasm-2.0")
     parser.add_argument("--testsuite", help="the testsuite folder (default: as wasm-harness)")
@@ -318,8 +315,6 @@ def main(argv: list[str] | None = None) -> int:
     options = (args.timeout, args.calls, args.call_timeout)
     groups: list[tuple[str, list, bool]] = []
     if args.suite:
-        from harness.testsuite import SUITES, find_testsuite
-
         root = find_testsuite(args.testsuite)
         if root is None:
             parser.error("the official testsuite was not found (--testsuite DIR)")

@@ -30,24 +30,30 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from ..binary import decode_module
-from ..errors import Exhaustion, Trap, WasmError
-from ..exec.numerics import f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
-from ..features import Features
-from ..runtime.instances import FuncInst, HostFunc, ModuleInst
-from ..syntax.module import Module
-from ..syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, ExternKind, RefType
-from ..valid import validate_module
-from .api import DEFAULT_INIT_FUNC, Renames, load_input, preinitialize_module, resolve_features
-from .errors import Refused
-from .run import initialize, instantiate_with_stand_ins
+from refimpl.binary import decode_module
+from refimpl.errors import WasmError
+from refimpl.exec.numerics import f32_to_bits, f64_to_bits
+from refimpl.features import Features
+from refimpl.preinit.api import (
+    DEFAULT_INIT_FUNC,
+    Renames,
+    load_input,
+    preinitialize_module,
+    resolve_features,
+)
+from refimpl.preinit.errors import Refused
+from refimpl.preinit.run import initialize, instantiate_with_stand_ins
+from refimpl.runtime.instances import ModuleInst
+from refimpl.runtime.observe import call_outcome, extern_state, first_difference, ref_key
+from refimpl.syntax.module import Module
+from refimpl.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, ExternKind
+from refimpl.valid import validate_module
+
+from ..fuzz.arguments import argument
 
 # Deeper recursion than this is "call stack exhausted" on both sides alike;
 # a small limit keeps runaway recursion cheap.
 CHECK_CALL_DEPTH = 500
-
-INTS = [0, 1, 2, 3, 4, 7, 8, 16, 100, 255, 256, 1000, 0xFFFF, 0x10000]
-INTS += [0x7FFFFFFF, 0x80000000, 0xFFFFFFFF]
 
 
 @dataclass
@@ -138,16 +144,16 @@ def check_module(
             a, b = original.inst, snapshot.inst
             fa, fb = a.funcs[export.index], b.funcs[export.index]
             small = n == 0  # the first call with small arguments: loops end sooner
-            args = [arg(t, rng, small) for t in fb.type.params]
+            args = [argument(t, rng, small) for t in fb.type.params]
             try:
                 with _time_limit(call_timeout):
-                    oa = outcome(original.store, fa, args, a)
+                    oa = call_outcome(original.store, fa, args, a)
             except CallTimeout:
                 # The original is left mid-call: go on with fresh instances.
                 result.cut_short.append(f"{export.name}{tuple(args)}")
                 original, snapshot = fresh()
                 break
-            ob = outcome(snapshot.store, fb, args, b)
+            ob = call_outcome(snapshot.store, fb, args, b)
             result.calls += 1
             what = f"call {n} of {export.name}{tuple(args)}"
             if oa != ob:
@@ -195,14 +201,14 @@ def full_state(module: Module, inst: ModuleInst, segments: bool = True) -> dict:
         state[f"memory {i} max"] = mem.max_pages
         state[f"memory {i} pages"] = mem.pages
     for i, table in enumerate(inst.tables):
-        state[f"table {i}"] = tuple(render_ref(e, inst) for e in table.elements)
+        state[f"table {i}"] = extern_state(table, inst)
         state[f"table {i} max"] = table.max
     for i, g in enumerate(inst.globals):
-        state[f"global {i}"] = _bits(g.type.type, g.value, inst)
+        state[f"global {i}"] = extern_state(g, inst)
     for i in range(len(module.datas) if segments else 0):
         state[f"data segment {i}"] = bytes(inst.datas[i].data)
     for i in range(len(module.elems) if segments else 0):
-        state[f"elem segment {i}"] = tuple(render_ref(e, inst) for e in inst.elems[i].elements)
+        state[f"elem segment {i}"] = tuple(ref_key(e, inst) for e in inst.elems[i].elements)
     return state
 
 
@@ -232,64 +238,6 @@ def state_divergences(
         if va != vb:
             out.append(f"{when}: {key}: {names[0]} {_short(va)}, {names[1]} {_short(vb)}")
     return out
-
-
-def first_difference(a, b) -> int | None:
-    """The first offset where two buffers (bytearray, mmap) differ, or None."""
-    n = min(len(a), len(b))
-    if len(a) == len(b) and type(a) is type(b) is bytearray and a == b:
-        return None
-    step = 1 << 20
-    for start in range(0, n, step):
-        ca, cb = bytes(a[start : start + step]), bytes(b[start : start + step])
-        if ca != cb:
-            return start + next(j for j in range(len(ca)) if ca[j] != cb[j])
-    return None if len(a) == len(b) else n
-
-
-def render_ref(v, inst: ModuleInst):
-    if v is None:
-        return None
-    if isinstance(v, FuncInst):
-        return ("func", "own" if v.module is inst else "other", v.index)
-    if isinstance(v, HostFunc):
-        return ("host", v.name)
-    return ("ref", repr(v))
-
-
-def outcome(store, func, args: list, inst: ModuleInst) -> tuple:
-    try:
-        results = store.invoke(func, list(args))
-    except (Trap, Exhaustion) as exc:
-        return (type(exc).__name__, exc.message)
-    return ("ok", tuple(_bits(t, v, inst) for t, v in zip(func.type.results, results, strict=True)))
-
-
-def _bits(t, v, inst):
-    if t is F32:
-        return f32_to_bits(v)
-    if t is F64:
-        return f64_to_bits(v)
-    if isinstance(t, RefType):
-        return render_ref(v, inst)
-    return v
-
-
-def arg(t, rng: random.Random, small: bool = False):
-    """A deterministic argument: small ones, or mostly small or edge values."""
-    if small and t in (I32, I64):
-        return rng.randrange(0, 9)
-    if t is I32:
-        return rng.choice(INTS) if rng.random() < 0.7 else rng.getrandbits(32)
-    if t is I64:
-        return rng.choice(INTS) if rng.random() < 0.6 else rng.getrandbits(64)
-    if t is F32:
-        return f32_from_bits(rng.getrandbits(32))
-    if t is F64:
-        return f64_from_bits(rng.getrandbits(64))
-    if t is V128:
-        return rng.getrandbits(128)
-    return None  # references: null
 
 
 def _short(v):

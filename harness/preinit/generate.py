@@ -21,9 +21,9 @@ from __future__ import annotations
 import random
 import struct
 
-from ..binary.encode import encode_module
-from ..features import WASM_2_0
-from ..syntax.module import (
+from refimpl.binary.encode import encode_module
+from refimpl.features import WASM_2_0
+from refimpl.syntax.module import (
     DECLARATIVE,
     PASSIVE,
     Active,
@@ -38,8 +38,8 @@ from ..syntax.module import (
     Module,
     Table,
 )
-from ..syntax.opcodes import BY_NAME, Instr, MemArg
-from ..syntax.types import (
+from refimpl.syntax.opcodes import BY_NAME, Instr, MemArg
+from refimpl.syntax.types import (
     EXTERNREF,
     F32,
     F64,
@@ -60,7 +60,7 @@ from ..syntax.types import (
     TableType,
     ValType,
 )
-from ..valid import validate_module
+from refimpl.valid import validate_module
 
 INIT_NAME = "wizer.initialize"
 
