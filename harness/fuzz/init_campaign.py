@@ -38,6 +38,7 @@ import refimpl
 from refimpl.exec.instantiate import SEGMENTED
 from refimpl.init import CopyOnWrite, FuncTable, Paged, Pooled, Static
 from refimpl.init.compare import compare_modes
+from refimpl.runtime.memory import MemInst
 from refimpl.runtime.observe import KEEP_BYTES, MemoryDigest
 
 from . import instantiation
@@ -47,25 +48,35 @@ from .smith import SmithError, generate
 
 
 class RecyclingPool(Pooled):
-    """``pooled`` whose instances go back to the pool once compared, so the
-    next modules run on reused (and reset) slots."""
+    """``pooled`` whose memories and tables go back to the pool once
+    compared, so the next modules run on reused (and reset) slots."""
 
     def __init__(self, slots: int = 4):
         super().__init__(slots)
         self.live: list = []
 
-    def initialize(self, module, inst, features) -> None:
-        self.live.append(inst)
-        super().initialize(module, inst, features)
+    def allocate_memory(self, *args):
+        mem = super().allocate_memory(*args)
+        self.live.append(mem)
+        return mem
+
+    def allocate_table(self, *args):
+        table = super().allocate_table(*args)
+        self.live.append(table)
+        return table
 
     def recycle(self) -> None:
-        for inst in self.live:
-            self.release(inst)
+        for item in self.live:
+            if isinstance(item, MemInst):
+                self.release_memory(item)
+            else:
+                self.release_table(item)
         self.live.clear()
 
 
 class Timed:
-    """An init mode, with the time spent in its hooks."""
+    """An init mode, with the time spent in its hooks (allocation, and
+    writing what it precomputed)."""
 
     def __init__(self, mode, name: str | None = None):
         self.mode = mode
@@ -85,8 +96,24 @@ class Timed:
     def allocate_table(self, *args):
         return self._timed(self.mode.allocate_table, *args)
 
-    def initialize(self, *args):
-        return self._timed(self.mode.initialize, *args)
+    def table_initialization(self, module):
+        return self._timed_writes(self._timed(self.mode.table_initialization, module))
+
+    def memory_initialization(self, module):
+        return self._timed_writes(self._timed(self.mode.memory_initialization, module))
+
+    def _timed_writes(self, initialization):
+        if initialization is None:
+            return None
+        lane = self
+
+        class TimedWrite:
+            segments = getattr(initialization, "segments", 0)
+
+            def write(self, inst) -> None:
+                lane._timed(initialization.write, inst)
+
+        return TimedWrite()
 
 
 def make_lanes() -> list[Timed]:

@@ -2,11 +2,14 @@
 
 Real runtimes make instantiation fast by precomputing memory and table
 contents and by reusing memory.  Each mode here is one such technique, as an
-``Initializer`` (``refimpl.exec.instantiate.Segmented`` is the reference):
+``Initializer`` (``refimpl.exec.instantiate``): it allocates memories and
+tables, and may hand instantiation precomputed contents standing for some
+segments; the order of segments and their checks stay instantiation's
+(``Segmented`` is the reference, with nothing precomputed):
 
 - ``segmented``: the reference, segment by segment.
-- ``paged``: per-page memory images computed once per module (wasmtime's
-  ``try_paged_init``).
+- ``paged``: per-page memory images computed once per module (the shape of
+  wasmtime's former ``MemoryInitialization::Paged``).
 - ``static``: one trimmed, page-aligned image per memory, when it is dense
   enough (``try_static_init(page_size, max_image_size_always_allowed)``).
 - ``functable``: function tables precomputed from the leading element
@@ -26,14 +29,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..exec.instantiate import SEGMENTED, Segmented
+from ..exec.instantiate import SEGMENTED, Initializer
 from .cow import CopyOnWrite
 from .functable import FuncTable
 from .paged import Paged
 from .pooled import Pooled
 from .static import Static
 
-MODES: dict[str, Callable[[], Segmented]] = {
+MODES: dict[str, Callable[[], Initializer]] = {
     "segmented": lambda: SEGMENTED,
     "paged": Paged,
     "static": Static,
@@ -43,7 +46,7 @@ MODES: dict[str, Callable[[], Segmented]] = {
 }
 
 
-def make_mode(name: str) -> Segmented:
+def make_mode(name: str) -> Initializer:
     try:
         return MODES[name]()
     except KeyError:

@@ -1,16 +1,12 @@
-"""The common shape of image modes: elements as the reference does them,
-then a precomputed image instead of the data segments."""
+"""The common shape of image modes: precomputed memory contents standing
+for every active data segment (wasmtime's ``MemoryInitialization::Static``),
+written where instantiation would apply the data segments."""
 
 from __future__ import annotations
 
-from ..exec.instantiate import (
-    Segmented,
-    apply_element_segments,
-    check_element_segments,
-    drop_active_data_segments,
-    write_element_segments,
-)
-from ..features import Features
+from dataclasses import dataclass
+
+from ..exec.instantiate import Segmented
 from ..runtime.instances import ModuleInst
 from ..syntax.module import Module
 from .plan import Fallback, Stats, cached
@@ -31,26 +27,23 @@ class ImageMode(Segmented):
     def apply(self, image, inst: ModuleInst) -> None:
         raise NotImplementedError
 
-    def image_for(self, module: Module):
-        return cached(module, f"init:{self.name}:{self.key()}", self.build)
-
     def key(self) -> str:
         """What distinguishes this mode's images from another configuration's."""
         return ""
 
-    def initialize(self, module: Module, inst: ModuleInst, features: Features) -> None:
-        image = self.image_for(module)
+    def memory_initialization(self, module: Module) -> BoundImage | None:
+        image = cached(module, f"init:{self.name}:{self.key()}", self.build)
         self.stats.record(image)
-        if isinstance(image, Fallback):
-            super().initialize(module, inst, features)
-            return
-        # The image was checked to fit: only elements can fail, and they come
-        # first in both generations, so the data goes in after them.
-        if features.bulk_memory:
-            apply_element_segments(module, inst)
-            self.apply(image, inst)
-            drop_active_data_segments(module, inst)
-        else:
-            offsets = check_element_segments(module, inst)
-            write_element_segments(module, inst, offsets)
-            self.apply(image, inst)
+        return None if isinstance(image, Fallback) else BoundImage(self, image)
+
+
+@dataclass(frozen=True)
+class BoundImage:
+    """A module's image with the mode that writes it: the
+    ``MemoryInitialization`` instantiation asks for."""
+
+    mode: ImageMode
+    image: object
+
+    def write(self, inst: ModuleInst) -> None:
+        self.mode.apply(self.image, inst)

@@ -1,9 +1,11 @@
 """``paged``: memory contents as 64 KiB page images, computed per module.
 
-Like wasmtime's ``try_paged_init``: segments are applied in order into
-page-sized images (later bytes win); pages that end up all zero are
-omitted, since a new memory is zero already.  Instantiating copies the
-non-zero pages.
+Segments are applied in order into page-sized images (later bytes win);
+pages that end up all zero are omitted, since a new memory is zero already.
+Instantiating copies the non-zero pages.  This is the shape of wasmtime's
+former ``MemoryInitialization::Paged`` (made for its userfaultfd pooling
+allocator, since removed); wasmtime's images today are
+``MemoryInitialization::Static``, as ``static`` and ``cow`` here.
 """
 
 from __future__ import annotations

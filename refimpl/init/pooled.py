@@ -53,15 +53,21 @@ class Pooled(Segmented):
         first_mem = len(module.mem_types()) - len(module.mems)
         first_table = len(module.table_types()) - len(module.tables)
         for mem in inst.mems[first_mem:]:
-            buf = mem.data
-            # Slots are bytearrays; large memories (mappings) are not pooled.
-            if isinstance(buf, bytearray) and len(self.free_buffers) < self.slots:
-                buf[:] = bytes(len(buf))
-                self.free_buffers.append(buf)
-            mem.data = bytearray()  # the instance no longer owns the slot
+            self.release_memory(mem)
         for table in inst.tables[first_table:]:
-            if len(self.free_element_lists) < self.slots:
-                elements = table.elements
-                elements[:] = [None] * len(elements)
-                self.free_element_lists.append(elements)
-            table.elements = []
+            self.release_table(table)
+
+    def release_memory(self, mem: MemInst) -> None:
+        buf = mem.data
+        # Slots are bytearrays; large memories (mappings) are not pooled.
+        if isinstance(buf, bytearray) and len(self.free_buffers) < self.slots:
+            buf[:] = bytes(len(buf))
+            self.free_buffers.append(buf)
+        mem.data = bytearray()  # the memory no longer owns the slot
+
+    def release_table(self, table: TableInst) -> None:
+        if len(self.free_element_lists) < self.slots:
+            elements = table.elements
+            elements[:] = [None] * len(elements)
+            self.free_element_lists.append(elements)
+        table.elements = []

@@ -102,6 +102,19 @@ class GlobalInst:
         return f"<global {self.type.type} = {self.value!r}>"
 
 
+class TagInst:
+    """An exception tag (Wasm 3.0 §4.2, "Tag Instances"): its identity is the object,
+    its type the function type of the values an exception carries."""
+
+    __slots__ = ("type",)
+
+    def __init__(self, ftype: FuncType):
+        self.type = ftype
+
+    def __repr__(self) -> str:
+        return f"<tag {self.type}>"
+
+
 class ElemInst:
     """An element segment at run time; dropping empties it (spec 4.2.12)."""
 
@@ -119,7 +132,7 @@ class DataInst:
         self.data = data
 
 
-ExternVal = FuncInst | HostFunc | TableInst | MemInst | GlobalInst
+ExternVal = FuncInst | HostFunc | TableInst | MemInst | GlobalInst | TagInst
 
 EXTERN_KINDS: dict[type, ExternKind] = {
     FuncInst: ExternKind.FUNC,
@@ -127,6 +140,7 @@ EXTERN_KINDS: dict[type, ExternKind] = {
     TableInst: ExternKind.TABLE,
     MemInst: ExternKind.MEMORY,
     GlobalInst: ExternKind.GLOBAL,
+    TagInst: ExternKind.TAG,
 }
 
 
@@ -140,6 +154,14 @@ def memory_type_now(mem: MemInst) -> MemType:
     return MemType(Limits(mem.pages, limits.max, limits.address, limits.shared))
 
 
+def extern_type(value: ExternVal):
+    """External typing (Wasm 2.0 §4.5.1, 3.0 §4.5.1): the type the store
+    gives a value, current sizes included, for import matching."""
+    if isinstance(value, MemInst):
+        return memory_type_now(value)
+    return value.type  # functions and tags: a FuncType; tables: current size
+
+
 @dataclass(eq=False)
 class ModuleInst:
     """A module instance (spec 4.2.5): the module's index spaces, resolved."""
@@ -149,6 +171,7 @@ class ModuleInst:
     tables: list[TableInst] = field(default_factory=list)
     mems: list[MemInst] = field(default_factory=list)
     globals: list[GlobalInst] = field(default_factory=list)
+    tags: list[TagInst] = field(default_factory=list)
     elems: list[ElemInst] = field(default_factory=list)
     datas: list[DataInst] = field(default_factory=list)
     exports: dict[str, ExternVal] = field(default_factory=dict)

@@ -159,7 +159,7 @@ def test_functable_folds_the_leading_segments_and_leaves_the_rest():
       (elem (table $t) (global.get $g) func $a)       ;; not constant: a leftover
       (elem (table $t) (i32.const 6) func $b))        ;; after a leftover: a leftover"""
     plan = functable_plan(load(wat))
-    assert plan.precomputed == 3
+    assert plan.segments == 3
     assert plan.tables == {1: {0: 0, 1: 1}}  # table index 1: the import comes first
     # Into an imported table, out of the minimum, or an element that is not
     # ref.func / ref.null: each ends the folded run.
@@ -224,7 +224,7 @@ def test_folded_segments_are_dropped_as_instantiation_drops_them():
         results, divergences = compare_modes(
             refimpl.Store(V2), module, lambda imp: None, [SEGMENTED, mode]
         )
-        assert mode.stats.applied == 1 and functable_plan(module).precomputed == 3
+        assert mode.stats.applied == 1 and functable_plan(module).segments == 3
         assert not divergences, divergences
         expected = ("ok",) if kind == "passive" else ("Trap", "out of bounds table access")
         assert results[0].outcome == expected
