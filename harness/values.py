@@ -13,6 +13,8 @@ import math
 import struct
 from dataclasses import dataclass
 
+from refimpl.exec.numerics import signed
+
 from .compact import Compact
 
 NUM_BITS = {"i32": 32, "i64": 64, "f32": 32, "f64": 64, "v128": 128}
@@ -122,10 +124,6 @@ def format_float(ftype: str, bits: int) -> str:
         return f"{sign}nan:0x{payload:x}"
     x = f32_bits_to_float(bits) if ftype == "f32" else f64_bits_to_float(bits)
     return repr(x) if not math.isinf(x) else f"{sign}inf"
-
-
-def signed(bits: int, width: int) -> int:
-    return bits - (1 << width) if bits >> (width - 1) else bits
 
 
 def lanes_of(bits: int, lane_type: str) -> list[int]:

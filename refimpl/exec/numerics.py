@@ -136,318 +136,196 @@ def f32_round(x: float) -> float:
 
 
 # ---------------------------------------------------------------------------
-# i32
+# i32 and i64: one definition per operation, made for each width
 
 
-def i32_eqz(a: int) -> int:
+def signed(bits: int, width: int) -> int:
+    """signed_N (spec 4.3.1): the two's complement value of the low
+    ``width`` bits of ``bits``."""
+    bits &= (1 << width) - 1
+    return bits - (1 << width) if bits >> (width - 1) else bits
+
+
+# Written once, made for each width by ``_define_integer_ops``: ``iN_``
+# becomes ``i32_``/``i64_``, and WIDTH, MASK (M32/M64), SIGN (S32/S64, the
+# sign bit) and SHIFT (the shift count mask) become literal constants, which
+# Python reads fastest (a closure's cells or module globals are measurably
+# slower on these hot paths).
+_INTEGER_OPS = """
+def iN_eqz(a: int) -> int:
     return 0 if a else 1
 
 
-def i32_eq(a: int, b: int) -> int:
+def iN_eq(a: int, b: int) -> int:
     return 1 if a == b else 0
 
 
-def i32_ne(a: int, b: int) -> int:
+def iN_ne(a: int, b: int) -> int:
     return 1 if a != b else 0
 
 
 # Flipping the sign bit maps signed order onto unsigned order.
-def i32_lt_s(a: int, b: int) -> int:
-    return 1 if (a ^ S32) < (b ^ S32) else 0
+def iN_lt_s(a: int, b: int) -> int:
+    return 1 if (a ^ SIGN) < (b ^ SIGN) else 0
 
 
-def i32_lt_u(a: int, b: int) -> int:
+def iN_lt_u(a: int, b: int) -> int:
     return 1 if a < b else 0
 
 
-def i32_gt_s(a: int, b: int) -> int:
-    return 1 if (a ^ S32) > (b ^ S32) else 0
+def iN_gt_s(a: int, b: int) -> int:
+    return 1 if (a ^ SIGN) > (b ^ SIGN) else 0
 
 
-def i32_gt_u(a: int, b: int) -> int:
+def iN_gt_u(a: int, b: int) -> int:
     return 1 if a > b else 0
 
 
-def i32_le_s(a: int, b: int) -> int:
-    return 1 if (a ^ S32) <= (b ^ S32) else 0
+def iN_le_s(a: int, b: int) -> int:
+    return 1 if (a ^ SIGN) <= (b ^ SIGN) else 0
 
 
-def i32_le_u(a: int, b: int) -> int:
+def iN_le_u(a: int, b: int) -> int:
     return 1 if a <= b else 0
 
 
-def i32_ge_s(a: int, b: int) -> int:
-    return 1 if (a ^ S32) >= (b ^ S32) else 0
+def iN_ge_s(a: int, b: int) -> int:
+    return 1 if (a ^ SIGN) >= (b ^ SIGN) else 0
 
 
-def i32_ge_u(a: int, b: int) -> int:
+def iN_ge_u(a: int, b: int) -> int:
     return 1 if a >= b else 0
 
 
-def i32_clz(a: int) -> int:
-    return 32 - a.bit_length()
+def iN_clz(a: int) -> int:
+    return WIDTH - a.bit_length()
 
 
-def i32_ctz(a: int) -> int:
+def iN_ctz(a: int) -> int:
     # a & -a isolates the lowest set bit.
-    return (a & -a).bit_length() - 1 if a else 32
+    return (a & -a).bit_length() - 1 if a else WIDTH
 
 
-def i32_popcnt(a: int) -> int:
+def iN_popcnt(a: int) -> int:
     return a.bit_count()
 
 
-def i32_add(a: int, b: int) -> int:
-    return (a + b) & M32
+def iN_add(a: int, b: int) -> int:
+    return (a + b) & MASK
 
 
-def i32_sub(a: int, b: int) -> int:
-    return (a - b) & M32
+def iN_sub(a: int, b: int) -> int:
+    return (a - b) & MASK
 
 
-def i32_mul(a: int, b: int) -> int:
-    return (a * b) & M32
+def iN_mul(a: int, b: int) -> int:
+    return (a * b) & MASK
 
 
-def i32_div_s(a: int, b: int) -> int:
-    if 0 < b < S32 and a < S32:
+def iN_div_s(a: int, b: int) -> int:
+    if 0 < b < SIGN and a < SIGN:
         return a // b  # both non-negative: floor is truncation
     if not b:
         raise Trap(_DIV_ZERO)
-    if a == S32 and b == M32:
+    if a == SIGN and b == MASK:
         raise Trap(_OVERFLOW)
     # (v ^ S) - S reads the pattern v as two's complement.
-    a = (a ^ S32) - S32
-    b = (b ^ S32) - S32
+    a = (a ^ SIGN) - SIGN
+    b = (b ^ SIGN) - SIGN
     q = a // b
     # // rounds toward -inf; Wasm truncates toward zero.
     if q < 0 and q * b != a:
         q += 1
-    return q & M32
+    return q & MASK
 
 
-def i32_div_u(a: int, b: int) -> int:
+def iN_div_u(a: int, b: int) -> int:
     if not b:
         raise Trap(_DIV_ZERO)
     return a // b
 
 
-def i32_rem_s(a: int, b: int) -> int:
-    if 0 < b < S32 and a < S32:
+def iN_rem_s(a: int, b: int) -> int:
+    if 0 < b < SIGN and a < SIGN:
         return a % b  # both non-negative
     if not b:
         raise Trap(_DIV_ZERO)
-    a = (a ^ S32) - S32
+    a = (a ^ SIGN) - SIGN
     # The remainder takes the dividend's sign (INT_MIN rem -1 = 0, no trap).
-    r = abs(a) % abs((b ^ S32) - S32)
-    return (-r & M32) if a < 0 else r
+    r = abs(a) % abs((b ^ SIGN) - SIGN)
+    return (-r & MASK) if a < 0 else r
 
 
-def i32_rem_u(a: int, b: int) -> int:
+def iN_rem_u(a: int, b: int) -> int:
     if not b:
         raise Trap(_DIV_ZERO)
     return a % b
 
 
-def i32_and(a: int, b: int) -> int:
+def iN_and(a: int, b: int) -> int:
     return a & b
 
 
-def i32_or(a: int, b: int) -> int:
+def iN_or(a: int, b: int) -> int:
     return a | b
 
 
-def i32_xor(a: int, b: int) -> int:
+def iN_xor(a: int, b: int) -> int:
     return a ^ b
 
 
-def i32_shl(a: int, b: int) -> int:
-    return (a << (b & 31)) & M32
+def iN_shl(a: int, b: int) -> int:
+    return (a << (b & SHIFT)) & MASK
 
 
-def i32_shr_s(a: int, b: int) -> int:
-    return (((a ^ S32) - S32) >> (b & 31)) & M32
+def iN_shr_s(a: int, b: int) -> int:
+    return (((a ^ SIGN) - SIGN) >> (b & SHIFT)) & MASK
 
 
-def i32_shr_u(a: int, b: int) -> int:
-    return a >> (b & 31)
+def iN_shr_u(a: int, b: int) -> int:
+    return a >> (b & SHIFT)
 
 
-def i32_rotl(a: int, b: int) -> int:
-    k = b & 31
-    # For k = 0, a >> 32 is 0.
-    return ((a << k) | (a >> (32 - k))) & M32
+def iN_rotl(a: int, b: int) -> int:
+    k = b & SHIFT
+    # For k = 0, a >> WIDTH is 0.
+    return ((a << k) | (a >> (WIDTH - k))) & MASK
 
 
-def i32_rotr(a: int, b: int) -> int:
-    k = b & 31
-    # For k = 0, a << 32 is masked away.
-    return ((a >> k) | (a << (32 - k))) & M32
+def iN_rotr(a: int, b: int) -> int:
+    k = b & SHIFT
+    # For k = 0, a << WIDTH is masked away.
+    return ((a >> k) | (a << (WIDTH - k))) & MASK
+"""
 
+# iN.extendM_s: sign-extend the low M bits (LOW their mask, TOP their sign bit).
+_EXTEND_OP = """
+def iN_extendM_s(a: int) -> int:
+    return (((a & LOW) ^ TOP) - TOP) & MASK
+"""
 
-def i32_extend8_s(a: int) -> int:
-    return (((a & 0xFF) ^ 0x80) - 0x80) & M32
 
+def _define_integer_ops(width: int) -> None:
+    """Define i32_* or i64_* in this module from the sources above."""
+    mask, sign = (1 << width) - 1, 1 << (width - 1)
+    source = _INTEGER_OPS
+    for m in (8, 16, 32):
+        if m < width:
+            low, top = hex((1 << m) - 1), hex(1 << (m - 1))
+            source += _EXTEND_OP.replace("M_s", f"{m}_s").replace("LOW", low).replace("TOP", top)
+    for token, value in (
+        ("iN_", f"i{width}_"),
+        ("WIDTH", str(width)),
+        ("MASK", hex(mask)),
+        ("SIGN", hex(sign)),
+        ("SHIFT", str(width - 1)),
+    ):
+        source = source.replace(token, value)
+    exec(compile(source, f"<{__name__}: i{width} operations>", "exec"), globals())
 
-def i32_extend16_s(a: int) -> int:
-    return (((a & 0xFFFF) ^ 0x8000) - 0x8000) & M32
 
-
-# ---------------------------------------------------------------------------
-# i64
-
-
-def i64_eqz(a: int) -> int:
-    return 0 if a else 1
-
-
-def i64_eq(a: int, b: int) -> int:
-    return 1 if a == b else 0
-
-
-def i64_ne(a: int, b: int) -> int:
-    return 1 if a != b else 0
-
-
-def i64_lt_s(a: int, b: int) -> int:
-    return 1 if (a ^ S64) < (b ^ S64) else 0
-
-
-def i64_lt_u(a: int, b: int) -> int:
-    return 1 if a < b else 0
-
-
-def i64_gt_s(a: int, b: int) -> int:
-    return 1 if (a ^ S64) > (b ^ S64) else 0
-
-
-def i64_gt_u(a: int, b: int) -> int:
-    return 1 if a > b else 0
-
-
-def i64_le_s(a: int, b: int) -> int:
-    return 1 if (a ^ S64) <= (b ^ S64) else 0
-
-
-def i64_le_u(a: int, b: int) -> int:
-    return 1 if a <= b else 0
-
-
-def i64_ge_s(a: int, b: int) -> int:
-    return 1 if (a ^ S64) >= (b ^ S64) else 0
-
-
-def i64_ge_u(a: int, b: int) -> int:
-    return 1 if a >= b else 0
-
-
-def i64_clz(a: int) -> int:
-    return 64 - a.bit_length()
-
-
-def i64_ctz(a: int) -> int:
-    return (a & -a).bit_length() - 1 if a else 64
-
-
-def i64_popcnt(a: int) -> int:
-    return a.bit_count()
-
-
-def i64_add(a: int, b: int) -> int:
-    return (a + b) & M64
-
-
-def i64_sub(a: int, b: int) -> int:
-    return (a - b) & M64
-
-
-def i64_mul(a: int, b: int) -> int:
-    return (a * b) & M64
-
-
-def i64_div_s(a: int, b: int) -> int:
-    if 0 < b < S64 and a < S64:
-        return a // b  # both non-negative: floor is truncation
-    if not b:
-        raise Trap(_DIV_ZERO)
-    if a == S64 and b == M64:
-        raise Trap(_OVERFLOW)
-    a = (a ^ S64) - S64
-    b = (b ^ S64) - S64
-    q = a // b
-    # // rounds toward -inf; Wasm truncates toward zero.
-    if q < 0 and q * b != a:
-        q += 1
-    return q & M64
-
-
-def i64_div_u(a: int, b: int) -> int:
-    if not b:
-        raise Trap(_DIV_ZERO)
-    return a // b
-
-
-def i64_rem_s(a: int, b: int) -> int:
-    if 0 < b < S64 and a < S64:
-        return a % b  # both non-negative
-    if not b:
-        raise Trap(_DIV_ZERO)
-    a = (a ^ S64) - S64
-    # The remainder takes the dividend's sign (INT_MIN rem -1 = 0, no trap).
-    r = abs(a) % abs((b ^ S64) - S64)
-    return (-r & M64) if a < 0 else r
-
-
-def i64_rem_u(a: int, b: int) -> int:
-    if not b:
-        raise Trap(_DIV_ZERO)
-    return a % b
-
-
-def i64_and(a: int, b: int) -> int:
-    return a & b
-
-
-def i64_or(a: int, b: int) -> int:
-    return a | b
-
-
-def i64_xor(a: int, b: int) -> int:
-    return a ^ b
-
-
-def i64_shl(a: int, b: int) -> int:
-    return (a << (b & 63)) & M64
-
-
-def i64_shr_s(a: int, b: int) -> int:
-    return (((a ^ S64) - S64) >> (b & 63)) & M64
-
-
-def i64_shr_u(a: int, b: int) -> int:
-    return a >> (b & 63)
-
-
-def i64_rotl(a: int, b: int) -> int:
-    k = b & 63
-    return ((a << k) | (a >> (64 - k))) & M64
-
-
-def i64_rotr(a: int, b: int) -> int:
-    k = b & 63
-    return ((a >> k) | (a << (64 - k))) & M64
-
-
-def i64_extend8_s(a: int) -> int:
-    return (((a & 0xFF) ^ 0x80) - 0x80) & M64
-
-
-def i64_extend16_s(a: int) -> int:
-    return (((a & 0xFFFF) ^ 0x8000) - 0x8000) & M64
-
-
-def i64_extend32_s(a: int) -> int:
-    return (((a & M32) ^ S32) - S32) & M64
+_define_integer_ops(32)
+_define_integer_ops(64)
 
 
 # ---------------------------------------------------------------------------
