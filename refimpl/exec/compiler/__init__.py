@@ -8,7 +8,10 @@ compile, e.g. nesting beyond its limits) runs in the plain interpreter
 instead, so the fast path never changes what runs, only how fast.
 
 Calling convention of compiled callables: arguments as Python values;
-result None (no results), the value (one), or a tuple (several).
+result None (no results), the value (one), or a tuple (several).  Call depth
+and tail calls follow ``exec.calls``: the generated prologue counts the
+depth in ``D`` (shared with the fallback interpreter) and keeps its own in
+``_d``; a function containing tail calls is wrapped in a trampoline.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from ...errors import Exhaustion, Trap
 from ...runtime.instances import FuncInst, HostFunc, ModuleInst
 from ...syntax.opcodes import OPS
 from ...syntax.types import I32, I64
-from .. import numerics, simd, tables
+from .. import calls, numerics, simd, tables
 from ..interpreter import Interpreter
 from ..simd import memory as vmem
 from . import runtime
@@ -53,7 +56,8 @@ class CompiledExecutor:
         self.store = store
         self.depth = runtime.DepthCell()
         self.limit = store.max_call_depth
-        self.interpreter = Interpreter(store)  # for what the generator can't compile
+        # For what the generator can't compile; one depth count for both.
+        self.interpreter = Interpreter(store, self.depth)
         self.fallbacks: dict[str, str] = {}  # function -> why it is interpreted
 
     # -- the embedder's entry -------------------------------------------------------
@@ -66,9 +70,9 @@ class CompiledExecutor:
         try:
             raw = self.callable_of(func)(*args)
         except RecursionError:
-            raise Exhaustion("call stack exhausted") from None
+            raise Exhaustion(calls.EXHAUSTED) from None
         finally:
-            self.depth.n = saved
+            self.depth.n = saved  # however many frames an error unwound
         return _as_results(raw, func.type.results)
 
     # -- callables ------------------------------------------------------------------
@@ -88,8 +92,16 @@ class CompiledExecutor:
         ns = self._namespace(func.module)
         ns.update(func.module.module.derived["compiled_consts"].values)
         fn = types.FunctionType(code, ns, f"F{func.index}")
+        if calls.contains_tail_call(func.code.body):
+            fn = calls.trampoline(fn)
         ns[f"F{func.index}"] = fn
         return fn
+
+    def body_of(self, func):
+        """What a tail call to ``func`` calls: its code without the
+        trampoline (the caller's trampoline runs what it hands over)."""
+        c = self.callable_of(func)
+        return getattr(c, "body", c)
 
     def _code(self, func: FuncInst):
         """The function's code object, made once per decoded module; None if

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import struct
 
-from ...errors import Exhaustion
-from .. import bulk, tables
+from .. import bulk, calls, tables
 
 MEMORY_OOB = bulk.MEMORY_OOB
 # What a memory access out of bounds raises in Python: struct for
@@ -27,17 +26,10 @@ P64 = struct.Struct("<Q").pack_into
 PF64 = struct.Struct("<d").pack_into
 
 
-class DepthCell:
-    """The wasm call depth, shared by all compiled code of an executor."""
-
-    __slots__ = ("n",)
-
-    def __init__(self) -> None:
-        self.n = 0
-
-
-def exhausted():
-    raise Exhaustion("call stack exhausted")
+# The calling convention (see ``calls``).
+DepthCell = calls.DepthCell
+TailCall = calls.TailCall
+exhausted = calls.exhausted
 
 
 # Table instructions, shared with the interpreter.

@@ -3,7 +3,8 @@
 Each function is lowered once (per decoded module) into an array of
 ``(handler, immediates...)`` tuples with resolved branch targets; ``run``
 steps through it.  Operand stack and locals are Python lists, one per
-activation; a wasm call is a Python call, bounded by ``max_call_depth``.
+activation; a wasm call is a Python call, bounded by ``max_call_depth``
+(the calling convention, depth and tail calls: ``exec.calls``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from ...errors import Exhaustion
 from ...runtime.instances import FuncInst, HostFunc
 from ...runtime.values import default_value
+from ..calls import EXHAUSTED, DepthCell, TailCall
 from . import lowering
 from .instructions import control, memory, numeric, parametric, reference, table, variable, vector
 from .lowering import Lowered, Lowering
@@ -56,35 +58,45 @@ def lower_function(func: FuncInst) -> Lowered:
 class Interpreter:
     name = "interpreter"
 
-    def __init__(self, store):
+    def __init__(self, store, depth: DepthCell | None = None):
         self.store = store
         self.max_depth = store.max_call_depth
-        self.depth = 0
+        # Shared with the compiled fast path when it falls back to this.
+        self.depth = DepthCell() if depth is None else depth
 
     def invoke(self, func, args: list) -> list:
         """Embedder entry: run ``func`` to completion (spec 4.5.5)."""
         needed = self.max_depth * _PY_FRAMES_PER_CALL + 1000
         if sys.getrecursionlimit() < needed:
             sys.setrecursionlimit(needed)
-        depth = self.depth
+        depth = self.depth.n
         try:
             return self.call(func, list(args))
         except RecursionError:
-            raise Exhaustion("call stack exhausted") from None
+            raise Exhaustion(EXHAUSTED) from None
         finally:
-            self.depth = depth
+            self.depth.n = depth  # however many frames an error unwound
 
     def call(self, func, args: list) -> list:
-        if type(func) is HostFunc:
-            return list(func.impl(args))
-        if self.depth >= self.max_depth:
-            raise Exhaustion("call stack exhausted")
-        self.depth += 1
-        results = self.run(func, args)
-        self.depth -= 1
-        return results
+        """Call ``func``, and then whatever it tail-calls, in this Python
+        frame: the trampoline of ``exec.calls``."""
+        depth = self.depth
+        while True:
+            if type(func) is HostFunc:
+                return list(func.impl(args))
+            if depth.n >= self.max_depth:
+                raise Exhaustion(EXHAUSTED)
+            depth.n += 1
+            results = self.run(func, args)
+            depth.n -= 1
+            if type(results) is not TailCall:
+                return results
+            func, args = results.func, results.args
 
-    def run(self, func: FuncInst, args: list) -> list:
+    def run(self, func: FuncInst, args: list) -> list | TailCall:
+        """One activation.  Its result is what ``f.stack`` holds when the
+        code ends: the operand stack (the results), or, after a tail call,
+        the ``TailCall`` its handler put there before jumping past the end."""
         lowered = func.lowered
         if lowered is None:
             lowered = func.lowered = lower_function(func)

@@ -1,0 +1,78 @@
+"""The calling convention both executors share: the call-depth counter and
+tail-call requests.
+
+**Call depth.**  One ``DepthCell`` per executor counts the Wasm frames live
+on the Python stack (the compiled fast path and the interpreter it falls
+back to share it).  A call increments it on entry and decrements it on a
+normal return only: nothing is paid per call to undo it on the way out of
+an exception.  Instead, whoever stops an unwinding exception puts the count
+back to its own frame's depth: the embedder's ``invoke`` (the depth it saw
+on entry), and, once Wasm 3.0 exception handling lands, the frame whose
+``try_table`` catches -- generated code holds its own depth in the local
+``_d`` (``D.n = _d``); the interpreter saves ``depth.n`` when it enters a
+``try_table`` block and restores it in the handler.  So the count stays
+right however many frames an exception crossed, at no cost to calls.
+
+**Tail calls.**  ``return_call`` must run in O(1) stack.  A function
+containing one ends its activation by returning ``TailCall(callee, args)``
+instead of results; the caller's trampoline (a loop around the call) then
+calls the callee in the same Python frame.  The interpreter's ``call`` loops
+this way for every call (one type check per call); the compiled fast path
+wraps only functions that contain tail calls (``trampoline``), so ordinary
+calls between compiled functions are untouched.  A tail call leaves the
+depth as its caller found it: the callee's activation replaces the caller's.
+"""
+
+from __future__ import annotations
+
+from ..errors import Exhaustion
+from ..syntax.opcodes import OPS
+
+# return_call and its kin (Wasm 3.0), once the opcode table has them.
+TAIL_CALL_OPS = frozenset(code for code, info in OPS.items() if info.name.startswith("return_call"))
+
+EXHAUSTED = "call stack exhausted"
+
+
+class DepthCell:
+    """The Wasm call depth of one executor."""
+
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
+
+
+def exhausted():
+    raise Exhaustion(EXHAUSTED)
+
+
+class TailCall:
+    """An activation's request, in place of its results: call ``func``
+    (the callee's *body*, which may itself return a ``TailCall``) with
+    ``args``, and return what it returns."""
+
+    __slots__ = ("args", "func")
+
+    def __init__(self, func, args) -> None:
+        self.func = func
+        self.args = args
+
+
+def trampoline(body):
+    """The callable of a compiled function that contains tail calls: runs
+    ``body`` and then every callee it hands over, in one Python frame."""
+
+    def entry(*args):
+        r = body(*args)
+        while type(r) is TailCall:
+            r = r.func(*r.args)
+        return r
+
+    entry.body = body  # what a tail call to this function calls
+    return entry
+
+
+def contains_tail_call(body) -> bool:
+    """Whether a function's flat instruction sequence has a tail call."""
+    return bool(TAIL_CALL_OPS) and any(ins.op in TAIL_CALL_OPS for ins in body)
