@@ -1,18 +1,24 @@
 """The outcomes a module or an invocation can end in, as exceptions.
 
-Each carries the spec interpreter's message text, which the harness compares
-with a script's expectations.
+Each carries a message; a ``WasmError``'s is the spec interpreter's text,
+which the harness compares with a script's expectations.
 """
 
 from __future__ import annotations
 
 
-class WasmError(Exception):
-    """Base class: something the spec defines as a failure, never a bug."""
+class RefimplError(Exception):
+    """Anything refimpl reports about its input, never a bug: a failure the
+    spec defines (``WasmError``) or something it does not implement
+    (``UnsupportedFeature``)."""
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class WasmError(RefimplError):
+    """Something the spec defines as a failure."""
 
 
 class MalformedModule(WasmError):
@@ -59,6 +65,8 @@ class UncaughtException(WasmError):
         self.payload = payload
 
 
-class UnsupportedFeature(WasmError):
+class UnsupportedFeature(RefimplError):
     """Well-formed input that uses something refimpl does not implement yet
-    (for example a Wasm 3.0 proposal). Never a judgement on the module."""
+    (for example a Wasm 3.0 proposal).  Never a judgement on the module, so
+    not a ``WasmError``: code that handles the spec's failures must not take
+    it for one."""

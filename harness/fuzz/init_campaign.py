@@ -297,7 +297,7 @@ def smith(profile: str, modules: int, seed_: int, executor: str = "interpreter")
         try:
             binary = generate(seed_, index, profile).binary
             module = refimpl.load(binary, features)
-        except (SmithError, refimpl.WasmError):
+        except (SmithError, refimpl.RefimplError):
             run.outcomes["not generated / not loaded"] += 1
             continue
         start = time.perf_counter()

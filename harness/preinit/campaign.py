@@ -36,7 +36,7 @@ from pathlib import Path
 
 from refimpl.binary import decode_module
 from refimpl.binary.encode import encode_module
-from refimpl.errors import WasmError
+from refimpl.errors import RefimplError
 from refimpl.features import Features
 from refimpl.syntax.module import Module
 from refimpl.syntax.types import ExternKind
@@ -115,7 +115,7 @@ def suite_cases(testsuite: Path, suite: str, profile: str, max_inits: int | None
             try:
                 module = decode_module(binary, features)
                 validate_module(module, features)
-            except WasmError:
+            except RefimplError:
                 continue
             inits = init_candidates(module)
             if max_inits is not None:

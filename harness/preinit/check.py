@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 
 from refimpl.binary import decode_module
-from refimpl.errors import WasmError
+from refimpl.errors import RefimplError
 from refimpl.exec.numerics import f32_to_bits, f64_to_bits
 from refimpl.features import Features
 from refimpl.preinit.api import (
@@ -126,7 +126,7 @@ def check_module(
 
     try:
         original, snapshot = fresh()
-    except WasmError as exc:
+    except RefimplError as exc:
         div.append(f"the snapshot does not instantiate: {type(exc).__name__}: {exc.message}")
         return result
     segments = f.bulk_memory

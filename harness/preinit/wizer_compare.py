@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from refimpl.binary import decode_module
-from refimpl.errors import WasmError
+from refimpl.errors import RefimplError
 from refimpl.features import Features
 from refimpl.preinit.api import load_input, preinitialize_module
 from refimpl.preinit.errors import Refused
@@ -99,7 +99,7 @@ def compare_case(wizer: str, case: Case) -> Comparison:
         validate_module(theirs_module, features)
         a = instantiate_with_stand_ins(decode_module(ours, features), features)
         b = instantiate_with_stand_ins(theirs_module, features)
-    except WasmError as exc:
+    except RefimplError as exc:
         return Comparison(case, "disagree", f"{type(exc).__name__}: {exc}")
     names = ("ours", "wizer's")
     div = state_divergences(module, a.inst, b.inst, "after instantiation", names=names)

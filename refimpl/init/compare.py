@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import WasmError
+from ..errors import RefimplError
 from ..exec.instantiate import Resolver, instantiate
 from ..runtime.instances import GlobalInst, TableInst
 from ..runtime.memory import MemInst, anonymous
@@ -72,7 +72,7 @@ def _run(store, module, resolve, mode, imported, name) -> ModeResult:
     try:
         inst = instantiate(store, module, resolve, name, mode)
         outcome = ("ok",)
-    except WasmError as exc:
+    except RefimplError as exc:
         inst = getattr(exc, "partial_instance", None)
         outcome = (type(exc).__name__, exc.message)
     # The new instance's own state, and what it wrote into imported objects;

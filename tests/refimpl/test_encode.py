@@ -16,7 +16,7 @@ from refimpl.binary import decode_module
 from refimpl.binary.encode import EncodeError, encode_module, expr, sleb, uleb
 from refimpl.binary.instructions import UNIMPLEMENTED, InstrDecoder, _needs
 from refimpl.binary.reader import Reader
-from refimpl.errors import WasmError
+from refimpl.errors import RefimplError
 from refimpl.features import MVP, WASM_2_0, WASM_3_0
 from refimpl.syntax.module import (
     DECLARATIVE,
@@ -280,7 +280,7 @@ def test_suite_roundtrip(suite, profile, features):
     for where, binary in _suite_modules(suite, profile):
         try:
             module = decode_module(binary, features)
-        except WasmError:
+        except RefimplError:
             continue  # malformed on purpose
         encoded = encode_module(module, features)
         checked += 1
@@ -291,7 +291,7 @@ def test_suite_roundtrip(suite, profile, features):
             continue
         try:
             validate_module(module, features)
-        except WasmError:
+        except RefimplError:
             continue
         validated += 1
         try:
