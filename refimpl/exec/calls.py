@@ -25,6 +25,9 @@ depth as its caller found it: the callee's activation replaces the caller's.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
 from ..errors import Exhaustion
 from ..syntax.opcodes import OPS
 
@@ -45,6 +48,24 @@ class DepthCell:
 
 def exhausted():
     raise Exhaustion(EXHAUSTED)
+
+
+def from_embedder(depth: DepthCell, max_depth: int, frames_per_call: int, run: Callable):
+    """``run()``, entered from the embedder (spec 4.5.5, invocation):
+    Python's recursion limit made to fit ``max_depth`` Wasm frames of
+    ``frames_per_call`` Python frames each, running out of it reported as
+    exhaustion, and the depth put back however many frames an error
+    unwound."""
+    needed = max_depth * frames_per_call + 1000
+    if sys.getrecursionlimit() < needed:
+        sys.setrecursionlimit(needed)
+    saved = depth.n
+    try:
+        return run()
+    except RecursionError:
+        raise Exhaustion(EXHAUSTED) from None
+    finally:
+        depth.n = saved
 
 
 class TailCall:

@@ -16,10 +16,9 @@ depth in ``D`` (shared with the fallback interpreter) and keeps its own in
 
 from __future__ import annotations
 
-import sys
 import types
 
-from ...errors import Exhaustion, Trap
+from ...errors import Trap
 from ...runtime.instances import FuncInst, HostFunc, ModuleInst
 from ...syntax.opcodes import OPS
 from ...syntax.types import I32, I64
@@ -63,16 +62,9 @@ class CompiledExecutor:
     # -- the embedder's entry -------------------------------------------------------
 
     def invoke(self, func, args: list) -> list:
-        needed = self.limit * _PY_FRAMES_PER_CALL + 1000
-        if sys.getrecursionlimit() < needed:
-            sys.setrecursionlimit(needed)
-        saved = self.depth.n
-        try:
-            raw = self.callable_of(func)(*args)
-        except RecursionError:
-            raise Exhaustion(calls.EXHAUSTED) from None
-        finally:
-            self.depth.n = saved  # however many frames an error unwound
+        raw = calls.from_embedder(
+            self.depth, self.limit, _PY_FRAMES_PER_CALL, lambda: self.callable_of(func)(*args)
+        )
         return _as_results(raw, func.type.results)
 
     # -- callables ------------------------------------------------------------------

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import struct
 
-from .. import bulk, calls, tables
+from .. import bulk
+
+# Bulk operations whose arguments codegen already emits in bulk's order.
+from ..bulk import data_drop, elem_drop, memory_copy, memory_fill, table_copy, table_fill  # noqa: F401
+
+# The calling convention (see ``calls``).
+from ..calls import DepthCell, TailCall, exhausted  # noqa: F401
+
+# Table instructions, shared with the interpreter.
+from ..tables import table_get, table_grow, table_set, table_size  # noqa: F401
 
 MEMORY_OOB = bulk.MEMORY_OOB
 # What a memory access out of bounds raises in Python: struct for
@@ -24,28 +33,6 @@ P16 = struct.Struct("<H").pack_into
 P32 = struct.Struct("<I").pack_into
 P64 = struct.Struct("<Q").pack_into
 PF64 = struct.Struct("<d").pack_into
-
-
-# The calling convention (see ``calls``).
-DepthCell = calls.DepthCell
-TailCall = calls.TailCall
-exhausted = calls.exhausted
-
-
-# Table instructions, shared with the interpreter.
-table_get = tables.table_get
-table_set = tables.table_set
-table_size = tables.table_size
-table_grow = tables.table_grow
-
-
-# Bulk operations whose arguments codegen already emits in bulk's order.
-table_fill = bulk.table_fill
-table_copy = bulk.table_copy
-elem_drop = bulk.elem_drop
-memory_fill = bulk.memory_fill
-memory_copy = bulk.memory_copy
-data_drop = bulk.data_drop
 
 
 # The init instructions' immediates name the segment first, then the target.

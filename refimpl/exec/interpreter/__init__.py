@@ -9,12 +9,10 @@ activation; a wasm call is a Python call, bounded by ``max_call_depth``
 
 from __future__ import annotations
 
-import sys
-
 from ...errors import Exhaustion
 from ...runtime.instances import FuncInst, HostFunc
 from ...runtime.values import default_value
-from ..calls import EXHAUSTED, DepthCell, TailCall
+from ..calls import EXHAUSTED, DepthCell, TailCall, from_embedder
 from . import lowering
 from .instructions import control, memory, numeric, parametric, reference, table, variable, vector
 from .lowering import Lowered, Lowering
@@ -66,16 +64,10 @@ class Interpreter:
 
     def invoke(self, func, args: list) -> list:
         """Embedder entry: run ``func`` to completion (spec 4.5.5)."""
-        needed = self.max_depth * _PY_FRAMES_PER_CALL + 1000
-        if sys.getrecursionlimit() < needed:
-            sys.setrecursionlimit(needed)
-        depth = self.depth.n
-        try:
-            return self.call(func, list(args))
-        except RecursionError:
-            raise Exhaustion(EXHAUSTED) from None
-        finally:
-            self.depth.n = depth  # however many frames an error unwound
+        args = list(args)
+        return from_embedder(
+            self.depth, self.max_depth, _PY_FRAMES_PER_CALL, lambda: self.call(func, args)
+        )
 
     def call(self, func, args: list) -> list:
         """Call ``func``, and then whatever it tail-calls, in this Python
