@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from ..syntax.module import Func, Module
 from ..syntax.types import (
-    AddrType,
     ExternKind,
     FuncType,
     GlobalType,
@@ -181,7 +180,3 @@ class ModuleInst:
 
     def __repr__(self) -> str:
         return f"<module instance {self.name or hex(id(self))}>"
-
-
-def is_i64_address(address: AddrType) -> bool:
-    return address is AddrType.I64

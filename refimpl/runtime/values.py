@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..syntax.types import F32, F64, I32, I64, V128, NumType, RefType, ValType, VecType
+from ..syntax.types import F32, F64, I32, I64, V128, RefType, ValType
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,3 @@ def default_value(t: ValType):
     if isinstance(t, RefType):
         return None
     raise TypeError(f"no default value for {t}")
-
-
-def is_num_or_vec(t: ValType) -> bool:
-    return isinstance(t, (NumType, VecType))
