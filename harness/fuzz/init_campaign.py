@@ -15,8 +15,8 @@ its text are printed, and the campaign goes on with the next profile
 
 Per mode it prints: modules run, how often the mode applied and why it fell
 back (the modes' ``stats``, numbers in reasons folded into ``N``),
-divergences, and the time spent in the mode's own hooks (allocation and
-segment initialisation).  Not run in CI: the test suite has a bounded run.
+divergences, and the time spent in the mode's own hooks (allocation, and
+writing what it precomputed).  Not run in CI: the test suite has a bounded run.
 """
 
 from __future__ import annotations
