@@ -21,13 +21,15 @@ from ..exec.numerics import f32_to_bits, f64_to_bits
 from ..syntax.types import F32, F64, RefType, ValType
 from .instances import FuncInst, GlobalInst, HostFunc, ModuleInst, TableInst
 from .memory import MemInst
+from .values import ExternRef
 
 OWN = "own"  # a function of the instance under comparison
 
 
 def ref_key(ref, home: ModuleInst | None = None):
-    """A reference as a comparable value: None (null), ("func", owner,
-    index), ("host", name), or ("extern", payload)."""
+    """A reference as a comparable value, in the shape of the harness's
+    probe entries: None (null), ("func", owner, index), ("host", name),
+    ("extern", payload), or ("ref", its text) for other kinds."""
     if ref is None:
         return None
     if isinstance(ref, FuncInst):
@@ -36,7 +38,9 @@ def ref_key(ref, home: ModuleInst | None = None):
         return ("func", name, ref.index)
     if isinstance(ref, HostFunc):
         return ("host", ref.name)
-    return ("extern", repr(ref))
+    if isinstance(ref, ExternRef):
+        return ("extern", ref.payload)
+    return ("ref", repr(ref))
 
 
 def value_key(t: ValType, v, home: ModuleInst | None = None):
