@@ -1,12 +1,15 @@
 """``wasm-harness preinit``: snapshot pre-initialization (Wizer semantics).
 
     wasm-harness preinit IN.wasm -o OUT.wasm [--init-func NAME] [--rename DST=SRC ...]
-                         [--keep-init-func] [--no-init-func] [--profile 2.0]
+                         [--keep-init-func] [--no-init-func] [--profile 2.0] [--check]
 
 Instantiates IN.wasm on refimpl with trapping stand-ins for its imported
 functions, runs its start function and the init function, and writes a
 module that starts in the resulting state (``refimpl.preinit``).  Exits 1
 with the reason when a faithful snapshot is impossible, 2 on usage errors.
+``--check`` also compares the snapshot with the run it stands for
+(``harness.preinit.check``: state, then calls of every export) and exits 1
+on a divergence.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from pathlib import Path
 
 from refimpl.preinit import DEFAULT_INIT_FUNC, Refused, preinitialize_module
 from refimpl.preinit.api import load_input, resolve_features
+
+from .preinit.check import check_module
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -48,6 +53,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--keep-init-func", action="store_true", help="keep exporting the init function")
     p.add_argument("--profile", default="2.0", help="feature profile (default: 2.0)")
     p.add_argument("-v", "--verbose", action="store_true", help="print what the snapshot writes")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="compare the snapshot with the original run (state, then calls of every export)",
+    )
     return p
 
 
@@ -75,6 +85,15 @@ def run(args) -> int:
             f"{args.output}: {len(result.binary)} bytes; {result.data_segments} data segments "
             f"({result.memory_bytes} bytes), {result.elem_segments} element segments"
         )
+    if args.check:
+        checked = check_module(
+            module, features, init, renames=args.rename, keep_init=args.keep_init_func
+        )
+        for divergence in checked.divergences:
+            print(f"wasm-harness preinit: divergence: {divergence}", file=sys.stderr)
+        if not checked.ok:
+            return 1
+        print(f"{args.output}: checked, {checked.calls} later calls agree")
     return 0
 
 

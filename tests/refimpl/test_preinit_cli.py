@@ -56,3 +56,11 @@ def test_refusal_exits_1(tmp_path, capsys):
 def test_usage_errors_exit_2(tmp_path):
     out = tmp_path / "out.wasm"
     assert cli.main(["preinit", str(tmp_path / "missing.wasm"), "-o", str(out)]) == 2
+
+
+def test_check_compares_the_snapshot_with_the_original(tmp_path, capsys):
+    src, out = tmp_path / "in.wasm", tmp_path / "out.wasm"
+    src.write_bytes(wat(MODULE))
+    args = ["preinit", str(src), "-o", str(out), "--init-func", "init", "--check"]
+    assert cli.main(args) == 0
+    assert "later calls agree" in capsys.readouterr().out
