@@ -9,7 +9,9 @@ from .instances import (
     HostFunc,
     ModuleInst,
     TableInst,
+    TagInst,
     extern_kind,
+    extern_type,
 )
 from .memory import MemInst
 from .store import Store
@@ -27,6 +29,8 @@ __all__ = [
     "ModuleInst",
     "Store",
     "TableInst",
+    "TagInst",
     "default_value",
     "extern_kind",
+    "extern_type",
 ]

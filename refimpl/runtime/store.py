@@ -1,6 +1,9 @@
 """The store's configuration: the feature profile, resource limits, and the
 executor that runs code.  Instances themselves are plain Python objects
-(see ``instances``); the store decides how they are made and run."""
+(see ``instances``): an address is the object, and the spec's store lists
+(funcs, tables, mems, globals, tags, elems, datas) are the objects alive;
+each module instance holds its index spaces, ``ModuleInst.tags`` among
+them.  The store decides how instances are made and run."""
 
 from __future__ import annotations
 
