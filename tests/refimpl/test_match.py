@@ -6,31 +6,20 @@ from __future__ import annotations
 import pytest
 
 from refimpl.exec.numerics import signed
-from refimpl.syntax.types import (
-    EXTERNREF,
-    FUNCREF,
-    I32,
-    I64,
-    AddrType,
-    FuncType,
-    GlobalType,
-    Limits,
-    MemType,
-    TableType,
-)
+from refimpl.syntax import types as t
 from refimpl.valid.match import extern_type_matches, limits_match
 
 
 @pytest.mark.parametrize(
     ("actual", "expected", "matches"),
     [
-        (Limits(2, 5), Limits(1, 6), True),  # larger minimum, tighter maximum
-        (Limits(2, 5), Limits(2, 5), True),
-        (Limits(1, 5), Limits(2, 5), False),  # too small
-        (Limits(2, 7), Limits(2, 5), False),  # may grow beyond the import's maximum
-        (Limits(2, None), Limits(2, 5), False),  # unbounded where a maximum is expected
-        (Limits(2, 5), Limits(2, None), True),
-        (Limits(2, 5, AddrType.I64), Limits(2, 5), False),  # address types differ
+        (t.Limits(2, 5), t.Limits(1, 6), True),  # larger minimum, tighter maximum
+        (t.Limits(2, 5), t.Limits(2, 5), True),
+        (t.Limits(1, 5), t.Limits(2, 5), False),  # too small
+        (t.Limits(2, 7), t.Limits(2, 5), False),  # may grow beyond the import's maximum
+        (t.Limits(2, None), t.Limits(2, 5), False),  # unbounded where a maximum is expected
+        (t.Limits(2, 5), t.Limits(2, None), True),
+        (t.Limits(2, 5, t.AddrType.I64), t.Limits(2, 5), False),  # address types differ
     ],
 )
 def test_limits(actual, expected, matches):
@@ -38,23 +27,23 @@ def test_limits(actual, expected, matches):
 
 
 def test_tables_need_the_same_element_type():
-    lim = Limits(1)
-    assert extern_type_matches(TableType(lim, FUNCREF), TableType(lim, FUNCREF))
-    assert not extern_type_matches(TableType(lim, EXTERNREF), TableType(lim, FUNCREF))
+    lim = t.Limits(1)
+    assert extern_type_matches(t.TableType(lim, t.FUNCREF), t.TableType(lim, t.FUNCREF))
+    assert not extern_type_matches(t.TableType(lim, t.EXTERNREF), t.TableType(lim, t.FUNCREF))
 
 
 def test_memories_need_the_same_sharedness():
-    shared, unshared = MemType(Limits(1, 2, shared=True)), MemType(Limits(1, 2))
+    shared, unshared = t.MemType(t.Limits(1, 2, shared=True)), t.MemType(t.Limits(1, 2))
     assert extern_type_matches(unshared, unshared)
     assert not extern_type_matches(shared, unshared)
 
 
 def test_functions_and_globals_match_when_equal():
-    f = FuncType((I32,), (I64,))
-    assert extern_type_matches(f, FuncType((I32,), (I64,)))
-    assert not extern_type_matches(f, FuncType((I64,), (I64,)))
-    assert extern_type_matches(GlobalType(True, I32), GlobalType(True, I32))
-    assert not extern_type_matches(GlobalType(True, I32), GlobalType(False, I32))
+    f = t.FuncType((t.I32,), (t.I64,))
+    assert extern_type_matches(f, t.FuncType((t.I32,), (t.I64,)))
+    assert not extern_type_matches(f, t.FuncType((t.I64,), (t.I64,)))
+    assert extern_type_matches(t.GlobalType(True, t.I32), t.GlobalType(True, t.I32))
+    assert not extern_type_matches(t.GlobalType(True, t.I32), t.GlobalType(False, t.I32))
 
 
 def test_signed():
