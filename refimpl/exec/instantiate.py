@@ -316,9 +316,8 @@ def _checked_first(module, inst, tables, memories) -> None:
         tables.write(inst)
     for i, offset in elem_offsets.items():
         elem = module.elems[i]
-        inst.tables[elem.mode.index].elements[offset : offset + len(elem.init)] = inst.elems[
-            i
-        ].elements
+        table = inst.tables[elem.mode.index]
+        table.elements[offset : offset + len(elem.init)] = inst.elems[i].elements
     if memories is not None:
         memories.write(inst)
     for i, offset in data_offsets.items():
