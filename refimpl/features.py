@@ -119,5 +119,4 @@ NOT_IMPLEMENTED = (
     "wide_arithmetic",
     "custom_page_sizes",
     "custom_descriptors",
-    "legacy_exceptions",
 )

@@ -12,7 +12,18 @@ from dataclasses import dataclass, field
 
 from ..errors import InvalidModule
 from ..features import Features
-from ..syntax.types import FuncType, GlobalType, MemType, RefType, SubType, TableType
+from ..syntax.types import (
+    ArrayType,
+    FuncType,
+    GlobalType,
+    MemType,
+    RefType,
+    StructType,
+    SubType,
+    TableType,
+    TagType,
+)
+from .canonical import DefType
 
 
 def spec_generation(f: Features) -> int:
@@ -34,10 +45,14 @@ def lookup(items: list | tuple, index: int, what: str):
 class Context:
     features: Features
     types: tuple[SubType, ...] = ()
+    # The canonical type of every type index checked so far (``canonical``).
+    defs: tuple[DefType, ...] = ()
     funcs: list[FuncType] = field(default_factory=list)
+    func_type_indices: list[int] = field(default_factory=list)
     tables: list[TableType] = field(default_factory=list)
     mems: list[MemType] = field(default_factory=list)
     globals: list[GlobalType] = field(default_factory=list)
+    tags: list[TagType] = field(default_factory=list)
     elems: list[RefType] = field(default_factory=list)
     datas: int = 0
     refs: frozenset[int] = frozenset()
@@ -48,6 +63,22 @@ class Context:
         if not isinstance(comp, FuncType):
             raise InvalidModule(f"type mismatch: type {index} is not a function type")
         return comp
+
+    def struct_type_at(self, index: int) -> StructType:
+        comp = lookup(self.types, index, "type").comp
+        if not isinstance(comp, StructType):
+            raise InvalidModule(f"type mismatch: type {index} is not a struct type")
+        return comp
+
+    def array_type_at(self, index: int) -> ArrayType:
+        comp = lookup(self.types, index, "type").comp
+        if not isinstance(comp, ArrayType):
+            raise InvalidModule(f"type mismatch: type {index} is not an array type")
+        return comp
+
+    def tag(self, index: int) -> FuncType:
+        """The function type of tag ``index``."""
+        return self.func_type_at(lookup(self.tags, index, "tag").type_index)
 
     def func(self, index: int) -> FuncType:
         return lookup(self.funcs, index, "function")
