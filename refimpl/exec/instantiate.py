@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import LinkError, WasmError
-from ..features import Features
+from ..errors import LinkError, UnsupportedFeature, WasmError
+from ..features import Features, runtime_gap
 from ..runtime.instances import (
     DataInst,
     ElemInst,
@@ -62,6 +62,8 @@ def instantiate(
     Trap (a Wasm 2.0 segment that does not fit, or the start function), or
     Exhaustion.  After a trap the instance is not returned, but what it
     wrote into imported tables and memories stays, as the spec says."""
+    if (gap := runtime_gap(module)) is not None:  # until linking uses canonical types
+        raise UnsupportedFeature(gap)
     features = store.features
     init = init or SEGMENTED
 
