@@ -329,11 +329,13 @@ def test_suite_roundtrip(suite, profile, features):
         except WasmError:
             continue
         validated += 1
+        if features.legacy_exceptions:
+            continue  # wasmtime-py has no switch for legacy exceptions
         try:
             wasmtime.Module.validate(engine, encoded)
         except Exception as exc:
             failures.append(f"{where}: wasmtime rejects the encoding: {exc}")
     assert not failures, "\n".join(failures[:20])
-    least = 100 if features.legacy_exceptions else 1000
+    least = 10 if features.legacy_exceptions else 1000  # legacy/ has 18 modules
     assert checked > least
     assert profile == "mvp" or validated > least
