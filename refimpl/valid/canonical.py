@@ -32,6 +32,7 @@ from ..syntax.types import (
     RecType,
     RefType,
     StructType,
+    SubType,
     ValType,
 )
 
@@ -63,6 +64,9 @@ class DefType:
 
 
 _groups: dict[tuple, tuple[DefType, ...]] = {}
+# A shortcut for the most common group (every type of a Wasm 2.0 module):
+# one type that names no other type is its own key.
+_singles: dict[SubType, tuple[DefType, ...]] = {}
 _lock = threading.Lock()
 
 
@@ -89,10 +93,29 @@ def map_comp(ct: CompType, heap: Callable) -> CompType:
     return ArrayType(_map_field(ct.element, heap))
 
 
+def _names_no_type(st: SubType) -> bool:
+    if st.supertypes:
+        return False
+    found: list[object] = []
+
+    def note(h: object) -> object:
+        if isinstance(h, int):
+            found.append(h)
+        return h
+
+    map_comp(st.comp, note)
+    return not found
+
+
 def canonicalize_group(group: RecType, start: int, defs: Sequence[DefType]) -> tuple[DefType, ...]:
     """The canonical types of ``group``, whose first type has index
     ``start``; ``defs`` are the canonical types of indices below it.  The
     caller has checked that every index is below ``start + len(group)``."""
+
+    if len(group.subtypes) == 1:
+        found = _singles.get(group.subtypes[0])
+        if found is not None:  # a type alone in its group naming no other
+            return found
 
     def key_heap(h: object) -> object:
         if isinstance(h, int):
@@ -123,6 +146,8 @@ def canonicalize_group(group: RecType, start: int, defs: Sequence[DefType]) -> t
             member.comp = map_comp(comp, resolve)
             member.group = members
         _groups[key] = members
+        if len(members) == 1 and _names_no_type(group.subtypes[0]):
+            _singles[group.subtypes[0]] = members
         return members
 
 

@@ -8,6 +8,7 @@ checked and live in ``instructions.ExprChecker``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import InvalidModule
@@ -45,8 +46,11 @@ def lookup(items: list | tuple, index: int, what: str):
 class Context:
     features: Features
     types: tuple[SubType, ...] = ()
+    # While the type section is checked: the types visible so far (up to
+    # the end of the current recursion group); None afterwards.
+    type_limit: int | None = None
     # The canonical type of every type index checked so far (``canonical``).
-    defs: tuple[DefType, ...] = ()
+    defs: Sequence[DefType] = ()
     funcs: list[FuncType] = field(default_factory=list)
     func_type_indices: list[int] = field(default_factory=list)
     tables: list[TableType] = field(default_factory=list)

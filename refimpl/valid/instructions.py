@@ -114,6 +114,12 @@ class ExprChecker:
         frame = self.ctrls[-1]
         vals = self.vals
         n = len(types)
+        top = len(vals) - n
+        if top >= frame[HEIGHT]:
+            found = vals[top:]
+            if tuple(found) == types:  # the common case: exactly these types
+                del vals[top:]
+                return found
         k = min(n, len(vals) - frame[HEIGHT])
         found = vals[len(vals) - k :]
         if (k < n and not frame[UNREACHABLE]) or not all(

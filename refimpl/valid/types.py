@@ -18,7 +18,7 @@ from ..syntax.types import (
     ValType,
 )
 from .canonical import DefType, canonicalize_group
-from .context import Context, lookup
+from .context import Context
 from .match import match_comp
 
 MAX_PAGES_32 = 1 << 16
@@ -39,8 +39,10 @@ def check_limits(lim: Limits, bound: int, message: str) -> None:
 def check_val_type(t: ValType, c: Context) -> None:
     """Spec 3.2.2: a reference type's type index must be known (within
     the type section, up to the end of the current recursion group)."""
-    if isinstance(t, RefType) and isinstance(t.heap, int) and t.heap >= len(c.types):
-        raise InvalidModule(f"unknown type {t.heap}")
+    if isinstance(t, RefType) and isinstance(t.heap, int):
+        limit = len(c.types) if c.type_limit is None else c.type_limit
+        if t.heap >= limit:
+            raise InvalidModule(f"unknown type {t.heap}")
 
 
 def check_storage_type(s: ValType | str, c: Context) -> None:
@@ -92,23 +94,28 @@ def check_type_section(module: Module, c: Context) -> None:
     group may refer to each other and to earlier groups, a declared
     supertype must be an earlier, non-final type whose definition the sub
     type's matches.  Sets ``c.types`` and ``c.defs`` (the canonical types)."""
+    c.types = module.types
     defs: list[DefType] = []
+    c.defs = defs  # grows group by group; a tuple once complete
     for group in module.type_groups():
         start = len(defs)
-        end = start + len(group.subtypes)
-        c.types = module.types[:end]
+        c.type_limit = end = start + len(group.subtypes)
         for st in group.subtypes:
             check_comp_type(st.comp, c)
             for y in st.supertypes:
-                lookup(c.types, y, "type")
+                if y >= end:
+                    raise InvalidModule(f"unknown type {y}")
         defs += canonicalize_group(group, start, defs)
-        c.defs = tuple(defs)
         for x in range(start, end):
             _check_supertypes(c, x)
+    c.type_limit = None
+    c.defs = tuple(defs)
 
 
 def _check_supertypes(c: Context, x: int) -> None:
     st = c.types[x]
+    if not st.supertypes:
+        return
     if len(st.supertypes) > 1:
         raise InvalidModule(f"sub type {x} has multiple supertypes")
     for y in st.supertypes:
