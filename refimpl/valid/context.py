@@ -61,24 +61,22 @@ class Context:
     datas: int = 0
     refs: frozenset[int] = frozenset()
 
-    def func_type_at(self, index: int) -> FuncType:
-        """The function type with type index ``index`` ("unknown type")."""
+    def _comp_at(self, index: int, kind: type, what: str):
+        """The comp type of type index ``index`` ("unknown type"), which
+        must be of ``kind``."""
         comp = lookup(self.types, index, "type").comp
-        if not isinstance(comp, FuncType):
-            raise InvalidModule(f"type mismatch: type {index} is not a function type")
+        if not isinstance(comp, kind):
+            raise InvalidModule(f"type mismatch: type {index} is not {what}")
         return comp
+
+    def func_type_at(self, index: int) -> FuncType:
+        return self._comp_at(index, FuncType, "a function type")
 
     def struct_type_at(self, index: int) -> StructType:
-        comp = lookup(self.types, index, "type").comp
-        if not isinstance(comp, StructType):
-            raise InvalidModule(f"type mismatch: type {index} is not a struct type")
-        return comp
+        return self._comp_at(index, StructType, "a struct type")
 
     def array_type_at(self, index: int) -> ArrayType:
-        comp = lookup(self.types, index, "type").comp
-        if not isinstance(comp, ArrayType):
-            raise InvalidModule(f"type mismatch: type {index} is not an array type")
-        return comp
+        return self._comp_at(index, ArrayType, "an array type")
 
     def tag(self, index: int) -> FuncType:
         """The function type of tag ``index``."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..errors import InvalidModule
 from ..syntax.opcodes import BY_NAME, Catch, CatchKind
 from ..syntax.types import AbsHeapType, RefType, ValType
-from .instructions import END_TYPES, OPCODE, ExprChecker, rule, type_mismatch
+from .instructions import END_TYPES, OPCODE, RULES, ExprChecker, rule, type_mismatch
 from .match import match_results
 
 EXNREF = RefType(True, AbsHeapType.EXN)
@@ -59,11 +59,8 @@ def _try_table(v: ExprChecker, op: int, imm: tuple[object, tuple[Catch, ...]]) -
 # -- legacy exceptions ---------------------------------------------------------------
 
 
-@rule("try")
-def _try(v: ExprChecker, op: int, bt: object) -> None:
-    params, results = v.block_type(bt)
-    v.pop_vals(params)
-    v.push_ctrl(op, params, results)
+# A legacy ``try`` opens its body like a ``block``.
+RULES[TRY] = RULES[BY_NAME["block"].code]
 
 
 def _end_try_part(v: ExprChecker) -> list:

@@ -322,9 +322,15 @@ def _return(v: ExprChecker, op: int, imm: object) -> None:
     v.unreachable()
 
 
-def _call_type(v: ExprChecker, ft: FuncType) -> None:
+def call_type(v: ExprChecker, ft: FuncType) -> None:
     v.pop_vals(ft.params)
     v.vals.extend(ft.results)
+
+
+def tail_call_type(v: ExprChecker, ft: FuncType) -> None:
+    check_tail_results(v, ft)
+    v.pop_vals(ft.params)
+    v.unreachable()
 
 
 def check_tail_results(v: ExprChecker, ft: FuncType) -> None:
@@ -346,28 +352,22 @@ def _call_indirect_type(v: ExprChecker, imm: tuple[int, int]) -> FuncType:
 
 @rule("call")
 def _call(v: ExprChecker, op: int, x: int) -> None:
-    _call_type(v, v.c.func(x))
+    call_type(v, v.c.func(x))
 
 
 @rule("call_indirect")
 def _call_indirect(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
-    _call_type(v, _call_indirect_type(v, imm))
+    call_type(v, _call_indirect_type(v, imm))
 
 
 @rule("return_call")
 def _return_call(v: ExprChecker, op: int, x: int) -> None:
-    ft = v.c.func(x)
-    check_tail_results(v, ft)
-    v.pop_vals(ft.params)
-    v.unreachable()
+    tail_call_type(v, v.c.func(x))
 
 
 @rule("return_call_indirect")
 def _return_call_indirect(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
-    ft = _call_indirect_type(v, imm)
-    check_tail_results(v, ft)
-    v.pop_vals(ft.params)
-    v.unreachable()
+    tail_call_type(v, _call_indirect_type(v, imm))
 
 
 @rule("drop")

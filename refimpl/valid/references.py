@@ -28,8 +28,9 @@ from .instructions import (
     RULES,
     ExprChecker,
     Rule,
-    check_tail_results,
+    call_type,
     rule,
+    tail_call_type,
     type_mismatch,
 )
 from .match import match_val, top_of
@@ -108,17 +109,12 @@ def _pop_func_ref(v: ExprChecker, x: int) -> FuncType:
 
 @rule("call_ref")
 def _call_ref(v: ExprChecker, op: int, x: int) -> None:
-    ft = _pop_func_ref(v, x)
-    v.pop_vals(ft.params)
-    v.vals.extend(ft.results)
+    call_type(v, _pop_func_ref(v, x))
 
 
 @rule("return_call_ref")
 def _return_call_ref(v: ExprChecker, op: int, x: int) -> None:
-    ft = _pop_func_ref(v, x)
-    check_tail_results(v, ft)
-    v.pop_vals(ft.params)
-    v.unreachable()
+    tail_call_type(v, _pop_func_ref(v, x))
 
 
 @rule("ref.eq")
