@@ -25,6 +25,7 @@ from ..syntax.types import (
     is_defaultable,
 )
 from .instructions import (
+    HEIGHT,
     RULES,
     ExprChecker,
     Rule,
@@ -223,7 +224,9 @@ def _array_new_default(v: ExprChecker, op: int, x: int) -> None:
 def _array_new_fixed(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
     x, n = imm
     t = unpacked(v.c.array_type_at(x).element.storage)
-    for _ in range(n):
+    # n is a u32: pop what the stack holds, not n times in unreachable code
+    available = len(v.vals) - v.ctrls[-1][HEIGHT]
+    for _ in range(min(n, available + 1)):
         v.pop_expect(t)
     v.vals.append(RefType(False, x))
 

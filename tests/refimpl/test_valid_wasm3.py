@@ -216,3 +216,10 @@ def test_element_segments_of_any_reference_type():
     )
     wrong = "(module (table 2 funcref) (elem (table 0) (i32.const 0) anyref (ref.null any)))"
     assert invalid(wrong).startswith("type mismatch")
+
+
+def test_array_new_fixed_counts_do_not_loop_in_unreachable_code():
+    """The operand count is a u32: unreachable code must not pop it one by one."""
+    huge = "(module (type $a (array i32)) (func {} (array.new_fixed $a 4000000000) (drop)))"
+    check(huge.format("(unreachable)"))
+    assert invalid(huge.format("")).startswith("type mismatch")
