@@ -203,7 +203,7 @@ def _valtypes(d: InstrDecoder) -> tuple:
 def _reftype(d: InstrDecoder) -> RefType:
     """The target of ``ref.test``/``ref.cast``; the opcode, which the
     decoder has just read, says whether it is nullable."""
-    return ref_type_of(d.op & 1 == 1, heap_type(d.r, d.f))
+    return ref_type_of(OPS[d.op].variant == "null", heap_type(d.r, d.f))
 
 
 def _cast(d: InstrDecoder) -> tuple[int, RefType, RefType]:
@@ -282,8 +282,7 @@ class _Tables:
         self.singles: list[Instr | None] = [None] * 256
         self.readers: list[ImmReader | None] = [None] * 256
         self.prefixed: dict[int, Instr | ImmReader] = {}
-        for code in OPS:
-            info = OPS[code]
+        for code, info in OPS.items():
             needs = _needs(code)
             if not all(getattr(f, flag) for flag in needs):
                 continue
