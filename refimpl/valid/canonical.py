@@ -48,10 +48,11 @@ class DefType:
     group: tuple[DefType, ...] = ()
 
     def __repr__(self) -> str:
-        return f"<deftype {self.position}/{len(self.group)} {self.comp}>"
+        # Not the definition: recursive types would print forever.
+        kind = type(self.comp).__name__.removesuffix("Type").lower()
+        return f"<{kind} type {self.position} of a group of {len(self.group)}>"
 
-    def __str__(self) -> str:
-        return str(self.comp)
+    __str__ = __repr__
 
     def is_subtype_of(self, other: DefType) -> bool:
         """Declared subtyping, reflexive and transitive (spec 3.0, 3.3.3)."""
@@ -153,7 +154,7 @@ def canonicalize_group(group: RecType, start: int, defs: Sequence[DefType]) -> t
 
 def canonical_types(module: Module) -> tuple[DefType, ...]:
     """The canonical type of every type index of a *valid* module, cached
-    on the module (use ``valid.module.module_types`` to check on the way)."""
+    on the module (validation computes and caches them on the way)."""
     cached = module.derived.get("canonical_types")
     if cached is None:
         defs: list[DefType] = []

@@ -109,7 +109,7 @@ def check_type_section(module: Module, c: Context) -> None:
         for x in range(start, end):
             _check_supertypes(c, x)
     c.type_limit = None
-    c.defs = tuple(defs)
+    c.defs = module.derived.setdefault("canonical_types", tuple(defs))
 
 
 def _check_supertypes(c: Context, x: int) -> None:
