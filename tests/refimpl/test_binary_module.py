@@ -484,3 +484,22 @@ def test_typed_references() -> None:
     assert m.tables[0].init == (Instr(Op.REF_NULL, FUNCREF.heap), END)
     validate_module(m, V3)
     assert malformed(table) == "malformed reference type"
+
+
+def test_wasm_3_immediates() -> None:
+    """castflags, try_table handlers and ref.test's nullability by opcode."""
+    cast = b"\xd0\x6e\xfb\x18\x03\x00\x6e\x6c\x1a\x0b\x0b"  # ref.null any; br_on_cast
+    label, rt1, rt2 = decode(one_func(b"\x02\x40" + cast), V3).funcs[0].body[2].imm
+    assert (label, rt1.nullable, rt2.nullable) == (0, True, True)
+    bad_flags = b"\x02\x40\xd0\x6e\xfb\x18\x04\x00\x6e\x6c\x1a\x0b\x0b"
+    assert malformed(one_func(bad_flags), V3) == "malformed br_on_cast flags"
+    handlers = b"\x1f\x40\x02\x02\x00\x03\x01\x0b\x0b"  # catch_all 0, catch_all_ref 1
+    imm = decode(one_func(handlers), V3).funcs[0].body[0].imm
+    assert [(c.kind, c.tag, c.label) for c in imm[1]] == [(2, None, 0), (3, None, 1)]
+    assert malformed(one_func(b"\x1f\x40\x01\x04\x00\x0b\x0b"), V3) == "malformed catch clause"
+    tests = b"\xd0\x6e\xfb\x14\x6c\x1a\xd0\x6e\xfb\x15\x6c\x1a\x0b"  # ref.test, ref.test null
+    body = decode(one_func(tests), V3).funcs[0].body
+    assert (body[1].imm.nullable, body[4].imm.nullable) == (False, True)
+    # GC instructions exist only with the GC feature
+    i31 = one_func(b"\x41\x00\xfb\x1c\x1a\x0b")  # i32.const 0; ref.i31; drop
+    assert malformed(i31, Features.profile("2.0")) == "illegal opcode fb 1c"

@@ -35,6 +35,7 @@ from refimpl.syntax.module import (
     Memory,
     Module,
     Table,
+    Tag,
 )
 from refimpl.syntax.opcodes import OPS, Catch, CatchKind, Instr, MemArg, Op
 from refimpl.syntax.types import (
@@ -46,15 +47,19 @@ from refimpl.syntax.types import (
     V128,
     AbsHeapType,
     AddrType,
+    ArrayType,
     ExternKind,
+    FieldType,
     FuncType,
     GlobalType,
     Limits,
     MemType,
     RecType,
     RefType,
+    StructType,
     SubType,
     TableType,
+    TagType,
 )
 from refimpl.valid import validate_module
 
@@ -339,3 +344,22 @@ def test_suite_roundtrip(suite, profile, features):
     least = 5 if features.legacy_exceptions else 1000  # legacy/: 18 modules, 6 valid
     assert checked > least
     assert profile == "mvp" or validated > least
+
+
+def test_wasm_3_types_tags_and_tables():
+    """Recursion groups, sub types, struct/array types with packed fields,
+    tags and their imports/exports, and tables with initialisers."""
+    s = SubType(StructType((FieldType("i8", True), FieldType(RefType(True, 1), False))), (), False)
+    a = SubType(ArrayType(FieldType("i16", False)), (), True)
+    sub = SubType(StructType((FieldType("i8", True), FieldType(RefType(True, 1), False))), (0,))
+    f = SubType(FuncType((I32,), ()))
+    groups = (RecType((s, a)), RecType((sub,)), RecType(()), RecType((f,)))
+    m = Module(
+        types=(s, a, sub, f),
+        rec_groups=groups,
+        imports=(Import("m", "t", TagType(3)),),
+        tables=(Table(TableType(Limits(1), RefType(False, 2)), _c(Op.REF_NULL, 2)),),
+        tags=(Tag(TagType(3)),),
+        exports=(Export("e", ExternKind.TAG, 1),),
+    )
+    assert decode_module(encode_module(m), WASM_3_0) == m
