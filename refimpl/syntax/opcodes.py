@@ -619,6 +619,10 @@ def _parse_table(text: str) -> dict[int, OpInfo]:
 
 OPS: dict[int, OpInfo] = _parse_table(_TABLE)
 BY_NAME: dict[str, OpInfo] = {info.name: info for info in OPS.values() if not info.variant}
+# Every opcode of a text name (two for ref.test and ref.cast).
+CODES_BY_NAME: dict[str, tuple[int, ...]] = {}
+for _info in OPS.values():
+    CODES_BY_NAME[_info.name] = (*CODES_BY_NAME.get(_info.name, ()), _info.code)
 
 # Opcodes as named constants (Op.I32_ADD, Op.BLOCK, ...), for code that
 # dispatches on a handful of them.

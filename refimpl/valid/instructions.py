@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from ..errors import InvalidModule, UnsupportedFeature
 from ..features import Features
-from ..syntax.opcodes import BY_NAME, OPS, Instr, MemArg, OpInfo
+from ..syntax.opcodes import CODES_BY_NAME, OPS, Instr, MemArg, OpInfo
 from ..syntax.types import (
     EXTERNREF,
     FUNCREF,
@@ -240,9 +240,13 @@ RULES: dict[int, Rule] = {}
 
 
 def rule(*names: str) -> Callable[[Rule], Rule]:
+    """Register a rule for every opcode of these text names (variants such
+    as ``ref.test/null`` included)."""
+
     def register(fn: Rule) -> Rule:
         for name in names:
-            RULES[BY_NAME[name].code] = fn
+            for code in CODES_BY_NAME[name]:
+                RULES[code] = fn
         return fn
 
     return register

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ..errors import InvalidModule
 from ..syntax.opcodes import OPS
 from ..syntax.types import (
+    EXTERNREF,
     I32,
     AbsHeapType,
     ArrayType,
@@ -26,9 +27,7 @@ from ..syntax.types import (
 )
 from .instructions import (
     HEIGHT,
-    RULES,
     ExprChecker,
-    Rule,
     call_type,
     rule,
     tail_call_type,
@@ -40,30 +39,12 @@ from .types import check_val_type
 EQREF = RefType(True, AbsHeapType.EQ)
 I31REF = RefType(True, AbsHeapType.I31)
 ARRAYREF = RefType(True, AbsHeapType.ARRAY)
-EXTERNREF = RefType(True, AbsHeapType.EXTERN)
 ANYREF = RefType(True, AbsHeapType.ANY)
-
-
-def rule_variants(*names: str):
-    """Register a rule also for the opcodes that share these text names
-    (``ref.test/null`` ...)."""
-
-    def register(fn: Rule) -> Rule:
-        for code, info in OPS.items():
-            if info.name in names and info.variant:
-                RULES[code] = fn
-        return fn
-
-    return register
 
 
 def unpacked(storage: ValType | str) -> ValType:
     """The operand type of a field: packed i8/i16 are i32 on the stack."""
     return I32 if isinstance(storage, str) else storage
-
-
-def _require_ref_type(v: ExprChecker, rt: RefType) -> None:
-    check_val_type(rt, v.c)
 
 
 # -- typed function references --------------------------------------------------
@@ -347,10 +328,9 @@ def _top_ref(v: ExprChecker, rt: RefType) -> RefType:
     return RefType(True, top_of(rt.heap, v.c.defs))  # type: ignore[arg-type]
 
 
-@rule("ref.test", "ref.cast")
-@rule_variants("ref.test", "ref.cast")
+@rule("ref.test", "ref.cast")  # and their /null variants
 def _ref_test(v: ExprChecker, op: int, rt: RefType) -> None:
-    _require_ref_type(v, rt)
+    check_val_type(rt, v.c)
     v.pop_expect(_top_ref(v, rt))
     v.vals.append(rt if _NAMES[op] == "ref.cast" else I32)
 
@@ -363,8 +343,8 @@ def _diff(rt1: RefType, rt2: RefType) -> RefType:
 @rule("br_on_cast", "br_on_cast_fail")
 def _br_on_cast(v: ExprChecker, op: int, imm: tuple[int, RefType, RefType]) -> None:
     depth, rt1, rt2 = imm
-    _require_ref_type(v, rt1)
-    _require_ref_type(v, rt2)
+    check_val_type(rt1, v.c)
+    check_val_type(rt2, v.c)
     if not v.matches(rt2, rt1):
         raise type_mismatch(f"a cast type below {rt1}", rt2)
     rest, last = _split_label(v, depth, _NAMES[op])
