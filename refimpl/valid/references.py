@@ -172,17 +172,18 @@ def _mutable_array(v: ExprChecker, x: int) -> ArrayType:
     return at
 
 
-def _numeric_array(at: ArrayType) -> None:
-    s = at.element.storage
-    if not isinstance(s, str | NumType | VecType):
-        raise InvalidModule("array type is not numeric or vector")
-
-
-def _elem_fits(v: ExprChecker, at: ArrayType, elem: int) -> None:
-    et = v.c.elem(elem)
-    t = unpacked(at.element.storage)
-    if not v.matches(et, t):
-        raise type_mismatch(t, et)
+def _check_source(v: ExprChecker, op: int, at: ArrayType, segment: int) -> None:
+    """The segment of ``array.new_data`` ... ``array.init_elem``: bytes for
+    numeric or vector elements, references of a matching type for elems."""
+    if _NAMES[op].endswith("_data"):
+        if not isinstance(at.element.storage, str | NumType | VecType):
+            raise InvalidModule("array type is not numeric or vector")
+        v.c.data(segment)
+    else:
+        et = v.c.elem(segment)
+        t = unpacked(at.element.storage)
+        if not v.matches(et, t):
+            raise type_mismatch(t, et)
 
 
 @rule("array.new")
@@ -212,22 +213,11 @@ def _array_new_fixed(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
     v.vals.append(RefType(False, x))
 
 
-@rule("array.new_data")
-def _array_new_data(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
-    x, d = imm
+@rule("array.new_data", "array.new_elem")
+def _array_new_segment(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
+    x, segment = imm
     at = v.c.array_type_at(x)
-    _numeric_array(at)
-    v.c.data(d)
-    v.pop_expect(I32)
-    v.pop_expect(I32)
-    v.vals.append(RefType(False, x))
-
-
-@rule("array.new_elem")
-def _array_new_elem(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
-    x, e = imm
-    at = v.c.array_type_at(x)
-    _elem_fits(v, at, e)
+    _check_source(v, op, at, segment)
     v.pop_expect(I32)
     v.pop_expect(I32)
     v.vals.append(RefType(False, x))
@@ -284,22 +274,11 @@ def _array_copy(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
     v.pop_expect(RefType(True, x))
 
 
-@rule("array.init_data")
-def _array_init_data(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
-    x, d = imm
+@rule("array.init_data", "array.init_elem")
+def _array_init_segment(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
+    x, segment = imm
     at = _mutable_array(v, x)
-    _numeric_array(at)
-    v.c.data(d)
-    for _ in range(3):
-        v.pop_expect(I32)
-    v.pop_expect(RefType(True, x))
-
-
-@rule("array.init_elem")
-def _array_init_elem(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
-    x, e = imm
-    at = _mutable_array(v, x)
-    _elem_fits(v, at, e)
+    _check_source(v, op, at, segment)
     for _ in range(3):
         v.pop_expect(I32)
     v.pop_expect(RefType(True, x))
@@ -358,20 +337,20 @@ def _br_on_cast(v: ExprChecker, op: int, imm: tuple[int, RefType, RefType]) -> N
     v.vals.append(left)
 
 
-@rule("any.convert_extern")
-def _any_convert_extern(v: ExprChecker, op: int, imm: object) -> None:
-    rt = v.pop_ref()
-    if not v.matches(rt, EXTERNREF):
-        raise type_mismatch(EXTERNREF, rt)
-    v.vals.append(RefType(rt.nullable, AbsHeapType.ANY))
+# The conversions keep nullability and move between the two hierarchies.
+_CONVERSIONS = {
+    "any.convert_extern": (EXTERNREF, AbsHeapType.ANY),
+    "extern.convert_any": (ANYREF, AbsHeapType.EXTERN),
+}
 
 
-@rule("extern.convert_any")
-def _extern_convert_any(v: ExprChecker, op: int, imm: object) -> None:
+@rule(*_CONVERSIONS)
+def _convert(v: ExprChecker, op: int, imm: object) -> None:
+    operand, result = _CONVERSIONS[_NAMES[op]]
     rt = v.pop_ref()
-    if not v.matches(rt, ANYREF):
-        raise type_mismatch(ANYREF, rt)
-    v.vals.append(RefType(rt.nullable, AbsHeapType.EXTERN))
+    if not v.matches(rt, operand):
+        raise type_mismatch(operand, rt)
+    v.vals.append(RefType(rt.nullable, result))
 
 
 _NAMES = {code: info.name for code, info in OPS.items()}
