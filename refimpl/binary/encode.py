@@ -37,7 +37,7 @@ from ..syntax.module import (
     Passive,
     Table,
 )
-from ..syntax.opcodes import FB, FC, FD, FE, OPS, Instr, MemArg, Op
+from ..syntax.opcodes import FB, FC, FD, FE, OPS, Catch, Instr, MemArg, Op
 from ..syntax.types import (
     F32,
     F64,
@@ -47,11 +47,16 @@ from ..syntax.types import (
     V128,
     AbsHeapType,
     AddrType,
+    ArrayType,
+    CompType,
+    FieldType,
     FuncType,
     GlobalType,
     Limits,
     MemType,
+    RecType,
     RefType,
+    StructType,
     SubType,
     TableType,
     TagType,
@@ -75,6 +80,7 @@ from .module import (
     TYPE,
     VERSION,
 )
+from .types import FUNC_INDEX_TYPE
 
 
 class EncodeError(ValueError):
@@ -175,10 +181,38 @@ def result_type(ts: tuple[ValType, ...]) -> bytes:
     return vec([val_type(t) for t in ts])
 
 
+_PACKED = {"i8": b"\x78", "i16": b"\x77"}
+
+
+def field_type(ft: FieldType) -> bytes:
+    packed = _PACKED.get(ft.storage) if isinstance(ft.storage, str) else None
+    storage = packed if packed is not None else val_type(ft.storage)  # type: ignore[arg-type]
+    return storage + (b"\x01" if ft.mutable else b"\x00")
+
+
+def comp_type(ct: CompType) -> bytes:
+    if isinstance(ct, FuncType):
+        return b"\x60" + result_type(ct.params) + result_type(ct.results)
+    if isinstance(ct, StructType):
+        return b"\x5f" + vec([field_type(f) for f in ct.fields])
+    if isinstance(ct, ArrayType):
+        return b"\x5e" + field_type(ct.element)
+    raise EncodeError(f"no encoding for type {ct!r}")
+
+
 def sub_type(st: SubType) -> bytes:
-    if not isinstance(st.comp, FuncType) or st.supertypes or not st.final:
-        raise EncodeError(f"no encoding for type {st!r} (GC types)")
-    return b"\x60" + result_type(st.comp.params) + result_type(st.comp.results)
+    """A final type without supertypes is its bare comp type."""
+    if st.final and not st.supertypes:
+        return comp_type(st.comp)
+    head = b"\x4f" if st.final else b"\x50"
+    return head + vec([uleb(x) for x in st.supertypes]) + comp_type(st.comp)
+
+
+def rec_type(group: RecType) -> bytes:
+    """A group of one type is written without ``rec``, as it decodes."""
+    if len(group.subtypes) == 1:
+        return sub_type(group.subtypes[0])
+    return b"\x4e" + vec([sub_type(st) for st in group.subtypes])
 
 
 def limits(lim: Limits) -> bytes:
@@ -226,8 +260,20 @@ def _pair(imm) -> bytes:
     return uleb(a) + uleb(b)
 
 
-def _unsupported(imm) -> bytes:
-    raise EncodeError("no encoding for try_table")
+def _catch(c: Catch) -> bytes:
+    tag = b"" if c.tag is None else uleb(c.tag)
+    return bytes((int(c.kind),)) + tag + uleb(c.label)
+
+
+def _try_table(imm) -> bytes:
+    bt, catches = imm
+    return _blocktype(bt) + vec([_catch(c) for c in catches])
+
+
+def _cast(imm) -> bytes:
+    label, rt1, rt2 = imm
+    flags = rt1.nullable | rt2.nullable << 1
+    return bytes((flags,)) + uleb(label) + heap_type(rt1.heap) + heap_type(rt2.heap)
 
 
 IMMEDIATES = {
@@ -260,7 +306,14 @@ IMMEDIATES = {
     "lane": lambda imm: bytes((imm,)),
     "heaptype": heap_type,
     "valtypes": result_type,
-    "try_table": _unsupported,
+    "try_table": _try_table,
+    "reftype": lambda imm: heap_type(imm.heap),  # the opcode holds the nullability
+    "cast": _cast,
+    "type_field": _pair,
+    "type_n": _pair,
+    "type_data": _pair,
+    "type_elem": _pair,
+    "type_type": _pair,
 }
 
 _PREFIXES = {FC, FD, FB, FE}
@@ -361,8 +414,10 @@ def _func_indices(init: tuple[Expr, ...]) -> list[int] | None:
     return out
 
 
-def _elem(e: Elem, legacy: bool) -> bytes:
-    indices = _func_indices(e.init) if e.type == FUNCREF else None
+def _elem(e: Elem, legacy: bool, typed: bool) -> bytes:
+    """``typed``: function indices decode to (ref func), else to funcref."""
+    index_type = FUNC_INDEX_TYPE if typed else FUNCREF
+    indices = _func_indices(e.init) if e.type == index_type or legacy else None
     mode = e.mode
     if legacy:  # Wasm 1.0: table index, offset, function indices
         if not isinstance(mode, Active) or indices is None:
@@ -423,13 +478,15 @@ SECTION_ORDER += (DATA_COUNT, CODE, DATA)
 
 
 def encode_module(module: Module, features: Features | None = None) -> bytes:
-    """The binary encoding of ``module``.  ``features`` only matters for a
-    profile without bulk memory and reference types, whose segments have
-    the Wasm 1.0 encoding; by default the Wasm 2.0 encodings are used."""
+    """The binary encoding of ``module``.  ``features`` only matters for
+    element segments: without bulk memory and reference types they have
+    the Wasm 1.0 encoding, and function indices stand for funcref elements
+    before typed references and for (ref func) since (the default)."""
     legacy = features is not None and not (features.bulk_memory or features.reference_types)
+    typed = features is None or features.function_references
     m = module
     payloads: dict[int, bytes | None] = {
-        TYPE: vec([sub_type(t) for t in m.types]) if m.types else None,
+        TYPE: vec([rec_type(g) for g in m.type_groups()]) if m.type_groups() else None,
         IMPORT: vec([_import(i) for i in m.imports]) if m.imports else None,
         FUNC: vec([uleb(f.type_index) for f in m.funcs]) if m.funcs else None,
         TABLE: vec([_table(t) for t in m.tables]) if m.tables else None,
@@ -438,7 +495,7 @@ def encode_module(module: Module, features: Features | None = None) -> bytes:
         GLOBAL: vec([_global(g) for g in m.globals]) if m.globals else None,
         EXPORT: vec([_export(e) for e in m.exports]) if m.exports else None,
         START: None if m.start is None else uleb(m.start),
-        ELEM: vec([_elem(e, legacy) for e in m.elems]) if m.elems else None,
+        ELEM: vec([_elem(e, legacy, typed) for e in m.elems]) if m.elems else None,
         DATA_COUNT: None if m.data_count is None else uleb(m.data_count),
         CODE: vec([_code(f) for f in m.funcs]) if m.funcs else None,
         DATA: vec([_data(d, legacy) for d in m.datas]) if m.datas else None,

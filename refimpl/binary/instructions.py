@@ -3,10 +3,11 @@
 The opcode table (``syntax.opcodes``) says which immediates follow each
 opcode; here every immediate kind has one reader, and per feature set we
 precompute which opcodes exist and how to read them.  Structured
-instructions stay flat (``block``/``loop``/``if`` ... ``else`` ... ``end``);
-the decoder only checks that they nest, the way the binary format requires
-it: an ``else`` outside an ``if`` is "END opcode expected", like a missing
-``end`` that runs into other bytes.
+instructions stay flat (``block``/``loop``/``if`` ... ``else`` ... ``end``,
+``try_table`` ... ``end``, legacy ``try`` ... ``catch``/``catch_all`` ...
+``end`` or ``delegate``); the decoder only checks that they nest, the way
+the binary format requires it: an ``else`` outside an ``if`` is "END opcode
+expected", like a missing ``end`` that runs into other bytes.
 """
 
 from __future__ import annotations
@@ -14,23 +15,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from ..errors import MalformedModule, UnsupportedFeature
+from ..errors import MalformedModule
 from ..features import Features
-from ..syntax.opcodes import FB, FC, FD, OPS, Instr, MemArg, prefixed
+from ..syntax.opcodes import FB, FC, FD, OPS, Catch, CatchKind, Instr, MemArg, prefixed
+from ..syntax.types import RefType
 from .reader import Reader
-from .types import heap_type, ref_type, result_type, val_type
+from .types import heap_type, ref_type, ref_type_of, result_type, val_type
 
 _new = tuple.__new__  # Instr(op, imm) without NamedTuple's Python-level __new__
 
 BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
-MEMORY_INIT, DATA_DROP = prefixed(FC, 0x08), prefixed(FC, 0x09)
+TRY, CATCH, DELEGATE, CATCH_ALL, TRY_TABLE = 0x06, 0x07, 0x18, 0x19, 0x1F
+# Instructions that name a data segment: the code needs a data count section.
+USES_DATA = frozenset(
+    (prefixed(FC, 0x08), prefixed(FC, 0x09), prefixed(FB, 0x09), prefixed(FB, 0x12))
+)
+
+# What an open structured instruction still allows (the decoder's frames).
+_PLAIN, _IF, _TRY, _CATCHES, _CATCH_ALL = range(5)
 END_INSTR = Instr(END)
 ELSE_INSTR = Instr(ELSE)
 
 # The feature every post-MVP opcode needs, as inclusive opcode ranges.
 _OPCODE_FEATURES: tuple[tuple[int, int, str], ...] = (
-    (0x06, 0x0A, "exceptions"),
-    (0x18, 0x19, "exceptions"),
+    (0x06, 0x07, "legacy_exceptions"),
+    (0x08, 0x08, "exceptions"),
+    (0x09, 0x09, "legacy_exceptions"),
+    (0x0A, 0x0A, "exceptions"),
+    (0x18, 0x19, "legacy_exceptions"),
     (0x1F, 0x1F, "exceptions"),
     (0x12, 0x13, "tail_call"),
     (0x14, 0x15, "function_references"),
@@ -45,13 +57,8 @@ _OPCODE_FEATURES: tuple[tuple[int, int, str], ...] = (
     (prefixed(FC, 0x0F), prefixed(FC, 0x11), "reference_types"),
     (prefixed(FD, 0x000), prefixed(FD, 0x0FF), "simd"),
     (prefixed(FD, 0x100), prefixed(FD, 0xFFF), "relaxed_simd"),
+    (prefixed(FB, 0x000), prefixed(FB, 0xFFF), "gc"),
 )
-
-# Features whose instructions refimpl does not decode yet.
-UNIMPLEMENTED = {
-    "exceptions": "exception handling",
-    "gc": "garbage collection",
-}
 
 
 def opcode_feature(code: int) -> str | None:
@@ -193,6 +200,40 @@ def _valtypes(d: InstrDecoder) -> tuple:
     return result_type(d.r, d.f)
 
 
+def _reftype(d: InstrDecoder) -> RefType:
+    """The target of ``ref.test``/``ref.cast``; the opcode, which the
+    decoder has just read, says whether it is nullable."""
+    return ref_type_of(OPS[d.op].variant == "null", heap_type(d.r, d.f))
+
+
+def _cast(d: InstrDecoder) -> tuple[int, RefType, RefType]:
+    """``br_on_cast(_fail)``: castflags, a label and two heap types."""
+    r = d.r
+    pos = r.pos
+    flags = r.byte()
+    if flags > 3:
+        raise MalformedModule("malformed br_on_cast flags", pos)
+    label = r.u32()
+    rt1 = ref_type_of(bool(flags & 1), heap_type(r, d.f))
+    rt2 = ref_type_of(bool(flags & 2), heap_type(r, d.f))
+    return label, rt1, rt2
+
+
+def _catch(d: InstrDecoder) -> Catch:
+    r = d.r
+    pos = r.pos
+    kind = r.byte()
+    if kind > CatchKind.CATCH_ALL_REF:
+        raise MalformedModule("malformed catch clause", pos)
+    tag = r.u32() if kind <= CatchKind.CATCH_REF else None
+    return Catch(CatchKind(kind), tag, r.u32())
+
+
+def _try_table(d: InstrDecoder) -> tuple[object, tuple[Catch, ...]]:
+    bt = _blocktype(d)
+    return bt, tuple(_catch(d) for _ in range(d.r.length()))
+
+
 IMMEDIATES: dict[str, ImmReader] = {
     "blocktype": _blocktype,
     "label": _index,
@@ -222,6 +263,14 @@ IMMEDIATES: dict[str, ImmReader] = {
     "lane": _lane,
     "heaptype": _heaptype,
     "valtypes": _valtypes,
+    "try_table": _try_table,
+    "reftype": _reftype,
+    "cast": _cast,
+    "type_field": _two_indices,
+    "type_n": _two_indices,
+    "type_data": _two_indices,
+    "type_elem": _two_indices,
+    "type_type": _two_indices,
 }
 
 
@@ -233,17 +282,12 @@ class _Tables:
         self.singles: list[Instr | None] = [None] * 256
         self.readers: list[ImmReader | None] = [None] * 256
         self.prefixed: dict[int, Instr | ImmReader] = {}
-        self.unsupported: dict[int, str] = {}
         for code, info in OPS.items():
             needs = _needs(code)
             if not all(getattr(f, flag) for flag in needs):
                 continue
-            missing = [UNIMPLEMENTED[n] for n in needs if n in UNIMPLEMENTED]
-            if missing or info.immediates == "try_table":
-                self.unsupported[code] = f"{info.name} ({', '.join(missing)})"
-                continue
-            if code in (BLOCK, LOOP, IF, ELSE, END):
-                continue  # structure, handled by the decoding loop
+            if code in _STRUCTURE:
+                continue  # handled by the decoding loop
             entry: Instr | ImmReader
             entry = Instr(code) if info.immediates == "-" else IMMEDIATES[info.immediates]
             if code >= 0x100:
@@ -254,6 +298,9 @@ class _Tables:
                 self.readers[code] = entry
 
 
+_STRUCTURE = frozenset((BLOCK, LOOP, IF, ELSE, END, TRY, CATCH, CATCH_ALL, DELEGATE, TRY_TABLE))
+
+
 @lru_cache(maxsize=16)
 def _tables(f: Features) -> _Tables:
     return _Tables(f)
@@ -262,7 +309,7 @@ def _tables(f: Features) -> _Tables:
 class InstrDecoder:
     """Reads expressions (function bodies, constant expressions)."""
 
-    __slots__ = ("f", "max_align", "memargs", "r", "tables", "uses_data", "zero_message")
+    __slots__ = ("f", "max_align", "memargs", "op", "r", "tables", "uses_data", "zero_message")
 
     def __init__(self, r: Reader, f: Features):
         self.r = r
@@ -277,6 +324,7 @@ class InstrDecoder:
         # Whether memory.init or data.drop occurred: they need a data count
         # section (spec 5.5.13).
         self.uses_data = False
+        self.op = 0  # the prefixed opcode whose immediates are being read
 
     def expr(self) -> tuple[Instr, ...]:
         """Instructions up to and including the ``end`` that closes the
@@ -287,7 +335,9 @@ class InstrDecoder:
         singles, readers = tables.singles, tables.readers
         out: list[Instr] = []
         append = out.append
-        frames = [False]  # per open construct: an ``if`` still before ``else``
+        frames = [_PLAIN]  # per open construct: what may still come (_IF ...)
+        legacy = self.f.legacy_exceptions
+        has_try_table = self.f.exceptions
         while True:
             pos = r.pos
             if pos >= size:
@@ -307,13 +357,35 @@ class InstrDecoder:
                 if not frames:
                     return tuple(out)
             elif op == ELSE:
-                if not frames[-1]:
+                if frames[-1] != _IF:
                     raise MalformedModule("END opcode expected", pos)
-                frames[-1] = False
+                frames[-1] = _PLAIN
                 append(ELSE_INSTR)
             elif BLOCK <= op <= IF:
                 append(_new(Instr, (op, _blocktype(self))))
-                frames.append(op == IF)
+                frames.append(_IF if op == IF else _PLAIN)
+            elif op == TRY_TABLE and has_try_table:
+                append(_new(Instr, (op, _try_table(self))))
+                frames.append(_PLAIN)
+            elif op == TRY and legacy:
+                append(_new(Instr, (op, _blocktype(self))))
+                frames.append(_TRY)
+            elif op in (CATCH, CATCH_ALL) and legacy:
+                if frames[-1] not in (_TRY, _CATCHES):
+                    raise MalformedModule("END opcode expected", pos)
+                if op == CATCH:
+                    append(_new(Instr, (op, r.u32())))
+                    frames[-1] = _CATCHES
+                else:
+                    append(Instr(op))
+                    frames[-1] = _CATCH_ALL
+            elif op == DELEGATE and legacy:
+                if frames[-1] != _TRY:
+                    raise MalformedModule("END opcode expected", pos)
+                append(_new(Instr, (op, r.u32())))
+                frames.pop()  # delegate ends the try block
+                if not frames:  # pragma: no cover - the body frame is plain
+                    return tuple(out)
             elif op in (FC, FD, FB):
                 append(self._prefixed(op, pos))
             else:
@@ -324,17 +396,13 @@ class InstrDecoder:
         code = prefixed(prefix, sub) if sub < 0x1000 else -1
         entry = self.tables.prefixed.get(code)
         if entry is None:
-            if prefix == FB and self.f.gc:
-                raise UnsupportedFeature("GC instructions (0xFB prefix)")
             raise self._illegal(code, pos, f"{prefix:02x} {sub:02x}")
         if isinstance(entry, Instr):
             return entry
-        if code in (MEMORY_INIT, DATA_DROP):
+        if code in USES_DATA:
             self.uses_data = True
+        self.op = code
         return _new(Instr, (code, entry(self)))
 
-    def _illegal(self, code: int, pos: int, text: str | None = None) -> Exception:
-        reason = self.tables.unsupported.get(code)
-        if reason is not None:
-            return UnsupportedFeature(f"instruction {reason}")
+    def _illegal(self, code: int, pos: int, text: str | None = None) -> MalformedModule:
         return MalformedModule(f"illegal opcode {text or f'{code:02x}'}", pos)

@@ -32,12 +32,22 @@ from ..syntax.module import (
     Passive,
     SegmentMode,
     Table,
+    Tag,
 )
 from ..syntax.opcodes import Instr, Op
-from ..syntax.types import FUNCREF, ExternKind, RecType, RefType, SubType, ValType
+from ..syntax.types import FUNCREF, ExternKind, RecType, RefType, ValType
 from .instructions import END_INSTR, InstrDecoder
 from .reader import Reader
-from .types import func_type, global_type, mem_type, ref_type, table_type, val_type
+from .types import (
+    FUNC_INDEX_TYPE,
+    global_type,
+    mem_type,
+    rec_type,
+    ref_type,
+    table_type,
+    tag_type,
+    val_type,
+)
 
 MAGIC = b"\x00asm"
 VERSION = b"\x01\x00\x00\x00"
@@ -96,6 +106,7 @@ class _ModuleDecoder:
         self.r = Reader(data, legacy_lengths=self.legacy)
         self.f = f
         self.instrs = InstrDecoder(self.r, f)
+        self.code_uses_data = False
 
     # -- sections ----------------------------------------------------------
 
@@ -146,18 +157,19 @@ class _ModuleDecoder:
         data_count: int | None = contents.get(DATA_COUNT)
         if data_count is not None and data_count != len(datas):
             raise MalformedModule("data count and data section have inconsistent lengths", r.size)
-        if data_count is None and self.instrs.uses_data:
+        if data_count is None and self.code_uses_data:
             raise MalformedModule("data count section required", r.size)
-        types: list[SubType] = contents.get(TYPE, [])
+        groups: list[RecType] = contents.get(TYPE, [])
         return Module(
-            types=tuple(types),
-            rec_groups=tuple(RecType((t,)) for t in types),
+            types=tuple(sub for group in groups for sub in group.subtypes),
+            rec_groups=tuple(groups),
             imports=tuple(contents.get(IMPORT, ())),
             funcs=tuple(
                 Func(x, locals_, body) for x, (locals_, body) in zip(func_types, codes, strict=True)
             ),
             tables=tuple(contents.get(TABLE, ())),
             mems=tuple(contents.get(MEMORY, ())),
+            tags=tuple(contents.get(TAG, ())),
             globals=tuple(contents.get(GLOBAL, ())),
             elems=tuple(contents.get(ELEM, ())),
             datas=tuple(datas),
@@ -169,8 +181,8 @@ class _ModuleDecoder:
 
     # One reader per section (spec 5.5.4 - 5.5.15), named in _READERS.
 
-    def type_section(self) -> list[SubType]:
-        return self.vec(self.sub_type)
+    def type_section(self) -> list[RecType]:
+        return self.vec(lambda: rec_type(self.r, self.f))
 
     def import_section(self) -> list[Import]:
         return self.vec(self.import_)
@@ -184,8 +196,8 @@ class _ModuleDecoder:
     def memory_section(self) -> list[Memory]:
         return self.vec(lambda: Memory(mem_type(self.r, self.f)))
 
-    def tag_section(self) -> None:
-        raise UnsupportedFeature("tag section (exception handling)")
+    def tag_section(self) -> list[Tag]:
+        return self.vec(lambda: Tag(tag_type(self.r, self.f)))
 
     def global_section(self) -> list[Global]:
         return self.vec(self.global_)
@@ -204,7 +216,9 @@ class _ModuleDecoder:
 
     def code_section(self) -> list[tuple[tuple[ValType, ...], Expr]]:
         self.instrs.uses_data = False  # only bodies need the data count
-        return self.vec(self.code)
+        codes = self.vec(self.code)
+        self.code_uses_data = self.instrs.uses_data
+        return codes
 
     def data_section(self) -> list[Data]:
         return self.vec(self.data)
@@ -222,9 +236,6 @@ class _ModuleDecoder:
 
     # -- entries -----------------------------------------------------------
 
-    def sub_type(self) -> SubType:
-        return SubType(func_type(self.r, self.f))
-
     def import_(self) -> Import:
         r, f = self.r, self.f
         module = r.name()
@@ -241,7 +252,7 @@ class _ModuleDecoder:
         elif kind == ExternKind.GLOBAL:
             desc = global_type(r, f)
         elif kind == ExternKind.TAG and f.exceptions:
-            raise UnsupportedFeature("tag import (exception handling)")
+            desc = tag_type(r, f)
         else:
             raise MalformedModule("malformed import kind", pos)
         return Import(module, name, desc)
@@ -265,9 +276,7 @@ class _ModuleDecoder:
         name = r.name()
         pos = r.pos
         kind = r.byte()
-        if kind == ExternKind.TAG and self.f.exceptions:
-            raise UnsupportedFeature("tag export (exception handling)")
-        if kind > ExternKind.GLOBAL:
+        if kind > (ExternKind.TAG if self.f.exceptions else ExternKind.GLOBAL):
             raise MalformedModule("malformed export kind", pos)
         return Export(name, ExternKind(kind), r.u32())
 
@@ -309,7 +318,8 @@ class _ModuleDecoder:
             table = r.u32() if flags & 2 else 0
             mode = Active(table, self.instrs.expr())
         exprs = flags & 4
-        etype: RefType = FUNCREF
+        # Function indices are non-null references since typed references.
+        etype: RefType = FUNC_INDEX_TYPE if f.function_references and not exprs else FUNCREF
         if flags & 3:  # explicit element kind or type
             if exprs:
                 etype = ref_type(r, f)

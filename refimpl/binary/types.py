@@ -1,16 +1,16 @@
 """Decoding types (spec 5.3).
 
 Which encodings exist depends on the features: Wasm 1.0 knows only number
-types, reference types add ``funcref``/``externref``, SIMD adds ``v128`` and
-typed function references add ``(ref null? ht)``.  An encoding whose feature
-is off is malformed with the message of the spec interpreter of that
-generation; one whose feature is on but not implemented here (GC types)
-raises UnsupportedFeature.
+types, reference types add ``funcref``/``externref``, SIMD adds ``v128``,
+typed function references add ``(ref null? ht)``, exception handling the
+``exn`` heap types and GC the rest of the abstract heap types, recursion
+groups, sub types and struct/array types.  An encoding whose feature is off
+is malformed with the message of the spec interpreter of that generation.
 """
 
 from __future__ import annotations
 
-from ..errors import MalformedModule, UnsupportedFeature
+from ..errors import MalformedModule
 from ..features import Features
 from ..syntax.types import (
     EXTERNREF,
@@ -22,12 +22,19 @@ from ..syntax.types import (
     V128,
     AbsHeapType,
     AddrType,
+    ArrayType,
+    CompType,
+    FieldType,
     FuncType,
     GlobalType,
     Limits,
     MemType,
+    RecType,
     RefType,
+    StructType,
+    SubType,
     TableType,
+    TagType,
     ValType,
 )
 from .reader import Reader
@@ -50,14 +57,31 @@ _ABS_HEAP = {
     -0x0F: AbsHeapType.NONE,
     -0x0C: AbsHeapType.NOEXN,
 }
-_GC_HEAP = frozenset(_ABS_HEAP.values()) - {AbsHeapType.FUNC, AbsHeapType.EXTERN}
+_EXN_HEAP = frozenset({AbsHeapType.EXN, AbsHeapType.NOEXN})
+_GC_HEAP = frozenset(_ABS_HEAP.values()) - {AbsHeapType.FUNC, AbsHeapType.EXTERN} - _EXN_HEAP
+# Without GC, function references still have the bottom types of func and
+# extern (nofunc, noextern), as in the typed function references proposal.
+_FUNCREF_HEAP = frozenset({AbsHeapType.NOFUNC, AbsHeapType.NOEXTERN})
+
+
+def _heap_enabled(heap: AbsHeapType, f: Features) -> bool:
+    if heap in _EXN_HEAP:
+        return f.exceptions
+    if heap in _GC_HEAP:
+        return f.gc or (heap in _FUNCREF_HEAP and f.function_references)
+    return True
+
 
 _REF_NULL = -0x1D  # 0x63: (ref null ht)
 _REF = -0x1C  # 0x64: (ref ht)
 
+# The type of an element segment of function indices with typed references.
+FUNC_INDEX_TYPE = RefType(False, AbsHeapType.FUNC)
+
 _ref_types: dict[tuple[bool, object], RefType] = {
     (True, AbsHeapType.FUNC): FUNCREF,
     (True, AbsHeapType.EXTERN): EXTERNREF,
+    (False, AbsHeapType.FUNC): FUNC_INDEX_TYPE,
 }
 
 
@@ -84,10 +108,8 @@ def heap_type(r: Reader, f: Features) -> AbsHeapType | int:
     if code >= 0:
         return code
     heap = _ABS_HEAP.get(code)
-    if heap is None or (heap in _GC_HEAP and not (f.gc or f.exceptions)):
+    if heap is None or not _heap_enabled(heap, f):
         raise MalformedModule("malformed heap type", pos)
-    if heap in _GC_HEAP:
-        raise UnsupportedFeature(f"heap type {heap} (GC / exception handling)")
     return heap
 
 
@@ -100,8 +122,9 @@ def ref_type(r: Reader, f: Features) -> RefType:
         return EXTERNREF
     if f.function_references and code in (_REF_NULL, _REF):
         return ref_type_of(code == _REF_NULL, heap_type(r, f))
-    if f.gc and code in _ABS_HEAP:
-        raise UnsupportedFeature(f"reference type {_ABS_HEAP[code]}ref (GC)")
+    heap = _ABS_HEAP.get(code)
+    if heap is not None and f.function_references and _heap_enabled(heap, f):
+        return ref_type_of(True, heap)  # the shorthands anyref, exnref, ...
     if not f.reference_types:
         raise MalformedModule("malformed element type", pos)
     raise MalformedModule("malformed reference type", pos)
@@ -123,7 +146,7 @@ def val_type(r: Reader, f: Features) -> ValType:
     if _legacy(f):
         r.pos += 1
         raise MalformedModule("malformed value type", pos)
-    if b >= 0x71 and not f.gc:
+    if b >= 0x71 and not (f.gc or f.function_references):
         r.pos += 1
         raise MalformedModule("malformed vector type" if f.simd else "malformed value type", pos)
     return ref_type(r, f)
@@ -134,15 +157,64 @@ def result_type(r: Reader, f: Features) -> tuple[ValType, ...]:
 
 
 def func_type(r: Reader, f: Features) -> FuncType:
-    pos = r.pos
-    form = r.s7()
-    if form != -0x20:
-        if f.gc and form in (-0x32, -0x30, -0x31, -0x21, -0x22):
-            raise UnsupportedFeature("GC type definitions (rec, sub, struct, array)")
-        raise MalformedModule("malformed function type", pos)
     params = result_type(r, f)
     results = result_type(r, f)
     return FuncType(params, results)
+
+
+_PACKED = {-0x08: "i8", -0x09: "i16"}
+
+
+def field_type(r: Reader, f: Features) -> FieldType:
+    """A storage type (a value type or packed i8/i16) and a mutability."""
+    b = r.peek()
+    storage: ValType | str
+    if b in (0x78, 0x77):
+        storage = _PACKED[r.s7()]
+    else:
+        storage = val_type(r, f)
+    pos = r.pos
+    mut = r.byte()
+    if mut > 1:
+        raise MalformedModule("malformed mutability", pos)
+    return FieldType(storage, mut == 1)
+
+
+def comp_type(r: Reader, f: Features) -> CompType:
+    """func, struct or array (spec 5.3.8); before GC only func."""
+    pos = r.pos
+    form = r.s7()
+    if form == -0x20:
+        return func_type(r, f)
+    if f.gc and form == -0x21:
+        return StructType(tuple(field_type(r, f) for _ in range(r.length())))
+    if f.gc and form == -0x22:
+        return ArrayType(field_type(r, f))
+    raise MalformedModule("malformed definition type" if f.gc else "malformed function type", pos)
+
+
+def sub_type(r: Reader, f: Features) -> SubType:
+    """``sub final? x* ct``, or a bare comp type (final, no supertypes)."""
+    b = r.peek()
+    if f.gc and b in (0x50, 0x4F):
+        r.pos += 1
+        supers = tuple(r.u32() for _ in range(r.length()))
+        return SubType(comp_type(r, f), supers, final=b == 0x4F)
+    return SubType(comp_type(r, f))
+
+
+def rec_type(r: Reader, f: Features) -> RecType:
+    """A recursion group (``rec``, 0x4E) or a single sub type."""
+    if f.gc and r.peek() == 0x4E:
+        r.pos += 1
+        return RecType(tuple(sub_type(r, f) for _ in range(r.length())))
+    return RecType((sub_type(r, f),))
+
+
+def tag_type(r: Reader, f: Features) -> TagType:
+    """An attribute byte (0: exception) and a type index."""
+    r.expect(0x00, "malformed tag attribute")
+    return TagType(r.u32())
 
 
 def limits(r: Reader, f: Features) -> Limits:

@@ -28,8 +28,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from ..errors import LinkError, WasmError
-from ..features import Features
+from ..errors import LinkError, UnsupportedFeature, WasmError
+from ..features import Features, runtime_gap
 from ..runtime.instances import (
     DataInst,
     ElemInst,
@@ -46,7 +46,7 @@ from ..runtime.memory import MemInst
 from ..runtime.store import Store
 from ..syntax.module import Active, Declarative, FuncImport, Import, Module
 from ..syntax.types import ExternKind, MemType, TableType, TagType
-from ..valid.match import ExternType, extern_type_matches
+from ..valid.match import RuntimeExternType, extern_type_matches
 from . import bulk
 from .constants import evaluate
 
@@ -129,6 +129,8 @@ def instantiate(
     Exhaustion.  After a failure the instance is not returned, but what it
     wrote into imported tables and memories stays, as the spec says; it
     rides on the error as ``partial_instance`` for tools that compare state."""
+    if (gap := runtime_gap(module)) is not None:  # until linking uses canonical types
+        raise UnsupportedFeature(gap)
     init = init or SEGMENTED
     # Steps 1-2: the module is valid (``refimpl.load`` validated it).
     # Steps 3-4: one value per import, each matching its external type.
@@ -168,7 +170,7 @@ def match_import(imp: Import, value: ExternVal | None, module: Module) -> Extern
     return value
 
 
-def expected_type(imp: Import, module: Module) -> ExternType:
+def expected_type(imp: Import, module: Module) -> RuntimeExternType:
     """The external type an import declares, its type indices resolved."""
     desc = imp.desc
     if isinstance(desc, (FuncImport, TagType)):

@@ -166,6 +166,13 @@ class Module:
             self._index_spaces[kind] = cached
         return cached
 
+    def type_groups(self) -> tuple[RecType, ...]:
+        """The recursion groups, which partition ``types`` in order; a module
+        built by hand with ``types`` alone has one group per type."""
+        if sum(len(g.subtypes) for g in self.rec_groups) == len(self.types):
+            return self.rec_groups
+        return tuple(RecType((t,)) for t in self.types)
+
     def func_type(self, type_index: int) -> FuncType:
         comp = self.types[type_index].comp
         assert isinstance(comp, FuncType)

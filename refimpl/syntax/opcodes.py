@@ -27,7 +27,22 @@ needs the validator's own rule (control, variables, references, ...).
 ``shuffle``     tuple of 16 lane indices; ``lane``: int
 ``heaptype``    AbsHeapType or int type index
 ``valtypes``    tuple of ValType
+``try_table``   (blocktype, tuple of Catch): the handlers of ``try_table``
+``reftype``     RefType: the target of ``ref.test``/``ref.cast``; the heap
+                type is encoded, the opcode says whether it is nullable
+``cast``        (label, RefType, RefType): ``br_on_cast(_fail)``; the
+                castflags byte encodes the two nullabilities
+``type_field``  (type index, field index): ``struct.get`` ...
+``type_n``      (type index, operand count): ``array.new_fixed``
+``type_data``   (type index, data index); ``type_elem``: (type, elem)
+``type_type``   (destination type index, source type index): ``array.copy``
 ==============  ============================================================
+
+Names are the spec's text names.  Two opcodes share a text name where the
+text format tells them apart by an immediate: ``ref.test`` and ``ref.cast``
+on a nullable target type are written ``ref.test/null`` in the table, so
+their ``name`` is the text name and their ``ident`` (``ref_test_null``) is
+unique; ``BY_NAME`` maps a shared text name to the non-null opcode.
 """
 
 from __future__ import annotations
@@ -245,6 +260,37 @@ _TABLE = """
 0xD4 ref.as_non_null       -          *
 0xD5 br_on_null            label      *
 0xD6 br_on_non_null        label      *
+FB:0x00 struct.new         type       *
+FB:0x01 struct.new_default type       *
+FB:0x02 struct.get         type_field *
+FB:0x03 struct.get_s       type_field *
+FB:0x04 struct.get_u       type_field *
+FB:0x05 struct.set         type_field *
+FB:0x06 array.new          type       *
+FB:0x07 array.new_default  type       *
+FB:0x08 array.new_fixed    type_n     *
+FB:0x09 array.new_data     type_data  *
+FB:0x0A array.new_elem     type_elem  *
+FB:0x0B array.get          type       *
+FB:0x0C array.get_s        type       *
+FB:0x0D array.get_u        type       *
+FB:0x0E array.set          type       *
+FB:0x0F array.len          -          *
+FB:0x10 array.fill         type       *
+FB:0x11 array.copy         type_type  *
+FB:0x12 array.init_data    type_data  *
+FB:0x13 array.init_elem    type_elem  *
+FB:0x14 ref.test           reftype    *
+FB:0x15 ref.test/null      reftype    *
+FB:0x16 ref.cast           reftype    *
+FB:0x17 ref.cast/null      reftype    *
+FB:0x18 br_on_cast         cast       *
+FB:0x19 br_on_cast_fail    cast       *
+FB:0x1A any.convert_extern -          *
+FB:0x1B extern.convert_any -          *
+FB:0x1C ref.i31            -          *
+FB:0x1D i31.get_s          -          *
+FB:0x1E i31.get_u          -          *
 FC:0x00 i32.trunc_sat_f32_s  -        f32 -> i32
 FC:0x01 i32.trunc_sat_f32_u  -        f32 -> i32
 FC:0x02 i32.trunc_sat_f64_s  -        f64 -> i32
@@ -539,11 +585,15 @@ class OpInfo:
     # None for instructions typed by a rule of the validator's own ("*").
     params: tuple[ValType | str, ...] | None
     results: tuple[ValType | str, ...] | None
+    # Tells apart opcodes that share a text name ("null" for ref.test/null).
+    variant: str = ""
 
     @property
     def ident(self) -> str:
-        """The name as a Python identifier: ``i32.add`` -> ``i32_add``."""
-        return self.name.replace(".", "_")
+        """The name as a Python identifier: ``i32.add`` -> ``i32_add``,
+        ``ref.test/null`` -> ``ref_test_null``."""
+        ident = self.name.replace(".", "_")
+        return f"{ident}_{self.variant}" if self.variant else ident
 
 
 def _parse_table(text: str) -> dict[int, OpInfo]:
@@ -551,6 +601,7 @@ def _parse_table(text: str) -> dict[int, OpInfo]:
     ops: dict[int, OpInfo] = {}
     for line in text.strip().splitlines():
         code_text, name, imm, *sig = line.split()
+        name, _, variant = name.partition("/")
         if ":" in code_text:
             prefix, sub = code_text.split(":")
             code = prefixed(prefixes[prefix], int(sub, 16))
@@ -562,12 +613,16 @@ def _parse_table(text: str) -> dict[int, OpInfo]:
             arrow = sig.index("->")
             params = tuple(_VALTYPES[t] for t in sig[:arrow])
             results = tuple(_VALTYPES[t] for t in sig[arrow + 1 :])
-        ops[code] = OpInfo(code, name, imm, params, results)
+        ops[code] = OpInfo(code, name, imm, params, results, variant)
     return ops
 
 
 OPS: dict[int, OpInfo] = _parse_table(_TABLE)
-BY_NAME: dict[str, OpInfo] = {info.name: info for info in OPS.values()}
+BY_NAME: dict[str, OpInfo] = {info.name: info for info in OPS.values() if not info.variant}
+# Every opcode of a text name (two for ref.test and ref.cast).
+CODES_BY_NAME: dict[str, tuple[int, ...]] = {}
+for _info in OPS.values():
+    CODES_BY_NAME[_info.name] = (*CODES_BY_NAME.get(_info.name, ()), _info.code)
 
 # Opcodes as named constants (Op.I32_ADD, Op.BLOCK, ...), for code that
 # dispatches on a handful of them.
@@ -591,6 +646,27 @@ class MemArg:
     align: int  # log2 of the alignment
     offset: int
     memory: int = 0
+
+
+class CatchKind(enum.IntEnum):
+    """The handler kinds of ``try_table`` by their binary code."""
+
+    CATCH = 0
+    CATCH_REF = 1
+    CATCH_ALL = 2
+    CATCH_ALL_REF = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class Catch(NamedTuple):
+    """One handler of ``try_table``: a tag (None for the ``catch_all``
+    kinds) and the label it branches to."""
+
+    kind: CatchKind
+    tag: int | None
+    label: int
 
 
 # A block type (spec 2.4.6): None (no result), one value type, or a type

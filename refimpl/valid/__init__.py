@@ -9,6 +9,7 @@ Executors that validate lazily, one function at a time, use
 checks and records nothing else (no annotations on instructions).
 """
 
+from . import exceptions, references  # noqa: F401  (they register their rules)
 from .context import Context
 from .module import declared_funcs, module_context, validate_function, validate_module
 

@@ -4,7 +4,9 @@ Wasm 2.0 allows only ``t.const``, ``ref.null``, ``ref.func`` and
 ``global.get`` of an immutable global; the context a module gives its
 global, element and data initialisers holds only the imported globals, so
 other globals are "unknown" there.  Extended constant expressions (Wasm 3.0)
-add integer ``add``, ``sub`` and ``mul``.
+add integer ``add``, ``sub`` and ``mul``; GC adds allocations
+(``struct.new``, ``array.new_fixed`` ...), ``ref.i31`` and the extern/any
+conversions.
 """
 
 from __future__ import annotations
@@ -32,16 +34,30 @@ EXTENDED = frozenset(
     BY_NAME[name].code
     for name in ("i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul")
 )
+GC = frozenset(
+    BY_NAME[name].code
+    for name in (
+        "ref.i31",
+        "struct.new",
+        "struct.new_default",
+        "array.new",
+        "array.new_default",
+        "array.new_fixed",
+        "any.convert_extern",
+        "extern.convert_any",
+    )
+)
 GLOBAL_GET = BY_NAME["global.get"].code
 
 
 def check_const(c: Context, expr: Expr, t: ValType) -> None:
     """``expr`` is constant and of type [] -> [t]."""
     extended = c.features.extended_const
+    gc = c.features.gc
     for op, imm in expr[:-1]:
         if op == GLOBAL_GET:
             if c.global_(imm).mutable:
                 raise InvalidModule("constant expression required")
-        elif op not in CONSTANT and not (extended and op in EXTENDED):
+        elif op not in CONSTANT and not (extended and op in EXTENDED) and not (gc and op in GC):
             raise InvalidModule("constant expression required")
     ExprChecker(c, (), (t,)).check(expr)

@@ -8,11 +8,23 @@ checked and live in ``instructions.ExprChecker``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import InvalidModule
 from ..features import Features
-from ..syntax.types import FuncType, GlobalType, MemType, RefType, SubType, TableType
+from ..syntax.types import (
+    ArrayType,
+    FuncType,
+    GlobalType,
+    MemType,
+    RefType,
+    StructType,
+    SubType,
+    TableType,
+    TagType,
+)
+from .canonical import DefType
 
 
 def spec_generation(f: Features) -> int:
@@ -34,20 +46,41 @@ def lookup(items: list | tuple, index: int, what: str):
 class Context:
     features: Features
     types: tuple[SubType, ...] = ()
+    # While the type section is checked: the types visible so far (up to
+    # the end of the current recursion group); None afterwards.
+    type_limit: int | None = None
+    # The canonical type of every type index checked so far (``canonical``).
+    defs: Sequence[DefType] = ()
     funcs: list[FuncType] = field(default_factory=list)
+    func_type_indices: list[int] = field(default_factory=list)
     tables: list[TableType] = field(default_factory=list)
     mems: list[MemType] = field(default_factory=list)
     globals: list[GlobalType] = field(default_factory=list)
+    tags: list[TagType] = field(default_factory=list)
     elems: list[RefType] = field(default_factory=list)
     datas: int = 0
     refs: frozenset[int] = frozenset()
 
-    def func_type_at(self, index: int) -> FuncType:
-        """The function type with type index ``index`` ("unknown type")."""
+    def _comp_at(self, index: int, kind: type, what: str):
+        """The comp type of type index ``index`` ("unknown type"), which
+        must be of ``kind``."""
         comp = lookup(self.types, index, "type").comp
-        if not isinstance(comp, FuncType):
-            raise InvalidModule(f"type mismatch: type {index} is not a function type")
+        if not isinstance(comp, kind):
+            raise InvalidModule(f"type mismatch: type {index} is not {what}")
         return comp
+
+    def func_type_at(self, index: int) -> FuncType:
+        return self._comp_at(index, FuncType, "a function type")
+
+    def struct_type_at(self, index: int) -> StructType:
+        return self._comp_at(index, StructType, "a struct type")
+
+    def array_type_at(self, index: int) -> ArrayType:
+        return self._comp_at(index, ArrayType, "an array type")
+
+    def tag(self, index: int) -> FuncType:
+        """The function type of tag ``index``."""
+        return self.func_type_at(lookup(self.tags, index, "tag").type_index)
 
     def func(self, index: int) -> FuncType:
         return lookup(self.funcs, index, "function")

@@ -17,28 +17,32 @@ from functools import lru_cache
 
 from ..errors import InvalidModule, UnsupportedFeature
 from ..features import Features
-from ..syntax.opcodes import BY_NAME, OPS, Instr, MemArg, OpInfo
+from ..syntax.opcodes import CODES_BY_NAME, OPS, Instr, MemArg, OpInfo
 from ..syntax.types import (
     EXTERNREF,
     FUNCREF,
     I32,
     I64,
-    AbsHeapType,
     AddrType,
     FuncType,
     NumType,
     RefType,
     ValType,
     VecType,
+    is_defaultable,
 )
 from .context import Context, lookup, spec_generation
+from .match import match_results, match_val
 from .types import check_val_type
 
 Unknown = None  # the operand type of unreachable code (spec: bottom)
 StackType = ValType | None
+# The reference popped in unreachable code: (ref bot), below every reference.
+BOT_REF = RefType(False, None)  # type: ignore[arg-type]
 
-# A control frame: [opcode, start types, end types, height, unreachable].
-OPCODE, START, END_TYPES, HEIGHT, UNREACHABLE = range(5)
+# A control frame: [opcode, start types, end types, height, unreachable,
+# locals initialised inside it (undone at its end)].
+OPCODE, START, END_TYPES, HEIGHT, UNREACHABLE, INITS = range(6)
 
 BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
 
@@ -47,19 +51,9 @@ def type_mismatch(expected: object, actual: object) -> InvalidModule:
     return InvalidModule(f"type mismatch: expected {expected}, got {actual}")
 
 
-def matches(actual: ValType, expected: ValType) -> bool:
-    """Subtyping (spec 3.3.1 in Wasm 3.0; plain equality before).  Only
-    reference types have proper subtypes: a non-null reference matches a
-    nullable one, a concrete function type matches ``func``."""
-    if actual is expected or actual == expected:
-        return True
-    if not (isinstance(actual, RefType) and isinstance(expected, RefType)):
-        return False
-    if actual.nullable and not expected.nullable:
-        return False
-    return actual.heap == expected.heap or (
-        isinstance(actual.heap, int) and expected.heap is AbsHeapType.FUNC
-    )
+def result_text(types) -> str:
+    """A result type as the spec interpreter prints it: ``[i32 i64]``."""
+    return "[" + " ".join("bot" if t is None else str(t) for t in types) + "]"
 
 
 def addr_type(limits_address: AddrType) -> NumType:
@@ -69,14 +63,25 @@ def addr_type(limits_address: AddrType) -> NumType:
 class ExprChecker:
     """Checks one expression: a function body or a constant expression."""
 
-    __slots__ = ("c", "ctrls", "locals", "results", "vals")
+    __slots__ = ("c", "ctrls", "locals", "results", "uninit", "vals")
 
-    def __init__(self, c: Context, locals_: tuple[ValType, ...], results: tuple[ValType, ...]):
+    def __init__(
+        self,
+        c: Context,
+        locals_: tuple[ValType, ...],
+        results: tuple[ValType, ...],
+        uninit: set[int] | None = None,
+    ):
         self.c = c
         self.locals = locals_
         self.results = results
         self.vals: list[StackType] = []
         self.ctrls: list[list] = []
+        # Locals of non-defaultable types not yet set (spec 3.0, local_init).
+        self.uninit: set[int] = uninit or set()
+
+    def matches(self, actual: StackType, expected: ValType) -> bool:
+        return match_val(actual, expected, self.c.defs)
 
     # -- operand stack ---------------------------------------------------
 
@@ -90,28 +95,72 @@ class ExprChecker:
 
     def pop_expect(self, expected: ValType) -> StackType:
         actual = self.pop_val(expected)
-        if actual is not None and actual is not expected and not matches(actual, expected):
+        if actual is not None and actual is not expected and not self.matches(actual, expected):
             raise type_mismatch(expected, actual)
         return actual
 
+    def pop_ref(self) -> RefType:
+        """Pop any reference; (ref bot) in unreachable code."""
+        t = self.pop_val("a reference")
+        if t is None:
+            return BOT_REF
+        if not isinstance(t, RefType):
+            raise type_mismatch("a reference", t)
+        return t
+
     def pop_vals(self, types: tuple[ValType, ...]) -> list[StackType]:
-        popped = [self.pop_expect(t) for t in reversed(types)]
-        popped.reverse()
-        return popped
+        """Pop values of ``types`` (the last on top); the message is the
+        spec interpreter's, naming the top of the stack it found."""
+        frame = self.ctrls[-1]
+        vals = self.vals
+        n = len(types)
+        top = len(vals) - n
+        if top >= frame[HEIGHT]:
+            found = vals[top:]
+            if tuple(found) == types:  # the common case: exactly these types
+                del vals[top:]
+                return found
+        k = min(n, len(vals) - frame[HEIGHT])
+        found = vals[len(vals) - k :]
+        if (k < n and not frame[UNREACHABLE]) or not all(
+            a is e or self.matches(a, e) for a, e in zip(found, types[n - k :], strict=True)
+        ):
+            raise InvalidModule(
+                f"type mismatch: instruction requires {result_text(types)}"
+                f" but stack has {result_text(found)}"
+            )
+        del vals[len(vals) - k :]
+        return [Unknown] * (n - k) + found
 
     # -- control stack ---------------------------------------------------
 
     def push_ctrl(self, opcode: int, start: tuple, end: tuple) -> None:
-        self.ctrls.append([opcode, start, end, len(self.vals), False])
+        self.ctrls.append([opcode, start, end, len(self.vals), False, None])
         self.vals.extend(start)
 
     def pop_ctrl(self) -> list:
         frame = self.ctrls[-1]
         self.pop_vals(frame[END_TYPES])
         if len(self.vals) != frame[HEIGHT]:
-            raise type_mismatch("an empty stack at the end of the block", self.vals[-1])
+            raise InvalidModule(
+                f"type mismatch: block requires {result_text(frame[END_TYPES])}"
+                f" but stack has {result_text(self.vals[frame[HEIGHT] :])}"
+            )
         self.ctrls.pop()
+        if frame[INITS]:  # initialisation does not outlive the block
+            self.uninit.update(frame[INITS])
         return frame
+
+    def set_local(self, x: int) -> None:
+        """Record that local ``x`` is initialised from here to the end of
+        the current block."""
+        if x in self.uninit:
+            self.uninit.discard(x)
+            frame = self.ctrls[-1]
+            if frame[INITS] is None:
+                frame[INITS] = [x]
+            else:
+                frame[INITS].append(x)
 
     def label_types(self, depth: int) -> tuple[ValType, ...]:
         ctrls = self.ctrls
@@ -191,9 +240,13 @@ RULES: dict[int, Rule] = {}
 
 
 def rule(*names: str) -> Callable[[Rule], Rule]:
+    """Register a rule for every opcode of these text names (variants such
+    as ``ref.test/null`` included)."""
+
     def register(fn: Rule) -> Rule:
         for name in names:
-            RULES[BY_NAME[name].code] = fn
+            for code in CODES_BY_NAME[name]:
+                RULES[code] = fn
         return fn
 
     return register
@@ -230,7 +283,7 @@ def _else(v: ExprChecker, op: int, imm: object) -> None:
 @rule("end")
 def _end(v: ExprChecker, op: int, imm: object) -> None:
     frame = v.pop_ctrl()
-    if frame[OPCODE] == IF and frame[START] != frame[END_TYPES]:
+    if frame[OPCODE] == IF and not match_results(frame[START], frame[END_TYPES], v.c.defs):
         raise type_mismatch(f"an else branch producing {frame[END_TYPES]}", "none")
     v.vals.extend(frame[END_TYPES])
 
@@ -273,17 +326,21 @@ def _return(v: ExprChecker, op: int, imm: object) -> None:
     v.unreachable()
 
 
-def _call_type(v: ExprChecker, ft: FuncType) -> None:
+def call_type(v: ExprChecker, ft: FuncType) -> None:
     v.pop_vals(ft.params)
     v.vals.extend(ft.results)
 
 
-def _check_tail_results(v: ExprChecker, ft: FuncType) -> None:
+def tail_call_type(v: ExprChecker, ft: FuncType) -> None:
+    check_tail_results(v, ft)
+    v.pop_vals(ft.params)
+    v.unreachable()
+
+
+def check_tail_results(v: ExprChecker, ft: FuncType) -> None:
     """A tail call returns the callee's results from the caller (spec
     3.3.8, tail calls)."""
-    if len(ft.results) != len(v.results) or not all(
-        matches(a, e) for a, e in zip(ft.results, v.results, strict=True)
-    ):
+    if not match_results(ft.results, v.results, v.c.defs):
         raise type_mismatch(f"results {v.results}", ft.results)
 
 
@@ -291,7 +348,7 @@ def _call_indirect_type(v: ExprChecker, imm: tuple[int, int]) -> FuncType:
     type_index, table_index = imm
     tt = v.c.table(table_index)
     ft = v.c.func_type_at(type_index)
-    if not matches(tt.elem, FUNCREF):
+    if not v.matches(tt.elem, FUNCREF):
         raise type_mismatch("a table of functions", tt.elem)
     v.pop_expect(addr_type(tt.limits.address))
     return ft
@@ -299,28 +356,22 @@ def _call_indirect_type(v: ExprChecker, imm: tuple[int, int]) -> FuncType:
 
 @rule("call")
 def _call(v: ExprChecker, op: int, x: int) -> None:
-    _call_type(v, v.c.func(x))
+    call_type(v, v.c.func(x))
 
 
 @rule("call_indirect")
 def _call_indirect(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
-    _call_type(v, _call_indirect_type(v, imm))
+    call_type(v, _call_indirect_type(v, imm))
 
 
 @rule("return_call")
 def _return_call(v: ExprChecker, op: int, x: int) -> None:
-    ft = v.c.func(x)
-    _check_tail_results(v, ft)
-    v.pop_vals(ft.params)
-    v.unreachable()
+    tail_call_type(v, v.c.func(x))
 
 
 @rule("return_call_indirect")
 def _return_call_indirect(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
-    ft = _call_indirect_type(v, imm)
-    _check_tail_results(v, ft)
-    v.pop_vals(ft.params)
-    v.unreachable()
+    tail_call_type(v, _call_indirect_type(v, imm))
 
 
 @rule("drop")
@@ -359,18 +410,23 @@ def _select_t(v: ExprChecker, op: int, types: tuple[ValType, ...]) -> None:
 
 @rule("local.get")
 def _local_get(v: ExprChecker, op: int, x: int) -> None:
-    v.vals.append(lookup(v.locals, x, "local"))
+    t = lookup(v.locals, x, "local")
+    if x in v.uninit:
+        raise InvalidModule(f"uninitialized local {x}")
+    v.vals.append(t)
 
 
 @rule("local.set")
 def _local_set(v: ExprChecker, op: int, x: int) -> None:
     v.pop_expect(lookup(v.locals, x, "local"))
+    v.set_local(x)
 
 
 @rule("local.tee")
 def _local_tee(v: ExprChecker, op: int, x: int) -> None:
     t = lookup(v.locals, x, "local")
     v.pop_expect(t)
+    v.set_local(x)
     v.vals.append(t)
 
 
@@ -424,7 +480,7 @@ def _table_fill(v: ExprChecker, op: int, x: int) -> None:
 def _table_copy(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
     dst, src = imm
     tt_dst, tt_src = v.c.table(dst), v.c.table(src)
-    if not matches(tt_src.elem, tt_dst.elem):
+    if not v.matches(tt_src.elem, tt_dst.elem):
         raise type_mismatch(tt_dst.elem, tt_src.elem)
     at_dst = addr_type(tt_dst.limits.address)
     at_src = addr_type(tt_src.limits.address)
@@ -438,7 +494,7 @@ def _table_init(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
     elem, table = imm
     tt = v.c.table(table)
     et = v.c.elem(elem)
-    if not matches(et, tt.elem):
+    if not v.matches(et, tt.elem):
         raise type_mismatch(tt.elem, et)
     v.pop_expect(I32)
     v.pop_expect(I32)
@@ -477,18 +533,21 @@ def _ref_null(v: ExprChecker, op: int, heap: object) -> None:
 
 @rule("ref.is_null")
 def _ref_is_null(v: ExprChecker, op: int, imm: object) -> None:
-    t = v.pop_val()
-    if t is not None and not isinstance(t, RefType):
-        raise type_mismatch("a reference", t)
+    v.pop_ref()
     v.vals.append(I32)
 
 
 @rule("ref.func")
 def _ref_func(v: ExprChecker, op: int, x: int) -> None:
+    """Typed function references make the result (ref $t) of the
+    function's own type."""
     v.c.func(x)
     if x not in v.c.refs:
         raise InvalidModule(f"undeclared function reference {x}")
-    v.vals.append(FUNCREF)
+    if v.c.features.function_references:
+        v.vals.append(RefType(False, v.c.func_type_indices[x]))
+    else:
+        v.vals.append(FUNCREF)
 
 
 # -- plain instructions: signatures and immediate checks ------------------------
@@ -636,7 +695,10 @@ def _plain_table(f: Features) -> dict[int, PlainSig]:
 def check_func_body(
     c: Context, ft: FuncType, locals_: tuple[ValType, ...], body: tuple[Instr, ...]
 ) -> None:
-    """Spec 3.4.1: the body has type [] -> results under params + locals."""
+    """Spec 3.4.1: the body has type [] -> results under params + locals;
+    locals of non-defaultable types must be set before they are read."""
     for t in locals_:
         check_val_type(t, c)
-    ExprChecker(c, ft.params + locals_, ft.results).check(body)
+    n = len(ft.params)
+    uninit = {n + i for i, t in enumerate(locals_) if not is_defaultable(t)}
+    ExprChecker(c, ft.params + locals_, ft.results, uninit).check(body)

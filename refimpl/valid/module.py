@@ -20,11 +20,12 @@ from ..errors import InvalidModule
 from ..features import Features
 from ..syntax.module import Active, Expr, Func, FuncImport, Module
 from ..syntax.opcodes import BY_NAME
-from ..syntax.types import ExternKind, FuncType, GlobalType, MemType, TableType
+from ..syntax.types import ExternKind, GlobalType, MemType, TableType, TagType
 from .constants import check_const
 from .context import Context, lookup
-from .instructions import addr_type, check_func_body, matches
-from .types import check_func_type, check_mem_type, check_table_type, check_val_type
+from .instructions import addr_type, check_func_body
+from .match import match_val
+from .types import check_mem_type, check_table_type, check_type_section, check_val_type
 
 REF_FUNC = BY_NAME["ref.func"].code
 
@@ -45,13 +46,16 @@ def declared_funcs(module: Module) -> frozenset[int]:
 
 
 def _init_context(module: Module, f: Features) -> Context:
-    """C' with the imports checked: everything but the module's own
-    globals (spec 3.4.12)."""
-    c = Context(f, types=module.types, refs=declared_funcs(module))
+    """C' with the types and imports checked: everything but the module's
+    own globals (spec 3.4.12)."""
+    c = Context(f, refs=declared_funcs(module))
+    check_type_section(module, c)
     for imp in reversed(module.imports):
         desc = imp.desc
         if isinstance(desc, FuncImport):
             c.func_type_at(desc.type_index)
+        elif isinstance(desc, TagType):
+            _check_tag_type(desc, c)
         elif isinstance(desc, TableType):
             check_table_type(desc, c)
         elif isinstance(desc, MemType):
@@ -70,12 +74,22 @@ def _init_context(module: Module, f: Features) -> Context:
             c.mems.append(desc)
         elif isinstance(desc, GlobalType):
             c.globals.append(desc)
+        elif isinstance(desc, TagType):
+            c.tags.append(desc)
     c.funcs += [c.func_type_at(func.type_index) for func in module.funcs]
+    c.func_type_indices = module.func_type_indices()
+    c.tags += [t.type for t in module.tags]
     c.tables += [t.type for t in module.tables]
     c.mems += [m.type for m in module.mems]
     c.elems = [e.type for e in module.elems]
     c.datas = len(module.datas)
     return c
+
+
+def _check_tag_type(tt: TagType, c: Context) -> None:
+    """Spec 3.0, 3.2.13: a tag's type is a function type without results."""
+    if c.func_type_at(tt.type_index).results:
+        raise InvalidModule("non-empty tag result type")
 
 
 def module_context(module: Module, features: Features) -> Context:
@@ -98,9 +112,6 @@ def validate_module(module: Module, features: Features) -> None:
     f = features
     c = _init_context(module, f)
     imported_globals = list(c.globals)
-    for sub in module.types:
-        if isinstance(sub.comp, FuncType):
-            check_func_type(sub.comp, c)
     for g in module.globals:
         check_val_type(g.type.type, c)
         check_const(c, g.init, g.type.type)
@@ -110,15 +121,19 @@ def validate_module(module: Module, features: Features) -> None:
         check_table_type(t.type, c)
         if t.init is not None:  # the table section precedes the globals
             check_const(replace(c, globals=imported_globals), t.init, t.type.elem)
+        elif not t.type.elem.nullable:  # the initialiser defaults to ref.null
+            raise InvalidModule(f"type mismatch: a table of {t.type.elem} needs an initialiser")
     for m in module.mems:
         check_mem_type(m.type, f)
+    for tag in module.tags:
+        _check_tag_type(tag.type, c)
     for e in module.elems:
         check_val_type(e.type, c)
         for expr in e.init:
             check_const(c, expr, e.type)
         if isinstance(e.mode, Active):
             tt = c.table(e.mode.index)
-            if not matches(e.type, tt.elem):
+            if not match_val(e.type, tt.elem, c.defs):
                 raise InvalidModule(f"type mismatch: element segment of {e.type} for {tt.elem}")
             check_const(c, e.mode.offset, addr_type(tt.limits.address))
     for d in module.datas:
@@ -148,6 +163,7 @@ def _check_exports(module: Module, c: Context) -> None:
         ExternKind.TABLE: (c.tables, "table"),
         ExternKind.MEMORY: (c.mems, "memory"),
         ExternKind.GLOBAL: (c.globals, "global"),
+        ExternKind.TAG: (c.tags, "tag"),
     }
     for export in module.exports:
         items, what = spaces[export.kind]

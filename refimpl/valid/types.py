@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from ..errors import InvalidModule, UnsupportedFeature
+from ..errors import InvalidModule
 from ..features import Features
-from ..syntax.types import AddrType, FuncType, Limits, MemType, RefType, TableType, ValType
+from ..syntax.module import Module
+from ..syntax.types import (
+    AddrType,
+    ArrayType,
+    CompType,
+    FuncType,
+    Limits,
+    MemType,
+    RefType,
+    StructType,
+    TableType,
+    ValType,
+)
+from .canonical import DefType, canonicalize_group
 from .context import Context
+from .match import match_comp
 
 MAX_PAGES_32 = 1 << 16
 MAX_PAGES_64 = 1 << 48
@@ -23,13 +37,29 @@ def check_limits(lim: Limits, bound: int, message: str) -> None:
 
 
 def check_val_type(t: ValType, c: Context) -> None:
-    """Wasm 2.0 value types are all valid.  Typed references (Wasm 3.0)
-    decode, but their validation (subtyping, type equivalence, local
-    initialisation) is not implemented yet."""
-    if isinstance(t, RefType) and (isinstance(t.heap, int) or not t.nullable):
-        if isinstance(t.heap, int) and t.heap >= len(c.types):
+    """Spec 3.2.2: a reference type's type index must be known (within
+    the type section, up to the end of the current recursion group)."""
+    if isinstance(t, RefType) and isinstance(t.heap, int):
+        limit = len(c.types) if c.type_limit is None else c.type_limit
+        if t.heap >= limit:
             raise InvalidModule(f"unknown type {t.heap}")
-        raise UnsupportedFeature(f"validation of typed reference type {t}")
+
+
+def check_storage_type(s: ValType | str, c: Context) -> None:
+    if not isinstance(s, str):
+        check_val_type(s, c)
+
+
+def check_comp_type(ct: CompType, c: Context) -> None:
+    """Spec 3.0, 3.2.4-3.2.6: every type in a func/struct/array type."""
+    if isinstance(ct, FuncType):
+        check_func_type(ct, c)
+    elif isinstance(ct, StructType):
+        for f in ct.fields:
+            check_storage_type(f.storage, c)
+    else:
+        assert isinstance(ct, ArrayType)
+        check_storage_type(ct.element.storage, c)
 
 
 def check_func_type(ft: FuncType, c: Context) -> None:
@@ -57,3 +87,42 @@ def check_mem_type(mt: MemType, f: Features) -> None:
         check_limits(mt.limits, MAX_PAGES_64, "memory size must be at most 2^48 pages")
     else:
         check_limits(mt.limits, MAX_PAGES_32, "memory size must be at most 65536 pages (4GiB)")
+
+
+def check_type_section(module: Module, c: Context) -> None:
+    """Spec 3.0, 3.2.11-3.2.12, group by group: the types of a recursion
+    group may refer to each other and to earlier groups, a declared
+    supertype must be an earlier, non-final type whose definition the sub
+    type's matches.  Sets ``c.types`` and ``c.defs`` (the canonical types)."""
+    c.types = module.types
+    defs: list[DefType] = []
+    c.defs = defs  # grows group by group; a tuple once complete
+    for group in module.type_groups():
+        start = len(defs)
+        c.type_limit = end = start + len(group.subtypes)
+        for st in group.subtypes:
+            check_comp_type(st.comp, c)
+            for y in st.supertypes:
+                if y >= end:
+                    raise InvalidModule(f"unknown type {y}")
+        defs += canonicalize_group(group, start, defs)
+        for x in range(start, end):
+            _check_supertypes(c, x)
+    c.type_limit = None
+    c.defs = module.derived.setdefault("canonical_types", tuple(defs))
+
+
+def _check_supertypes(c: Context, x: int) -> None:
+    st = c.types[x]
+    if not st.supertypes:
+        return
+    if len(st.supertypes) > 1:
+        raise InvalidModule(f"sub type {x} has multiple supertypes")
+    for y in st.supertypes:
+        if y >= x:
+            raise InvalidModule(f"sub type {x} has forward super type {y}")
+        sup = c.types[y]
+        if sup.final:
+            raise InvalidModule(f"sub type {x} has final super type {y}")
+        if not match_comp(st.comp, sup.comp, c.defs):
+            raise InvalidModule(f"sub type {x} does not match super type {y}")

@@ -3,6 +3,8 @@ the spec interpreter's messages for malformed binaries."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from binary_helpers import (
     HEADER,
@@ -43,6 +45,7 @@ from refimpl.syntax.types import (
     GlobalType,
     Limits,
     MemType,
+    StructType,
     SubType,
     TableType,
 )
@@ -98,8 +101,7 @@ def test_section_ids() -> None:
     # data count and tag sections belong to later generations
     assert malformed(HEADER + b"\x0c\x01\x00", MVP) == "malformed section id"
     assert decode(HEADER + b"\x0c\x01\x00").data_count == 0
-    with pytest.raises(UnsupportedFeature):
-        decode(HEADER + b"\x0d\x00", V3)
+    assert decode(HEADER + b"\x0d\x01\x00", V3).tags == ()
 
 
 def test_section_order() -> None:
@@ -159,8 +161,8 @@ def test_type_section() -> None:
     assert malformed(module(section(1, vec(b"\x60\x01\x70\x00"))), MVP) == "malformed value type"
     # GC type definitions exist only with the GC feature
     assert malformed(module(section(1, vec(b"\x5f\x00")))) == "malformed function type"
-    with pytest.raises(UnsupportedFeature):
-        decode(module(section(1, vec(b"\x5f\x00"))), V3)
+    assert decode(module(section(1, vec(b"\x5f\x00"))), V3).types == (SubType(StructType(())),)
+    assert malformed(module(section(1, vec(b"\x5d\x00"))), V3) == "malformed definition type"
 
 
 def test_imports_and_exports() -> None:
@@ -262,8 +264,10 @@ def test_illegal_opcodes() -> None:
     assert malformed(one_func(b"\x27\x0b")) == "illegal opcode 27"
     assert malformed(one_func(b"\xfc\x12\x0b")) == "illegal opcode fc 12"
     assert malformed(one_func(b"\xfc\x80\x80\x80\x80\x10\x0b")) == "integer too large"
-    with pytest.raises(UnsupportedFeature):  # exception handling, next round
-        decode(one_func(b"\x06\x40\x0b\x0b"), V3)
+    # legacy exceptions only under their flag
+    assert malformed(one_func(b"\x06\x40\x0b\x0b"), V3) == "illegal opcode 06"
+    legacy = replace(V3, legacy_exceptions=True)
+    assert decode(one_func(b"\x06\x40\x0b\x0b"), legacy).funcs[0].body[0] == Instr(Op.TRY)
 
 
 def test_immediates_follow_the_opcode_table() -> None:
@@ -468,17 +472,34 @@ def test_input_types() -> None:
 
 
 def test_typed_references() -> None:
-    """Typed function references (Wasm 3.0) decode; validating them is
-    not implemented yet, which validation says with UnsupportedFeature."""
+    """Typed function references (Wasm 3.0) decode and validate."""
     data = wat("(module (type $t (func)) (func (param (ref null $t)) (param (ref extern))))")
     params = decode(data, V3).types[1].comp.params
     assert [(p.nullable, p.heap) for p in params] == [(True, 0), (False, EXTERNREF.heap)]
     assert malformed(data) == "malformed reference type"
-    with pytest.raises(UnsupportedFeature):
-        validate_module(decode(data, V3), V3)
+    validate_module(decode(data, V3), V3)
     # tables with an initialiser
     table = wat("(module (table 1 funcref (ref.null func)))")
     m = decode(table, V3)
     assert m.tables[0].init == (Instr(Op.REF_NULL, FUNCREF.heap), END)
     validate_module(m, V3)
     assert malformed(table) == "malformed reference type"
+
+
+def test_wasm_3_immediates() -> None:
+    """castflags, try_table handlers and ref.test's nullability by opcode."""
+    cast = b"\xd0\x6e\xfb\x18\x03\x00\x6e\x6c\x1a\x0b\x0b"  # ref.null any; br_on_cast
+    label, rt1, rt2 = decode(one_func(b"\x02\x40" + cast), V3).funcs[0].body[2].imm
+    assert (label, rt1.nullable, rt2.nullable) == (0, True, True)
+    bad_flags = b"\x02\x40\xd0\x6e\xfb\x18\x04\x00\x6e\x6c\x1a\x0b\x0b"
+    assert malformed(one_func(bad_flags), V3) == "malformed br_on_cast flags"
+    handlers = b"\x1f\x40\x02\x02\x00\x03\x01\x0b\x0b"  # catch_all 0, catch_all_ref 1
+    imm = decode(one_func(handlers), V3).funcs[0].body[0].imm
+    assert [(c.kind, c.tag, c.label) for c in imm[1]] == [(2, None, 0), (3, None, 1)]
+    assert malformed(one_func(b"\x1f\x40\x01\x04\x00\x0b\x0b"), V3) == "malformed catch clause"
+    tests = b"\xd0\x6e\xfb\x14\x6c\x1a\xd0\x6e\xfb\x15\x6c\x1a\x0b"  # ref.test, ref.test null
+    body = decode(one_func(tests), V3).funcs[0].body
+    assert (body[1].imm.nullable, body[4].imm.nullable) == (False, True)
+    # GC instructions exist only with the GC feature
+    i31 = one_func(b"\x41\x00\xfb\x1c\x1a\x0b")  # i32.const 0; ref.i31; drop
+    assert malformed(i31, Features.profile("2.0")) == "illegal opcode fb 1c"

@@ -22,7 +22,10 @@ SCRIPTS = [
     "binary", "binary-leb128", "custom", "elem", "data", "call_indirect", "simd_lane",
     "memory_init", "table_copy", "global", "unreached-invalid",
 ]  # fmt: skip
-PROFILES = [Features.profile(p) for p in ("2.0", "mvp", "3.0")]
+# Wasm 3.0 scripts of current/: GC types and instructions, rec groups,
+# typed references, tags and try_table.
+SCRIPTS_3 = ["binary-gc", "type-rec", "try_table", "struct", "array", "br_on_cast", "call_ref"]
+PROFILES = [Features.parse(p) for p in ("2.0", "mvp", "3.0", "3.0,+legacy_exceptions")]
 EXPECTED = (MalformedModule, InvalidModule, UnsupportedFeature)
 SAMPLE = 200
 OFFSETS_PER_MODULE = 60
@@ -32,6 +35,7 @@ CHANGES_PER_MODULE = 40
 @pytest.fixture(scope="module")
 def modules() -> list[bytes]:
     found = [m for m in corpus_modules("wasm-2.0", SCRIPTS) if m]
+    found += [m for m in corpus_modules("current", SCRIPTS_3) if m]
     if not found:
         pytest.skip("testsuite not found: set WASM_TESTSUITE (and have wasm-tools installed)")
     return random.Random(7).sample(found, min(SAMPLE, len(found)))

@@ -7,7 +7,7 @@ import pytest
 
 from refimpl.exec.numerics import signed
 from refimpl.syntax import types as t
-from refimpl.valid.match import extern_type_matches, limits_match
+from refimpl.valid.match import extern_type_matches, match_limits
 
 
 @pytest.mark.parametrize(
@@ -23,7 +23,7 @@ from refimpl.valid.match import extern_type_matches, limits_match
     ],
 )
 def test_limits(actual, expected, matches):
-    assert limits_match(actual, expected) is matches
+    assert match_limits(actual, expected) is matches
 
 
 def test_tables_need_the_same_element_type():

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...syntax.opcodes import Instr, Op
+from ...errors import UnsupportedFeature
+from ...syntax.opcodes import OPS, Instr, Op
 
 
 @dataclass(eq=False)
@@ -66,6 +67,8 @@ def build(body: tuple[Instr, ...]) -> Node:
     for ins in body:
         op = ins.op
         node = stack[-1]
+        if op in (Op.TRY_TABLE, Op.TRY):  # exception handling: not in the tree yet
+            raise UnsupportedFeature(f"the compiler has no {OPS[op].name}")
         if op in (Op.BLOCK, Op.LOOP, Op.IF):
             kind = {Op.BLOCK: "block", Op.LOOP: "loop", Op.IF: "if"}[op]
             child = Node(kind, ins.imm, node, next(ids))

@@ -106,6 +106,8 @@ class Lowering:
 
     def _skip_dead(self, ins: Instr) -> None:
         op = ins.op
+        if op in (Op.TRY_TABLE, Op.TRY):  # nesting the skip cannot count yet
+            raise UnsupportedFeature(f"the interpreter has no {OPS[op].name}")
         if op in (Op.BLOCK, Op.LOOP, Op.IF):
             self.dead_nesting += 1
         elif op == Op.END:
