@@ -229,7 +229,7 @@ class _Progress:
 
     def update(self, job: FileJob, records, error) -> None:
         self.count += 1
-        self.failures += sum(r.status in ("fail", "crash", "timeout") for r in records)
+        self.failures += sum(r.status.is_problem for r in records)
         self.failures += bool(error)
         if self.live:
             line = f"[{self.count}/{self.total}] {job.display}  failures so far: {self.failures}"

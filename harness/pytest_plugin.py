@@ -22,6 +22,7 @@ from .known_differences import KnownDifferenceError, load_known
 from .report import Differential, differential_of, format_differential, probe_notes, records_of
 from .runner import CommandResult, ScriptRunner
 from .script import CONVERTERS, ConversionError, load_script
+from .status import Status
 from .testsuite import MISSING_MESSAGE, SUITES, find_testsuite, profiles_for, suite_files
 
 ENGINES_KEY = pytest.StashKey[list]()
@@ -315,16 +316,18 @@ class CommandItem(pytest.Item):
         if result.figures.any() or result.divergences or result.excused_by:
             diff = differential_of(result, path).as_dict()
             self.user_properties.append((DIFF_PROPERTY, {"file": path, "diff": diff}))
-        if result.status == "pass":
+        if result.status == Status.PASS:
             return
         records = records_of(result, path)
-        if result.status in ("fail", "crash", "timeout"):
+        if result.status.is_problem:
             raise WastFailure(result, self._describe(records, result))
-        if result.status == "excused":  # reported as xfail, with the entry: never a plain pass
+        if result.status == Status.EXCUSED:  # reported as xfail, with the entry: never a pass
             pytest.xfail("; ".join(f"{r.engine}: {r.detail}" for r in records if r.excused_by))
-        if result.status in ("unsupported", "skip"):
-            reasons = "; ".join(f"{r.engine}: {r.detail}" for r in records if r.detail)
-            pytest.skip(f"{result.status}: {reasons}")
+        # unsupported or skip, on at least one engine: the reasons of those
+        reasons = "; ".join(
+            f"{r.engine}: {r.detail}" for r in records if r.status != Status.PASS and r.detail
+        )
+        pytest.skip(f"{result.status}: {reasons}")
 
     def _describe(self, records, result: CommandResult) -> str:
         lines = [f"{self.state.script.path}:{self.command.line}: {self.command.describe()}"]

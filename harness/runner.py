@@ -42,18 +42,22 @@ from .script.commands import (
     Script,
     changes_state,
 )
+from .status import Status
 from .values import results_agree
 
 
 @dataclass(frozen=True, slots=True)
 class EngineResult:
+    """One engine's result of a command, as the runner settled it: the
+    verdict is final (known differences and divergences applied)."""
+
     engine: str
     outcome: Outcome
     verdict: Verdict
     excused_by: str | None = None  # the known difference that excused a failure
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         return self.verdict.status
 
 
@@ -65,6 +69,8 @@ class CommandResult:
     # How the engines disagree (outcomes, values, state after instantiation).
     divergences: list[Divergence] = field(default_factory=list)
     figures: Figures = field(default_factory=Figures)
+    # The command's status over its engines, decided by the runner.
+    status: Status = Status.SKIP
 
     @property
     def line(self) -> int:
@@ -82,23 +88,6 @@ class CommandResult:
         refs = [r.excused_by for r in self.results if r.excused_by]
         refs += [d.excused_by for d in self.divergences if d.excused_by]
         return list(dict.fromkeys(refs))
-
-    @property
-    def status(self) -> str:
-        """The item's status: fail if any engine failed or engines diverged
-        (unless a known difference excused it: then excused)."""
-        statuses = {r.status for r in self.results}
-        if self.divergence or "fail" in statuses:
-            return "fail"
-        for s in ("crash", "timeout"):
-            if s in statuses:
-                return s
-        if "excused" in statuses or any(d.excused_by for d in self.divergences):
-            return "excused"
-        for s in ("pass", "unsupported", "skip"):
-            if s in statuses:
-                return s
-        return "skip"
 
 
 class _Lane:
@@ -241,6 +230,7 @@ class ScriptRunner:
             divergences += self._probe(cmd, handle, module, results, result.figures)
         result.divergences = divergences
         self._apply_known(result)
+        _settle(result)
         result.figures.divergences += len(result.divergences)
         result.figures.divergences_excused += sum(1 for d in result.divergences if d.excused_by)
         return result
@@ -286,9 +276,9 @@ class ScriptRunner:
             except Exception as exc:  # an adapter bug must not stop the run
                 outcome = Crashed(f"{type(exc).__name__} in the {lane.name} adapter: {exc}")
         if isinstance(cmd, ConversionFailure):
-            verdict = Verdict("fail", f"the converter rejected this command: {cmd.message}")
+            verdict = Verdict(Status.FAIL, f"the converter rejected this command: {cmd.message}")
         elif lane.profile_gap:
-            verdict = Verdict("unsupported", lane.profile_gap)
+            verdict = Verdict(Status.UNSUPPORTED, lane.profile_gap)
         else:
             verdict = _dependent_verdict(lane, cmd, self) or judge(
                 cmd, outcome, lane.engine.exact_messages
@@ -440,12 +430,12 @@ class ScriptRunner:
     def _apply_known(self, result: CommandResult) -> None:
         path, profile, cmd = self.script.path, self.options.profile, result.command
         for i, r in enumerate(result.results):
-            if r.status != "fail":
+            if r.status != Status.FAIL:
                 continue
             entry = self.known.failure(r.engine, path, profile, cmd, r.outcome)
             if entry is not None:
                 detail = f"known difference {entry.ref}: {entry.reason} (was: {r.verdict.detail})"
-                verdict = Verdict("excused", detail, r.verdict.by_category)
+                verdict = Verdict(Status.EXCUSED, detail, r.verdict.by_category)
                 result.results[i] = EngineResult(r.engine, r.outcome, verdict, entry.ref)
         outcomes = {r.engine: r.outcome for r in result.results}
         excused = []
@@ -459,6 +449,33 @@ class ScriptRunner:
         result.divergences = excused
 
 
+def _settle(result: CommandResult) -> None:
+    """The final status of each engine and of the command: an engine that
+    passed fails if engines disagree (excused if a known difference of its
+    own covers the disagreement); the command takes its most severe status."""
+    open_ = result.divergence
+    for i, r in enumerate(result.results):
+        if r.status != Status.PASS:
+            continue
+        if open_:
+            verdict = Verdict(Status.FAIL, f"engines disagree: {open_}", r.verdict.by_category)
+            result.results[i] = replace(r, verdict=verdict)
+            continue
+        # Excused on the result of the engine whose known difference it is.
+        own = [
+            d for d in result.divergences if d.excused_by and d.excused_by.split(":")[0] == r.engine
+        ]
+        if own:
+            verdict = Verdict(Status.EXCUSED, f"engines disagree: {own[0]}", r.verdict.by_category)
+            result.results[i] = replace(r, verdict=verdict, excused_by=own[0].excused_by)
+    statuses = [r.status for r in result.results]
+    if open_:
+        statuses.append(Status.FAIL)
+    elif any(d.excused_by for d in result.divergences):
+        statuses.append(Status.EXCUSED)
+    result.status = Status.overall(statuses)
+
+
 def _dependent_verdict(lane: _Lane, cmd: Command, runner: ScriptRunner) -> Verdict | None:
     """Commands that act on a module this engine never instantiated are not
     judged: unsupported if the module was, skipped otherwise."""
@@ -470,12 +487,12 @@ def _dependent_verdict(lane: _Lane, cmd: Command, runner: ScriptRunner) -> Verdi
     target = runner._target(module_name)
     cause = lane.missing.get(target) if target else None
     if target is None:
-        return Verdict("skip", "no module is available (an earlier module was not converted)")
+        return Verdict(Status.SKIP, "no module is available (an earlier module was not converted)")
     if cause is None:
         return None
     if isinstance(cause, Unsupported):
-        return Verdict("unsupported", f"its module is unsupported: {cause.reason}")
-    return Verdict("skip", f"its module failed to instantiate: {cause}")
+        return Verdict(Status.UNSUPPORTED, f"its module is unsupported: {cause.reason}")
+    return Verdict(Status.SKIP, f"its module failed to instantiate: {cause}")
 
 
 def _instantiates(cmd: Command) -> bool:
@@ -500,7 +517,9 @@ def _divergences(
     were compared (1) or not (0).  The first engine judged is the reference
     every other is compared with."""
     comparable = [
-        (r, lane) for r, lane in zip(results, lanes, strict=True) if r.status in ("pass", "fail")
+        (r, lane)
+        for r, lane in zip(results, lanes, strict=True)
+        if r.status in (Status.PASS, Status.FAIL)
     ]
     if len(comparable) < 2:
         return [], 0
@@ -520,7 +539,7 @@ def _divergences(
             out.append(Divergence(engines, "category", detail))
             continue
         compare_values = isinstance(cmd, ActionCommand) or (
-            isinstance(cmd, AssertReturn) and first.status == other.status == "fail"
+            isinstance(cmd, AssertReturn) and first.status == other.status == Status.FAIL
         )
         if (
             compare_values
