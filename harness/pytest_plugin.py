@@ -11,8 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _pytest.outcomes import Exit
-from _pytest.runner import CallInfo
 
 from refimpl.features import Features
 
@@ -170,14 +168,14 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
         return None
     ihook = item.ihook
     ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-    reraise: tuple[type[BaseException], ...] = (Exit,)
+    reraise: tuple[type[BaseException], ...] = (pytest.exit.Exception,)
     if not item.config.getoption("usepdb", False):
         reraise += (KeyboardInterrupt,)
-    call = CallInfo.from_call(item.runtest, when="call", reraise=reraise)
+    call = pytest.CallInfo.from_call(item.runtest, when="call", reraise=reraise)
     report = ihook.pytest_runtest_makereport(item=item, call=call)
     ihook.pytest_runtest_logreport(report=report)
     if item.config.option.xmlpath:  # junitxml writes a test case on its teardown report
-        done = CallInfo.from_call(lambda: None, when="teardown")
+        done = pytest.CallInfo.from_call(lambda: None, when="teardown")
         ihook.pytest_runtest_logreport(report=ihook.pytest_runtest_makereport(item=item, call=done))
     if nextitem is None or getattr(nextitem, "state", None) is not item.state:
         item.state.close()

@@ -111,3 +111,18 @@ def test_one_engines_unsupported_is_not_hidden_by_anothers_pass(project):
     )
     result.assert_outcomes(passed=3, skipped=2)
     result.stdout.fnmatch_lines(["*unsupported: declining: add is beyond this engine*"])
+
+
+def test_xdist_keeps_each_scripts_commands_on_one_worker(project):
+    """Commands share their script's state: with two workers, every script
+    still runs in order on one of them (the "bump" before the "get")."""
+    for n in range(4):
+        project.makefile(".wast", **{f"s{n}": GOOD})
+    result = project.runpytest("-n", "2", "-v")
+    result.assert_outcomes(passed=20)
+    workers: dict[str, set[str]] = {}
+    for line in result.outlines:
+        if "PASSED" in line and "::line_" in line and line.startswith("["):
+            worker, _, rest = line.partition("]")
+            workers.setdefault(rest.split("::")[0].split()[-1], set()).add(worker)
+    assert len(workers) == 4 and all(len(w) == 1 for w in workers.values()), workers
