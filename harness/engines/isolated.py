@@ -100,14 +100,43 @@ class _Worker:
         return self.proc.poll() is None
 
 
+class EngineUnavailable(Exception):
+    """An engine in a process could not be started or did not answer ``describe``."""
+
+
 class _ProcessEngine(Engine):
-    """An engine whose sessions live in a process of its own."""
+    """An engine whose sessions live in a process of its own.  What it is
+    (its name, description, whether its messages are the spec's, whether it
+    answers state probes) it says in answer to ``describe``, asked once at
+    start; which profiles it can't run, to ``unsupported_profile``."""
 
     timeout: float
     _worker: _Worker | None = None
 
+    def __init__(self, spec: str, name: str | None, timeout: float):
+        self.spec = spec
+        self.timeout = timeout
+        self._worker = None
+        self._gaps: dict[str, str | None] = {}
+        try:
+            answer = self.worker().request({"op": "describe"}, min(timeout, 30.0))
+        except (OSError, TimeoutError, WorkerDied, ValueError) as exc:
+            self.discard_worker()
+            what = "did not answer describe in time" if isinstance(exc, TimeoutError) else exc
+            raise EngineUnavailable(f"cannot start {self._program()!r}: {what}") from None
+        self.name = name or str(answer.get("name") or spec)
+        self._description = str(answer.get("describe", self.name))
+        self.exact_messages = bool(answer.get("exact_messages", False))
+        self.probes = bool(answer.get("probes", False))
+        # A whole-script engine (ScriptEngine) can't be driven command by command.
+        self.whole_script = bool(answer.get("whole_script", False))
+
     def _start(self) -> _Worker:
         raise NotImplementedError
+
+    def _program(self) -> str:
+        """What runs in the process, for messages."""
+        return self.spec
 
     def worker(self) -> _Worker:
         if self._worker is None or not self._worker.alive():
@@ -121,82 +150,6 @@ class _ProcessEngine(Engine):
 
     def open(self, options: SessionOptions) -> Session:
         return IsolatedSession(self, options)
-
-    def __del__(self):
-        if getattr(self, "_worker", None) is not None:
-            # At interpreter exit contextlib itself may be gone: no suppress().
-            try:  # noqa: SIM105
-                self._worker.kill()
-            except Exception:
-                pass
-
-
-class IsolatedEngine(_ProcessEngine):
-    """One of our Python engines (a name ``factory`` knows) in ``worker.py``."""
-
-    def __init__(self, name: str, timeout: float = 60.0):
-        from . import factory
-
-        self.spec = name
-        self.timeout = timeout
-        # The engine object here only answers questions about itself; the
-        # work happens in the worker.
-        self._local = factory(name)()
-        self.name = self._local.name
-        self.exact_messages = self._local.exact_messages
-        self.probes = self._local.probes
-        self._worker = None
-
-    def describe(self) -> str:
-        return self._local.describe()
-
-    def unsupported_profile(self, profile: str) -> str | None:
-        return self._local.unsupported_profile(profile)
-
-    def _start(self) -> _Worker:
-        # The worker imports the harness from where this process did, whatever
-        # its working directory (a source checkout need not be installed).
-        here = str(Path(__file__).resolve().parents[2])
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
-        return _Worker([sys.executable, "-m", "harness.engines.worker", self.spec], env)
-
-
-class EngineUnavailable(Exception):
-    """A program engine could not be started or did not answer ``describe``."""
-
-
-class ProgramEngine(_ProcessEngine):
-    """``program:NAME=COMMAND``: a program that speaks the engine protocol on
-    its stdin and stdout.  What it is (its description, whether its messages
-    are the spec's, whether it answers state probes) it says in answer to
-    ``describe``; which profiles it can't run, to ``unsupported_profile``."""
-
-    def __init__(self, spec: str, timeout: float = 60.0):
-        name, sep, command = spec.removeprefix("program:").partition("=")
-        if not sep or not name.strip() or not command.strip():
-            raise EngineUnavailable(f"{spec!r}: write program:NAME=COMMAND")
-        self.spec = spec
-        self.name = name.strip()
-        self.timeout = timeout
-        try:
-            self.argv = shlex.split(command)
-        except ValueError as exc:
-            raise EngineUnavailable(f"{spec!r}: {exc}") from None
-        self._worker = None
-        self._gaps: dict[str, str | None] = {}
-        try:
-            answer = self.worker().request({"op": "describe"}, min(timeout, 30.0))
-        except (OSError, TimeoutError, WorkerDied, ValueError) as exc:
-            self.discard_worker()
-            what = "did not answer describe in time" if isinstance(exc, TimeoutError) else exc
-            raise EngineUnavailable(f"cannot start {self.argv[0]!r}: {what}") from None
-        self._description = str(answer.get("describe", self.name))
-        self.exact_messages = bool(answer.get("exact_messages", False))
-        self.probes = bool(answer.get("probes", False))
-
-    def _start(self) -> _Worker:
-        return _Worker(self.argv)
 
     def describe(self) -> str:
         return self._description
@@ -214,6 +167,50 @@ class ProgramEngine(_ProcessEngine):
             reason = answer.get("reason")
             self._gaps[profile] = str(reason) if reason else None
         return self._gaps[profile]
+
+    def __del__(self):
+        if getattr(self, "_worker", None) is not None:
+            # At interpreter exit contextlib itself may be gone: no suppress().
+            try:  # noqa: SIM105
+                self._worker.kill()
+            except Exception:
+                pass
+
+
+class IsolatedEngine(_ProcessEngine):
+    """One of our Python engines (a name ``factory`` knows) in ``worker.py``."""
+
+    def __init__(self, name: str, timeout: float = 60.0):
+        super().__init__(name, None, timeout)
+
+    def _start(self) -> _Worker:
+        # The worker imports the harness from where this process did, whatever
+        # its working directory (a source checkout need not be installed).
+        here = str(Path(__file__).resolve().parents[2])
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
+        return _Worker([sys.executable, "-m", "harness.engines.worker", self.spec], env)
+
+
+class ProgramEngine(_ProcessEngine):
+    """``program:NAME=COMMAND``: a program that speaks the engine protocol on
+    its stdin and stdout, named by the user."""
+
+    def __init__(self, spec: str, timeout: float = 60.0):
+        name, sep, command = spec.removeprefix("program:").partition("=")
+        if not sep or not name.strip() or not command.strip():
+            raise EngineUnavailable(f"{spec!r}: write program:NAME=COMMAND")
+        try:
+            self.argv = shlex.split(command)
+        except ValueError as exc:
+            raise EngineUnavailable(f"{spec!r}: {exc}") from None
+        super().__init__(spec, name.strip(), timeout)
+
+    def _start(self) -> _Worker:
+        return _Worker(self.argv)
+
+    def _program(self) -> str:
+        return self.argv[0]
 
 
 class IsolatedSession(Session):
