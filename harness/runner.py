@@ -19,7 +19,7 @@ from .engines.base import Engine, ScriptEngine, ScriptUnsupported, Session, Sess
 from .engines.wasm_interface import import_module_names
 from .judge import Verdict, judge, outcome_category
 from .known_differences import KnownDifferences, shipped
-from .outcomes import Crashed, Invalid, Malformed, Ok, Outcome, Unsupported
+from .outcomes import Crashed, Invalid, Malformed, Ok, Outcome, TimedOut, Unsupported
 from .probes.compare import compare_instance
 from .probes.rewrite import module_shape, probe_binary
 from .probes.state import SPECTEST, InstanceState
@@ -177,6 +177,7 @@ class ScriptRunner:
         self.probing = probing_lanes >= 2 and probes is not False
         self.known = shipped() if known is None else known
         self._rewritten: set[bytes] = set()
+        self._not_replayed: set[int] = set()  # commands that crashed or hung
 
     # -- driving -----------------------------------------------------------------
 
@@ -188,15 +189,34 @@ class ScriptRunner:
             self.close()
 
     def run(self, index: int) -> CommandResult:
-        """Run command ``index``, first replaying what it depends on."""
+        """Run command ``index``, first replaying what it depends on: the
+        earlier commands that can change state, silently.  The same replay
+        rebuilds the state after an engine lost its session (its process
+        crashed or hung): every lane starts afresh and the script is
+        replayed up to here, but for the commands that crashed or hung."""
         commands = self.script.commands
         if index < self.next_index:
             raise ValueError("commands run in order; start a new runner to go back")
+        if any(lane.session is not None and lane.session.lost() for lane in self.lanes):
+            self._start_afresh()
         for earlier in range(self.next_index, index):
-            if changes_state(commands[earlier]):
-                self._execute(commands[earlier], replay=True)
+            if changes_state(commands[earlier]) and earlier not in self._not_replayed:
+                self._note_faults(earlier, self._execute(commands[earlier], replay=True))
         self.next_index = index + 1
-        return self._execute(commands[index])
+        return self._note_faults(index, self._execute(commands[index]))
+
+    def _note_faults(self, index: int, result: CommandResult) -> CommandResult:
+        if any(isinstance(r.outcome, (Crashed, TimedOut)) for r in result.results):
+            self._not_replayed.add(index)  # replaying it would only crash or hang again
+        return result
+
+    def _start_afresh(self) -> None:
+        self.close()
+        for lane in self.lanes:
+            lane.missing.clear()
+            lane.unsupported_names.clear()
+        self.names = _Names()
+        self.next_index = 0
 
     def close(self) -> None:
         for lane in self.lanes:

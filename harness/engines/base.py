@@ -52,6 +52,11 @@ class Session(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the session holds."""
 
+    def lost(self) -> bool:
+        """Whether the session lost its state (its engine's process died or
+        was stopped); the runner then replays the script into a new one."""
+        return False
+
     def stats(self) -> dict[str, int]:
         """Counts worth reporting about how the engine ran the script (e.g.
         how often an init mode applied); summed over the run."""

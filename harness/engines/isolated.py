@@ -6,9 +6,10 @@ command.
 ``ProgramEngine`` runs any program that speaks the protocol (a downstream
 runtime's own adapter, in any language).  The process lives across scripts;
 each script opens a session in it.  If it dies or a command exceeds the
-timeout, the command is reported as crashed / timed out, a new process
-starts, and the session's earlier state-changing requests are replayed into
-it before the next command.
+timeout, the command is reported as crashed / timed out and the session is
+lost; the runner then opens a new one (a new process starts) and replays
+the script's earlier state-changing commands into it, by the one rule it
+also uses to run a command on its own.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ..outcomes import Crashed, Ok, Outcome, TimedOut
+from ..outcomes import Crashed, Outcome, TimedOut
 from ..probes.state import InstanceState
 from ..script.commands import ModuleSource
 from ..values import Value
@@ -214,43 +215,44 @@ class ProgramEngine(_ProcessEngine):
 
 
 class IsolatedSession(Session):
+    """A session in the engine's process.  If the process dies or a request
+    times out, the process is stopped and the session is lost: every later
+    request answers Crashed, and the runner rebuilds the script's state in
+    a new session (``ScriptRunner``'s replay)."""
+
     def __init__(self, engine: _ProcessEngine, options: SessionOptions):
         self.engine = engine
         self.options = options
         self.timeout = options.timeout if options.timeout is not None else engine.timeout
-        self.log: list[dict] = []  # state-changing requests that succeeded
         self.opened = False
+        self.lost_because: str | None = None
 
-    def _open(self) -> None:
-        worker = self.engine.worker()
-        options = asdict(self.options)
-        worker.request({"op": "open", "options": options}, self.timeout)
-        for request in self.log:  # after a restart: rebuild the state
-            worker.request(request, self.timeout)
-        self.opened = True
+    def lost(self) -> bool:
+        return self.lost_because is not None
 
     def _request(self, request: dict) -> dict | Outcome:
+        if self.lost_because is not None:
+            return Crashed(f"the session was lost earlier: {self.lost_because}")
         try:
             if not self.opened:
-                self._open()
+                self.engine.worker().request(
+                    {"op": "open", "options": asdict(self.options)}, self.timeout
+                )
+                self.opened = True
             return self.engine.worker().request(request, self.timeout)
         except TimeoutError:
-            self.engine.discard_worker()
-            self.opened = False
-            return TimedOut(self.timeout)
+            outcome: Outcome = TimedOut(self.timeout)
         except WorkerDied as exc:
-            self.engine.discard_worker()
-            self.opened = False
-            return Crashed(str(exc))
+            outcome = Crashed(str(exc))
+        self.engine.discard_worker()
+        self.lost_because = str(outcome)
+        return outcome
 
-    def _call(self, request: dict, changes_state: bool) -> Outcome:
+    def _call(self, request: dict) -> Outcome:
         response = self._request(request)
         if isinstance(response, Outcome):
             return response
-        outcome = decode_outcome(response)
-        if changes_state and isinstance(outcome, Ok):
-            self.log.append(request)
-        return outcome
+        return decode_outcome(response)
 
     # -- state probes: data back, or an outcome saying why not ------------------
 
@@ -286,13 +288,13 @@ class IsolatedSession(Session):
 
     def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
         request = {"op": "instantiate", "module": encode_module(module), "handle": handle}
-        return self._call(request, changes_state=True)
+        return self._call(request)
 
     def check(self, module: ModuleSource) -> Outcome:
-        return self._call({"op": "check", "module": encode_module(module)}, changes_state=False)
+        return self._call({"op": "check", "module": encode_module(module)})
 
     def register(self, as_name: str, handle: str) -> Outcome:
-        return self._call({"op": "register", "as": as_name, "handle": handle}, True)
+        return self._call({"op": "register", "as": as_name, "handle": handle})
 
     def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
         request = {
@@ -301,15 +303,16 @@ class IsolatedSession(Session):
             "field": field,
             "args": [encode_value(a) for a in args],
         }
-        return self._call(request, changes_state=True)
+        return self._call(request)
 
     def get(self, handle: str, field: str) -> Outcome:
-        return self._call({"op": "get", "handle": handle, "field": field}, changes_state=False)
+        return self._call({"op": "get", "handle": handle, "field": field})
 
     def close(self) -> None:
-        if self.opened and self.engine._worker is not None and self.engine._worker.alive():
+        worker = self.engine._worker
+        if self.opened and not self.lost() and worker is not None and worker.alive():
             try:
-                self.engine.worker().request({"op": "close"}, self.timeout)
+                worker.request({"op": "close"}, self.timeout)
             except (TimeoutError, WorkerDied):
                 self.engine.discard_worker()
         self.opened = False

@@ -54,3 +54,27 @@ class NotAnEngine:
     """Has the look of an engine, but not the interface."""
 
     name = "not-an-engine"
+
+
+class CrashingRefimpl(Engine):
+    """refimpl, but invoking "crash" aborts the process."""
+
+    name = "crashing-refimpl"
+    exact_messages = True
+
+    def __init__(self):
+        from harness.engines.refimpl_engine import RefimplEngine
+
+        self.inner = RefimplEngine("compiled")
+
+    def open(self, options):
+        session = self.inner.open(options)
+        invoke = session.invoke
+
+        def crashing_invoke(handle, field, args):
+            if field == "crash":
+                os.abort()
+            return invoke(handle, field, args)
+
+        session.invoke = crashing_invoke
+        return session
