@@ -3,7 +3,7 @@
 Two limits of the Python API shape this adapter.  It has no v128 values, and
 merely asking it about a v128 type aborts the process; and an f32 crossing it
 goes through a C float, which quiets signalling NaNs.  So signatures come from
-the binary (``wasm_interface``), and any export whose signature mentions f32
+the binary (``harness.lenient_reader``), and any export whose signature mentions f32
 or v128 is called through a generated trampoline module that passes f32 as
 i32 bits and v128 as two i64 halves.  ``Config.wasm_reference_types = False``
 also aborts the process, so a profile without reference types is unsupported.
@@ -20,6 +20,7 @@ import wasmtime as wt
 
 from refimpl.features import Features
 
+from ..lenient_reader import FuncSig, export_signatures
 from ..messages import SPEC_MESSAGES
 from ..outcomes import (
     Exhausted,
@@ -37,7 +38,6 @@ from ..script.commands import ModuleSource
 from ..values import NULL, Ref, Value
 from . import wasmtime_crossing as crossing
 from .base import Engine, Session, SessionOptions
-from .wasm_interface import FuncSig, export_signatures
 
 _TRAP_CATEGORIES = {
     wt.TrapCode.STACK_OVERFLOW: "call-stack-exhausted",
