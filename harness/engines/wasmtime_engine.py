@@ -174,7 +174,8 @@ class WasmtimeSession(Session):
         # pass a SharedMemory to Linker.define, and wasm functions that do
         # nothing are exactly the spec's print functions.
         self.spectest_exports = {}
-        for wat in spectest_wats(self.features):
+        self.spectest_items = _spectest_items(self.features)
+        for wat in _spectest_wats(self.spectest_items, self.features):
             module = self.owner.trampoline(self.profile, wat, self.engine)
             spectest = wt.Instance(self.store, module, [])
             self.linker.define_instance(self.store, "spectest", spectest)
@@ -284,9 +285,9 @@ class WasmtimeSession(Session):
         """(kind, key, wasmtime object, type) of everything a probe reads."""
         if handle == "spectest":
             for name, item in self.spectest_exports.items():
-                kind = _SPECTEST_KINDS.get(name)
-                if kind is not None:
-                    yield kind[0], name, item, kind[1]
+                kind, vtype, _ = self.spectest_items.get(name, ("func", None, ""))
+                if kind != "func":
+                    yield kind, name, item, vtype
             return
         _, exports, _ = self.instances[handle]
         shape = self.shapes.get(handle)
@@ -462,42 +463,54 @@ def _funcref_key(func: wt.Func) -> tuple[int, int]:
     return (raw.store_id, raw.__private)  # a pointer: the same for each lookup of one funcref
 
 
-_SPECTEST_KINDS = {
-    "memory": ("memory", None),
-    "table": ("table", "funcref"),
-    "table64": ("table", "funcref"),
-    "global_i32": ("global", "i32"),
-    "global_i64": ("global", "i64"),
-    "global_f32": ("global", "f32"),
-    "global_f64": ("global", "f64"),
-}
+def _spectest_items(features: Features) -> dict[str, tuple[str, str | None, str]]:
+    """The spectest module as refimpl defines it (``refimpl.host.spectest``,
+    the one definition), as name -> (kind, value or element type, WAT of
+    the export's definition)."""
+    from refimpl.host.spectest import spectest_instance
+    from refimpl.runtime.instances import GlobalInst, HostFunc, TableInst
+    from refimpl.runtime.memory import MemInst
 
+    def limits(lim) -> str:
+        address = "i64 " if lim.address.value == "i64" else ""
+        return f"{address}{lim.min}" + ("" if lim.max is None else f" {lim.max}")
 
-_SPECTEST_WAT = """
-  (func (export "print"))
-  (func (export "print_i32") (param i32))
-  (func (export "print_i64") (param i64))
-  (func (export "print_f32") (param f32))
-  (func (export "print_f64") (param f64))
-  (func (export "print_i32_f32") (param i32 f32))
-  (func (export "print_f64_f64") (param f64 f64))
-  (global (export "global_i32") i32 (i32.const 666))
-  (global (export "global_i64") i64 (i64.const 666))
-  (global (export "global_f32") f32 (f32.const 666.6))
-  (global (export "global_f64") f64 (f64.const 666.6))
-  (table (export "table") 10 20 funcref)
-  (memory (export "memory") 1 2)"""
+    def reftype(t) -> str:
+        if not t.nullable or not hasattr(t.heap, "value"):
+            raise ValueError(f"spectest: no WAT shorthand for {t}")
+        return f"{t.heap.value}ref"
+
+    out: dict[str, tuple[str, str | None, str]] = {}
+    for name, item in spectest_instance(features).exports.items():
+        export = f'(export "{name}")'
+        if isinstance(item, HostFunc):
+            params = "".join(f" (param {t.value})" for t in item.type.params)
+            out[name] = ("func", None, f"(func {export}{params})")
+        elif isinstance(item, GlobalInst):
+            vtype = item.type.type.value
+            value = item.value.hex() if isinstance(item.value, float) else item.value
+            out[name] = ("global", vtype, f"(global {export} {vtype} ({vtype}.const {value}))")
+        elif isinstance(item, TableInst):
+            elem = reftype(item.type.elem)
+            out[name] = ("table", elem, f"(table {export} {limits(item.type.limits)} {elem})")
+        elif isinstance(item, MemInst):
+            out[name] = ("memory", None, f"(memory {export} {limits(item.type.limits)})")
+        else:
+            raise ValueError(f"spectest: cannot define {name!r} ({type(item).__name__})")
+    return out
 
 
 def spectest_wats(features: Features) -> list[str]:
     """The spec runner's ``spectest`` module as the profile has it, as
-    modules whose exports together make it up: memory64 adds a 64-bit table,
-    threads a shared memory (a module of its own: two memories in one module
-    would need multi-memory, which the profile may not have)."""
-    main = [_SPECTEST_WAT]
-    if features.memory64:
-        main.append('(table (export "table64") i64 10 20 funcref)')
-    wats = ["(module" + "\n  ".join(main) + ")"]
+    modules whose exports together make it up: refimpl's definition, and
+    with threads (which refimpl does not implement) a shared memory, in a
+    module of its own (two memories in one module would need multi-memory,
+    which the profile may not have)."""
+    return _spectest_wats(_spectest_items(features), features)
+
+
+def _spectest_wats(items: dict, features: Features) -> list[str]:
+    wats = ["(module\n  " + "\n  ".join(wat for _, _, wat in items.values()) + ")"]
     if features.threads:
         wats.append('(module (memory (export "shared_memory") 1 2 shared))')
     return wats
