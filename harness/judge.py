@@ -6,15 +6,16 @@ from dataclasses import dataclass
 
 from .messages import category_of, text_matches
 from .outcomes import (
+    CommandOutcome,
     Crashed,
     Exhausted,
+    ExpectationFailed,
     Failure,
+    HarnessError,
     Invalid,
     LinkFailed,
     Malformed,
-    Mismatch,
     Ok,
-    Outcome,
     Thrown,
     TimedOut,
     Trapped,
@@ -64,14 +65,14 @@ _EXPECTED_FAILURE = {
 }
 
 
-def judge(command: Command, outcome: Outcome, exact_messages: bool) -> Verdict:
+def judge(command: Command, outcome: CommandOutcome, exact_messages: bool) -> Verdict:
     if isinstance(outcome, Unsupported):
         return Verdict(Status.UNSUPPORTED, outcome.reason)
     if isinstance(outcome, Crashed):
         return Verdict(Status.CRASH, outcome.detail)
     if isinstance(outcome, TimedOut):
         return Verdict(Status.TIMEOUT, str(outcome))
-    if isinstance(outcome, Mismatch):
+    if isinstance(outcome, (ExpectationFailed, HarnessError)):
         return Verdict(Status.FAIL, str(outcome))
     if isinstance(command, AssertReturn):
         if not isinstance(outcome, Ok):
@@ -100,7 +101,7 @@ def judge(command: Command, outcome: Outcome, exact_messages: bool) -> Verdict:
     return _judge_failure(command, wanted, outcome, exact_messages)
 
 
-def _judge_failure(command, wanted: type, outcome: Outcome, exact: bool) -> Verdict:
+def _judge_failure(command, wanted: type, outcome: CommandOutcome, exact: bool) -> Verdict:
     text: str = command.text
     what = f'{wanted.__name__.lower()} "{text}"'
     if not isinstance(outcome, Failure):
@@ -127,7 +128,7 @@ def _judge_failure(command, wanted: type, outcome: Outcome, exact: bool) -> Verd
     )
 
 
-def outcome_category(outcome: Outcome, exact_messages: bool) -> str | None:
+def outcome_category(outcome: CommandOutcome, exact_messages: bool) -> str | None:
     """The spec category of a failure outcome, for comparing engines."""
     if not isinstance(outcome, Failure):
         return None

@@ -19,7 +19,16 @@ from .engines.base import Engine, ScriptEngine, ScriptUnsupported, Session, Sess
 from .judge import Verdict, judge, outcome_category
 from .known_differences import KnownDifferences, shipped
 from .lenient_reader import import_module_names
-from .outcomes import Crashed, Invalid, Malformed, Ok, Outcome, TimedOut, Unsupported
+from .outcomes import (
+    CommandOutcome,
+    Crashed,
+    HarnessError,
+    Invalid,
+    Malformed,
+    Ok,
+    TimedOut,
+    Unsupported,
+)
 from .probes.compare import compare_instance
 from .probes.rewrite import module_shape, probe_binary
 from .probes.state import SPECTEST, InstanceState
@@ -52,7 +61,7 @@ class EngineResult:
     verdict is final (known differences and divergences applied)."""
 
     engine: str
-    outcome: Outcome
+    outcome: CommandOutcome
     verdict: Verdict
     excused_by: str | None = None  # the known difference that excused a failure
 
@@ -100,9 +109,9 @@ class _Lane:
         self.session: Session | None = None
         self.profile_gap = engine.unsupported_profile(options.profile)
         self.can_probe = isinstance(engine, Engine) and engine.probes and not self.profile_gap
-        self.script_outcomes: dict[int, Outcome] | None = None
+        self.script_outcomes: dict[int, CommandOutcome] | None = None
         # Handles whose module this engine could not instantiate, and why.
-        self.missing: dict[str, Outcome] = {}
+        self.missing: dict[str, CommandOutcome] = {}
         # Names registered for a module this engine could not support.
         self.unsupported_names: dict[str, str] = {}
 
@@ -116,7 +125,7 @@ class _Lane:
             self.session = self.engine.open(self.options)
         return self.session
 
-    def scripted(self, line: int) -> Outcome:
+    def scripted(self, line: int) -> CommandOutcome:
         if self.script_outcomes is None:
             assert isinstance(self.engine, ScriptEngine)
             try:
@@ -305,7 +314,7 @@ class ScriptRunner:
             )
         return EngineResult(lane.name, outcome, verdict)
 
-    def _perform(self, lane: _Lane, cmd: Command, handle: str | None) -> Outcome:
+    def _perform(self, lane: _Lane, cmd: Command, handle: str | None) -> CommandOutcome:
         if isinstance(cmd, ConversionFailure):
             if cmd.defines_module:
                 self.names.current = None  # later commands must not hit a stale module
@@ -318,7 +327,7 @@ class ScriptRunner:
         if isinstance(cmd, ModuleInstance):
             module = self.names.definitions.get(cmd.definition)
             if module is None:
-                return Crashed(f"unknown module definition {cmd.definition!r}")
+                return HarnessError(f"unknown module definition {cmd.definition!r}")
             return self._instantiate(lane, module, handle)
         if isinstance(cmd, Register):
             target = self._target(cmd.module)
@@ -346,7 +355,7 @@ class ScriptRunner:
             return self._instantiate(lane, cmd.module, None)
         return Unsupported(f"command {cmd.wast_name} is not supported")
 
-    def _instantiate(self, lane: _Lane, module: ModuleSource, handle: str | None) -> Outcome:
+    def _instantiate(self, lane: _Lane, module: ModuleSource, handle: str | None) -> CommandOutcome:
         if handle is not None and self.probing and lane.can_probe:
             module = self._with_probe_exports(module)
         outcome = lane.open().instantiate(module, handle)
@@ -521,7 +530,7 @@ def _instantiates(cmd: Command) -> bool:
     )
 
 
-def _kind(outcome: Outcome, exact: bool) -> str:
+def _kind(outcome: CommandOutcome, exact: bool) -> str:
     """The outcome's kind for comparing engines: unless both engines speak
     the spec's texts, malformed and invalid are one kind (rejected), as the
     judge counts them."""

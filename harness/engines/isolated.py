@@ -28,7 +28,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ..outcomes import Crashed, Outcome, TimedOut
+from ..outcomes import CommandOutcome, Crashed, TimedOut
 from ..probes.state import InstanceState
 from ..script.commands import ModuleSource
 from ..values import Value
@@ -230,7 +230,7 @@ class IsolatedSession(Session):
     def lost(self) -> bool:
         return self.lost_because is not None
 
-    def _request(self, request: dict) -> dict | Outcome:
+    def _request(self, request: dict) -> dict | CommandOutcome:
         if self.lost_because is not None:
             return Crashed(f"the session was lost earlier: {self.lost_because}")
         try:
@@ -241,16 +241,16 @@ class IsolatedSession(Session):
                 self.opened = True
             return self.engine.worker().request(request, self.timeout)
         except TimeoutError:
-            outcome: Outcome = TimedOut(self.timeout)
+            outcome: CommandOutcome = TimedOut(self.timeout)
         except WorkerDied as exc:
             outcome = Crashed(str(exc))
         self.engine.discard_worker()
         self.lost_because = str(outcome)
         return outcome
 
-    def _call(self, request: dict) -> Outcome:
+    def _call(self, request: dict) -> CommandOutcome:
         response = self._request(request)
-        if isinstance(response, Outcome):
+        if isinstance(response, CommandOutcome):
             return response
         return decode_outcome(response)
 
@@ -258,7 +258,7 @@ class IsolatedSession(Session):
 
     def probe(self, handle: str):
         response = self._request({"op": "probe", "handle": handle})
-        if isinstance(response, Outcome):
+        if isinstance(response, CommandOutcome):
             return response
         if response.get("kind") == "probe":
             return InstanceState.from_json(response["state"])
@@ -267,7 +267,7 @@ class IsolatedSession(Session):
     def memory_chunks(self, handle: str, key: str, chunk: int):
         request = {"op": "memory_chunks", "handle": handle, "key": key, "chunk": chunk}
         response = self._request(request)
-        if isinstance(response, Outcome):
+        if isinstance(response, CommandOutcome):
             return response
         return response["digests"] if response.get("kind") == "data" else decode_outcome(response)
 
@@ -280,23 +280,23 @@ class IsolatedSession(Session):
             "length": length,
         }
         response = self._request(request)
-        if isinstance(response, Outcome):
+        if isinstance(response, CommandOutcome):
             return response
         if response.get("kind") == "data":
             return base64.b64decode(response["bytes"])
         return decode_outcome(response)
 
-    def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
+    def instantiate(self, module: ModuleSource, handle: str | None) -> CommandOutcome:
         request = {"op": "instantiate", "module": encode_module(module), "handle": handle}
         return self._call(request)
 
-    def check(self, module: ModuleSource) -> Outcome:
+    def check(self, module: ModuleSource) -> CommandOutcome:
         return self._call({"op": "check", "module": encode_module(module)})
 
-    def register(self, as_name: str, handle: str) -> Outcome:
+    def register(self, as_name: str, handle: str) -> CommandOutcome:
         return self._call({"op": "register", "as": as_name, "handle": handle})
 
-    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
+    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> CommandOutcome:
         request = {
             "op": "invoke",
             "handle": handle,
@@ -305,7 +305,7 @@ class IsolatedSession(Session):
         }
         return self._call(request)
 
-    def get(self, handle: str, field: str) -> Outcome:
+    def get(self, handle: str, field: str) -> CommandOutcome:
         return self._call({"op": "get", "handle": handle, "field": field})
 
     def close(self) -> None:

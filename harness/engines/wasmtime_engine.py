@@ -23,12 +23,13 @@ from refimpl.features import Features
 from ..lenient_reader import FuncSig, export_signatures
 from ..messages import SPEC_MESSAGES
 from ..outcomes import (
+    CommandOutcome,
     Exhausted,
+    HarnessError,
     Invalid,
     LinkFailed,
     Malformed,
     Ok,
-    Outcome,
     Thrown,
     Trapped,
     Unsupported,
@@ -186,7 +187,7 @@ class WasmtimeSession(Session):
 
     # -- modules -------------------------------------------------------------
 
-    def _compile(self, module: ModuleSource) -> wt.Module | Outcome:
+    def _compile(self, module: ModuleSource) -> wt.Module | CommandOutcome:
         source: bytes | str = module.binary if module.binary is not None else module.text or b""
         if isinstance(source, bytes) and module.binary is None:
             try:
@@ -198,13 +199,13 @@ class WasmtimeSession(Session):
         except wt.WasmtimeError as exc:
             return _module_error(str(exc), text=module.binary is None)
 
-    def check(self, module: ModuleSource) -> Outcome:
+    def check(self, module: ModuleSource) -> CommandOutcome:
         compiled = self._compile(module)
-        return compiled if isinstance(compiled, Outcome) else Ok()
+        return compiled if isinstance(compiled, CommandOutcome) else Ok()
 
-    def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
+    def instantiate(self, module: ModuleSource, handle: str | None) -> CommandOutcome:
         compiled = self._compile(module)
-        if isinstance(compiled, Outcome):
+        if isinstance(compiled, CommandOutcome):
             return compiled
         try:
             instance = self.linker.instantiate(self.store, compiled)
@@ -223,7 +224,7 @@ class WasmtimeSession(Session):
             self._learn_functions(handle, module, exports)
         return Ok()
 
-    def register(self, as_name: str, handle: str) -> Outcome:
+    def register(self, as_name: str, handle: str) -> CommandOutcome:
         instance, _, _ = self.instances[handle]
         self.linker.define_instance(self.store, as_name, instance)
         self.registered[as_name] = handle
@@ -368,11 +369,11 @@ class WasmtimeSession(Session):
 
     # -- actions -------------------------------------------------------------
 
-    def get(self, handle: str, field: str) -> Outcome:
+    def get(self, handle: str, field: str) -> CommandOutcome:
         _, exports, _ = self.instances[handle]
         item = exports.get(field)
         if not isinstance(item, wt.Global):
-            return Trapped(f"no exported global {field!r}", None)
+            return HarnessError(f"no exported global {field!r}")
         try:
             raw = item.value(self.store)
         except Exception:  # the API's way of saying "v128"
@@ -382,7 +383,7 @@ class WasmtimeSession(Session):
             return self._get_through_trampoline(handle, field, item, "f32")
         return Ok((_to_value(gtype, raw),))
 
-    def _get_through_trampoline(self, handle, field, item: wt.Global, vtype: str) -> Outcome:
+    def _get_through_trampoline(self, handle, field, item: wt.Global, vtype: str) -> CommandOutcome:
         mutable = item.type(self.store).mutable
         gtype = f"(mut {vtype})" if mutable else vtype
         lowered = " ".join(_GLOBAL_LOWERING[vtype])
@@ -396,16 +397,16 @@ class WasmtimeSession(Session):
         raw = tramp.exports(self.store)["get"](self.store)
         return Ok((_lift(vtype, _as_list(raw, len(_GLOBAL_LOWERING[vtype]))),))
 
-    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
+    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> CommandOutcome:
         _, exports, sigs = self.instances[handle]
         func = exports.get(field)
         if not isinstance(func, wt.Func):
-            return Trapped(f"no exported function {field!r}", None)
+            return HarnessError(f"no exported function {field!r}")
         sig = (sigs or {}).get(field)
         if sig is None:
             return Unsupported("the export's signature could not be read from the binary")
         if len(args) != len(sig.params):
-            return Trapped(f"wrong number of arguments: {len(args)} for {len(sig.params)}", None)
+            return HarnessError(f"wrong number of arguments: {len(args)} for {len(sig.params)}")
         tramp = None
         if not _direct(sig):
             tramp = self._trampoline_for(handle, field, func, sig)
@@ -647,7 +648,7 @@ def _cause(message: str) -> str:
     return text
 
 
-def _trap(exc: wt.Trap) -> Outcome:
+def _trap(exc: wt.Trap) -> CommandOutcome:
     message = _cause(str(exc))
     code = exc.trap_code
     if code == wt.TrapCode.STACK_OVERFLOW:
@@ -664,7 +665,7 @@ def _category_from_text(message: str) -> str | None:
     return None
 
 
-def _module_error(message: str, text: bool) -> Outcome:
+def _module_error(message: str, text: bool) -> CommandOutcome:
     cause = _cause(message)
     compiled = "failed to compile" in message or "Invalid input WebAssembly" in message
     if "failed to parse WebAssembly module" in message or (text and not compiled):

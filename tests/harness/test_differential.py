@@ -171,3 +171,14 @@ def test_pytest_probe_option_turns_probes_off(project, monkeypatch):
         "diff.wast", "--engine", "refimpl", "--engine", "wasmtime", "--probe", "off"
     )
     result.assert_outcomes(passed=2)
+
+
+def test_a_missing_export_is_a_harness_error_not_a_trap(tmp_path):
+    """The script asks for what the module does not have: every engine
+    reports the harness's finding, which fails the command and is no trap."""
+    text = '(module (func (export "f")))\n(assert_trap (invoke "g") "unreachable")\n'
+    results = run(tmp_path, [create_engine("refimpl"), create_engine("wasmtime")], text)
+    missing = results[2]
+    assert [r.outcome.kind for r in missing.results] == ["harness error", "harness error"]
+    assert missing.status == "fail"
+    assert "no exported function 'g'" in missing.results[0].verdict.detail
