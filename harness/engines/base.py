@@ -124,7 +124,3 @@ class ScriptEngine(ABC):
 
 class ScriptUnsupported(Exception):
     """A whole-script engine can't run this script (the reason is the message)."""
-
-
-def unsupported(reason: str) -> CommandOutcome:
-    return Unsupported(reason)
