@@ -9,7 +9,7 @@ import os
 import time
 
 from harness.engines.base import Engine, Session
-from harness.outcomes import Ok
+from harness.outcomes import Ok, Unsupported
 from harness.values import Value
 
 
@@ -39,6 +39,25 @@ class FaultyEngine(Engine):
 
     def open(self, options):
         return FaultySession()
+
+
+class DecliningSession(FaultySession):
+    """Runs everything but calls to "add", which it cannot express."""
+
+    def invoke(self, handle, field, args):
+        if field == "add":
+            return Unsupported("add is beyond this engine")
+        return Ok()
+
+    def get(self, handle, field):
+        return Ok((Value("i32", 6),))
+
+
+class DecliningEngine(Engine):
+    name = "declining"
+
+    def open(self, options):
+        return DecliningSession()
 
 
 class UnopenableEngine(Engine):

@@ -1,5 +1,7 @@
 """The pytest plugin: one item per command, precise failures."""
 
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -65,50 +67,13 @@ def test_unknown_engine_is_a_usage_error(project):
     result.stderr.fnmatch_lines(["*unknown engine 'nope'*"])
 
 
-DECLINING = '''
-from harness.engines.base import Engine, Session
-from harness.outcomes import Ok, Unsupported
-from harness.values import Value
-
-
-class DecliningSession(Session):
-    """Runs everything but calls to "add", which it cannot express."""
-
-    def instantiate(self, module, handle):
-        return Ok()
-
-    def check(self, module):
-        return Ok()
-
-    def register(self, as_name, handle):
-        return Ok()
-
-    def invoke(self, handle, field, args):
-        if field == "add":
-            return Unsupported("add is beyond this engine")
-        return Ok()
-
-    def get(self, handle, field):
-        return Ok((Value("i32", 6),))
-
-
-class Declining(Engine):
-    name = "declining"
-
-    def open(self, options):
-        return DecliningSession()
-'''
-
-
-def test_one_engines_unsupported_is_not_hidden_by_anothers_pass(project):
+def test_one_engines_unsupported_is_not_hidden_by_anothers_pass(project, monkeypatch):
     """An item passes only if it passed on every engine: refimpl passing
     the calls to "add" must not hide that the other engine couldn't run them."""
-    project.makepyfile(declining=DECLINING)
-    project.syspathinsert()
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))  # faulty_engine
     project.makefile(".wast", good=GOOD)
-    result = project.runpytest(
-        "-rs", "--engine", "refimpl", "--engine", "python:declining:Declining", "good.wast"
-    )
+    engine = "python:faulty_engine:DecliningEngine"
+    result = project.runpytest("-rs", "--engine", "refimpl", "--engine", engine, "good.wast")
     result.assert_outcomes(passed=3, skipped=2)
     result.stdout.fnmatch_lines(["*unsupported: declining: add is beyond this engine*"])
 
