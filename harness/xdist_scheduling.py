@@ -79,8 +79,9 @@ class ScriptScheduling:
         """A node is gone (finished, or crashed): its unfinished items go
         back to the queue, grouped by unit again; the first of them is the
         one it crashed on."""
+        # (Its collection stays registered: collection_is_completed counts
+        # the nodes that have collected, finished ones included.)
         left = sorted(self.pending.pop(node, ()))
-        self.registered.pop(node, None)
         if not left or self.collection is None:
             return None
         units: OrderedDict[str, list[int]] = OrderedDict()
@@ -113,6 +114,9 @@ class ScriptScheduling:
             node.shutdown()
         for node in self.nodes:
             self._refill(node)
+        if not self.queue:  # all handed out: every node stops when done
+            for node in self.nodes:
+                node.shutdown()
 
     def mark_test_complete(
         self, node: WorkerController, item_index: int, duration: float = 0
