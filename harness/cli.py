@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 from . import preinit_cli
-from .engines import FACTORIES, UnknownEngine, check_engine, engine_names
-from .execution import FileJob, RunConfig, display_name, run_file
+from .engines import UnknownEngine, engines_for, stop_workers
+from .execution import FileJob, display_name, run_file
 from .known_differences import KnownDifferenceError, load_known
+from .options import RunOptions, add_to_argparse
 from .report import Differential, Report, probe_notes
-from .script import CONVERTERS
 from .testsuite import (
     MISSING_MESSAGE,
     OWN_SPECTESTS,
@@ -28,82 +28,18 @@ from .testsuite import (
 )
 
 
-def _profile(text: str) -> str:
-    """``--profile``: checked when parsed, so a typo is a usage error."""
-    from refimpl.features import Features
-
-    try:
-        Features.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wasm-harness", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run .wast scripts against engines")
     run.add_argument("paths", nargs="*", type=Path, help=".wast files or folders")
-    run.add_argument(
-        "--engine",
-        action="append",
-        help="engine to run (repeatable; default: refimpl): "
-        f"{', '.join(sorted(FACTORIES))}, python:MODULE:ATTR or program:NAME=COMMAND",
-    )
-    run.add_argument(
-        "--init-mode",
-        action="append",
-        help="also instantiate with this init mode of refimpl (repeatable, or all): "
-        "paged, static, functable, cow, pooled; compared with plain refimpl",
-    )
-    run.add_argument(
-        "--suite",
-        action="append",
-        choices=sorted(SUITES),
-        help="official suite to run (repeatable)",
-    )
-    run.add_argument(
-        "--testsuite",
-        help="the official testsuite folder (default: $WASM_TESTSUITE, else ../shared/testsuite)",
-    )
-    run.add_argument(
-        "--profile",
-        type=_profile,
-        help="judge every script under this feature profile "
-        "(default: the suite's own: pre-bulk-memory mvp, wasm-2.0 2.0, current 3.0)",
-    )
-    run.add_argument("--converter", choices=CONVERTERS, default="auto")
-    run.add_argument(
-        "--recursive",
-        action="store_true",
-        help="also run .wast files in subfolders (proposals/, legacy/ ...)",
-    )
-    run.add_argument(
-        "--isolate",
-        choices=["auto", "all", "none"],
-        default="auto",
-        help="run engines in worker processes (auto: those that can crash)",
-    )
-    run.add_argument("--timeout", type=float, default=60.0, help="seconds per command")
-    run.add_argument(
-        "--probe",
-        choices=["auto", "on", "off"],
-        default="auto",
-        help="compare every memory, table and global across engines after each instantiation "
-        "(auto: when at least two engines that can be probed run, i.e. refimpl and wasmtime)",
-    )
+    add_to_argparse(run)
     run.add_argument(
         "-j",
         "--jobs",
         type=int,
         default=os.cpu_count() or 1,
         help="files run in parallel (default: CPU count)",
-    )
-    run.add_argument(
-        "--known-differences",
-        metavar="DIR",
-        help="folder of reviewed known differences, one ENGINE.toml per engine "
-        "(default: harness/known)",
     )
     run.add_argument("--json", type=Path, help="write one record per command and engine")
     run.add_argument("--junit", type=Path, help="write a JUnit XML report")
@@ -121,15 +57,15 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _collect(args, parser) -> tuple[list[FileJob], list[str]]:
-    testsuite = find_testsuite(args.testsuite)
+def _collect(args, run: RunOptions, parser) -> tuple[list[FileJob], list[str]]:
+    testsuite = find_testsuite(run.testsuite)
     notes: list[str] = []
     paths: list[Path] = list(args.paths)
-    if args.suite:
+    if run.suites:
         if testsuite is None:
             parser.error(MISSING_MESSAGE)
-        for s in args.suite:
-            paths += suite_files(testsuite, s, nested=args.recursive)
+        for s in run.suites:
+            paths += suite_files(testsuite, s, nested=run.recursive)
     if not paths:  # the embedded default: our own scripts, and the official suites if found
         if OWN_SPECTESTS.is_dir():
             paths.append(OWN_SPECTESTS)
@@ -137,11 +73,11 @@ def _collect(args, parser) -> tuple[list[FileJob], list[str]]:
             notes.append(MISSING_MESSAGE)
         else:
             for s in SUITES:
-                paths += suite_files(testsuite, s, nested=args.recursive)
+                paths += suite_files(testsuite, s, nested=run.recursive)
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            pattern = "**/*.wast" if args.recursive or p == OWN_SPECTESTS else "*.wast"
+            pattern = "**/*.wast" if run.recursive or p == OWN_SPECTESTS else "*.wast"
             files += sorted(p.glob(pattern))
         elif p.is_file():
             files.append(p)
@@ -149,7 +85,7 @@ def _collect(args, parser) -> tuple[list[FileJob], list[str]]:
             parser.error(f"no such file or folder: {p}")
     jobs = []
     for f in files:
-        profiles = profiles_for(f, testsuite, args.profile)
+        profiles = profiles_for(f, testsuite, run.profile)
         for profile in profiles:
             name = display_name(f, testsuite)
             if len(profiles) > 1:
@@ -159,31 +95,18 @@ def _collect(args, parser) -> tuple[list[FileJob], list[str]]:
 
 
 def _run(args, parser) -> int:
-    jobs, notes = _collect(args, parser)
+    config = RunOptions.read(vars(args).get)
+    jobs, notes = _collect(args, config, parser)
     if not jobs:
         print("no .wast files to run", file=sys.stderr)
         return 1
-    args.engine = engine_names(args.engine, args.init_mode)
     try:
-        engines = [check_engine(name) for name in args.engine]
-    except UnknownEngine as exc:
+        known = load_known(config.known)
+        engines = engines_for(config.engines, config.isolate, config.timeout)
+    except (UnknownEngine, KnownDifferenceError) as exc:
         parser.error(str(exc))
-    isolate = {"auto": None, "all": True, "none": False}[args.isolate]
-    probes = {"auto": None, "on": True, "off": False}[args.probe]
-    try:
-        known = load_known(args.known_differences)
-    except KnownDifferenceError as exc:
-        parser.error(str(exc))
-    config = RunConfig(
-        tuple(args.engine),
-        args.converter,
-        isolate,
-        args.timeout,
-        probes,
-        args.known_differences,
-    )
     report = Report(engines=list(config.engines), known=known)
-    report.notes += probe_notes(engines, probes)
+    report.notes += probe_notes(engines, config.probes)
     progress = _Progress(len(jobs), sys.stderr.isatty())
     start = time.monotonic()
     for job, (records, diff, error) in _execute(jobs, config, args.jobs):
@@ -207,11 +130,14 @@ def _run(args, parser) -> int:
     return 1 if report.failed() else 0
 
 
-def _execute(jobs: list[FileJob], config: RunConfig, parallel: int):
+def _execute(jobs: list[FileJob], config: RunOptions, parallel: int):
     if parallel <= 1 or len(jobs) == 1:
         for job in jobs:
             yield job, run_file(job, config)
         return
+    # The files run in forked processes, which use the engines this one
+    # built; their worker processes are their own.
+    stop_workers(engines_for(config.engines, config.isolate, config.timeout))
     with cf.ProcessPoolExecutor(max_workers=parallel) as pool:
         futures = {pool.submit(run_file, job, config): job for job in jobs}
         for future in cf.as_completed(futures):
@@ -229,7 +155,7 @@ class _Progress:
 
     def update(self, job: FileJob, records, error) -> None:
         self.count += 1
-        self.failures += sum(r.status in ("fail", "crash", "timeout") for r in records)
+        self.failures += sum(r.status.is_problem for r in records)
         self.failures += bool(error)
         if self.live:
             line = f"[{self.count}/{self.total}] {job.display}  failures so far: {self.failures}"

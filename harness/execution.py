@@ -10,9 +10,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engines import create_engine
+from .engines import engines_for
 from .engines.base import SessionOptions
 from .known_differences import load_known
+from .options import RunOptions
 from .report import Differential, Record, records_of
 from .runner import ScriptRunner
 from .script import ConversionError, load_script
@@ -25,31 +26,7 @@ class FileJob:
     display: str
 
 
-@dataclass(frozen=True)
-class RunConfig:
-    engines: tuple[str, ...]
-    converter: str = "auto"
-    isolate: bool | None = None
-    timeout: float = 60.0
-    probes: bool | None = None  # state probes: None = when two engines can be probed
-    known: str | None = None  # folder of known differences (None: harness/known)
-
-
-_ENGINE_CACHE: dict[tuple, list] = {}
-
-
-def engines_for(config: RunConfig) -> list:
-    """Engine objects, made once per process and reused across files."""
-    key = (config.engines, config.isolate, config.timeout)
-    if key not in _ENGINE_CACHE:
-        _ENGINE_CACHE[key] = [
-            create_engine(name, isolate=config.isolate, timeout=config.timeout)
-            for name in config.engines
-        ]
-    return _ENGINE_CACHE[key]
-
-
-def run_file(job: FileJob, config: RunConfig) -> tuple[list[Record], Differential, str | None]:
+def run_file(job: FileJob, config: RunOptions) -> tuple[list[Record], Differential, str | None]:
     """All commands of one file: (records, what engines compared and how
     they diverged, file-level error or None)."""
     diff = Differential()
@@ -58,8 +35,9 @@ def run_file(job: FileJob, config: RunConfig) -> tuple[list[Record], Differentia
     except ConversionError as exc:
         return [], diff, exc.message
     options = SessionOptions(profile=job.profile, timeout=config.timeout)
+    engines = engines_for(config.engines, config.isolate, config.timeout)
     runner = ScriptRunner(
-        script, engines_for(config), options, probes=config.probes, known=load_known(config.known)
+        script, engines, options, probes=config.probes, known=load_known(config.known)
     )
     records: list[Record] = []
     for result in runner.run_all():

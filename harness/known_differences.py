@@ -34,7 +34,7 @@ from functools import cache
 from pathlib import Path
 
 from .differential import Divergence
-from .outcomes import Failure, Mismatch, Outcome
+from .outcomes import CommandOutcome, ExpectationFailed, Failure
 from .script.commands import Command
 
 KNOWN_DIR = Path(__file__).resolve().parent / "known"
@@ -79,7 +79,9 @@ class KnownDifference:
     def ref(self) -> str:
         return f"{self.engine}:{self.id}"
 
-    def _selects(self, path: Path | str, profile: str, cmd: Command, outcome: Outcome) -> bool:
+    def _selects(
+        self, path: Path | str, profile: str, cmd: Command, outcome: CommandOutcome
+    ) -> bool:
         posix = Path(path).as_posix()
         if not any(path_matches(posix, pattern) for pattern in self.files):
             return False
@@ -98,18 +100,18 @@ class KnownDifference:
                 outcome.message
                 if isinstance(outcome, Failure)
                 else outcome.detail
-                if isinstance(outcome, Mismatch)
+                if isinstance(outcome, ExpectationFailed)
                 else str(outcome)
             )
             if self.message not in text:
                 return False
         return True
 
-    def covers_failure(self, path, profile: str, cmd: Command, outcome: Outcome) -> bool:
+    def covers_failure(self, path, profile: str, cmd: Command, outcome: CommandOutcome) -> bool:
         return self.applies_to in ("failure", "both") and self._selects(path, profile, cmd, outcome)
 
     def covers_divergence(
-        self, path, profile: str, cmd: Command, outcome: Outcome, divergence: Divergence
+        self, path, profile: str, cmd: Command, outcome: CommandOutcome, divergence: Divergence
     ) -> bool:
         if self.applies_to not in ("divergence", "both"):
             return False
@@ -132,7 +134,7 @@ class KnownDifferences:
             entries += read_file(path)
         return cls(entries)
 
-    def failure(self, engine: str, path, profile: str, cmd: Command, outcome: Outcome):
+    def failure(self, engine: str, path, profile: str, cmd: Command, outcome: CommandOutcome):
         for e in self.by_engine.get(engine, ()):
             if e.covers_failure(path, profile, cmd, outcome):
                 return e

@@ -12,14 +12,14 @@ from .values import Value, format_results
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class CommandOutcome:
     @property
     def kind(self) -> str:
         return _KINDS[type(self)]
 
 
 @dataclass(frozen=True, slots=True)
-class Ok(Outcome):
+class Ok(CommandOutcome):
     """Success: an instantiation (no values) or an action's results."""
 
     values: tuple[Value, ...] = ()
@@ -29,7 +29,7 @@ class Ok(Outcome):
 
 
 @dataclass(frozen=True, slots=True)
-class Failure(Outcome):
+class Failure(CommandOutcome):
     """An outcome with a message: the engine's own text, and, for engines
     whose texts are not the spec interpreter's, the spec category it maps to."""
 
@@ -67,7 +67,7 @@ class Thrown(Failure):
 
 
 @dataclass(frozen=True, slots=True)
-class Mismatch(Outcome):
+class ExpectationFailed(CommandOutcome):
     """The engine judged the command itself and reports only that the
     script's expectation failed, with its own text (file-granularity
     engines such as wabt's spectest-interp)."""
@@ -79,7 +79,19 @@ class Mismatch(Outcome):
 
 
 @dataclass(frozen=True, slots=True)
-class Unsupported(Outcome):
+class HarnessError(CommandOutcome):
+    """The command could not be carried out as the script states it (no
+    such export, the wrong number of arguments, an unknown module
+    definition): the harness's finding, not the engine's, so never a trap."""
+
+    detail: str
+
+    def __str__(self) -> str:
+        return f"harness error: {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported(CommandOutcome):
     """The engine cannot express this command (never a judgement)."""
 
     reason: str
@@ -89,7 +101,7 @@ class Unsupported(Outcome):
 
 
 @dataclass(frozen=True, slots=True)
-class Crashed(Outcome):
+class Crashed(CommandOutcome):
     """The engine died (its worker process ended) while running the command."""
 
     detail: str
@@ -99,7 +111,7 @@ class Crashed(Outcome):
 
 
 @dataclass(frozen=True, slots=True)
-class TimedOut(Outcome):
+class TimedOut(CommandOutcome):
     seconds: float
 
     def __str__(self) -> str:
@@ -114,7 +126,8 @@ _KINDS = {
     Invalid: "invalid",
     Malformed: "malformed",
     Thrown: "exception",
-    Mismatch: "mismatch",
+    ExpectationFailed: "mismatch",
+    HarnessError: "harness error",
     Unsupported: "unsupported",
     Crashed: "crash",
     TimedOut: "timeout",

@@ -11,105 +11,40 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _pytest.outcomes import Exit
-from _pytest.runner import CallInfo
 
-from refimpl.features import Features
-
-from .engines import FACTORIES, UnknownEngine, check_engine, create_engine, engine_names
+from .engines import UnknownEngine, engines_for
 from .engines.base import SessionOptions
 from .known_differences import KnownDifferenceError, load_known
+from .options import RunOptions, add_to_pytest
 from .report import Differential, differential_of, format_differential, probe_notes, records_of
 from .runner import CommandResult, ScriptRunner
-from .script import CONVERTERS, ConversionError, load_script
+from .script import ConversionError, load_script
+from .status import Status
 from .testsuite import MISSING_MESSAGE, SUITES, find_testsuite, profiles_for, suite_files
 
-ENGINES_KEY = pytest.StashKey[list]()
+RUN_KEY = pytest.StashKey[RunOptions]()
 OFFICIAL_MARKER = ".testsuite"  # spectests/official.testsuite stands for the official suites
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("wasm", "WebAssembly spec scripts")
-    group.addoption(
-        "--engine",
-        action="append",
-        help="engine to run the scripts on (repeatable; default: refimpl): "
-        f"{', '.join(sorted(FACTORIES))}, python:MODULE:ATTR or program:NAME=COMMAND",
-    )
-    group.addoption(
-        "--testsuite",
-        help="official testsuite folder (default: $WASM_TESTSUITE, else ../shared/testsuite)",
-    )
-    group.addoption(
-        "--init-mode",
-        action="append",
-        help="also instantiate with this init mode of refimpl (repeatable, or all): "
-        "paged, static, functable, cow, pooled; compared with plain refimpl",
-    )
-    group.addoption(
-        "--suite",
-        action="append",
-        choices=sorted(SUITES),
-        help="official suite to collect (repeatable; default: all)",
-    )
-    group.addoption(
-        "--suite-recursive",
-        action="store_true",
-        help="also collect proposals/, legacy/ ... below the suites",
-    )
-    group.addoption("--profile", help="judge every script under this feature profile")
-    group.addoption(
-        "--converter",
-        choices=CONVERTERS,
-        default="auto",
-        help="the .wast to JSON converter",
-    )
-    group.addoption(
-        "--isolate",
-        choices=["auto", "all", "none"],
-        default="auto",
-        help="run engines in worker processes (auto: those that can crash)",
-    )
-    group.addoption(
-        "--probe",
-        choices=["auto", "on", "off"],
-        default="auto",
-        help="compare every memory, table and global across engines after each instantiation "
-        "(auto: when at least two engines that can be probed run, i.e. refimpl and wasmtime)",
-    )
-    group.addoption(
-        "--known-differences",
-        metavar="DIR",
-        help="folder of reviewed known differences, one ENGINE.toml per engine "
-        "(default: harness/known)",
-    )
-    group.addoption(
-        "--engine-timeout",
-        type=float,
-        default=60.0,
-        help="seconds an engine may take for one command",
-    )
+    add_to_pytest(parser.getgroup("wasm", "WebAssembly spec scripts"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    names = engine_names(config.getoption("engine"), config.getoption("init_mode"))
+    run = RunOptions.read(config.getoption)
     try:
-        engines = [check_engine(name) for name in names]
-    except UnknownEngine as exc:
+        load_known(run.known)
+        engines = engines_for(run.engines, run.isolate, run.timeout)
+    except (UnknownEngine, KnownDifferenceError) as exc:
         raise pytest.UsageError(str(exc)) from None
-    profile = config.getoption("profile")
-    if profile:
-        try:
-            Features.parse(profile)
-        except ValueError as exc:
-            raise pytest.UsageError(f"--profile: {exc}") from None
-    try:
-        load_known(config.getoption("known_differences"))
-    except KnownDifferenceError as exc:
-        raise pytest.UsageError(str(exc)) from None
+    config.stash[RUN_KEY] = run
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistScheduling(), "wasm-xdist-scheduling")
     config.pluginmanager.register(_DifferentialSummary(config, engines), "wasm-differential")
+
+
+def _run_options(config: pytest.Config) -> RunOptions:
+    return config.stash[RUN_KEY]
 
 
 DIFF_PROPERTY = "wasm_differential"
@@ -134,18 +69,16 @@ class _DifferentialSummary:
                 self.files.add(value["file"])
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        config = self.config
-        engines = engine_names(config.getoption("engine"), config.getoption("init_mode"))
+        run = _run_options(self.config)
         diff = self.diff
-        if len(engines) < 2 and not diff.divergences and not diff.excused:
+        if len(run.engines) < 2 and not diff.divergences and not diff.excused:
             return
         terminalreporter.section("wasm differential")
-        known = load_known(self.config.getoption("known_differences"))
-        text = format_differential(diff, known, engines, sorted(self.files))
+        known = load_known(run.known)
+        text = format_differential(diff, known, run.engines, sorted(self.files))
         for line in text.splitlines():
             terminalreporter.write_line(line)
-        probes = {"auto": None, "on": True, "off": False}[self.config.getoption("probe")]
-        for note in probe_notes(self.engines, probes):
+        for note in probe_notes(self.engines, run.probes):
             terminalreporter.write_line(f"note: {note}")
 
 
@@ -169,28 +102,19 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
         return None
     ihook = item.ihook
     ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-    reraise: tuple[type[BaseException], ...] = (Exit,)
+    reraise: tuple[type[BaseException], ...] = (pytest.exit.Exception,)
     if not item.config.getoption("usepdb", False):
         reraise += (KeyboardInterrupt,)
-    call = CallInfo.from_call(item.runtest, when="call", reraise=reraise)
+    call = pytest.CallInfo.from_call(item.runtest, when="call", reraise=reraise)
     report = ihook.pytest_runtest_makereport(item=item, call=call)
     ihook.pytest_runtest_logreport(report=report)
     if item.config.option.xmlpath:  # junitxml writes a test case on its teardown report
-        done = CallInfo.from_call(lambda: None, when="teardown")
+        done = pytest.CallInfo.from_call(lambda: None, when="teardown")
         ihook.pytest_runtest_logreport(report=ihook.pytest_runtest_makereport(item=item, call=done))
     if nextitem is None or getattr(nextitem, "state", None) is not item.state:
         item.state.close()
     ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True
-
-
-def _engines(config: pytest.Config) -> list:
-    if ENGINES_KEY not in config.stash:
-        isolate = {"auto": None, "all": True, "none": False}[config.getoption("isolate")]
-        timeout = config.getoption("engine_timeout")
-        names = engine_names(config.getoption("engine"), config.getoption("init_mode"))
-        config.stash[ENGINES_KEY] = [create_engine(n, isolate, timeout) for n in names]
-    return config.stash[ENGINES_KEY]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
@@ -202,10 +126,10 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    root = find_testsuite(config.getoption("testsuite"))
-    names = engine_names(config.getoption("engine"), config.getoption("init_mode"))
+    run = _run_options(config)
+    root = find_testsuite(run.testsuite)
     return [
-        f"wasm engines: {', '.join(names)}; converter: {config.getoption('converter')}",
+        f"wasm engines: {', '.join(run.engines)}; converter: {run.converter}",
         f"wasm testsuite: {root if root else 'not found'}",
     ]
 
@@ -214,14 +138,14 @@ class OfficialSuites(pytest.File):
     """The official testsuite's scripts, found outside the repository."""
 
     def collect(self):
-        root = find_testsuite(self.config.getoption("testsuite"))
+        run = _run_options(self.config)
+        root = find_testsuite(run.testsuite)
         if root is None:
             pytest.skip(MISSING_MESSAGE)
-        recursive = self.config.getoption("suite_recursive")
-        for suite in self.config.getoption("suite") or list(SUITES):
-            for path in suite_files(root, suite, nested=recursive):
+        for suite in run.suites or list(SUITES):
+            for path in suite_files(root, suite, nested=run.recursive):
                 rel = path.relative_to(root / SUITES[suite].folder)
-                for profile in profiles_for(path, root, self.config.getoption("profile")):
+                for profile in profiles_for(path, root, run.profile):
                     yield WastScript.from_parent(
                         self, name=f"{suite}/{rel}", script_path=path, profile=profile
                     )
@@ -231,8 +155,9 @@ class WastFile(pytest.File):
     """One of the project's own scripts; it may ask for several profiles."""
 
     def collect(self):
-        root = find_testsuite(self.config.getoption("testsuite"))
-        profiles = profiles_for(self.path, root, self.config.getoption("profile"))
+        run = _run_options(self.config)
+        root = find_testsuite(run.testsuite)
+        profiles = profiles_for(self.path, root, run.profile)
         if len(profiles) == 1:
             yield from WastScript.items_of(self, self.path, profiles[0])
         else:
@@ -256,7 +181,7 @@ class WastScript(pytest.Collector):
     @staticmethod
     def items_of(parent: pytest.Collector, path: Path, profile: str):
         try:
-            script = load_script(path, parent.config.getoption("converter"), profile)
+            script = load_script(path, _run_options(parent.config).converter, profile)
         except ConversionError as exc:
             yield ScriptError.from_parent(parent, name="conversion", message=exc.message)
             return
@@ -280,13 +205,11 @@ class ScriptState:
     def run(self, index: int) -> CommandResult:
         if self.runner is None or index < self.runner.next_index:
             self.close()
-            options = SessionOptions(
-                profile=self.profile, timeout=self.config.getoption("engine_timeout")
-            )
-            probes = {"auto": None, "on": True, "off": False}[self.config.getoption("probe")]
-            known = load_known(self.config.getoption("known_differences"))
+            run = _run_options(self.config)
+            options = SessionOptions(profile=self.profile, timeout=run.timeout)
+            engines = engines_for(run.engines, run.isolate, run.timeout)
             self.runner = ScriptRunner(
-                self.script, _engines(self.config), options, probes=probes, known=known
+                self.script, engines, options, probes=run.probes, known=load_known(run.known)
             )
         return self.runner.run(index)
 
@@ -315,16 +238,18 @@ class CommandItem(pytest.Item):
         if result.figures.any() or result.divergences or result.excused_by:
             diff = differential_of(result, path).as_dict()
             self.user_properties.append((DIFF_PROPERTY, {"file": path, "diff": diff}))
-        if result.status == "pass":
+        if result.status == Status.PASS:
             return
         records = records_of(result, path)
-        if result.status in ("fail", "crash", "timeout"):
+        if result.status.is_problem:
             raise WastFailure(result, self._describe(records, result))
-        if result.status == "excused":  # reported as xfail, with the entry: never a plain pass
+        if result.status == Status.EXCUSED:  # reported as xfail, with the entry: never a pass
             pytest.xfail("; ".join(f"{r.engine}: {r.detail}" for r in records if r.excused_by))
-        if result.status in ("unsupported", "skip"):
-            reasons = "; ".join(f"{r.engine}: {r.detail}" for r in records if r.detail)
-            pytest.skip(f"{result.status}: {reasons}")
+        # unsupported or skip, on at least one engine: the reasons of those
+        reasons = "; ".join(
+            f"{r.engine}: {r.detail}" for r in records if r.status != Status.PASS and r.detail
+        )
+        pytest.skip(f"{result.status}: {reasons}")
 
     def _describe(self, records, result: CommandResult) -> str:
         lines = [f"{self.state.script.path}:{self.command.line}: {self.command.describe()}"]

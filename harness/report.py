@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .differential import Figures
-from .judge import STATUSES
 from .known_differences import KnownDifferences, path_matches
 from .runner import CommandResult
+from .status import STATUSES, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class Record:
     line: int
     command: str
     engine: str
-    status: str
+    status: Status
     detail: str = ""
     by_category: bool = False
     divergence: str | None = None
@@ -43,37 +43,21 @@ class Record:
 
 
 def records_of(result: CommandResult, display_file: str) -> list[Record]:
-    out = []
-    for r in result.results:
-        status = r.status
-        detail = r.verdict.detail
-        excused_by = r.excused_by
-        if result.divergence and status == "pass":
-            status, detail = "fail", f"engines disagree: {result.divergence}"
-        elif status == "pass":
-            # Excused on the record of the engine whose known difference it is.
-            excused = [
-                d
-                for d in result.divergences
-                if d.excused_by and d.excused_by.split(":")[0] == r.engine
-            ]
-            if excused:
-                excused_by = excused[0].excused_by
-                status, detail = "excused", f"engines disagree: {excused[0]}"
-        out.append(
-            Record(
-                display_file,
-                result.line,
-                result.command.describe(),
-                r.engine,
-                status,
-                detail,
-                r.verdict.by_category,
-                result.divergence,
-                excused_by,
-            )
+    """One record per engine, with the status the runner settled."""
+    return [
+        Record(
+            display_file,
+            result.line,
+            result.command.describe(),
+            r.engine,
+            r.status,
+            r.verdict.detail,
+            r.verdict.by_category,
+            result.divergence,
+            r.excused_by,
         )
-    return out
+        for r in result.results
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +230,7 @@ class Report:
     def failed(self) -> bool:
         return (
             bool(self.file_errors)
-            or any(r.status in ("fail", "crash", "timeout") for r in self.records)
+            or any(r.status.is_problem for r in self.records)
             or any(not d.excused_by for d in self.differential.divergences)
         )
 
@@ -267,7 +251,7 @@ class Report:
         rows.append("-" * len(header))
         for file, engines in sorted(self.by_file().items()):
             for engine, counts in engines.items():
-                if only_problems and not (counts["fail"] + counts["crash"] + counts["timeout"]):
+                if only_problems and not any(counts[s] for s in STATUSES if s.is_problem):
                     continue
                 cells = "".join(f"{counts[s]:>12}" for s in STATUSES)
                 rows.append(f"{file:<{width}}  {engine:<{ew}}{cells}")
@@ -281,17 +265,19 @@ class Report:
 
     def format_notes(self, limit: int = 50) -> str:
         lines = []
-        by_cat = Counter(r.engine for r in self.records if r.status == "pass" and r.by_category)
+        by_cat = Counter(
+            r.engine for r in self.records if r.status == Status.PASS and r.by_category
+        )
         for engine, n in by_cat.items():
             lines.append(f"{engine}: {n} passes matched by message category, not exact text")
         reasons: dict[str, Counter] = defaultdict(Counter)
         for r in self.records:
-            if r.status == "unsupported":
+            if r.status == Status.UNSUPPORTED:
                 reasons[r.engine][r.detail] += 1
         for engine, counter in reasons.items():
             lines.append(f"{engine}: unsupported commands by reason:")
             lines += [f"  {n:6d}  {reason}" for reason, n in counter.most_common(15)]
-        problems = [r for r in self.records if r.status in ("fail", "crash", "timeout")]
+        problems = [r for r in self.records if r.status.is_problem]
         if problems:
             lines.append(f"failures ({len(problems)}):")
             for r in problems[:limit]:
@@ -339,11 +325,11 @@ class Report:
                 case = ET.SubElement(
                     suite, "testcase", classname=file, name=f"line_{r.line}[{r.engine}]"
                 )
-                if r.status in ("fail", "crash", "timeout"):
-                    tag = "failure" if r.status == "fail" else "error"
+                if r.status.is_problem:
+                    tag = "failure" if r.status == Status.FAIL else "error"
                     el = ET.SubElement(case, tag, message=r.status)
                     el.text = f"{r.command}\n{r.detail}"
-                elif r.status in ("unsupported", "skip", "excused"):
+                elif r.status != Status.PASS:
                     ET.SubElement(case, "skipped", message=f"{r.status}: {r.detail}")
         ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 

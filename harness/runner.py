@@ -16,10 +16,19 @@ from pathlib import Path
 
 from .differential import Divergence, Figures
 from .engines.base import Engine, ScriptEngine, ScriptUnsupported, Session, SessionOptions
-from .engines.wasm_interface import import_module_names
 from .judge import Verdict, judge, outcome_category
 from .known_differences import KnownDifferences, shipped
-from .outcomes import Crashed, Invalid, Malformed, Ok, Outcome, Unsupported
+from .lenient_reader import import_module_names
+from .outcomes import (
+    CommandOutcome,
+    Crashed,
+    HarnessError,
+    Invalid,
+    Malformed,
+    Ok,
+    TimedOut,
+    Unsupported,
+)
 from .probes.compare import compare_instance
 from .probes.rewrite import module_shape, probe_binary
 from .probes.state import SPECTEST, InstanceState
@@ -42,18 +51,22 @@ from .script.commands import (
     Script,
     changes_state,
 )
+from .status import Status
 from .values import results_agree
 
 
 @dataclass(frozen=True, slots=True)
 class EngineResult:
+    """One engine's result of a command, as the runner settled it: the
+    verdict is final (known differences and divergences applied)."""
+
     engine: str
-    outcome: Outcome
+    outcome: CommandOutcome
     verdict: Verdict
     excused_by: str | None = None  # the known difference that excused a failure
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         return self.verdict.status
 
 
@@ -65,6 +78,8 @@ class CommandResult:
     # How the engines disagree (outcomes, values, state after instantiation).
     divergences: list[Divergence] = field(default_factory=list)
     figures: Figures = field(default_factory=Figures)
+    # The command's status over its engines, decided by the runner.
+    status: Status = Status.SKIP
 
     @property
     def line(self) -> int:
@@ -83,23 +98,6 @@ class CommandResult:
         refs += [d.excused_by for d in self.divergences if d.excused_by]
         return list(dict.fromkeys(refs))
 
-    @property
-    def status(self) -> str:
-        """The item's status: fail if any engine failed or engines diverged
-        (unless a known difference excused it: then excused)."""
-        statuses = {r.status for r in self.results}
-        if self.divergence or "fail" in statuses:
-            return "fail"
-        for s in ("crash", "timeout"):
-            if s in statuses:
-                return s
-        if "excused" in statuses or any(d.excused_by for d in self.divergences):
-            return "excused"
-        for s in ("pass", "unsupported", "skip"):
-            if s in statuses:
-                return s
-        return "skip"
-
 
 class _Lane:
     """One engine's view of the script: its session and which handles it has."""
@@ -111,9 +109,9 @@ class _Lane:
         self.session: Session | None = None
         self.profile_gap = engine.unsupported_profile(options.profile)
         self.can_probe = isinstance(engine, Engine) and engine.probes and not self.profile_gap
-        self.script_outcomes: dict[int, Outcome] | None = None
+        self.script_outcomes: dict[int, CommandOutcome] | None = None
         # Handles whose module this engine could not instantiate, and why.
-        self.missing: dict[str, Outcome] = {}
+        self.missing: dict[str, CommandOutcome] = {}
         # Names registered for a module this engine could not support.
         self.unsupported_names: dict[str, str] = {}
 
@@ -127,7 +125,7 @@ class _Lane:
             self.session = self.engine.open(self.options)
         return self.session
 
-    def scripted(self, line: int) -> Outcome:
+    def scripted(self, line: int) -> CommandOutcome:
         if self.script_outcomes is None:
             assert isinstance(self.engine, ScriptEngine)
             try:
@@ -188,6 +186,7 @@ class ScriptRunner:
         self.probing = probing_lanes >= 2 and probes is not False
         self.known = shipped() if known is None else known
         self._rewritten: set[bytes] = set()
+        self._not_replayed: set[int] = set()  # commands that crashed or hung
 
     # -- driving -----------------------------------------------------------------
 
@@ -199,15 +198,34 @@ class ScriptRunner:
             self.close()
 
     def run(self, index: int) -> CommandResult:
-        """Run command ``index``, first replaying what it depends on."""
+        """Run command ``index``, first replaying what it depends on: the
+        earlier commands that can change state, silently.  The same replay
+        rebuilds the state after an engine lost its session (its process
+        crashed or hung): every lane starts afresh and the script is
+        replayed up to here, but for the commands that crashed or hung."""
         commands = self.script.commands
         if index < self.next_index:
             raise ValueError("commands run in order; start a new runner to go back")
+        if any(lane.session is not None and lane.session.lost() for lane in self.lanes):
+            self._start_afresh()
         for earlier in range(self.next_index, index):
-            if changes_state(commands[earlier]):
-                self._execute(commands[earlier], replay=True)
+            if changes_state(commands[earlier]) and earlier not in self._not_replayed:
+                self._note_faults(earlier, self._execute(commands[earlier], replay=True))
         self.next_index = index + 1
-        return self._execute(commands[index])
+        return self._note_faults(index, self._execute(commands[index]))
+
+    def _note_faults(self, index: int, result: CommandResult) -> CommandResult:
+        if any(isinstance(r.outcome, (Crashed, TimedOut)) for r in result.results):
+            self._not_replayed.add(index)  # replaying it would only crash or hang again
+        return result
+
+    def _start_afresh(self) -> None:
+        self.close()
+        for lane in self.lanes:
+            lane.missing.clear()
+            lane.unsupported_names.clear()
+        self.names = _Names()
+        self.next_index = 0
 
     def close(self) -> None:
         for lane in self.lanes:
@@ -241,6 +259,7 @@ class ScriptRunner:
             divergences += self._probe(cmd, handle, module, results, result.figures)
         result.divergences = divergences
         self._apply_known(result)
+        _settle(result)
         result.figures.divergences += len(result.divergences)
         result.figures.divergences_excused += sum(1 for d in result.divergences if d.excused_by)
         return result
@@ -286,16 +305,16 @@ class ScriptRunner:
             except Exception as exc:  # an adapter bug must not stop the run
                 outcome = Crashed(f"{type(exc).__name__} in the {lane.name} adapter: {exc}")
         if isinstance(cmd, ConversionFailure):
-            verdict = Verdict("fail", f"the converter rejected this command: {cmd.message}")
+            verdict = Verdict(Status.FAIL, f"the converter rejected this command: {cmd.message}")
         elif lane.profile_gap:
-            verdict = Verdict("unsupported", lane.profile_gap)
+            verdict = Verdict(Status.UNSUPPORTED, lane.profile_gap)
         else:
             verdict = _dependent_verdict(lane, cmd, self) or judge(
                 cmd, outcome, lane.engine.exact_messages
             )
         return EngineResult(lane.name, outcome, verdict)
 
-    def _perform(self, lane: _Lane, cmd: Command, handle: str | None) -> Outcome:
+    def _perform(self, lane: _Lane, cmd: Command, handle: str | None) -> CommandOutcome:
         if isinstance(cmd, ConversionFailure):
             if cmd.defines_module:
                 self.names.current = None  # later commands must not hit a stale module
@@ -308,7 +327,7 @@ class ScriptRunner:
         if isinstance(cmd, ModuleInstance):
             module = self.names.definitions.get(cmd.definition)
             if module is None:
-                return Crashed(f"unknown module definition {cmd.definition!r}")
+                return HarnessError(f"unknown module definition {cmd.definition!r}")
             return self._instantiate(lane, module, handle)
         if isinstance(cmd, Register):
             target = self._target(cmd.module)
@@ -336,7 +355,7 @@ class ScriptRunner:
             return self._instantiate(lane, cmd.module, None)
         return Unsupported(f"command {cmd.wast_name} is not supported")
 
-    def _instantiate(self, lane: _Lane, module: ModuleSource, handle: str | None) -> Outcome:
+    def _instantiate(self, lane: _Lane, module: ModuleSource, handle: str | None) -> CommandOutcome:
         if handle is not None and self.probing and lane.can_probe:
             module = self._with_probe_exports(module)
         outcome = lane.open().instantiate(module, handle)
@@ -440,12 +459,12 @@ class ScriptRunner:
     def _apply_known(self, result: CommandResult) -> None:
         path, profile, cmd = self.script.path, self.options.profile, result.command
         for i, r in enumerate(result.results):
-            if r.status != "fail":
+            if r.status != Status.FAIL:
                 continue
             entry = self.known.failure(r.engine, path, profile, cmd, r.outcome)
             if entry is not None:
                 detail = f"known difference {entry.ref}: {entry.reason} (was: {r.verdict.detail})"
-                verdict = Verdict("excused", detail, r.verdict.by_category)
+                verdict = Verdict(Status.EXCUSED, detail, r.verdict.by_category)
                 result.results[i] = EngineResult(r.engine, r.outcome, verdict, entry.ref)
         outcomes = {r.engine: r.outcome for r in result.results}
         excused = []
@@ -459,6 +478,40 @@ class ScriptRunner:
         result.divergences = excused
 
 
+def _settle(result: CommandResult) -> None:
+    """The final status of each engine and of the command: an engine that
+    passed fails if engines disagree (excused if a known difference of its
+    own covers the disagreement); the command takes its most severe status."""
+    if (
+        not result.divergences
+        and result.results
+        and all(r.status == Status.PASS for r in result.results)
+    ):
+        result.status = Status.PASS  # the common case
+        return
+    open_ = result.divergence
+    for i, r in enumerate(result.results):
+        if r.status != Status.PASS:
+            continue
+        if open_:
+            verdict = Verdict(Status.FAIL, f"engines disagree: {open_}", r.verdict.by_category)
+            result.results[i] = replace(r, verdict=verdict)
+            continue
+        # Excused on the result of the engine whose known difference it is.
+        own = [
+            d for d in result.divergences if d.excused_by and d.excused_by.split(":")[0] == r.engine
+        ]
+        if own:
+            verdict = Verdict(Status.EXCUSED, f"engines disagree: {own[0]}", r.verdict.by_category)
+            result.results[i] = replace(r, verdict=verdict, excused_by=own[0].excused_by)
+    statuses = [r.status for r in result.results]
+    if open_:
+        statuses.append(Status.FAIL)
+    elif any(d.excused_by for d in result.divergences):
+        statuses.append(Status.EXCUSED)
+    result.status = Status.overall(statuses)
+
+
 def _dependent_verdict(lane: _Lane, cmd: Command, runner: ScriptRunner) -> Verdict | None:
     """Commands that act on a module this engine never instantiated are not
     judged: unsupported if the module was, skipped otherwise."""
@@ -470,12 +523,12 @@ def _dependent_verdict(lane: _Lane, cmd: Command, runner: ScriptRunner) -> Verdi
     target = runner._target(module_name)
     cause = lane.missing.get(target) if target else None
     if target is None:
-        return Verdict("skip", "no module is available (an earlier module was not converted)")
+        return Verdict(Status.SKIP, "no module is available (an earlier module was not converted)")
     if cause is None:
         return None
     if isinstance(cause, Unsupported):
-        return Verdict("unsupported", f"its module is unsupported: {cause.reason}")
-    return Verdict("skip", f"its module failed to instantiate: {cause}")
+        return Verdict(Status.UNSUPPORTED, f"its module is unsupported: {cause.reason}")
+    return Verdict(Status.SKIP, f"its module failed to instantiate: {cause}")
 
 
 def _instantiates(cmd: Command) -> bool:
@@ -484,7 +537,7 @@ def _instantiates(cmd: Command) -> bool:
     )
 
 
-def _kind(outcome: Outcome, exact: bool) -> str:
+def _kind(outcome: CommandOutcome, exact: bool) -> str:
     """The outcome's kind for comparing engines: unless both engines speak
     the spec's texts, malformed and invalid are one kind (rejected), as the
     judge counts them."""
@@ -500,7 +553,9 @@ def _divergences(
     were compared (1) or not (0).  The first engine judged is the reference
     every other is compared with."""
     comparable = [
-        (r, lane) for r, lane in zip(results, lanes, strict=True) if r.status in ("pass", "fail")
+        (r, lane)
+        for r, lane in zip(results, lanes, strict=True)
+        if r.status in (Status.PASS, Status.FAIL)
     ]
     if len(comparable) < 2:
         return [], 0
@@ -520,7 +575,7 @@ def _divergences(
             out.append(Divergence(engines, "category", detail))
             continue
         compare_values = isinstance(cmd, ActionCommand) or (
-            isinstance(cmd, AssertReturn) and first.status == other.status == "fail"
+            isinstance(cmd, AssertReturn) and first.status == other.status == Status.FAIL
         )
         if (
             compare_values

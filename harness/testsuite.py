@@ -37,14 +37,17 @@ MISSING_MESSAGE = (
 )
 
 
+TESTSUITE_ENV = "WASM_TESTSUITE"
+
+
 def find_testsuite(explicit: str | os.PathLike | None = None) -> Path | None:
     """The testsuite folder: the option, else $WASM_TESTSUITE, else
     ../shared/testsuite beside the working directory or the repository."""
     candidates = []
     if explicit:
         candidates.append(Path(explicit))
-    elif os.environ.get("WASM_TESTSUITE"):
-        candidates.append(Path(os.environ["WASM_TESTSUITE"]))
+    elif os.environ.get(TESTSUITE_ENV):
+        candidates.append(Path(os.environ[TESTSUITE_ENV]))
     else:
         candidates += [
             Path.cwd().parent / "shared" / "testsuite",

@@ -104,14 +104,6 @@ def f64_bits_to_float(bits: int) -> float:
     return _F64.unpack(_U64.pack(bits))[0]
 
 
-def float_to_f32_bits(x: float) -> int:
-    return _U32.unpack(_F32.pack(x))[0]
-
-
-def float_to_f64_bits(x: float) -> int:
-    return _U64.unpack(_F64.pack(x))[0]
-
-
 def format_float(ftype: str, bits: int) -> str:
     """A float as the text format writes it, exact for NaNs: ``nan:0x200000``."""
     width, mant = (32, 23) if ftype == "f32" else (64, 52)

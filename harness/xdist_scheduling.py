@@ -1,74 +1,147 @@
 """xdist scheduling for spec scripts: one script's commands on one worker.
 
-Built on xdist's LoadScopeScheduling, whose bookkeeping is quadratic in the
-number of items (it recounts every pending item after each completed one and
-looks node ids up by list search); a spec suite has tens of thousands of
-items, so this keeps counts and indexes incrementally instead.
+A script's items share its state (its runner), so they must run in order on
+one worker.  xdist's ``loadscope`` groups that way, but its bookkeeping is
+quadratic in the number of items (a list search per item sent, a recount of
+every pending item per item completed), and a spec suite has tens of
+thousands.  So this is a scheduler of its own, written against xdist's
+public ``Scheduling`` protocol (returned from the public
+``pytest_xdist_make_scheduler`` hook) and the worker controller's public
+methods, keeping counts and indexes incrementally.
+
+Work units: a script (the node id up to its last ``::``, when the last part
+is a command, ``line_N``); any other test goes with its module, as in
+``loadfile``.
 """
 
 from __future__ import annotations
 
-from xdist.scheduler import LoadScopeScheduling
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from xdist.workermanage import WorkerController, parse_tx_spec_config
+
+# A node is given new units while fewer than this many of its items are left.
+_LOW_WATER = 3
 
 
-class ScriptScheduling(LoadScopeScheduling):
+def work_unit_of(nodeid: str) -> str:
+    """The unit of work ``nodeid`` belongs to: its script, else its module."""
+    head, _, last = nodeid.rpartition("::")
+    if last.startswith("line_"):
+        return head
+    return nodeid.split("::", 1)[0]
+
+
+class ScriptScheduling:
+    """Implements ``xdist.scheduler.protocol.Scheduling``."""
+
     def __init__(self, config, log=None):
-        super().__init__(config, log)
-        self._pending: dict = {}  # node -> number of its items not yet completed
-        self._index: dict = {}  # node -> {nodeid: index in its collection}
+        self.numnodes = len(parse_tx_spec_config(config))
+        self.log = log
+        self.collection: list[str] | None = None
+        self.registered: dict[WorkerController, list[str]] = {}
+        self.queue: OrderedDict[str, list[int]] = OrderedDict()  # unit -> item indexes
+        # Per node: the indexes sent and not yet completed.
+        self.pending: dict[WorkerController, set[int]] = {}
 
-    def _split_scope(self, nodeid: str) -> str:
-        head, _, last = nodeid.rpartition("::")
-        if last.startswith("line_"):
-            return head  # a script: all its commands together
-        return nodeid.split("::", 1)[0]  # other tests: by module, like loadfile
+    # -- the protocol's properties ---------------------------------------------
+
+    @property
+    def nodes(self) -> list[WorkerController]:
+        return list(self.pending)
+
+    @property
+    def collection_is_completed(self) -> bool:
+        return len(self.registered) >= self.numnodes
 
     @property
     def tests_finished(self) -> bool:
-        if not self.collection_is_completed or self.workqueue:
+        if not self.collection_is_completed or self.queue:
             return False
-        return all(n < 2 for n in self._pending.values())
+        return all(len(p) < 2 for p in self.pending.values())
 
     @property
     def has_pending(self) -> bool:
-        return bool(self.workqueue) or any(self._pending.values())
+        return bool(self.queue) or any(self.pending.values())
 
-    def add_node(self, node) -> None:
-        super().add_node(node)
-        self._pending[node] = 0
+    # -- nodes --------------------------------------------------------------------
 
-    def remove_node(self, node):
-        self._pending.pop(node, None)
-        self._index.pop(node, None)
-        return super().remove_node(node)
+    def add_node(self, node: WorkerController) -> None:
+        self.pending[node] = set()
 
-    def _pending_of(self, workload) -> int:
-        # Still used by the base class's remove_node; a rare path.
-        return sum(1 for unit in workload.values() for done in unit.values() if not done)
+    def add_node_collection(self, node: WorkerController, collection: Sequence[str]) -> None:
+        if self.collection is not None and list(collection) != self.collection:
+            return  # a late node that collected something else gets no work
+        self.registered[node] = list(collection)
 
-    def _assign_work_unit(self, node) -> None:
-        scope, work_unit = self.workqueue.popitem(last=False)
-        self.assigned_work.setdefault(node, {})[scope] = work_unit
-        index = self._index.get(node)
-        if index is None:
-            collection = self.registered_collections[node]
-            index = self._index[node] = {nodeid: i for i, nodeid in enumerate(collection)}
-        todo = [index[nodeid] for nodeid, done in work_unit.items() if not done]
-        self._pending[node] = self._pending.get(node, 0) + len(todo)
-        node.send_runtest_some(todo)
+    def remove_node(self, node: WorkerController) -> str | None:
+        """A node is gone (finished, or crashed): its unfinished items go
+        back to the queue, grouped by unit again; the first of them is the
+        one it crashed on."""
+        # (Its collection stays registered: collection_is_completed counts
+        # the nodes that have collected, finished ones included.)
+        left = sorted(self.pending.pop(node, ()))
+        if not left or self.collection is None:
+            return None
+        units: OrderedDict[str, list[int]] = OrderedDict()
+        for index in left:
+            units.setdefault(work_unit_of(self.collection[index]), []).append(index)
+        for unit, indexes in reversed(units.items()):
+            self.queue[unit] = indexes
+            self.queue.move_to_end(unit, last=False)
+        for other in self.nodes:
+            self._refill(other)
+        return self.collection[left[0]]
 
-    def mark_test_complete(self, node, item_index: int, duration: float = 0) -> None:
-        nodeid = self.registered_collections[node][item_index]
-        self.assigned_work[node][self._split_scope(nodeid)][nodeid] = True
-        self._pending[node] -= 1
-        self._reschedule(node)
+    # -- items ----------------------------------------------------------------------
 
-    def _reschedule(self, node) -> None:
+    def schedule(self) -> None:
+        if self.collection is not None:  # a node was added later: give it work
+            for node in self.nodes:
+                self._refill(node)
+            return
+        collections = list(self.registered.values())
+        if not collections or any(c != collections[0] for c in collections[1:]):
+            if self.log is not None:
+                self.log("**Different tests collected, aborting run**")
+            return
+        self.collection = collections[0]
+        for index, nodeid in enumerate(self.collection):
+            self.queue.setdefault(work_unit_of(nodeid), []).append(index)
+        for node in list(self.nodes)[len(self.queue) :]:  # more workers than work
+            self.pending.pop(node)
+            node.shutdown()
+        for node in self.nodes:
+            self._refill(node)
+        if not self.queue:  # all handed out: every node stops when done
+            for node in self.nodes:
+                node.shutdown()
+
+    def mark_test_complete(
+        self, node: WorkerController, item_index: int, duration: float = 0
+    ) -> None:
+        self.pending[node].discard(item_index)
+        self._refill(node)
+
+    def mark_test_pending(self, item: str) -> None:
+        raise NotImplementedError
+
+    def remove_pending_tests_from_node(
+        self, node: WorkerController, indices: Sequence[int]
+    ) -> None:
+        raise NotImplementedError
+
+    def _refill(self, node: WorkerController) -> None:
+        """Send the node units until it has a few items to go (a worker runs
+        an item only once it knows the next one, or that none follows); shut
+        it down when no work is left."""
         if node.shutting_down:
             return
-        if not self.workqueue:
+        pending = self.pending[node]
+        while self.queue and len(pending) < _LOW_WATER:
+            _, indexes = self.queue.popitem(last=False)
+            pending.update(indexes)
+            node.send_runtest_some(indexes)
+        if not self.queue:
             node.shutdown()
-            return
-        if self._pending.get(node, 0) > 2:
-            return
-        self._assign_work_unit(node)

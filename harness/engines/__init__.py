@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable
 
 from .base import Engine, ScriptEngine, Session, SessionOptions
-from .isolated import EngineUnavailable, ProgramEngine
+from .isolated import EngineUnavailable, IsolatedEngine, ProgramEngine, _ProcessEngine
 
 
 def _wasmtime() -> Engine:
@@ -103,16 +103,6 @@ def _program(spec: str, timeout: float = 60.0) -> Engine:
         raise UnknownEngine(str(exc)) from None
 
 
-def check_engine(name: str) -> Engine | ScriptEngine:
-    """The engine ``name`` gives, made in this process to answer questions
-    about itself (a program engine's process is stopped again); raises
-    ``UnknownEngine`` if it gives none."""
-    engine = factory(name)()
-    if isinstance(engine, ProgramEngine):
-        engine.discard_worker()
-    return engine
-
-
 def engine_names(requested: list[str] | None, init_modes: list[str] | None = None) -> list[str]:
     """The engines of a run: those asked for (default: refimpl), plus a
     ``refimpl[MODE]`` lane per init mode to check against plain ``refimpl``
@@ -133,18 +123,44 @@ def engine_names(requested: list[str] | None, init_modes: list[str] | None = Non
 
 
 def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0):
-    """An engine by name; ``isolate`` None means the engine's default.  A
+    """The engine ``name`` gives; raises ``UnknownEngine`` if it gives none.
+    ``isolate`` None means the engine's default.  An isolated engine is made
+    in its worker process only (it describes itself over the protocol); a
     whole-script engine (wabt) runs its own process already: never isolated."""
     if name.startswith("program:"):  # in a process of its own already
         return _program(name, timeout)
-    engine = factory(name)()
+    make = factory(name)
     if isolate is None:
         isolate = name in ISOLATED_BY_DEFAULT
-    if isolate and not isinstance(engine, ScriptEngine):
-        from .isolated import IsolatedEngine
+    if isolate:
+        try:
+            engine = IsolatedEngine(name, timeout=timeout)
+        except EngineUnavailable as exc:
+            raise UnknownEngine(str(exc)) from None
+        if not engine.whole_script:
+            return engine
+        engine.discard_worker()
+    return make()
 
-        return IsolatedEngine(name, timeout=timeout)
-    return engine
+
+_BUILT: dict[tuple, list] = {}
+
+
+def engines_for(names: tuple[str, ...], isolate: bool | None, timeout: float) -> list:
+    """The run's engines, built once per process and reused by every script
+    it runs (an isolated engine keeps its worker process across them)."""
+    key = (names, isolate, timeout)
+    if key not in _BUILT:
+        _BUILT[key] = [create_engine(name, isolate, timeout) for name in names]
+    return _BUILT[key]
+
+
+def stop_workers(engines: list) -> None:
+    """Stop the worker processes of these engines (they restart on demand):
+    before forking, so that no child inherits a parent's pipes."""
+    for engine in engines:
+        if isinstance(engine, _ProcessEngine):
+            engine.discard_worker()
 
 
 __all__ = [
@@ -153,6 +169,6 @@ __all__ = [
     "Session",
     "SessionOptions",
     "UnknownEngine",
-    "check_engine",
     "create_engine",
+    "engines_for",
 ]

@@ -3,7 +3,7 @@
 An ``Engine`` opens one ``Session`` per script (a store with its instances
 and registered names).  The runner assigns every instance a handle and
 resolves the script's module names itself, so a session only maps handles
-to its own instances.  Every method returns an ``Outcome``; an engine raises
+to its own instances.  Every method returns an ``CommandOutcome``; an engine raises
 only for bugs of its own, which the runner reports as crashes.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from ..outcomes import Outcome, Unsupported
+from ..outcomes import CommandOutcome, Unsupported
 from ..script.commands import ModuleSource, Script
 from ..values import Value
 
@@ -28,29 +28,34 @@ class SessionOptions:
 
 class Session(ABC):
     @abstractmethod
-    def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
+    def instantiate(self, module: ModuleSource, handle: str | None) -> CommandOutcome:
         """Decode, validate, link against registered instances and
         instantiate.  On success the instance is kept under ``handle``
         (None: a throwaway, as in assert_unlinkable)."""
 
     @abstractmethod
-    def check(self, module: ModuleSource) -> Outcome:
+    def check(self, module: ModuleSource) -> CommandOutcome:
         """Decode and validate only: Ok, Malformed or Invalid."""
 
     @abstractmethod
-    def register(self, as_name: str, handle: str) -> Outcome:
+    def register(self, as_name: str, handle: str) -> CommandOutcome:
         """Make the instance's exports importable under ``as_name``."""
 
     @abstractmethod
-    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
+    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> CommandOutcome:
         """Call an exported function."""
 
     @abstractmethod
-    def get(self, handle: str, field: str) -> Outcome:
+    def get(self, handle: str, field: str) -> CommandOutcome:
         """Read an exported global."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the session holds."""
+
+    def lost(self) -> bool:
+        """Whether the session lost its state (its engine's process died or
+        was stopped); the runner then replays the script into a new one."""
+        return False
 
     def stats(self) -> dict[str, int]:
         """Counts worth reporting about how the engine ran the script (e.g.
@@ -63,17 +68,17 @@ class Session(ABC):
         """The state of instance ``handle`` (``"spectest"``: the spectest
         module) as an ``InstanceState``: every memory, table and global it
         exports under the reserved probe names (``harness.probes.rewrite``),
-        or an ``Outcome`` (Unsupported) if the engine can't tell."""
+        or an ``CommandOutcome`` (Unsupported) if the engine can't tell."""
         return Unsupported(f"{type(self).__name__} cannot probe state")
 
     def memory_chunks(self, handle: str, key: str, chunk: int):
         """Digests of memory ``key`` of ``handle``, ``chunk`` bytes at a
-        time (``harness.probes.state.chunk_digests``), or an Outcome."""
+        time (``harness.probes.state.chunk_digests``), or an CommandOutcome."""
         return Unsupported(f"{type(self).__name__} cannot probe memory")
 
     def read_memory(self, handle: str, key: str, offset: int, length: int):
         """Up to ``length`` bytes of memory ``key`` of ``handle`` from
-        ``offset``, or an Outcome."""
+        ``offset``, or an CommandOutcome."""
         return Unsupported(f"{type(self).__name__} cannot probe memory")
 
 
@@ -105,7 +110,7 @@ class ScriptEngine(ABC):
     probes: bool = False  # a whole-script engine has no state to ask about
 
     @abstractmethod
-    def run_script(self, script: Script, options: SessionOptions) -> dict[int, Outcome]:
+    def run_script(self, script: Script, options: SessionOptions) -> dict[int, CommandOutcome]:
         """Outcomes by command line; commands missing from the result are
         unsupported.  Raise ``ScriptUnsupported`` if the engine can't run
         the script at all."""
@@ -119,7 +124,3 @@ class ScriptEngine(ABC):
 
 class ScriptUnsupported(Exception):
     """A whole-script engine can't run this script (the reason is the message)."""
-
-
-def unsupported(reason: str) -> Outcome:
-    return Unsupported(reason)

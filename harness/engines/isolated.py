@@ -6,9 +6,10 @@ command.
 ``ProgramEngine`` runs any program that speaks the protocol (a downstream
 runtime's own adapter, in any language).  The process lives across scripts;
 each script opens a session in it.  If it dies or a command exceeds the
-timeout, the command is reported as crashed / timed out, a new process
-starts, and the session's earlier state-changing requests are replayed into
-it before the next command.
+timeout, the command is reported as crashed / timed out and the session is
+lost; the runner then opens a new one (a new process starts) and replays
+the script's earlier state-changing commands into it, by the one rule it
+also uses to run a command on its own.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ..outcomes import Crashed, Ok, Outcome, TimedOut
+from ..outcomes import CommandOutcome, Crashed, TimedOut
 from ..probes.state import InstanceState
 from ..script.commands import ModuleSource
 from ..values import Value
@@ -100,14 +101,43 @@ class _Worker:
         return self.proc.poll() is None
 
 
+class EngineUnavailable(Exception):
+    """An engine in a process could not be started or did not answer ``describe``."""
+
+
 class _ProcessEngine(Engine):
-    """An engine whose sessions live in a process of its own."""
+    """An engine whose sessions live in a process of its own.  What it is
+    (its name, description, whether its messages are the spec's, whether it
+    answers state probes) it says in answer to ``describe``, asked once at
+    start; which profiles it can't run, to ``unsupported_profile``."""
 
     timeout: float
     _worker: _Worker | None = None
 
+    def __init__(self, spec: str, name: str | None, timeout: float):
+        self.spec = spec
+        self.timeout = timeout
+        self._worker = None
+        self._gaps: dict[str, str | None] = {}
+        try:
+            answer = self.worker().request({"op": "describe"}, min(timeout, 30.0))
+        except (OSError, TimeoutError, WorkerDied, ValueError) as exc:
+            self.discard_worker()
+            what = "did not answer describe in time" if isinstance(exc, TimeoutError) else exc
+            raise EngineUnavailable(f"cannot start {self._program()!r}: {what}") from None
+        self.name = name or str(answer.get("name") or spec)
+        self._description = str(answer.get("describe", self.name))
+        self.exact_messages = bool(answer.get("exact_messages", False))
+        self.probes = bool(answer.get("probes", False))
+        # A whole-script engine (ScriptEngine) can't be driven command by command.
+        self.whole_script = bool(answer.get("whole_script", False))
+
     def _start(self) -> _Worker:
         raise NotImplementedError
+
+    def _program(self) -> str:
+        """What runs in the process, for messages."""
+        return self.spec
 
     def worker(self) -> _Worker:
         if self._worker is None or not self._worker.alive():
@@ -121,82 +151,6 @@ class _ProcessEngine(Engine):
 
     def open(self, options: SessionOptions) -> Session:
         return IsolatedSession(self, options)
-
-    def __del__(self):
-        if getattr(self, "_worker", None) is not None:
-            # At interpreter exit contextlib itself may be gone: no suppress().
-            try:  # noqa: SIM105
-                self._worker.kill()
-            except Exception:
-                pass
-
-
-class IsolatedEngine(_ProcessEngine):
-    """One of our Python engines (a name ``factory`` knows) in ``worker.py``."""
-
-    def __init__(self, name: str, timeout: float = 60.0):
-        from . import factory
-
-        self.spec = name
-        self.timeout = timeout
-        # The engine object here only answers questions about itself; the
-        # work happens in the worker.
-        self._local = factory(name)()
-        self.name = self._local.name
-        self.exact_messages = self._local.exact_messages
-        self.probes = self._local.probes
-        self._worker = None
-
-    def describe(self) -> str:
-        return self._local.describe()
-
-    def unsupported_profile(self, profile: str) -> str | None:
-        return self._local.unsupported_profile(profile)
-
-    def _start(self) -> _Worker:
-        # The worker imports the harness from where this process did, whatever
-        # its working directory (a source checkout need not be installed).
-        here = str(Path(__file__).resolve().parents[2])
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
-        return _Worker([sys.executable, "-m", "harness.engines.worker", self.spec], env)
-
-
-class EngineUnavailable(Exception):
-    """A program engine could not be started or did not answer ``describe``."""
-
-
-class ProgramEngine(_ProcessEngine):
-    """``program:NAME=COMMAND``: a program that speaks the engine protocol on
-    its stdin and stdout.  What it is (its description, whether its messages
-    are the spec's, whether it answers state probes) it says in answer to
-    ``describe``; which profiles it can't run, to ``unsupported_profile``."""
-
-    def __init__(self, spec: str, timeout: float = 60.0):
-        name, sep, command = spec.removeprefix("program:").partition("=")
-        if not sep or not name.strip() or not command.strip():
-            raise EngineUnavailable(f"{spec!r}: write program:NAME=COMMAND")
-        self.spec = spec
-        self.name = name.strip()
-        self.timeout = timeout
-        try:
-            self.argv = shlex.split(command)
-        except ValueError as exc:
-            raise EngineUnavailable(f"{spec!r}: {exc}") from None
-        self._worker = None
-        self._gaps: dict[str, str | None] = {}
-        try:
-            answer = self.worker().request({"op": "describe"}, min(timeout, 30.0))
-        except (OSError, TimeoutError, WorkerDied, ValueError) as exc:
-            self.discard_worker()
-            what = "did not answer describe in time" if isinstance(exc, TimeoutError) else exc
-            raise EngineUnavailable(f"cannot start {self.argv[0]!r}: {what}") from None
-        self._description = str(answer.get("describe", self.name))
-        self.exact_messages = bool(answer.get("exact_messages", False))
-        self.probes = bool(answer.get("probes", False))
-
-    def _start(self) -> _Worker:
-        return _Worker(self.argv)
 
     def describe(self) -> str:
         return self._description
@@ -215,51 +169,96 @@ class ProgramEngine(_ProcessEngine):
             self._gaps[profile] = str(reason) if reason else None
         return self._gaps[profile]
 
+    def __del__(self):
+        if getattr(self, "_worker", None) is not None:
+            # At interpreter exit contextlib itself may be gone: no suppress().
+            try:  # noqa: SIM105
+                self._worker.kill()
+            except Exception:
+                pass
+
+
+class IsolatedEngine(_ProcessEngine):
+    """One of our Python engines (a name ``factory`` knows) in ``worker.py``."""
+
+    def __init__(self, name: str, timeout: float = 60.0):
+        super().__init__(name, None, timeout)
+
+    def _start(self) -> _Worker:
+        # The worker imports the harness from where this process did, whatever
+        # its working directory (a source checkout need not be installed).
+        here = str(Path(__file__).resolve().parents[2])
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
+        return _Worker([sys.executable, "-m", "harness.engines.worker", self.spec], env)
+
+
+class ProgramEngine(_ProcessEngine):
+    """``program:NAME=COMMAND``: a program that speaks the engine protocol on
+    its stdin and stdout, named by the user."""
+
+    def __init__(self, spec: str, timeout: float = 60.0):
+        name, sep, command = spec.removeprefix("program:").partition("=")
+        if not sep or not name.strip() or not command.strip():
+            raise EngineUnavailable(f"{spec!r}: write program:NAME=COMMAND")
+        try:
+            self.argv = shlex.split(command)
+        except ValueError as exc:
+            raise EngineUnavailable(f"{spec!r}: {exc}") from None
+        super().__init__(spec, name.strip(), timeout)
+
+    def _start(self) -> _Worker:
+        return _Worker(self.argv)
+
+    def _program(self) -> str:
+        return self.argv[0]
+
 
 class IsolatedSession(Session):
+    """A session in the engine's process.  If the process dies or a request
+    times out, the process is stopped and the session is lost: every later
+    request answers Crashed, and the runner rebuilds the script's state in
+    a new session (``ScriptRunner``'s replay)."""
+
     def __init__(self, engine: _ProcessEngine, options: SessionOptions):
         self.engine = engine
         self.options = options
         self.timeout = options.timeout if options.timeout is not None else engine.timeout
-        self.log: list[dict] = []  # state-changing requests that succeeded
         self.opened = False
+        self.lost_because: str | None = None
 
-    def _open(self) -> None:
-        worker = self.engine.worker()
-        options = asdict(self.options)
-        worker.request({"op": "open", "options": options}, self.timeout)
-        for request in self.log:  # after a restart: rebuild the state
-            worker.request(request, self.timeout)
-        self.opened = True
+    def lost(self) -> bool:
+        return self.lost_because is not None
 
-    def _request(self, request: dict) -> dict | Outcome:
+    def _request(self, request: dict) -> dict | CommandOutcome:
+        if self.lost_because is not None:
+            return Crashed(f"the session was lost earlier: {self.lost_because}")
         try:
             if not self.opened:
-                self._open()
+                self.engine.worker().request(
+                    {"op": "open", "options": asdict(self.options)}, self.timeout
+                )
+                self.opened = True
             return self.engine.worker().request(request, self.timeout)
         except TimeoutError:
-            self.engine.discard_worker()
-            self.opened = False
-            return TimedOut(self.timeout)
+            outcome: CommandOutcome = TimedOut(self.timeout)
         except WorkerDied as exc:
-            self.engine.discard_worker()
-            self.opened = False
-            return Crashed(str(exc))
-
-    def _call(self, request: dict, changes_state: bool) -> Outcome:
-        response = self._request(request)
-        if isinstance(response, Outcome):
-            return response
-        outcome = decode_outcome(response)
-        if changes_state and isinstance(outcome, Ok):
-            self.log.append(request)
+            outcome = Crashed(str(exc))
+        self.engine.discard_worker()
+        self.lost_because = str(outcome)
         return outcome
+
+    def _call(self, request: dict) -> CommandOutcome:
+        response = self._request(request)
+        if isinstance(response, CommandOutcome):
+            return response
+        return decode_outcome(response)
 
     # -- state probes: data back, or an outcome saying why not ------------------
 
     def probe(self, handle: str):
         response = self._request({"op": "probe", "handle": handle})
-        if isinstance(response, Outcome):
+        if isinstance(response, CommandOutcome):
             return response
         if response.get("kind") == "probe":
             return InstanceState.from_json(response["state"])
@@ -268,7 +267,7 @@ class IsolatedSession(Session):
     def memory_chunks(self, handle: str, key: str, chunk: int):
         request = {"op": "memory_chunks", "handle": handle, "key": key, "chunk": chunk}
         response = self._request(request)
-        if isinstance(response, Outcome):
+        if isinstance(response, CommandOutcome):
             return response
         return response["digests"] if response.get("kind") == "data" else decode_outcome(response)
 
@@ -281,38 +280,39 @@ class IsolatedSession(Session):
             "length": length,
         }
         response = self._request(request)
-        if isinstance(response, Outcome):
+        if isinstance(response, CommandOutcome):
             return response
         if response.get("kind") == "data":
             return base64.b64decode(response["bytes"])
         return decode_outcome(response)
 
-    def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
+    def instantiate(self, module: ModuleSource, handle: str | None) -> CommandOutcome:
         request = {"op": "instantiate", "module": encode_module(module), "handle": handle}
-        return self._call(request, changes_state=True)
+        return self._call(request)
 
-    def check(self, module: ModuleSource) -> Outcome:
-        return self._call({"op": "check", "module": encode_module(module)}, changes_state=False)
+    def check(self, module: ModuleSource) -> CommandOutcome:
+        return self._call({"op": "check", "module": encode_module(module)})
 
-    def register(self, as_name: str, handle: str) -> Outcome:
-        return self._call({"op": "register", "as": as_name, "handle": handle}, True)
+    def register(self, as_name: str, handle: str) -> CommandOutcome:
+        return self._call({"op": "register", "as": as_name, "handle": handle})
 
-    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
+    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> CommandOutcome:
         request = {
             "op": "invoke",
             "handle": handle,
             "field": field,
             "args": [encode_value(a) for a in args],
         }
-        return self._call(request, changes_state=True)
+        return self._call(request)
 
-    def get(self, handle: str, field: str) -> Outcome:
-        return self._call({"op": "get", "handle": handle, "field": field}, changes_state=False)
+    def get(self, handle: str, field: str) -> CommandOutcome:
+        return self._call({"op": "get", "handle": handle, "field": field})
 
     def close(self) -> None:
-        if self.opened and self.engine._worker is not None and self.engine._worker.alive():
+        worker = self.engine._worker
+        if self.opened and not self.lost() and worker is not None and worker.alive():
             try:
-                self.engine.worker().request({"op": "close"}, self.timeout)
+                worker.request({"op": "close"}, self.timeout)
             except (TimeoutError, WorkerDied):
                 self.engine.discard_worker()
         self.opened = False

@@ -12,11 +12,12 @@ from typing import Any
 
 from ..outcomes import (
     OUTCOME_TYPES,
+    CommandOutcome,
     Crashed,
+    ExpectationFailed,
     Failure,
-    Mismatch,
+    HarnessError,
     Ok,
-    Outcome,
     TimedOut,
     Unsupported,
 )
@@ -61,15 +62,15 @@ def decode_module(d: dict[str, Any]) -> ModuleSource:
     )
 
 
-def encode_outcome(o: Outcome) -> dict[str, Any]:
+def encode_outcome(o: CommandOutcome) -> dict[str, Any]:
     if isinstance(o, Ok):
         return {"kind": "ok", "values": [encode_value(v) for v in o.values]}
     if isinstance(o, Failure):
         return {"kind": o.kind, "message": o.message, "category": o.category}
     if isinstance(o, Unsupported):
         return {"kind": "unsupported", "message": o.reason}
-    if isinstance(o, Mismatch):
-        return {"kind": "mismatch", "message": o.detail}
+    if isinstance(o, (ExpectationFailed, HarnessError)):
+        return {"kind": o.kind, "message": o.detail}
     if isinstance(o, Crashed):
         return {"kind": "crash", "message": o.detail}
     if isinstance(o, TimedOut):
@@ -77,7 +78,7 @@ def encode_outcome(o: Outcome) -> dict[str, Any]:
     raise TypeError(f"cannot encode {o!r}")
 
 
-def decode_outcome(d: dict[str, Any]) -> Outcome:
+def decode_outcome(d: dict[str, Any]) -> CommandOutcome:
     kind = d.get("kind")
     if kind == "ok":
         return Ok(tuple(decode_value(v) for v in d.get("values", [])))
@@ -88,8 +89,8 @@ def decode_outcome(d: dict[str, Any]) -> Outcome:
         return cls(d.get("message", ""), d.get("category"))
     if cls is Unsupported:
         return Unsupported(d.get("message", ""))
-    if cls is Mismatch:
-        return Mismatch(d.get("message", ""))
+    if cls in (ExpectationFailed, HarnessError):
+        return cls(d.get("message", ""))
     if cls is TimedOut:
         return TimedOut(float(d.get("message") or 0))
     return Crashed(d.get("message", ""))

@@ -8,12 +8,13 @@ reads the text format.
 from __future__ import annotations
 
 from ..outcomes import (
+    CommandOutcome,
     Exhausted,
+    HarnessError,
     Invalid,
     LinkFailed,
     Malformed,
     Ok,
-    Outcome,
     Thrown,
     Trapped,
     Unsupported,
@@ -81,13 +82,13 @@ class RefimplSession(Session):
         except r.UnsupportedFeature as exc:
             return Unsupported(f"refimpl: {exc.message}")
 
-    def check(self, module: ModuleSource) -> Outcome:
+    def check(self, module: ModuleSource) -> CommandOutcome:
         loaded = self._load(module)
-        return loaded if isinstance(loaded, Outcome) else Ok()
+        return loaded if isinstance(loaded, CommandOutcome) else Ok()
 
-    def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
+    def instantiate(self, module: ModuleSource, handle: str | None) -> CommandOutcome:
         loaded = self._load(module)
-        if isinstance(loaded, Outcome):
+        if isinstance(loaded, CommandOutcome):
             return loaded
         outcome, inst = self._guard(
             lambda: self.refimpl.instantiate(
@@ -111,19 +112,19 @@ class RefimplSession(Session):
             out[key] = out.get(key, 0) + 1
         return out
 
-    def register(self, as_name: str, handle: str) -> Outcome:
+    def register(self, as_name: str, handle: str) -> CommandOutcome:
         self.registry[as_name] = self.instances[handle]
         return Ok()
 
-    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
+    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> CommandOutcome:
         from refimpl.runtime.instances import FuncInst, HostFunc
 
         func = self.instances[handle].exports.get(field)
         if not isinstance(func, (FuncInst, HostFunc)):
-            return Trapped(f"no exported function {field!r}")
+            return HarnessError(f"no exported function {field!r}")
         ftype = func.type
         if len(args) != len(ftype.params):
-            return Trapped(f"wrong number of arguments: {len(args)} for {len(ftype.params)}")
+            return HarnessError(f"wrong number of arguments: {len(args)} for {len(ftype.params)}")
         try:
             py_args = [_to_refimpl(a) for a in args]
         except ValueError as exc:
@@ -133,12 +134,12 @@ class RefimplSession(Session):
             return outcome
         return Ok(tuple(_to_value(t, r) for t, r in zip(ftype.results, results, strict=True)))
 
-    def get(self, handle: str, field: str) -> Outcome:
+    def get(self, handle: str, field: str) -> CommandOutcome:
         from refimpl.runtime.instances import GlobalInst
 
         glob = self.instances[handle].exports.get(field)
         if not isinstance(glob, GlobalInst):
-            return Trapped(f"no exported global {field!r}")
+            return HarnessError(f"no exported global {field!r}")
         return Ok((_to_value(glob.type.type, glob.value),))
 
     # -- state probes ------------------------------------------------------------

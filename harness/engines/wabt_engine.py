@@ -35,14 +35,14 @@ from collections import deque
 
 from ..messages import SPEC_MESSAGES, category_of
 from ..outcomes import (
+    CommandOutcome,
     Crashed,
     Exhausted,
+    ExpectationFailed,
     Invalid,
     LinkFailed,
     Malformed,
-    Mismatch,
     Ok,
-    Outcome,
     Thrown,
     Trapped,
     Unsupported,
@@ -101,7 +101,7 @@ def _category(message: str) -> str | None:
     return None
 
 
-def _trap(message: str) -> Outcome:
+def _trap(message: str) -> CommandOutcome:
     category = _category(message)
     if category == "call-stack-exhausted":
         return Exhausted(message, category)
@@ -110,7 +110,7 @@ def _trap(message: str) -> Outcome:
     return Trapped(message, category)
 
 
-def _instantiation_failure(message: str) -> Outcome:
+def _instantiation_failure(message: str) -> CommandOutcome:
     """wabt reports link errors and traps during instantiation alike."""
     category = _category(message)
     if category in _TRAP_CATEGORIES:
@@ -130,7 +130,7 @@ class WabtEngine(ScriptEngine):
         missing = missing_features("spectest-interp", profile)
         return f"spectest-interp has no option for {', '.join(missing)}" if missing else None
 
-    def run_script(self, script: Script, options: SessionOptions) -> dict[int, Outcome]:
+    def run_script(self, script: Script, options: SessionOptions) -> dict[int, CommandOutcome]:
         try:
             flags = feature_flags("spectest-interp", options.profile)
             json_path = whole_script_json(script.path, options.profile)
@@ -203,10 +203,12 @@ class _Output:
                 current[-1] += "\n" + raw.strip()
 
 
-def _outcomes(script: Script, data: dict, stdout: str, returncode: int) -> dict[int, Outcome]:
+def _outcomes(
+    script: Script, data: dict, stdout: str, returncode: int
+) -> dict[int, CommandOutcome]:
     out = _Output(data, stdout)
     ours = {c.line: c for c in script.commands}
-    outcomes: dict[int, Outcome] = {}
+    outcomes: dict[int, CommandOutcome] = {}
     stopped = False
     for raw in data.get("commands", []):
         line = raw["line"]
@@ -227,7 +229,7 @@ def _outcomes(script: Script, data: dict, stdout: str, returncode: int) -> dict[
     return outcomes
 
 
-def _outcome(raw: dict, cmd, texts: list[str], call: str | None) -> Outcome:
+def _outcome(raw: dict, cmd, texts: list[str], call: str | None) -> CommandOutcome:
     kind = raw.get("type")
     first = texts[0] if texts else None
     if kind == "module":
@@ -254,7 +256,7 @@ def _outcome(raw: dict, cmd, texts: list[str], call: str | None) -> Outcome:
     if kind == "assert_exhaustion":
         if first is None:
             return Exhausted("call stack exhausted", "call-stack-exhausted")
-        return Mismatch(f"{first} (no trap, or a trap other than call stack exhaustion)")
+        return ExpectationFailed(f"{first} (no trap, or a trap other than call stack exhaustion)")
     if kind == "assert_exception":
         if first and first.startswith("assert_exception passed"):
             return Thrown("uncaught exception", "exception")
@@ -284,7 +286,7 @@ def _outcome(raw: dict, cmd, texts: list[str], call: str | None) -> Outcome:
     return Unsupported(f"spectest-interp command {kind!r} is not mapped")
 
 
-def _module_assertion_failure(first: str | None, texts) -> Outcome:
+def _module_assertion_failure(first: str | None, texts) -> CommandOutcome:
     if first and first.startswith("unable to compile"):
         return Invalid(first, "rejected")
     if first and first.startswith("expected module to be"):
@@ -292,11 +294,15 @@ def _module_assertion_failure(first: str | None, texts) -> Outcome:
     return _unknown(texts)
 
 
-def _unknown(texts: list[str]) -> Outcome:
-    return Mismatch("; ".join(texts)) if texts else Unsupported("spectest-interp printed nothing")
+def _unknown(texts: list[str]) -> CommandOutcome:
+    return (
+        ExpectationFailed("; ".join(texts))
+        if texts
+        else Unsupported("spectest-interp printed nothing")
+    )
 
 
-def _call_outcome(call: str) -> Outcome:
+def _call_outcome(call: str) -> CommandOutcome:
     """``(ARGS) => RESULTS`` or ``(ARGS) => error: T`` of a plain invoke."""
     results = call.split(") =>", 1)[1].strip()
     if results.startswith("error: "):
@@ -306,7 +312,7 @@ def _call_outcome(call: str) -> Outcome:
     return Ok(tuple(_parse_value(v) for v in results.split(", ")))
 
 
-def _assert_return(cmd, texts: list[str]) -> Outcome:
+def _assert_return(cmd, texts: list[str]) -> CommandOutcome:
     expected = _synthesize(cmd.expected) if isinstance(cmd, AssertReturn) else None
     if not texts:
         if expected is None:
@@ -323,7 +329,7 @@ def _assert_return(cmd, texts: list[str]) -> Outcome:
     if got and expected is not None and max(got) < len(expected):
         # Results it did not print matched the expectation.
         return Ok(tuple(got.get(i, v) for i, v in enumerate(expected)))
-    return Mismatch("; ".join(texts))
+    return ExpectationFailed("; ".join(texts))
 
 
 def _parse_value(text: str) -> Value:

@@ -35,7 +35,7 @@ _ABSTRACT = {
     "any": "any", "eq": "any", "i31": "any", "struct": "any", "array": "any", "none": "any",
     "exn": "exn", "noexn": "exn",
 }  # fmt: skip
-# Shorthands of bottom types: wasm_interface writes "noneref", WAT "nullref".
+# Shorthands of bottom types: lenient_reader writes "noneref", WAT "nullref".
 _WAT_SHORTHAND = {
     "noneref": "nullref", "nofuncref": "nullfuncref",
     "noexternref": "nullexternref", "noexnref": "nullexnref",
@@ -56,7 +56,7 @@ def wat_type(t: str) -> str | None:
 
 def reference(t: str, kinds: tuple[str, ...]) -> tuple[str, bool, str] | None:
     """(hierarchy, nullable, heap type) of a reference type as
-    ``wasm_interface`` writes it ("anyref", "(ref null 3)" ...), or None if
+    ``lenient_reader`` writes it ("anyref", "(ref null 3)" ...), or None if
     ``t`` is not a reference type."""
     if t.endswith("ref") and not t.startswith("("):
         heap = t[: -len("ref")]

@@ -3,7 +3,7 @@
 Two limits of the Python API shape this adapter.  It has no v128 values, and
 merely asking it about a v128 type aborts the process; and an f32 crossing it
 goes through a C float, which quiets signalling NaNs.  So signatures come from
-the binary (``wasm_interface``), and any export whose signature mentions f32
+the binary (``harness.lenient_reader``), and any export whose signature mentions f32
 or v128 is called through a generated trampoline module that passes f32 as
 i32 bits and v128 as two i64 halves.  ``Config.wasm_reference_types = False``
 also aborts the process, so a profile without reference types is unsupported.
@@ -20,14 +20,16 @@ import wasmtime as wt
 
 from refimpl.features import Features
 
+from ..lenient_reader import FuncSig, export_signatures
 from ..messages import SPEC_MESSAGES
 from ..outcomes import (
+    CommandOutcome,
     Exhausted,
+    HarnessError,
     Invalid,
     LinkFailed,
     Malformed,
     Ok,
-    Outcome,
     Thrown,
     Trapped,
     Unsupported,
@@ -37,7 +39,6 @@ from ..script.commands import ModuleSource
 from ..values import NULL, Ref, Value
 from . import wasmtime_crossing as crossing
 from .base import Engine, Session, SessionOptions
-from .wasm_interface import FuncSig, export_signatures
 
 _TRAP_CATEGORIES = {
     wt.TrapCode.STACK_OVERFLOW: "call-stack-exhausted",
@@ -174,7 +175,8 @@ class WasmtimeSession(Session):
         # pass a SharedMemory to Linker.define, and wasm functions that do
         # nothing are exactly the spec's print functions.
         self.spectest_exports = {}
-        for wat in spectest_wats(self.features):
+        self.spectest_items = _spectest_items(self.features)
+        for wat in _spectest_wats(self.spectest_items, self.features):
             module = self.owner.trampoline(self.profile, wat, self.engine)
             spectest = wt.Instance(self.store, module, [])
             self.linker.define_instance(self.store, "spectest", spectest)
@@ -185,7 +187,7 @@ class WasmtimeSession(Session):
 
     # -- modules -------------------------------------------------------------
 
-    def _compile(self, module: ModuleSource) -> wt.Module | Outcome:
+    def _compile(self, module: ModuleSource) -> wt.Module | CommandOutcome:
         source: bytes | str = module.binary if module.binary is not None else module.text or b""
         if isinstance(source, bytes) and module.binary is None:
             try:
@@ -197,13 +199,13 @@ class WasmtimeSession(Session):
         except wt.WasmtimeError as exc:
             return _module_error(str(exc), text=module.binary is None)
 
-    def check(self, module: ModuleSource) -> Outcome:
+    def check(self, module: ModuleSource) -> CommandOutcome:
         compiled = self._compile(module)
-        return compiled if isinstance(compiled, Outcome) else Ok()
+        return compiled if isinstance(compiled, CommandOutcome) else Ok()
 
-    def instantiate(self, module: ModuleSource, handle: str | None) -> Outcome:
+    def instantiate(self, module: ModuleSource, handle: str | None) -> CommandOutcome:
         compiled = self._compile(module)
-        if isinstance(compiled, Outcome):
+        if isinstance(compiled, CommandOutcome):
             return compiled
         try:
             instance = self.linker.instantiate(self.store, compiled)
@@ -222,7 +224,7 @@ class WasmtimeSession(Session):
             self._learn_functions(handle, module, exports)
         return Ok()
 
-    def register(self, as_name: str, handle: str) -> Outcome:
+    def register(self, as_name: str, handle: str) -> CommandOutcome:
         instance, _, _ = self.instances[handle]
         self.linker.define_instance(self.store, as_name, instance)
         self.registered[as_name] = handle
@@ -284,9 +286,9 @@ class WasmtimeSession(Session):
         """(kind, key, wasmtime object, type) of everything a probe reads."""
         if handle == "spectest":
             for name, item in self.spectest_exports.items():
-                kind = _SPECTEST_KINDS.get(name)
-                if kind is not None:
-                    yield kind[0], name, item, kind[1]
+                kind, vtype, _ = self.spectest_items.get(name, ("func", None, ""))
+                if kind != "func":
+                    yield kind, name, item, vtype
             return
         _, exports, _ = self.instances[handle]
         shape = self.shapes.get(handle)
@@ -367,11 +369,11 @@ class WasmtimeSession(Session):
 
     # -- actions -------------------------------------------------------------
 
-    def get(self, handle: str, field: str) -> Outcome:
+    def get(self, handle: str, field: str) -> CommandOutcome:
         _, exports, _ = self.instances[handle]
         item = exports.get(field)
         if not isinstance(item, wt.Global):
-            return Trapped(f"no exported global {field!r}", None)
+            return HarnessError(f"no exported global {field!r}")
         try:
             raw = item.value(self.store)
         except Exception:  # the API's way of saying "v128"
@@ -381,7 +383,7 @@ class WasmtimeSession(Session):
             return self._get_through_trampoline(handle, field, item, "f32")
         return Ok((_to_value(gtype, raw),))
 
-    def _get_through_trampoline(self, handle, field, item: wt.Global, vtype: str) -> Outcome:
+    def _get_through_trampoline(self, handle, field, item: wt.Global, vtype: str) -> CommandOutcome:
         mutable = item.type(self.store).mutable
         gtype = f"(mut {vtype})" if mutable else vtype
         lowered = " ".join(_GLOBAL_LOWERING[vtype])
@@ -395,16 +397,16 @@ class WasmtimeSession(Session):
         raw = tramp.exports(self.store)["get"](self.store)
         return Ok((_lift(vtype, _as_list(raw, len(_GLOBAL_LOWERING[vtype]))),))
 
-    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> Outcome:
+    def invoke(self, handle: str, field: str, args: tuple[Value, ...]) -> CommandOutcome:
         _, exports, sigs = self.instances[handle]
         func = exports.get(field)
         if not isinstance(func, wt.Func):
-            return Trapped(f"no exported function {field!r}", None)
+            return HarnessError(f"no exported function {field!r}")
         sig = (sigs or {}).get(field)
         if sig is None:
             return Unsupported("the export's signature could not be read from the binary")
         if len(args) != len(sig.params):
-            return Trapped(f"wrong number of arguments: {len(args)} for {len(sig.params)}", None)
+            return HarnessError(f"wrong number of arguments: {len(args)} for {len(sig.params)}")
         tramp = None
         if not _direct(sig):
             tramp = self._trampoline_for(handle, field, func, sig)
@@ -462,42 +464,54 @@ def _funcref_key(func: wt.Func) -> tuple[int, int]:
     return (raw.store_id, raw.__private)  # a pointer: the same for each lookup of one funcref
 
 
-_SPECTEST_KINDS = {
-    "memory": ("memory", None),
-    "table": ("table", "funcref"),
-    "table64": ("table", "funcref"),
-    "global_i32": ("global", "i32"),
-    "global_i64": ("global", "i64"),
-    "global_f32": ("global", "f32"),
-    "global_f64": ("global", "f64"),
-}
+def _spectest_items(features: Features) -> dict[str, tuple[str, str | None, str]]:
+    """The spectest module as refimpl defines it (``refimpl.host.spectest``,
+    the one definition), as name -> (kind, value or element type, WAT of
+    the export's definition)."""
+    from refimpl.host.spectest import spectest_instance
+    from refimpl.runtime.instances import GlobalInst, HostFunc, TableInst
+    from refimpl.runtime.memory import MemInst
 
+    def limits(lim) -> str:
+        address = "i64 " if lim.address.value == "i64" else ""
+        return f"{address}{lim.min}" + ("" if lim.max is None else f" {lim.max}")
 
-_SPECTEST_WAT = """
-  (func (export "print"))
-  (func (export "print_i32") (param i32))
-  (func (export "print_i64") (param i64))
-  (func (export "print_f32") (param f32))
-  (func (export "print_f64") (param f64))
-  (func (export "print_i32_f32") (param i32 f32))
-  (func (export "print_f64_f64") (param f64 f64))
-  (global (export "global_i32") i32 (i32.const 666))
-  (global (export "global_i64") i64 (i64.const 666))
-  (global (export "global_f32") f32 (f32.const 666.6))
-  (global (export "global_f64") f64 (f64.const 666.6))
-  (table (export "table") 10 20 funcref)
-  (memory (export "memory") 1 2)"""
+    def reftype(t) -> str:
+        if not t.nullable or not hasattr(t.heap, "value"):
+            raise ValueError(f"spectest: no WAT shorthand for {t}")
+        return f"{t.heap.value}ref"
+
+    out: dict[str, tuple[str, str | None, str]] = {}
+    for name, item in spectest_instance(features).exports.items():
+        export = f'(export "{name}")'
+        if isinstance(item, HostFunc):
+            params = "".join(f" (param {t.value})" for t in item.type.params)
+            out[name] = ("func", None, f"(func {export}{params})")
+        elif isinstance(item, GlobalInst):
+            vtype = item.type.type.value
+            value = item.value.hex() if isinstance(item.value, float) else item.value
+            out[name] = ("global", vtype, f"(global {export} {vtype} ({vtype}.const {value}))")
+        elif isinstance(item, TableInst):
+            elem = reftype(item.type.elem)
+            out[name] = ("table", elem, f"(table {export} {limits(item.type.limits)} {elem})")
+        elif isinstance(item, MemInst):
+            out[name] = ("memory", None, f"(memory {export} {limits(item.type.limits)})")
+        else:
+            raise ValueError(f"spectest: cannot define {name!r} ({type(item).__name__})")
+    return out
 
 
 def spectest_wats(features: Features) -> list[str]:
     """The spec runner's ``spectest`` module as the profile has it, as
-    modules whose exports together make it up: memory64 adds a 64-bit table,
-    threads a shared memory (a module of its own: two memories in one module
-    would need multi-memory, which the profile may not have)."""
-    main = [_SPECTEST_WAT]
-    if features.memory64:
-        main.append('(table (export "table64") i64 10 20 funcref)')
-    wats = ["(module" + "\n  ".join(main) + ")"]
+    modules whose exports together make it up: refimpl's definition, and
+    with threads (which refimpl does not implement) a shared memory, in a
+    module of its own (two memories in one module would need multi-memory,
+    which the profile may not have)."""
+    return _spectest_wats(_spectest_items(features), features)
+
+
+def _spectest_wats(items: dict, features: Features) -> list[str]:
+    wats = ["(module\n  " + "\n  ".join(wat for _, _, wat in items.values()) + ")"]
     if features.threads:
         wats.append('(module (memory (export "shared_memory") 1 2 shared))')
     return wats
@@ -634,7 +648,7 @@ def _cause(message: str) -> str:
     return text
 
 
-def _trap(exc: wt.Trap) -> Outcome:
+def _trap(exc: wt.Trap) -> CommandOutcome:
     message = _cause(str(exc))
     code = exc.trap_code
     if code == wt.TrapCode.STACK_OVERFLOW:
@@ -651,7 +665,7 @@ def _category_from_text(message: str) -> str | None:
     return None
 
 
-def _module_error(message: str, text: bool) -> Outcome:
+def _module_error(message: str, text: bool) -> CommandOutcome:
     cause = _cause(message)
     compiled = "failed to compile" in message or "Invalid input WebAssembly" in message
     if "failed to parse WebAssembly module" in message or (text and not compiled):

@@ -17,7 +17,7 @@ import traceback
 from ..outcomes import Crashed, Ok
 from ..probes.state import InstanceState
 from . import factory
-from .base import SessionOptions
+from .base import ScriptEngine, SessionOptions
 from .protocol import decode_module, decode_value, encode_outcome
 
 
@@ -50,9 +50,11 @@ def serve(engine_name: str) -> int:
                 outcome = Ok()
             elif op == "describe":
                 about = {
+                    "name": engine.name,
                     "describe": engine.describe(),
                     "exact_messages": engine.exact_messages,
                     "probes": engine.probes,
+                    "whole_script": isinstance(engine, ScriptEngine),
                 }
                 proto_out.write(json.dumps(about).encode() + b"\n")
                 continue

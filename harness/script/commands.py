@@ -27,10 +27,6 @@ class ModuleSource(Compact):
     text: bytes | None = None  # as written: a malformed text may not even be UTF-8
     origin: str = ""  # the converter's file name, for messages
 
-    @property
-    def is_text_only(self) -> bool:
-        return self.binary is None
-
 
 @dataclass(frozen=True, slots=True)
 class Action(Compact):

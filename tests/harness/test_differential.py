@@ -73,14 +73,16 @@ def test_engines_are_compared_on_every_command(tmp_path):
     results = run(tmp_path, [create_engine("refimpl"), Skewed()])
     # A plain action has no expectation: only the comparison can fail it.
     f = results[6]
-    assert [r.status for r in f.results] == ["pass", "pass"]
+    assert [r.status for r in f.results] == ["fail", "fail"]
+    assert all(r.verdict.detail.startswith("engines disagree: ") for r in f.results)
     assert f.status == "fail"
     (d,) = f.divergences
     assert d.aspect == "values"
     assert d.detail == "refimpl: returned (i32.const 1); skewed: returned (i32.const 2)"
     # Trap vs no trap.
     t = results[7]
-    assert [r.status for r in t.results] == ["pass", "fail"]
+    assert [r.status for r in t.results] == ["fail", "fail"]
+    assert t.results[0].verdict.detail.startswith("engines disagree: ")  # it passed alone
     assert t.divergences[0].aspect == "outcome"
     # Which trap.
     d = results[8].divergences[0]
@@ -169,3 +171,14 @@ def test_pytest_probe_option_turns_probes_off(project, monkeypatch):
         "diff.wast", "--engine", "refimpl", "--engine", "wasmtime", "--probe", "off"
     )
     result.assert_outcomes(passed=2)
+
+
+def test_a_missing_export_is_a_harness_error_not_a_trap(tmp_path):
+    """The script asks for what the module does not have: every engine
+    reports the harness's finding, which fails the command and is no trap."""
+    text = '(module (func (export "f")))\n(assert_trap (invoke "g") "unreachable")\n'
+    results = run(tmp_path, [create_engine("refimpl"), create_engine("wasmtime")], text)
+    missing = results[2]
+    assert [r.outcome.kind for r in missing.results] == ["harness error", "harness error"]
+    assert missing.status == "fail"
+    assert "no exported function 'g'" in missing.results[0].verdict.detail

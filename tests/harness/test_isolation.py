@@ -144,3 +144,28 @@ def test_a_program_that_cannot_serve_is_a_usage_error(capsys, spec, complaint):
         main(["run", str(HERE.parent.parent / "spectests"), "--engine", spec])
     assert exit_info.value.code == 2
     assert complaint in capsys.readouterr().err
+
+
+def test_after_a_crash_the_state_is_replayed_with_what_failed_but_wrote(tmp_path, monkeypatch):
+    """After the worker dies, the script's state is rebuilt by the runner's
+    one replay rule: a call that trapped after writing memory changed state
+    too, and is replayed; the call that crashed is not."""
+    monkeypatch.setenv("PYTHONPATH", str(HERE))
+    path = tmp_path / "replay.wast"
+    path.write_text(
+        "(module (memory 1)\n"
+        '  (func (export "write-then-trap") (i32.store (i32.const 0) (i32.const 7)) unreachable)\n'
+        '  (func (export "load") (result i32) (i32.load (i32.const 0)))\n'
+        '  (func (export "crash")))\n'
+        '(assert_trap (invoke "write-then-trap") "unreachable")\n'
+        '(invoke "crash")\n'
+        '(assert_return (invoke "load") (i32.const 7))\n'
+    )
+    engine = create_engine("python:faulty_engine:CrashingRefimpl", isolate=True, timeout=10.0)
+    runner = ScriptRunner(load_script(path), [engine], SessionOptions(profile="2.0"))
+    assert [(r.line, r.status) for r in runner.run_all()] == [
+        (1, "pass"),
+        (5, "pass"),
+        (6, "crash"),
+        (7, "pass"),
+    ]

@@ -6,6 +6,7 @@ import pytest
 
 from harness.engines import create_engine
 from harness.engines.base import SessionOptions
+from harness.lenient_reader import sections
 from harness.probes.rewrite import (
     KINDS,
     PROBE_PREFIX,
@@ -13,7 +14,6 @@ from harness.probes.rewrite import (
     parse_probe_name,
     probe_binary,
     probe_name,
-    read_sections,
 )
 from harness.runner import ScriptRunner
 from harness.script import load_script
@@ -117,7 +117,7 @@ def check_meaning_kept(binary: bytes) -> bool:
 
 
 def without_exports(binary: bytes) -> list[bytes]:
-    return [binary[start:end] for sid, start, _, end in read_sections(binary) if sid != 7]
+    return [binary[s.start : s.end] for s in sections(binary) if s.id != 7]
 
 
 def test_handmade_modules_keep_their_meaning(tmp_path):

@@ -1,5 +1,7 @@
 """The pytest plugin: one item per command, precise failures."""
 
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -63,3 +65,29 @@ def test_unknown_engine_is_a_usage_error(project):
     result = project.runpytest("--engine", "nope", "good.wast")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown engine 'nope'*"])
+
+
+def test_one_engines_unsupported_is_not_hidden_by_anothers_pass(project, monkeypatch):
+    """An item passes only if it passed on every engine: refimpl passing
+    the calls to "add" must not hide that the other engine couldn't run them."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))  # faulty_engine
+    project.makefile(".wast", good=GOOD)
+    engine = "python:faulty_engine:DecliningEngine"
+    result = project.runpytest("-rs", "--engine", "refimpl", "--engine", engine, "good.wast")
+    result.assert_outcomes(passed=3, skipped=2)
+    result.stdout.fnmatch_lines(["*unsupported: declining: add is beyond this engine*"])
+
+
+def test_xdist_keeps_each_scripts_commands_on_one_worker(project):
+    """Commands share their script's state: with two workers, every script
+    still runs in order on one of them (the "bump" before the "get")."""
+    for n in range(4):
+        project.makefile(".wast", **{f"s{n}": GOOD})
+    result = project.runpytest("-n", "2", "-v")
+    result.assert_outcomes(passed=20)
+    workers: dict[str, set[str]] = {}
+    for line in result.outlines:
+        if "PASSED" in line and "::line_" in line and line.startswith("["):
+            worker, _, rest = line.partition("]")
+            workers.setdefault(rest.split("::")[0].split()[-1], set()).add(worker)
+    assert len(workers) == 4 and all(len(w) == 1 for w in workers.values()), workers
