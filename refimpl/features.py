@@ -13,16 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from .syntax.module import Module
-from .syntax.types import (
-    EXTERNREF,
-    FUNCREF,
-    ExternKind,
-    FuncType,
-    GlobalType,
-    RefType,
-    TableType,
-    ValType,
-)
+from .syntax.types import FuncType
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,39 +126,11 @@ NOT_IMPLEMENTED = (
 
 
 def runtime_gap(module: Module) -> str | None:
-    """What of a decoded and valid module refimpl cannot link or run yet,
-    or None.  The front end (decoder, validator, canonical types) covers all
-    of Wasm 3.0; linking and
-    ``call_indirect`` compare function types structurally, which is type
-    equivalence only for Wasm 2.0-shaped types: final function types alone
-    in their recursion group that name no other type, and references of
-    funcref/externref only where values cross modules.  Instantiation
-    declines the rest with UnsupportedFeature until it uses
-    ``valid.match.match_extern_type`` and the canonical types."""
+    """What of a decoded and valid module refimpl cannot run yet, or None.
+    The front end covers all of Wasm 3.0, and instantiation links by
+    canonical types; GC type definitions (struct and array types) wait for
+    GC execution, so instantiation declines them with UnsupportedFeature."""
     for group in module.type_groups():
-        if len(group.subtypes) != 1:
-            return "recursion groups at run time (canonical types)"
-        st = group.subtypes[0]
-        if not (st.final and not st.supertypes and isinstance(st.comp, FuncType)):
+        if not all(isinstance(st.comp, FuncType) for st in group.subtypes):
             return "GC type definitions at run time"
-        if not all(_crosses_modules(t) for t in (*st.comp.params, *st.comp.results)):
-            return "typed function references in function types at run time"
-    crossing: list[ValType] = []
-    for imp in module.imports:
-        if isinstance(imp.desc, GlobalType):
-            crossing.append(imp.desc.type)
-        elif isinstance(imp.desc, TableType):
-            crossing.append(imp.desc.elem)
-    globals_, tables = module.global_types(), module.table_types()
-    for e in module.exports:
-        if e.kind is ExternKind.GLOBAL:
-            crossing.append(globals_[e.index].type)
-        elif e.kind is ExternKind.TABLE:
-            crossing.append(tables[e.index].elem)
-    if not all(_crosses_modules(t) for t in crossing):
-        return "typed references in imports and exports (matching by subtyping)"
     return None
-
-
-def _crosses_modules(t: ValType) -> bool:
-    return not isinstance(t, RefType) or t in (FUNCREF, EXTERNREF)
