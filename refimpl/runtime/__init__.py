@@ -3,6 +3,7 @@
 from .instances import (
     DataInst,
     ElemInst,
+    ExnInst,
     ExternVal,
     FuncInst,
     GlobalInst,
@@ -20,6 +21,7 @@ from .values import ExternRef, default_value
 __all__ = [
     "DataInst",
     "ElemInst",
+    "ExnInst",
     "ExternRef",
     "ExternVal",
     "FuncInst",

@@ -21,14 +21,10 @@ from ...syntax.opcodes import OPS, Instr, MemArg, Op
 from ...syntax.types import F32, F64, FuncType, RefType
 from .. import numerics, simd
 from ..simd import memory as vmem
-from .structure import Branch, Node, build, crossed_loops
+from .structure import Branch, CannotCompile, Node, build, crossed_loops
 from .templates import TEMPLATES, TRAPPING
 
 MAX_EXPR_DEPTH = 24  # operator nesting kept in one expression
-
-
-class CannotCompile(Exception):
-    """The function uses something the generator doesn't handle."""
 
 
 @dataclass(frozen=True, slots=True)
