@@ -133,6 +133,10 @@ class CompiledExecutor:
         ns["D"] = self.depth
         ns["LIMIT"] = self.limit
         ns["indirect"] = self._indirect
+        ns["indirect_body"] = self._indirect_body
+        ns["ref_callable"] = self._ref_callable
+        ns["ref_body"] = self._ref_body
+        ns["body_of"] = self.body_of
         for i, f in enumerate(inst.funcs):
             ns[f"F{i}"] = self._stub(ns, f"F{i}", f)
             ns[f"FI{i}"] = f
@@ -140,6 +144,7 @@ class CompiledExecutor:
             ("G", inst.globals),
             ("M", inst.mems),
             ("T", inst.tables),
+            ("TAG", inst.tags),
             ("E", inst.elems),
             ("DATA", inst.datas),
         ):
@@ -165,6 +170,17 @@ class CompiledExecutor:
         f = tables.indirect_callee(table, i, expected)
         c = f.compiled
         return c if c is not None else self.callable_of(f)
+
+    def _indirect_body(self, table, i, expected):
+        """return_call_indirect's callee, after call_indirect's checks."""
+        return self.body_of(tables.indirect_callee(table, i, expected))
+
+    def _ref_callable(self, ref):
+        """call_ref's callee (null traps)."""
+        return self.callable_of(calls.ref_callee(ref))
+
+    def _ref_body(self, ref):
+        return self.body_of(calls.ref_callee(ref))
 
 
 def _host_wrapper(func: HostFunc):

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import struct
 
+from ...errors import UncaughtException  # noqa: F401
 from .. import bulk
 
 # Bulk operations whose arguments codegen already emits in bulk's order.
 from ..bulk import data_drop, elem_drop, memory_copy, memory_fill, table_copy, table_fill  # noqa: F401
 
 # The calling convention (see ``calls``).
-from ..calls import DepthCell, TailCall, exhausted  # noqa: F401
+from ..calls import DepthCell, TailCall, exhausted, non_null  # noqa: F401
+
+# Exception handling (see ``exceptions``).
+from ..exceptions import throw, throw_ref  # noqa: F401
 
 # Table instructions, shared with the interpreter.
 from ..tables import table_get, table_grow, table_set, table_size  # noqa: F401
