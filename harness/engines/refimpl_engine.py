@@ -228,7 +228,7 @@ class RefimplSession(Session):
 
 def _entry(ref):
     """A reference as a probe reports it (see harness.probes.state)."""
-    from refimpl.runtime.instances import FuncInst, HostFunc
+    from refimpl.runtime.instances import ExnInst, FuncInst, HostFunc
     from refimpl.runtime.values import ExternRef
 
     if ref is None:
@@ -242,6 +242,8 @@ def _entry(ref):
         return ("func", "spectest", ref.name)
     if isinstance(ref, ExternRef):
         return ("extern", ref.payload)
+    if isinstance(ref, ExnInst):
+        return ("exn",)
     return ("any",)
 
 
@@ -266,7 +268,7 @@ def _to_refimpl(v: Value):
 
 def _to_value(vtype, raw) -> Value:
     from refimpl.exec.numerics import f32_to_bits, f64_to_bits
-    from refimpl.runtime.instances import FuncInst, HostFunc
+    from refimpl.runtime.instances import ExnInst, FuncInst, HostFunc
     from refimpl.runtime.values import ExternRef
     from refimpl.syntax.types import RefType
 
@@ -286,5 +288,7 @@ def _to_value(vtype, raw) -> Value:
             return Value(name, Ref("func", (raw.module.name, raw.index)))
         if isinstance(raw, HostFunc):
             return Value(name, Ref("func", ("host", raw.name)))
+        if isinstance(raw, ExnInst):
+            return Value(name, Ref("exn"))
         return Value(name, Ref("any"))
     raise ValueError(f"unknown value type {vtype}")
