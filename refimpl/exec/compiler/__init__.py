@@ -136,9 +136,9 @@ class CompiledExecutor:
         ns["indirect_body"] = self._indirect_body
         ns["ref_callable"] = self._ref_callable
         ns["ref_body"] = self._ref_body
-        ns["body_of"] = self.body_of
         for i, f in enumerate(inst.funcs):
             ns[f"F{i}"] = self._stub(ns, f"F{i}", f)
+            ns[f"B{i}"] = self._stub(ns, f"B{i}", f, body=True)
             ns[f"FI{i}"] = f
         for kind, items in (
             ("G", inst.globals),
@@ -155,11 +155,12 @@ class CompiledExecutor:
         inst.executor_state["compiled"] = ns
         return ns
 
-    def _stub(self, ns: dict, name: str, func):
-        """Compiles ``func`` on its first call, then steps out of the way."""
+    def _stub(self, ns: dict, name: str, func, body: bool = False):
+        """Compiles ``func`` on its first call, then steps out of the way
+        (``body``: the stub of what a tail call to it calls, ``body_of``)."""
 
         def first_call(*args):
-            c = self.callable_of(func)
+            c = self.body_of(func) if body else self.callable_of(func)
             ns[name] = c
             return c(*args)
 

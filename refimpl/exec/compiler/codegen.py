@@ -548,9 +548,7 @@ class FunctionCodegen:
 
     def return_call(self, ins: Instr) -> None:
         ftype = self.module.func_type(self.func_types[ins.imm])
-        callee = self.temp()
-        self.emit(f"{callee} = body_of(FI{ins.imm})")
-        self.tail_call(callee, len(ftype.params))
+        self.tail_call(f"B{ins.imm}", len(ftype.params))
 
     def return_call_indirect(self, ins: Instr) -> None:
         type_index, table_index = ins.imm
