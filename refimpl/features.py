@@ -17,7 +17,6 @@ from .syntax.types import (
     EXTERNREF,
     FUNCREF,
     ExternKind,
-    FuncType,
     GlobalType,
     RefType,
     TableType,
@@ -137,21 +136,11 @@ NOT_IMPLEMENTED = (
 def runtime_gap(module: Module) -> str | None:
     """What of a decoded and valid module refimpl cannot link or run yet,
     or None.  The front end (decoder, validator, canonical types) covers all
-    of Wasm 3.0; linking and
-    ``call_indirect`` compare function types structurally, which is type
-    equivalence only for Wasm 2.0-shaped types: final function types alone
-    in their recursion group that name no other type, and references of
-    funcref/externref only where values cross modules.  Instantiation
-    declines the rest with UnsupportedFeature until it uses
+    of Wasm 3.0 and the executors run GC (``exec.gc``); linking compares
+    types structurally, which is type equivalence only for references of
+    funcref/externref where values cross modules.  Instantiation declines
+    the rest with UnsupportedFeature until it uses
     ``valid.match.match_extern_type`` and the canonical types."""
-    for group in module.type_groups():
-        if len(group.subtypes) != 1:
-            return "recursion groups at run time (canonical types)"
-        st = group.subtypes[0]
-        if not (st.final and not st.supertypes and isinstance(st.comp, FuncType)):
-            return "GC type definitions at run time"
-        if not all(_crosses_modules(t) for t in (*st.comp.params, *st.comp.results)):
-            return "typed function references in function types at run time"
     crossing: list[ValType] = []
     for imp in module.imports:
         if isinstance(imp.desc, GlobalType):

@@ -46,6 +46,7 @@ from ..runtime.memory import MemInst
 from ..runtime.store import Store
 from ..syntax.module import Active, Declarative, FuncImport, Import, Module
 from ..syntax.types import ExternKind, MemType, TableType, TagType
+from ..valid.canonical import canonical_types
 from ..valid.match import RuntimeExternType, extern_type_matches
 from . import bulk
 from .constants import evaluate
@@ -189,6 +190,7 @@ def allocate(module: Module, externvals: list, init: Initializer, name: str) -> 
     auxiliary one, completed in place: functions first, so ``ref.func``
     anywhere resolves; each global sees only the globals before it."""
     inst = ModuleInst(types=module.types, name=name, module=module)
+    defs = canonical_types(module)  # what GC constant expressions allocate
     imported = {kind: [v for v in externvals if extern_kind(v) is kind] for kind in ExternKind}
     # Step 5: the auxiliary instance's functions (imported, then defined).
     inst.funcs = list(imported[ExternKind.FUNC])
@@ -200,12 +202,12 @@ def allocate(module: Module, externvals: list, init: Initializer, name: str) -> 
     # constants may read earlier globals; 1.0 and 2.0 only imported ones).
     inst.globals = list(imported[ExternKind.GLOBAL])
     for g in module.globals:
-        inst.globals.append(GlobalInst(g.type, evaluate(g.init, inst.funcs, inst.globals)))
+        inst.globals.append(GlobalInst(g.type, evaluate(g.init, inst.funcs, inst.globals, defs)))
     # Step 9 (Wasm 3.0): tables' initial values; then allocation of tables
     # and memories by the init mode (§4.5.3 "alloctable", "allocmem").
     inst.tables = list(imported[ExternKind.TABLE])
     for t in module.tables:
-        value = None if t.init is None else evaluate(t.init, inst.funcs, inst.globals)
+        value = None if t.init is None else evaluate(t.init, inst.funcs, inst.globals, defs)
         inst.tables.append(init.allocate_table(module, len(inst.tables), t.type, value))
     inst.mems = list(imported[ExternKind.MEMORY])
     for m in module.mems:
@@ -216,7 +218,7 @@ def allocate(module: Module, externvals: list, init: Initializer, name: str) -> 
     # Step 10: element segments' references (Wasm 1.0: function indices,
     # resolved the same way).  Data segments' bytes are the module's.
     inst.elems = [
-        ElemInst(e.type, [evaluate(x, inst.funcs, inst.globals) for x in e.init])
+        ElemInst(e.type, [evaluate(x, inst.funcs, inst.globals, defs) for x in e.init])
         for e in module.elems
     ]
     inst.datas = [DataInst(d.init) for d in module.datas]

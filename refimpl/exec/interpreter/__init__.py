@@ -14,10 +14,20 @@ from ...runtime.instances import FuncInst, HostFunc
 from ...runtime.values import default_value
 from ..calls import EXHAUSTED, DepthCell, TailCall, from_embedder
 from . import lowering
-from .instructions import control, memory, numeric, parametric, reference, table, variable, vector
+from .instructions import (
+    control,
+    gc,
+    memory,
+    numeric,
+    parametric,
+    reference,
+    table,
+    variable,
+    vector,
+)
 from .lowering import Lowered, Lowering
 
-for _family in (control, memory, numeric, parametric, reference, table, variable, vector):
+for _family in (control, gc, memory, numeric, parametric, reference, table, variable, vector):
     lowering.LOWERINGS.update(_family.LOWERINGS)
 
 # Python frames one wasm call takes (run -> handler -> call), with headroom.
