@@ -13,15 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from .syntax.module import Module
-from .syntax.types import (
-    EXTERNREF,
-    FUNCREF,
-    ExternKind,
-    GlobalType,
-    RefType,
-    TableType,
-    ValType,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,29 +125,8 @@ NOT_IMPLEMENTED = (
 
 
 def runtime_gap(module: Module) -> str | None:
-    """What of a decoded and valid module refimpl cannot link or run yet,
-    or None.  The front end (decoder, validator, canonical types) covers all
-    of Wasm 3.0 and the executors run GC (``exec.gc``); linking compares
-    types structurally, which is type equivalence only for references of
-    funcref/externref where values cross modules.  Instantiation declines
-    the rest with UnsupportedFeature until it uses
-    ``valid.match.match_extern_type`` and the canonical types."""
-    crossing: list[ValType] = []
-    for imp in module.imports:
-        if isinstance(imp.desc, GlobalType):
-            crossing.append(imp.desc.type)
-        elif isinstance(imp.desc, TableType):
-            crossing.append(imp.desc.elem)
-    globals_, tables = module.global_types(), module.table_types()
-    for e in module.exports:
-        if e.kind is ExternKind.GLOBAL:
-            crossing.append(globals_[e.index].type)
-        elif e.kind is ExternKind.TABLE:
-            crossing.append(tables[e.index].elem)
-    if not all(_crosses_modules(t) for t in crossing):
-        return "typed references in imports and exports (matching by subtyping)"
+    """What of a decoded and valid module refimpl cannot run yet, or None.
+    The front end covers all of Wasm 3.0, instantiation links by canonical
+    types and both executors run GC (``exec.gc``): nothing, today; the hook
+    stays for constructs a later proposal adds to the front end first."""
     return None
-
-
-def _crosses_modules(t: ValType) -> bool:
-    return not isinstance(t, RefType) or t in (FUNCREF, EXTERNREF)

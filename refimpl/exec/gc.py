@@ -16,19 +16,8 @@ import struct as _struct
 from ..errors import Exhaustion, Trap
 from ..runtime.instances import MAX_TABLE_ELEMENTS, DataInst, ElemInst, FuncInst, HostFunc
 from ..runtime.values import ArrayRef, ExternRef, HostRef, I31Ref, StructRef, default_value
-from ..syntax.types import (
-    F32,
-    F64,
-    I32,
-    I64,
-    V128,
-    AbsHeapType,
-    FieldType,
-    RecType,
-    StructType,
-    SubType,
-)
-from ..valid.canonical import DefType, canonical_types, canonicalize_group
+from ..syntax.types import F32, F64, I32, I64, V128, AbsHeapType, FieldType
+from ..valid.canonical import DefType
 from ..valid.match import match_heap
 from . import numerics
 from .bulk import MEMORY_OOB, TABLE_OOB
@@ -274,25 +263,6 @@ _INTERNAL = (StructRef, ArrayRef, I31Ref)
 
 # -- casts ----------------------------------------------------------------------------
 
-_FUNC_TYPES: dict = {}  # host functions' canonical types, by function type
-
-
-def func_def_type(f) -> DefType:
-    """A function's canonical type: its module's, or for a host function the
-    type alone in its own recursion group."""
-    if type(f) is FuncInst:
-        module = f.module.module
-        indices = module.derived.get("func_type_indices")
-        if indices is None:
-            indices = module.derived["func_type_indices"] = module.func_type_indices()
-        return canonical_types(module)[indices[f.index]]
-    found = _FUNC_TYPES.get(f.type)
-    if found is None:
-        group = RecType((SubType(f.type),))
-        found = _FUNC_TYPES[f.type] = canonicalize_group(group, 0, ())[0]
-    return found
-
-
 _A = AbsHeapType
 _ABSTRACT_OF = {I31Ref: _A.I31, HostRef: _A.ANY, ExternRef: _A.EXTERN}
 
@@ -306,7 +276,7 @@ def heap_of(ref):
     if found is not None:
         return found
     if kind is FuncInst or kind is HostFunc:
-        return func_def_type(ref)
+        return ref.deftype
     return _A.EXN  # exception references: the only other kind
 
 
@@ -330,7 +300,3 @@ def ref_cast(ref, heap, nullable: bool):
 def resolve_heap(heap, defs):
     """A module's heap type with its type index made canonical."""
     return defs[heap] if isinstance(heap, int) else heap
-
-
-def is_struct_type(dt: DefType) -> bool:
-    return isinstance(dt.comp, StructType)

@@ -44,10 +44,10 @@ from ..runtime.instances import (
 )
 from ..runtime.memory import MemInst
 from ..runtime.store import Store
-from ..syntax.module import Active, Declarative, FuncImport, Import, Module
-from ..syntax.types import ExternKind, MemType, TableType, TagType
-from ..valid.canonical import canonical_types
-from ..valid.match import RuntimeExternType, extern_type_matches
+from ..syntax.module import Active, Declarative, Import, Module
+from ..syntax.types import ExternKind, GlobalType, MemType, TableType
+from ..valid.canonical import canonical_types, canonical_val_type
+from ..valid.match import import_extern_type, match_extern_type
 from . import bulk
 from .constants import evaluate
 
@@ -130,12 +130,12 @@ def instantiate(
     Exhaustion.  After a failure the instance is not returned, but what it
     wrote into imported tables and memories stays, as the spec says; it
     rides on the error as ``partial_instance`` for tools that compare state."""
-    if (gap := runtime_gap(module)) is not None:  # until linking uses canonical types
+    if (gap := runtime_gap(module)) is not None:  # GC types, until GC execution
         raise UnsupportedFeature(gap)
     init = init or SEGMENTED
     # Steps 1-2: the module is valid (``refimpl.load`` validated it).
     # Steps 3-4: one value per import, each matching its external type.
-    externvals = [match_import(imp, resolve(imp), module) for imp in module.imports]
+    externvals = [match_import(module, i, resolve(imp)) for i, imp in enumerate(module.imports)]
     # Steps 5-12 and §4.5.3: the instance, with its globals, tables and
     # segments' references evaluated.
     inst = allocate(module, externvals, init, name)
@@ -157,26 +157,18 @@ def instantiate(
 # -- steps 3-4: import matching -------------------------------------------------------------
 
 
-def match_import(imp: Import, value: ExternVal | None, module: Module) -> ExternVal:
-    """Step 4: ``value`` is valid with an external type (external typing,
-    §4.5.1) that matches the import's (``valid.match``, the one place
-    matching is decided).  A missing import is "unknown import"; both are
-    link errors, raised before any state exists."""
+def match_import(module: Module, index: int, value: ExternVal | None) -> ExternVal:
+    """Step 4: ``value``, provided for the module's ``index``-th import, is
+    valid with an external type (external typing, §4.5.1) that matches the
+    import's (``valid.match.match_extern_type``, the one place matching is
+    decided, over canonical types).  A missing import is "unknown import";
+    both are link errors, raised before any state exists."""
+    imp = module.imports[index]
     if value is None:
         raise LinkError(f"unknown import {imp.module}.{imp.name}")
-    if extern_kind(value) is not imp.kind or not extern_type_matches(
-        extern_type(value), expected_type(imp, module)
-    ):
+    if not match_extern_type(extern_type(value), import_extern_type(module, index)):
         raise LinkError(f"incompatible import type for {imp.module}.{imp.name}")
     return value
-
-
-def expected_type(imp: Import, module: Module) -> RuntimeExternType:
-    """The external type an import declares, its type indices resolved."""
-    desc = imp.desc
-    if isinstance(desc, (FuncImport, TagType)):
-        return module.func_type(desc.type_index)
-    return desc
 
 
 # -- steps 5-12 and §4.5.3: allocation ----------------------------------------------------
@@ -188,37 +180,41 @@ def allocate(module: Module, externvals: list, init: Initializer, name: str) -> 
     function address (the defined ones at the addresses allocation will
     give them), then allocates (step 12).  Here the instance is that
     auxiliary one, completed in place: functions first, so ``ref.func``
-    anywhere resolves; each global sees only the globals before it."""
-    inst = ModuleInst(types=module.types, name=name, module=module)
-    defs = canonical_types(module)  # what GC constant expressions allocate
+    anywhere resolves; each global sees only the globals before it.
+    Instances carry canonical types (``valid.canonical``)."""
+    defs = canonical_types(module)
+    inst = ModuleInst(types=defs, name=name, module=module)
     imported = {kind: [v for v in externvals if extern_kind(v) is kind] for kind in ExternKind}
     # Step 5: the auxiliary instance's functions (imported, then defined).
     inst.funcs = list(imported[ExternKind.FUNC])
     first_defined = len(inst.funcs)
     for i, func in enumerate(module.funcs):
         ftype = module.func_type(func.type_index)
-        inst.funcs.append(FuncInst(ftype, inst, func, first_defined + i))
+        inst.funcs.append(FuncInst(ftype, inst, func, first_defined + i, defs[func.type_index]))
     # Step 8: globals' initial values, in order (Wasm 3.0's extended
     # constants may read earlier globals; 1.0 and 2.0 only imported ones).
     inst.globals = list(imported[ExternKind.GLOBAL])
     for g in module.globals:
-        inst.globals.append(GlobalInst(g.type, evaluate(g.init, inst.funcs, inst.globals, defs)))
+        gtype = GlobalType(g.type.mutable, canonical_val_type(g.type.type, defs))
+        inst.globals.append(GlobalInst(gtype, evaluate(g.init, inst.funcs, inst.globals, defs)))
     # Step 9 (Wasm 3.0): tables' initial values; then allocation of tables
     # and memories by the init mode (§4.5.3 "alloctable", "allocmem").
     inst.tables = list(imported[ExternKind.TABLE])
     for t in module.tables:
         value = None if t.init is None else evaluate(t.init, inst.funcs, inst.globals, defs)
-        inst.tables.append(init.allocate_table(module, len(inst.tables), t.type, value))
+        ttype = TableType(t.type.limits, canonical_val_type(t.type.elem, defs))
+        inst.tables.append(init.allocate_table(module, len(inst.tables), ttype, value))
     inst.mems = list(imported[ExternKind.MEMORY])
     for m in module.mems:
         inst.mems.append(init.allocate_memory(module, len(inst.mems), m.type))
     # Tags (Wasm 3.0, "alloctag"): a new identity per defined tag.
     inst.tags = list(imported[ExternKind.TAG])
-    inst.tags += [TagInst(module.func_type(t.type.type_index)) for t in module.tags]
+    inst.tags += [TagInst(defs[t.type.type_index]) for t in module.tags]
     # Step 10: element segments' references (Wasm 1.0: function indices,
     # resolved the same way).  Data segments' bytes are the module's.
+    space = inst.funcs, inst.globals, defs
     inst.elems = [
-        ElemInst(e.type, [evaluate(x, inst.funcs, inst.globals, defs) for x in e.init])
+        ElemInst(canonical_val_type(e.type, defs), [evaluate(x, *space) for x in e.init])
         for e in module.elems
     ]
     inst.datas = [DataInst(d.init) for d in module.datas]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..errors import Trap
 from ..runtime.instances import TableInst
 from ..syntax.types import AddrType
+from ..valid.canonical import DefType
 from .bulk import TABLE_OOB
 
 # table.grow's failure value, -1 as an unsigned value of the table's address type.
@@ -38,16 +39,18 @@ def table_grow(table: TableInst, ref, n: int) -> int:
     return old if old >= 0 else _GROW_FAILED[table.address]
 
 
-def indirect_callee(table: TableInst, i: int, expected):
+def indirect_callee(table: TableInst, i: int, expected: DefType):
     """The function ``call_indirect`` calls, after its checks: in bounds,
-    not null, of the expected type (``expected`` is the instance's function
-    type at the instruction's type index)."""
+    not null, of a type that matches the expected one (``expected`` is the
+    instance's canonical type at the instruction's type index): the same
+    canonical type, or (Wasm 3.0) one declared below it."""
     elements = table.elements
     if i >= len(elements):
         raise Trap(f"undefined element {i}")
     f = elements[i]
     if f is None:
         raise Trap(f"uninitialized element {i}")
-    if f.type is not expected and f.type != expected:
+    d = f.deftype
+    if d is not expected and not d.is_subtype_of(expected):
         raise Trap("indirect call type mismatch")
     return f

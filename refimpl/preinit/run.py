@@ -20,6 +20,7 @@ from ..runtime.instances import FuncInst, HostFunc, ModuleInst
 from ..runtime.store import DEFAULT_CALL_DEPTH, Store
 from ..syntax.module import FuncImport, Import, Module
 from ..syntax.types import ExternKind, FuncType, GlobalType, MemType, TableType
+from ..valid.canonical import DefType, canonical_types
 from .errors import (
     CALLS_IMPORT,
     IMPORTED_GLOBAL,
@@ -55,18 +56,19 @@ def stand_ins(module: Module) -> StandIns:
     for imp in module.imports:
         if isinstance(imp.desc, FuncImport):
             ftype = module.func_type(imp.desc.type_index)
-            s.funcs[imp] = _stand_in(s, imp.module, imp.name, ftype)
+            deftype = canonical_types(module)[imp.desc.type_index]
+            s.funcs[imp] = _stand_in(s, imp.module, imp.name, ftype, deftype)
     return s
 
 
-def _stand_in(s: StandIns, mod: str, name: str, ftype: FuncType) -> HostFunc:
+def _stand_in(s: StandIns, mod: str, name: str, ftype: FuncType, deftype: DefType) -> HostFunc:
     label = f"{mod}.{name}"
 
     def trap(args: list) -> list:
         s.called.append(label)
         raise ImportCalled(f"the import {label} is not available during pre-initialization")
 
-    return HostFunc(ftype, trap, label)
+    return HostFunc(ftype, trap, label, deftype)
 
 
 def check_imports(module: Module) -> None:

@@ -19,9 +19,10 @@ from ..syntax.types import (
     Limits,
     MemType,
     RefType,
-    SubType,
     TableType,
 )
+from ..valid.canonical import DefType, closed_func_deftype
+from ..valid.match import ExternType
 from .memory import MemInst
 
 # Implementation limit on table sizes, in elements.
@@ -29,12 +30,18 @@ MAX_TABLE_ELEMENTS = 10_000_000
 
 
 class FuncInst:
-    """A function defined by a module (spec 4.2.6)."""
+    """A function defined by a module (spec 4.2.6).  ``deftype`` is its
+    canonical type (what ``call_indirect``, ``call_ref``, casts and import
+    matching compare, by identity and declared subtyping); ``type`` the
+    same function type as its module writes it (arities, value types)."""
 
-    __slots__ = ("code", "compiled", "index", "lowered", "module", "type")
+    __slots__ = ("code", "compiled", "deftype", "index", "lowered", "module", "type")
 
-    def __init__(self, ftype: FuncType, module: ModuleInst, code: Func, index: int):
+    def __init__(
+        self, ftype: FuncType, module: ModuleInst, code: Func, index: int, deftype: DefType
+    ):
         self.type = ftype
+        self.deftype = deftype
         self.module = module
         self.code = code
         self.index = index  # in the defining module's function index space
@@ -47,12 +54,21 @@ class FuncInst:
 
 
 class HostFunc:
-    """A function provided by the embedder: ``impl(args) -> results``."""
+    """A function provided by the embedder: ``impl(args) -> results``.
+    Its canonical type is made from ``ftype`` unless given (it must be when
+    ``ftype`` names a module's type indices)."""
 
-    __slots__ = ("compiled", "impl", "name", "type")
+    __slots__ = ("compiled", "deftype", "impl", "name", "type")
 
-    def __init__(self, ftype: FuncType, impl: Callable[[list], list], name: str = "host"):
+    def __init__(
+        self,
+        ftype: FuncType,
+        impl: Callable[[list], list],
+        name: str = "host",
+        deftype: DefType | None = None,
+    ):
         self.type = ftype
+        self.deftype = deftype if deftype is not None else closed_func_deftype(ftype)
         self.impl = impl
         self.name = name
         self.compiled = None  # the compiled fast path's wrapper
@@ -62,7 +78,8 @@ class HostFunc:
 
 
 class TableInst:
-    """A table (spec 4.2.7); its type's minimum is its current size."""
+    """A table (spec 4.2.7); its type's minimum is its current size, its
+    element type canonical (a ``RefType`` whose heap may be a ``DefType``)."""
 
     __slots__ = ("address", "elem_type", "elements", "max")
 
@@ -91,6 +108,8 @@ class TableInst:
 
 
 class GlobalInst:
+    """A global (spec 4.2.9); its type canonical, as a table's."""
+
     __slots__ = ("type", "value")
 
     def __init__(self, gtype: GlobalType, value):
@@ -103,12 +122,16 @@ class GlobalInst:
 
 class TagInst:
     """An exception tag (Wasm 3.0 §4.2, "Tag Instances"): its identity is the object,
-    its type the function type of the values an exception carries."""
+    its canonical type the function type of the values an exception carries."""
 
-    __slots__ = ("type",)
+    __slots__ = ("deftype",)
 
-    def __init__(self, ftype: FuncType):
-        self.type = ftype
+    def __init__(self, deftype: DefType):
+        self.deftype = deftype
+
+    @property
+    def type(self) -> FuncType:
+        return self.deftype.comp  # type: ignore[return-value]
 
     def __repr__(self) -> str:
         return f"<tag {self.type}>"
@@ -153,19 +176,22 @@ def memory_type_now(mem: MemInst) -> MemType:
     return MemType(Limits(mem.pages, limits.max, limits.address, limits.shared))
 
 
-def extern_type(value: ExternVal):
-    """External typing (Wasm 2.0 §4.5.1, 3.0 §4.5.1): the type the store
+def extern_type(value: ExternVal) -> ExternType:
+    """External typing (Wasm 3.0 §4.5.1): the canonical type the store
     gives a value, current sizes included, for import matching."""
+    kind = extern_kind(value)
     if isinstance(value, MemInst):
-        return memory_type_now(value)
-    return value.type  # functions and tags: a FuncType; tables: current size
+        return ExternType(kind, memory_type_now(value))
+    if isinstance(value, (TableInst, GlobalInst)):
+        return ExternType(kind, value.type)  # tables: current size
+    return ExternType(kind, value.deftype)
 
 
 @dataclass(eq=False)
 class ModuleInst:
     """A module instance (spec 4.2.5): the module's index spaces, resolved."""
 
-    types: tuple[SubType, ...] = ()
+    types: tuple[DefType, ...] = ()  # canonical, by type index
     funcs: list = field(default_factory=list)
     tables: list[TableInst] = field(default_factory=list)
     mems: list[MemInst] = field(default_factory=list)

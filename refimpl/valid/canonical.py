@@ -170,3 +170,12 @@ def canonical_val_type(t: ValType, defs: Sequence[DefType]) -> ValType:
     if isinstance(t, RefType) and isinstance(t.heap, int):
         return RefType(t.nullable, defs[t.heap])  # type: ignore[arg-type]
     return t
+
+
+def closed_func_deftype(ft: FuncType) -> DefType:
+    """The canonical type of a function type that names no type index (a
+    host function's): a final type alone in its recursion group."""
+    st = SubType(ft)
+    if not _names_no_type(st):
+        raise ValueError(f"{ft} names a type index; give the canonical type instead")
+    return canonicalize_group(RecType((st,)), 0, ())[0]

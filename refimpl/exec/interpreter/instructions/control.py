@@ -75,7 +75,7 @@ def call_indirect(f, ins):
     _, type_index, table_index, n = ins
     s = f.stack
     i = s.pop()
-    func = tables.indirect_callee(f.inst.tables[table_index], i, f.inst.types[type_index].comp)
+    func = tables.indirect_callee(f.inst.tables[table_index], i, f.inst.types[type_index])
     if n:
         args = s[-n:]
         del s[-n:]
