@@ -83,7 +83,7 @@ def gc_contents(ref, home: ModuleInst | None = None, depth: int = GC_DEPTH) -> s
         return head + "{...}"
     parts = []
     for t, v in zip(types, values, strict=True):
-        if isinstance(t, RefType) and isinstance(v, _GC_KINDS):
+        if isinstance(t, RefType) and (v is None or isinstance(v, _GC_KINDS)):
             parts.append(gc_contents(v, home, depth - 1))
         else:
             parts.append(repr(value_key(t, v, home) if not isinstance(t, str) else v))
