@@ -57,12 +57,22 @@ class Exhaustion(WasmError):
 
 
 class UncaughtException(WasmError):
-    """A Wasm exception escaped to the embedder (exception handling)."""
+    """A Wasm exception in flight (``throw``, ``throw_ref``, ``rethrow``):
+    handlers catch it, and when it escapes to the embedder it is that
+    outcome.  ``exn`` is the exception instance an ``exnref`` refers to;
+    traps and exhaustion are other classes, so no handler can catch them."""
 
-    def __init__(self, tag: object, payload: tuple):
+    def __init__(self, exn):
         super().__init__("uncaught exception")
-        self.tag = tag
-        self.payload = payload
+        self.exn = exn
+
+    @property
+    def tag(self):
+        return self.exn.tag
+
+    @property
+    def payload(self) -> tuple:
+        return self.exn.payload
 
 
 class UnsupportedFeature(RefimplError):

@@ -28,13 +28,30 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from ..errors import Exhaustion
+from ..errors import Exhaustion, Trap
 from ..syntax.opcodes import OPS
 
 # return_call and its kin (Wasm 3.0), once the opcode table has them.
 TAIL_CALL_OPS = frozenset(code for code, info in OPS.items() if info.name.startswith("return_call"))
 
 EXHAUSTED = "call stack exhausted"
+NULL_FUNC = "null function reference"  # call_ref, return_call_ref
+NULL_REF = "null reference"  # ref.as_non_null
+
+
+def ref_callee(ref):
+    """The function ``call_ref`` calls: the reference, unless null.  (Its
+    type needs no check: validation typed the reference.)"""
+    if ref is None:
+        raise Trap(NULL_FUNC)
+    return ref
+
+
+def non_null(ref):
+    """``ref.as_non_null``."""
+    if ref is None:
+        raise Trap(NULL_REF)
+    return ref
 
 
 class DepthCell:

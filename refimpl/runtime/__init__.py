@@ -3,6 +3,7 @@
 from .instances import (
     DataInst,
     ElemInst,
+    ExnInst,
     ExternVal,
     FuncInst,
     GlobalInst,
@@ -21,6 +22,7 @@ __all__ = [
     "ArrayRef",
     "DataInst",
     "ElemInst",
+    "ExnInst",
     "ExternRef",
     "ExternVal",
     "FuncInst",

@@ -143,6 +143,20 @@ class TagInst:
         return f"<tag {self.type}>"
 
 
+class ExnInst:
+    """An exception instance (Wasm 3.0 §4.2, "Exception Instances"), what an
+    ``exnref`` refers to: the tag it was thrown with and its payload."""
+
+    __slots__ = ("payload", "tag")
+
+    def __init__(self, tag: TagInst, payload: tuple):
+        self.tag = tag
+        self.payload = payload
+
+    def __repr__(self) -> str:
+        return f"<exception {self.tag} {self.payload!r}>"
+
+
 class ElemInst:
     """An element segment at run time; dropping empties it (spec 4.2.12)."""
 

@@ -22,14 +22,10 @@ from ...syntax.types import F32, F64, FuncType, RefType
 from ...valid.canonical import canonical_types
 from .. import gc, numerics, simd
 from ..simd import memory as vmem
-from .structure import Branch, Node, build, crossed_loops
+from .structure import Branch, CannotCompile, Node, build, crossed_loops
 from .templates import TEMPLATES, TRAPPING
 
 MAX_EXPR_DEPTH = 24  # operator nesting kept in one expression
-
-
-class CannotCompile(Exception):
-    """The function uses something the generator doesn't handle."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...errors import UnsupportedFeature
 from ...syntax.opcodes import OPS, Instr, Op
+
+
+class CannotCompile(Exception):
+    """The function uses something the generator doesn't handle."""
 
 
 @dataclass(eq=False)
@@ -69,7 +72,7 @@ def build(body: tuple[Instr, ...]) -> Node:
         op = ins.op
         node = stack[-1]
         if op in (Op.TRY_TABLE, Op.TRY):  # exception handling: not in the tree yet
-            raise UnsupportedFeature(f"the compiler has no {OPS[op].name}")
+            raise CannotCompile(f"the compiler has no {OPS[op].name}")
         if op in (Op.BLOCK, Op.LOOP, Op.IF):
             kind = {Op.BLOCK: "block", Op.LOOP: "loop", Op.IF: "if"}[op]
             child = Node(kind, ins.imm, node, next(ids))

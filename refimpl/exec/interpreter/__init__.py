@@ -9,13 +9,15 @@ activation; a wasm call is a Python call, bounded by ``max_call_depth``
 
 from __future__ import annotations
 
-from ...errors import Exhaustion
+from ...errors import Exhaustion, UncaughtException
 from ...runtime.instances import FuncInst, HostFunc
 from ...runtime.values import default_value
 from ..calls import EXHAUSTED, DepthCell, TailCall, from_embedder
+from ..exceptions import handler_values
 from . import lowering
 from .instructions import (
     control,
+    exceptions,
     gc,
     memory,
     numeric,
@@ -27,7 +29,19 @@ from .instructions import (
 )
 from .lowering import Lowered, Lowering
 
-for _family in (control, gc, memory, numeric, parametric, reference, table, variable, vector):
+_FAMILIES = (
+    control,
+    exceptions,
+    gc,
+    memory,
+    numeric,
+    parametric,
+    reference,
+    table,
+    variable,
+    vector,
+)
+for _family in _FAMILIES:
     lowering.LOWERINGS.update(_family.LOWERINGS)
 
 # Python frames one wasm call takes (run -> handler -> call), with headroom.
@@ -35,15 +49,17 @@ _PY_FRAMES_PER_CALL = 4
 
 
 class Frame:
-    """One activation: its operand stack, locals and module instance."""
+    """One activation: its operand stack, locals and module instance, and
+    the exceptions its legacy ``catch`` blocks caught (for ``rethrow``)."""
 
-    __slots__ = ("inst", "locals", "machine", "stack")
+    __slots__ = ("caught", "inst", "locals", "machine", "stack")
 
     def __init__(self, stack: list, locals_: list, inst, machine: Interpreter):
         self.stack = stack
         self.locals = locals_
         self.inst = inst
         self.machine = machine
+        self.caught: dict | None = None
 
 
 def lower_function(func: FuncInst) -> Lowered:
@@ -57,7 +73,12 @@ def lower_function(func: FuncInst) -> Lowered:
         code = lw.lower(func.code.body)
         defaults = tuple(default_value(t) for t in func.code.locals)
         lowered = Lowered(
-            code, len(ftype.params) + len(defaults), len(ftype.params), len(ftype.results), defaults
+            code,
+            len(ftype.params) + len(defaults),
+            len(ftype.params),
+            len(ftype.results),
+            defaults,
+            tuple(lw.regions),
         )
         module.derived[key] = lowered
     return lowered
@@ -107,6 +128,8 @@ class Interpreter:
         code = lowered.code
         end = len(code)
         pc = 0
+        if lowered.regions:
+            return self._run_guarded(f, lowered)
         while pc < end:
             ins = code[pc]
             pc += 1
@@ -114,6 +137,60 @@ class Interpreter:
             if target is not None:
                 pc = target
         return f.stack
+
+    def _run_guarded(self, f: Frame, lowered: Lowered) -> list | TailCall:
+        """``run`` for code with handlers: an exception raised in a guarded
+        region continues at its handler, with the call depth put back to
+        this frame's (``exec.calls``)."""
+        code = lowered.code
+        end = len(code)
+        depth = self.depth.n
+        pc = 0
+        while True:
+            try:
+                while pc < end:
+                    ins = code[pc]
+                    pc += 1
+                    target = ins[0](f, ins)
+                    if target is not None:
+                        pc = target
+                return f.stack
+            except UncaughtException as exc:
+                pc = self.handle(f, lowered, pc - 1, exc)
+                self.depth.n = depth
+
+    @staticmethod
+    def handle(f: Frame, lowered: Lowered, at: int, exc: UncaughtException) -> int:
+        """Where the exception ``exc``, raised by the instruction at ``at``,
+        continues: the first handler that catches it, innermost region
+        first, its values on the stack; re-raised if none does."""
+        region = next((r for r in lowered.regions if r.start <= at < r.end), None)
+        exn = exc.exn
+        tags = f.inst.tags
+        s = f.stack
+        while region is not None:
+            if region.kind == "try_table":
+                for c, (target, height, _) in region.catches:
+                    values = handler_values(c, tags, exn)
+                    if values is not None:
+                        del s[height:]
+                        s.extend(values)
+                        return target
+            elif region.kind == "try":
+                for tag, start in region.catches:
+                    if tag is None or tags[tag] is exn.tag:
+                        del s[region.height :]
+                        if tag is not None:
+                            s.extend(exn.payload)
+                        if f.caught is None:
+                            f.caught = {}
+                        f.caught[region.index] = exn
+                        return start
+            else:  # delegate
+                region = region.delegate_to
+                continue
+            region = region.outer
+        raise exc
 
 
 __all__ = ["Interpreter"]

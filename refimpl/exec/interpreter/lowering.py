@@ -23,15 +23,41 @@ from ...syntax.opcodes import OPS, Instr, Op
 from ...syntax.types import FuncType
 
 
+@dataclass(slots=True, eq=False)
+class Region:
+    """Code guarded by handlers: a ``try_table``'s body, or a legacy
+    ``try``'s body (``kind`` "try", or "delegate" when it ends in
+    ``delegate``).  An exception raised by an instruction in
+    ``[start, end)`` goes to the innermost such region, and from a region
+    that does not catch it to ``outer`` (a delegating one: ``delegate_to``).
+    ``catches``: for ``try_table``, ``(Catch, branch spec)``; for ``try``,
+    ``(tag index or None, code position)``, entered with the operand stack
+    cut to ``height``."""
+
+    kind: str
+    start: int
+    outer: Region | None
+    height: int = 0
+    end: int = -1
+    catches: list = field(default_factory=list)
+    delegate_to: Region | None = None
+    index: int = -1  # in ``Lowered.regions``; a legacy try's caught exception's slot
+
+
 @dataclass(slots=True)
 class Label:
-    kind: str  # "block" | "loop" | "if" | "func"
+    kind: str  # "block" | "loop" | "if" | "func" | "try"
     height: int  # operand height below the block's parameters
     params: int
     results: int
     start: int  # a loop's first instruction
     fixups: list = field(default_factory=list)  # branches to the end, to patch
     if_instr: list | None = None  # an if's jump, patched at else/end
+    # Handler regions: the one active around the block, and the one
+    # directly inside it (its own, in a try's body).
+    outer_region: Region | None = None
+    region: Region | None = None
+    handlers: Region | None = None  # a legacy try's, through its catches
 
     @property
     def arity(self) -> int:
@@ -46,6 +72,7 @@ class Lowered:
     n_params: int
     n_results: int
     local_defaults: tuple
+    regions: tuple[Region, ...] = ()  # innermost first (see ``Region``)
 
 
 class Lowering:
@@ -58,6 +85,8 @@ class Lowering:
         self.height = 0
         self.labels: list[Label] = [Label("func", 0, 0, len(ftype.results), 0)]
         self.dead_nesting = -1  # -1: live; >= 0: dead, inside that many dead blocks
+        self.region: Region | None = None  # the innermost active handler region
+        self.regions: list[Region] = []  # closed regions, innermost first
         indices = module.derived.get("func_type_indices")
         if indices is None:
             indices = module.derived["func_type_indices"] = module.func_type_indices()
@@ -79,6 +108,30 @@ class Lowering:
     def mark_dead(self) -> None:
         """After an unconditional transfer the rest of the block is dead."""
         self.dead_nesting = 0
+
+    def push_label(self, label: Label) -> None:
+        label.outer_region = label.region = self.region
+        self.labels.append(label)
+
+    def open_region(self, label: Label, region: Region) -> None:
+        """``label``'s body is guarded by ``region`` (try_table, try)."""
+        label.region = self.region = region
+
+    def close_region(self, label: Label) -> Region:
+        """The end of ``label``'s guarded body: later code is guarded by
+        what guards the block."""
+        region = label.region
+        assert region is not None
+        region.end = len(self.code)
+        region.index = len(self.regions)
+        self.regions.append(region)
+        label.region = self.region = label.outer_region
+        return region
+
+    def tag_arity(self, x: int) -> int:
+        """How many values an exception of tag ``x`` carries."""
+        tag = self.module.tag_types()[x]
+        return len(self.module.func_type(tag.type_index).params)
 
     def branch_target(self, depth: int) -> list:
         """[target, height, arity] for a branch to the label ``depth`` out;
@@ -106,10 +159,17 @@ class Lowering:
 
     def _skip_dead(self, ins: Instr) -> None:
         op = ins.op
-        if op in (Op.TRY_TABLE, Op.TRY):  # nesting the skip cannot count yet
-            raise UnsupportedFeature(f"the interpreter has no {OPS[op].name}")
-        if op in (Op.BLOCK, Op.LOOP, Op.IF):
+        if op in _OPENERS:
             self.dead_nesting += 1
+        elif op == Op.DELEGATE:  # a legacy try's end
+            if self.dead_nesting:
+                self.dead_nesting -= 1
+            else:
+                self.dead_nesting = -1
+                LOWERINGS[op](self, ins)
+        elif op in (Op.CATCH, Op.CATCH_ALL) and self.dead_nesting == 0:
+            self.dead_nesting = -1
+            LOWERINGS[op](self, ins)
         elif op == Op.END:
             if self.dead_nesting:
                 self.dead_nesting -= 1
@@ -124,14 +184,17 @@ class Lowering:
 # -- control structure lowering (spec 4.4.8) -------------------------------------------
 
 
+_OPENERS = frozenset((Op.BLOCK, Op.LOOP, Op.IF, Op.TRY_TABLE, Op.TRY))
+
+
 def block(lw: Lowering, ins: Instr) -> None:
     params, results = lw.module.block_arity(ins.imm)
-    lw.labels.append(Label("block", lw.height - params, params, results, 0))
+    lw.push_label(Label("block", lw.height - params, params, results, 0))
 
 
 def loop(lw: Lowering, ins: Instr) -> None:
     params, results = lw.module.block_arity(ins.imm)
-    lw.labels.append(Label("loop", lw.height - params, params, results, len(lw.code)))
+    lw.push_label(Label("loop", lw.height - params, params, results, len(lw.code)))
 
 
 def if_(lw: Lowering, ins: Instr) -> None:
@@ -141,7 +204,7 @@ def if_(lw: Lowering, ins: Instr) -> None:
     params, results = lw.module.block_arity(ins.imm)
     label = Label("if", lw.height - params, params, results, 0)
     label.if_instr = lw.emit(if_false_jump, None)
-    lw.labels.append(label)
+    lw.push_label(label)
 
 
 def else_(lw: Lowering, ins: Instr, then_live: bool = True) -> None:
@@ -157,6 +220,9 @@ def else_(lw: Lowering, ins: Instr, then_live: bool = True) -> None:
 
 def end_block(lw: Lowering, ins: Instr) -> None:
     label = lw.labels.pop()
+    if label.region is not label.outer_region:  # a try_table's or try's body
+        lw.close_region(label)
+    lw.region = label.outer_region
     end = len(lw.code)
     if label.if_instr is not None:  # an if without else
         label.if_instr[1] = end

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from ....errors import Trap
 from ....syntax.opcodes import Op
-from ... import tables
+from ... import calls, tables
+from ...calls import TailCall
 from ..lowering import Lowering
+
+# A jump past the end of any code: the activation is over (after a tail call,
+# ``f.stack`` holds the ``TailCall`` its trampoline runs next).
+PAST_END = 1 << 62
 
 
 def _take(s: list, height: int, arity: int) -> None:
@@ -63,7 +68,7 @@ def br_table(f, ins):
 def call(f, ins):
     s = f.stack
     n = ins[2]
-    if n:
+    if n:  # inline: the hottest handler
         args = s[-n:]
         del s[-n:]
     else:
@@ -76,12 +81,62 @@ def call_indirect(f, ins):
     s = f.stack
     i = s.pop()
     func = tables.indirect_callee(f.inst.tables[table_index], i, f.inst.types[type_index])
+    s.extend(f.machine.call(func, _args(s, n)))
+
+
+def br_on_null(f, ins):
+    s = f.stack
+    if s[-1] is None:
+        s.pop()
+        target, height, arity = ins[1]
+        _take(s, height, arity)
+        return target
+    return None
+
+
+def br_on_non_null(f, ins):
+    s = f.stack
+    if s[-1] is not None:
+        target, height, arity = ins[1]
+        _take(s, height, arity)
+        return target
+    s.pop()
+    return None
+
+
+def _args(s: list, n: int) -> list:
     if n:
         args = s[-n:]
         del s[-n:]
-    else:
-        args = []
-    s.extend(f.machine.call(func, args))
+        return args
+    return []
+
+
+def call_ref(f, ins):
+    s = f.stack
+    func = calls.ref_callee(s.pop())
+    s.extend(f.machine.call(func, _args(s, ins[1])))
+
+
+def return_call(f, ins):
+    f.stack = TailCall(f.inst.funcs[ins[1]], _args(f.stack, ins[2]))
+    return PAST_END
+
+
+def return_call_indirect(f, ins):
+    _, type_index, table_index, n = ins
+    s = f.stack
+    i = s.pop()
+    func = tables.indirect_callee(f.inst.tables[table_index], i, f.inst.types[type_index])
+    f.stack = TailCall(func, _args(s, n))
+    return PAST_END
+
+
+def return_call_ref(f, ins):
+    s = f.stack
+    func = calls.ref_callee(s.pop())
+    f.stack = TailCall(func, _args(s, ins[1]))
+    return PAST_END
 
 
 # -- lowering --------------------------------------------------------------------------
@@ -133,6 +188,42 @@ def lower_call_indirect(lw: Lowering, ins) -> None:
     lw.push(len(ftype.results))
 
 
+def lower_br_on_null(lw: Lowering, ins) -> None:
+    lw.pop()  # the reference, gone on the branch; pushed back below
+    lw.emit(br_on_null, lw.branch_target(ins.imm))
+    lw.push()
+
+
+def lower_br_on_non_null(lw: Lowering, ins) -> None:
+    lw.emit(br_on_non_null, lw.branch_target(ins.imm))
+    lw.pop()
+
+
+def lower_call_ref(lw: Lowering, ins) -> None:
+    ftype = lw.module.func_type(ins.imm)
+    lw.emit(call_ref, len(ftype.params))
+    lw.pop(1 + len(ftype.params))
+    lw.push(len(ftype.results))
+
+
+def lower_return_call(lw: Lowering, ins) -> None:
+    ftype = lw.module.func_type(lw.func_type_indices[ins.imm])
+    lw.emit(return_call, ins.imm, len(ftype.params))
+    lw.mark_dead()
+
+
+def lower_return_call_indirect(lw: Lowering, ins) -> None:
+    type_index, table_index = ins.imm
+    n = len(lw.module.func_type(type_index).params)
+    lw.emit(return_call_indirect, type_index, table_index, n)
+    lw.mark_dead()
+
+
+def lower_return_call_ref(lw: Lowering, ins) -> None:
+    lw.emit(return_call_ref, len(lw.module.func_type(ins.imm).params))
+    lw.mark_dead()
+
+
 LOWERINGS = {
     Op.UNREACHABLE: lower_unreachable,
     Op.NOP: lower_nop,
@@ -142,4 +233,10 @@ LOWERINGS = {
     Op.RETURN: lower_return,
     Op.CALL: lower_call,
     Op.CALL_INDIRECT: lower_call_indirect,
+    Op.BR_ON_NULL: lower_br_on_null,
+    Op.BR_ON_NON_NULL: lower_br_on_non_null,
+    Op.CALL_REF: lower_call_ref,
+    Op.RETURN_CALL: lower_return_call,
+    Op.RETURN_CALL_INDIRECT: lower_return_call_indirect,
+    Op.RETURN_CALL_REF: lower_return_call_ref,
 }

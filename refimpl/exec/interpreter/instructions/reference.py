@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ....syntax.opcodes import Op
+from ...calls import non_null
 from ..lowering import Lowering
 
 
@@ -17,6 +18,14 @@ def ref_is_null(f, ins):
 
 def ref_func(f, ins):
     f.stack.append(f.inst.funcs[ins[1]])
+
+
+def ref_as_non_null(f, ins):
+    non_null(f.stack[-1])
+
+
+def lower_ref_as_non_null(lw: Lowering, ins) -> None:
+    lw.emit(ref_as_non_null)
 
 
 def lower_ref_null(lw: Lowering, ins) -> None:
@@ -37,4 +46,5 @@ LOWERINGS = {
     Op.REF_NULL: lower_ref_null,
     Op.REF_IS_NULL: lower_ref_is_null,
     Op.REF_FUNC: lower_ref_func,
+    Op.REF_AS_NON_NULL: lower_ref_as_non_null,
 }
