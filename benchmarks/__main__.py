@@ -42,9 +42,10 @@ def median_time(fn, repeat: int) -> float:
 
 
 def refimpl_runner(executor: str):
-    def prepare(binary: bytes):
-        store = refimpl.Store(FEATURES, executor_name=executor)
-        inst = refimpl.instantiate(store, refimpl.load(binary, FEATURES), {})
+    def prepare(binary: bytes, profile: str = "2.0"):
+        features = refimpl.Features.profile(profile)
+        store = refimpl.Store(features, executor_name=executor)
+        inst = refimpl.instantiate(store, refimpl.load(binary, features), {})
         run = inst.exports["run"]
         return lambda size: store.invoke(run, [size])
 
@@ -57,7 +58,7 @@ def pywasm_runner():
     except ImportError:
         return None
 
-    def prepare(binary: bytes):
+    def prepare(binary: bytes, profile: str = "2.0"):
         runtime = pywasm.core.Runtime()
         module = runtime.instance(pywasm.core.ModuleDesc.from_reader(io.BytesIO(binary)))
         return lambda size: runtime.invocate(module, "run", [size])
@@ -67,7 +68,7 @@ def pywasm_runner():
 
 def measure_kernel(kernel: Kernel, prepare, size: int, repeat: int) -> float:
     binary = wasmtime.wat2wasm(kernel.wat)
-    run = prepare(binary)
+    run = prepare(binary, kernel.profile)
     run(min(size, kernel.small))  # warm up: compile, first-call costs
     seconds = median_time(lambda: run(size), repeat)
     return seconds * kernel.size / size
