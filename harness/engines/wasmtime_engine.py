@@ -159,6 +159,8 @@ class WasmtimeSession(Session):
         self.linker.allow_shadowing = True
         self.instances: dict[str, tuple[wt.Instance, dict, dict[str, FuncSig] | None]] = {}
         self._calls: dict[tuple[str, str], wt.Func] = {}
+        self._binaries: dict[str, bytes | None] = {}  # by handle: for module_types
+        self._module_types: dict[str, crossing.ModuleTypes | None] = {}
         # For probes: what each registered name stands for, each instance's
         # shape, and the identity (defining handle, index) of every function
         # reference the session has seen, by its funcref pointer.
@@ -221,6 +223,7 @@ class WasmtimeSession(Session):
             # Export lookups are costly in wasmtime-py: take them once.
             exports = dict(instance.exports(self.store).items())
             self.instances[handle] = (instance, exports, sigs)
+            self._binaries[handle] = module.binary
             self._learn_functions(handle, module, exports)
         return Ok()
 
@@ -436,6 +439,13 @@ class WasmtimeSession(Session):
             return Ok(tuple(_to_value(t, r) for t, r in zip(sig.results, raws, strict=True)))
         return Ok(trampoline.decode(_as_list(raw, trampoline.lowered_result_count())))
 
+    def _types(self, handle: str) -> crossing.ModuleTypes | None:
+        """The module's types for trampolines that name them, decoded once."""
+        if handle not in self._module_types:
+            binary = self._binaries.get(handle)
+            self._module_types[handle] = None if binary is None else crossing.module_types(binary)
+        return self._module_types[handle]
+
     def _trampoline_for(self, handle: str, field: str, func: wt.Func, sig: FuncSig):
         """(trampoline, its ``call``) for the export; a reason if its values
         can't cross at all; None if the trampoline can't be linked (e.g. an
@@ -443,7 +453,9 @@ class WasmtimeSession(Session):
         is a non-final GC sub type)."""
         key = (handle, field)
         if key not in self._calls:
-            trampoline = crossing.plan(sig.params, sig.results, sig.kinds, _host_payload)
+            trampoline = crossing.plan(
+                sig.params, sig.results, sig.kinds, _host_payload, self._types(handle), field
+            )
             if isinstance(trampoline, str):
                 self._calls[key] = trampoline
                 return trampoline
