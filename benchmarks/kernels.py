@@ -19,7 +19,7 @@ class Kernel:
     unit: str  # what one unit of size is
     small: int  # the size slow runtimes run, scaled to the full size
     needs_simd: bool = False
-    profile: str = "2.0"  # the feature profile it needs
+    profile: str = "2.0"  # the feature profile refimpl runs it under
 
 
 FIB = Kernel(
@@ -126,6 +126,43 @@ SIMD = Kernel(
     needs_simd=True,
 )
 
+TAIL_CALL = Kernel(
+    "return_call loop",
+    """(module
+      (func $loop (param $n i32) (param $acc i64) (result i64)
+        (if (result i64) (i32.eqz (local.get $n))
+          (then (local.get $acc))
+          (else (return_call $loop (i32.sub (local.get $n) (i32.const 1))
+                                   (i64.add (local.get $acc) (i64.extend_i32_u (local.get $n)))))))
+      (func (export "run") (param $n i32) (result i64)
+        (return_call $loop (local.get $n) (i64.const 0))))""",
+    10_000_000,
+    "tail calls",
+    200_000,
+    profile="3.0",
+)
+
+EXCEPTIONS = Kernel(
+    "throw/catch loop",
+    """(module (tag $e (param i32))
+      (func $thrower (param i32) (throw $e (local.get 0)))
+      (func (export "run") (param $n i32) (result i32) (local $i i32) (local $s i32)
+        (block $done (loop $l
+          (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+          (local.set $s (i32.add (local.get $s)
+            (block $h (result i32)
+              (try_table (catch $e $h) (call $thrower (local.get $i)))
+              (i32.const 0))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l)))
+        (local.get $s)))""",
+    100_000,
+    "exceptions",
+    20_000,
+    profile="3.0",
+)
+
+
 LINKED_LIST = Kernel(
     "GC: build+walk a linked list of structs",
     """(module
@@ -179,7 +216,8 @@ BINARY_TREES = Kernel(
     profile="3.0",
 )
 
-KERNELS = [FIB, SUM, MEMORY, CALL_INDIRECT, SIMD, LINKED_LIST, BINARY_TREES]
+
+KERNELS = [FIB, SUM, MEMORY, CALL_INDIRECT, SIMD, TAIL_CALL, EXCEPTIONS, LINKED_LIST, BINARY_TREES]
 
 
 def _section(sid: int, body: bytes) -> bytes:

@@ -26,11 +26,13 @@ SPEC_MESSAGES: dict[str, str] = {
     "null array reference": "null-reference",
     "null i31 reference": "null-reference",
     "null descriptor reference": "null-reference",
+    "null exception reference": "null-reference",
     "out of bounds array access": "array-bounds",
     "cast failure": "cast-failure",
     "descriptor cast failure": "cast-failure",
     "unaligned atomic": "unaligned-atomic",
     "call stack exhausted": "call-stack-exhausted",
+    "uncaught exception": "exception",  # the outcome, not a trap
     "incompatible import type": "link",
     "unknown import": "link",
     "data segment does not fit": "link",

@@ -228,7 +228,7 @@ class RefimplSession(Session):
 
 def _entry(ref):
     """A reference as a probe reports it (see harness.probes.state)."""
-    from refimpl.runtime.instances import FuncInst, HostFunc
+    from refimpl.runtime.instances import ExnInst, FuncInst, HostFunc
     from refimpl.runtime.observe import ref_key
     from refimpl.runtime.values import ExternRef
 
@@ -245,6 +245,8 @@ def _entry(ref):
         return ("func", "spectest", ref.name)
     if isinstance(ref, ExternRef):
         return ref_key(ref)  # ("extern", payload): a host's, or an internal ref's text
+    if isinstance(ref, ExnInst):
+        return ("exn",)
     key = ref_key(ref)
     return key if key[0] in GC_ENTRY_KINDS else ("any",)
 
@@ -272,7 +274,7 @@ def _to_refimpl(v: Value):
 
 def _to_value(vtype, raw) -> Value:
     from refimpl.exec.numerics import f32_to_bits, f64_to_bits
-    from refimpl.runtime.instances import FuncInst, HostFunc
+    from refimpl.runtime.instances import ExnInst, FuncInst, HostFunc
     from refimpl.runtime.values import ArrayRef, ExternRef, HostRef, I31Ref, StructRef
     from refimpl.syntax.types import RefType
 
@@ -301,5 +303,7 @@ def _to_value(vtype, raw) -> Value:
             return Value(name, Ref("func", (raw.module.name, raw.index)))
         if isinstance(raw, HostFunc):
             return Value(name, Ref("func", ("host", raw.name)))
+        if isinstance(raw, ExnInst):
+            return Value(name, Ref("exn"))
         return Value(name, Ref("any"))
     raise ValueError(f"unknown value type {vtype}")

@@ -7,10 +7,10 @@ back to share it).  A call increments it on entry and decrements it on a
 normal return only: nothing is paid per call to undo it on the way out of
 an exception.  Instead, whoever stops an unwinding exception puts the count
 back to its own frame's depth: the embedder's ``invoke`` (the depth it saw
-on entry), and, once Wasm 3.0 exception handling lands, the frame whose
-``try_table`` catches -- generated code holds its own depth in the local
-``_d`` (``D.n = _d``); the interpreter saves ``depth.n`` when it enters a
-``try_table`` block and restores it in the handler.  So the count stays
+on entry), and the frame whose ``try_table`` (or legacy ``try``) catches
+-- generated code holds its own depth in the local ``_d`` (``D.n = _d``);
+the interpreter's guarded loop saves ``depth.n`` when the activation starts
+and restores it in the handler.  So the count stays
 right however many frames an exception crossed, at no cost to calls.
 
 **Tail calls.**  ``return_call`` must run in O(1) stack.  A function

@@ -133,13 +133,18 @@ class CompiledExecutor:
         ns["D"] = self.depth
         ns["LIMIT"] = self.limit
         ns["indirect"] = self._indirect
+        ns["indirect_body"] = self._indirect_body
+        ns["ref_callable"] = self._ref_callable
+        ns["ref_body"] = self._ref_body
         for i, f in enumerate(inst.funcs):
             ns[f"F{i}"] = self._stub(ns, f"F{i}", f)
+            ns[f"B{i}"] = self._stub(ns, f"B{i}", f, body=True)
             ns[f"FI{i}"] = f
         for kind, items in (
             ("G", inst.globals),
             ("M", inst.mems),
             ("T", inst.tables),
+            ("TAG", inst.tags),
             ("E", inst.elems),
             ("DATA", inst.datas),
         ):
@@ -150,11 +155,12 @@ class CompiledExecutor:
         inst.executor_state["compiled"] = ns
         return ns
 
-    def _stub(self, ns: dict, name: str, func):
-        """Compiles ``func`` on its first call, then steps out of the way."""
+    def _stub(self, ns: dict, name: str, func, body: bool = False):
+        """Compiles ``func`` on its first call, then steps out of the way
+        (``body``: the stub of what a tail call to it calls, ``body_of``)."""
 
         def first_call(*args):
-            c = self.callable_of(func)
+            c = self.body_of(func) if body else self.callable_of(func)
             ns[name] = c
             return c(*args)
 
@@ -165,6 +171,17 @@ class CompiledExecutor:
         f = tables.indirect_callee(table, i, expected)
         c = f.compiled
         return c if c is not None else self.callable_of(f)
+
+    def _indirect_body(self, table, i, expected):
+        """return_call_indirect's callee, after call_indirect's checks."""
+        return self.body_of(tables.indirect_callee(table, i, expected))
+
+    def _ref_callable(self, ref):
+        """call_ref's callee (null traps)."""
+        return self.callable_of(calls.ref_callee(ref))
+
+    def _ref_body(self, ref):
+        return self.body_of(calls.ref_callee(ref))
 
 
 def _host_wrapper(func: HostFunc):

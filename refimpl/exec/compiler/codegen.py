@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...syntax.module import Module
-from ...syntax.opcodes import OPS, Instr, MemArg, Op
+from ...syntax.opcodes import OPS, CatchKind, Instr, MemArg, Op
 from ...syntax.types import F32, F64, FuncType, RefType
 from ...valid.canonical import canonical_types
 from .. import gc, numerics, simd
@@ -237,6 +237,10 @@ class FunctionCodegen:
                 self.emit("else:")
                 self.stack = list(entry_stack)
                 self.arm(node.orelse, node)
+        elif node.kind == "try_table":
+            self.emit("try:")
+            self.arm(node.body, node)
+            self.handlers(node, below)
         else:
             self.block_body(node.body, node)
             self.end_of_arm()
@@ -247,6 +251,41 @@ class FunctionCodegen:
         self.dead = False
         if node.is_py_loop:
             self.dispatch_after(node)
+
+    def handlers(self, node: Node, below: list[Entry]) -> None:
+        """A try_table's handlers: the first that catches the exception
+        branches with its values (``exec.exceptions.handler_values``'s
+        rule, inline); none catching, it propagates.  The depth is put back
+        to this frame's (``exec.calls``)."""
+        caught = f"_x{node.id}"
+        self.emit(f"except UncaughtException as {caught}:")
+        self.indent += 1
+        self.emit("D.n = _d")
+        self.emit(f"_e = {caught}.exn")
+        catches_all = False
+        for c, b in node.handlers:
+            values = []
+            if c.tag is not None:
+                n = self.tag_arity(c.tag)
+                values = [f"_e.payload[{k}]" for k in range(n)]
+            if c.kind in (CatchKind.CATCH_REF, CatchKind.CATCH_ALL_REF):
+                values.append("_e")
+            self.stack = below + [Entry(v) for v in values]
+            if c.tag is None:
+                self.branch_to(b, b.targets[0])
+                catches_all = True
+                break
+            self.emit(f"if _e.tag is TAG{c.tag}:")
+            self.indent += 1
+            self.branch_to(b, b.targets[0])
+            self.indent -= 1
+        if not catches_all:
+            self.emit("raise")
+        self.indent -= 1
+
+    def tag_arity(self, x: int) -> int:
+        tag = self.module.tag_types()[x]
+        return len(self.module.func_type(tag.type_index).params)
 
     def arm(self, items: list, node: Node) -> None:
         """One suite of an if statement (never empty, as Python requires)."""
@@ -300,6 +339,23 @@ class FunctionCodegen:
             self.indent += 1
             self.branch_to(b, b.targets[0])
             self.indent -= 1
+        elif op == Op.BR_ON_NULL:
+            ref = self.temp()
+            self.emit(f"{ref} = {self.pop().expr}")
+            self.emit(f"if {ref} is None:")
+            self.indent += 1
+            self.branch_to(b, b.targets[0])
+            self.indent -= 1
+            self.push(ref)
+        elif op == Op.BR_ON_NON_NULL:
+            ref = self.temp()
+            self.emit(f"{ref} = {self.pop().expr}")
+            self.push(ref)
+            self.emit(f"if {ref} is not None:")
+            self.indent += 1
+            self.branch_to(b, b.targets[0])
+            self.indent -= 1
+            self.pop()
         else:  # br_table
             index = self.pop()
             distinct: list[Node] = []
@@ -489,6 +545,55 @@ class FunctionCodegen:
         callee = self.temp()
         self.emit(f"{callee} = indirect(T{table_index}, {index.expr}, TY{type_index})")
         self.emit_call(callee, ftype, args)
+
+    def call_ref(self, ins: Instr) -> None:
+        ftype = self.module.func_type(ins.imm)
+        ref = self.pop()
+        args = self.pops(len(ftype.params))
+        callee = self.temp()
+        self.emit(f"{callee} = ref_callable({ref.expr})")
+        self.emit_call(callee, ftype, args)
+
+    def tail_call(self, callee: str, n: int) -> None:
+        """End the activation with a request to call ``callee`` (a body,
+        ``exec.calls``) with the top ``n`` operands, at the caller's depth."""
+        args = self.pops(n)
+        self.emit("D.n = _d - 1")
+        self.emit(f"return TailCall({callee}, ({''.join(a.expr + ', ' for a in args)}))")
+        self.dead = True
+
+    def return_call(self, ins: Instr) -> None:
+        ftype = self.module.func_type(self.func_types[ins.imm])
+        self.tail_call(f"B{ins.imm}", len(ftype.params))
+
+    def return_call_indirect(self, ins: Instr) -> None:
+        type_index, table_index = ins.imm
+        index = self.pop()
+        callee = self.temp()
+        self.emit(f"{callee} = indirect_body(T{table_index}, {index.expr}, TY{type_index})")
+        self.tail_call(callee, len(self.module.func_type(type_index).params))
+
+    def return_call_ref(self, ins: Instr) -> None:
+        ref = self.pop()
+        callee = self.temp()
+        self.emit(f"{callee} = ref_body({ref.expr})")
+        self.tail_call(callee, len(self.module.func_type(ins.imm).params))
+
+    # exceptions and references
+
+    def throw(self, ins: Instr) -> None:
+        args = self.pops(self.tag_arity(ins.imm))
+        self.emit(f"raise throw(TAG{ins.imm}, ({''.join(a.expr + ', ' for a in args)}))")
+        self.dead = True
+
+    def throw_ref(self, ins: Instr) -> None:
+        self.emit(f"raise throw_ref({self.pop().expr})")
+        self.dead = True
+
+    def ref_as_non_null(self, ins: Instr) -> None:
+        t = self.temp()
+        self.emit(f"{t} = non_null({self.pop().expr})")
+        self.push(t)
 
     # memory
 
@@ -780,6 +885,13 @@ _HANDLERS = {
     Op.NOP: _G.nop,
     Op.CALL: _G.call,
     Op.CALL_INDIRECT: _G.call_indirect,
+    Op.CALL_REF: _G.call_ref,
+    Op.RETURN_CALL: _G.return_call,
+    Op.RETURN_CALL_INDIRECT: _G.return_call_indirect,
+    Op.RETURN_CALL_REF: _G.return_call_ref,
+    Op.THROW: _G.throw,
+    Op.THROW_REF: _G.throw_ref,
+    Op.REF_AS_NON_NULL: _G.ref_as_non_null,
     Op.MEMORY_SIZE: _G.memory_size,
     Op.MEMORY_GROW: _G.memory_grow,
     Op.REF_NULL: _G.ref_null,

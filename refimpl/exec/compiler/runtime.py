@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 
+from ...errors import UncaughtException  # noqa: F401
 from ...runtime.values import StructRef  # noqa: F401
 from .. import bulk
 
@@ -13,7 +14,10 @@ from .. import bulk
 from ..bulk import data_drop, elem_drop, memory_copy, memory_fill, table_copy, table_fill  # noqa: F401
 
 # The calling convention (see ``calls``).
-from ..calls import DepthCell, TailCall, exhausted  # noqa: F401
+from ..calls import DepthCell, TailCall, exhausted, non_null  # noqa: F401
+
+# Exception handling (see ``exceptions``).
+from ..exceptions import throw, throw_ref  # noqa: F401
 
 # GC instructions (Wasm 3.0), shared with the interpreter and constant expressions.
 from ..gc import (  # noqa: F401

@@ -12,7 +12,11 @@ Python has loops with ``break``/``continue`` but no labels or goto, so:
 - a branch that must leave several Python loops sets ``_br`` to the target's
   id and breaks; after each loop it may leave, a check passes it on or
   completes it (``dispatch``);
-- a branch to the function's own label is a ``return``.
+- a branch to the function's own label is a ``return``;
+- a ``try_table`` is a block whose body is a Python ``try`` and whose
+  handlers, in the ``except UncaughtException`` clause, are branches to
+  labels around it (sited in the ``try_table``, inside its Python loop if
+  it has one).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ class CannotCompile(Exception):
 class Node:
     """A block, loop, if, or the function body."""
 
-    kind: str  # "func" | "block" | "loop" | "if"
+    kind: str  # "func" | "block" | "loop" | "if" | "try_table"
     blocktype: object
     parent: Node | None
     id: int
@@ -44,6 +48,7 @@ class Node:
     # Labels whose pending branches may leave this Python loop, by id.
     exits: dict[int, Node] = field(default_factory=dict)
     height: int = 0  # operand height below the block's parameters (set by codegen)
+    handlers: list = field(default_factory=list)  # a try_table's: (Catch, Branch)
 
     def ancestors(self):
         node = self
@@ -71,11 +76,19 @@ def build(body: tuple[Instr, ...]) -> Node:
     for ins in body:
         op = ins.op
         node = stack[-1]
-        if op in (Op.TRY_TABLE, Op.TRY):  # exception handling: not in the tree yet
+        if op == Op.TRY:  # legacy exceptions run in the interpreter
             raise CannotCompile(f"the compiler has no {OPS[op].name}")
         if op in (Op.BLOCK, Op.LOOP, Op.IF):
             kind = {Op.BLOCK: "block", Op.LOOP: "loop", Op.IF: "if"}[op]
             child = Node(kind, ins.imm, node, next(ids))
+            current.append(child)
+            stack.append(child)
+            current = child.body
+        elif op == Op.TRY_TABLE:
+            bt, catches = ins.imm
+            child = Node("try_table", bt, node, next(ids))
+            # Handler labels are counted around the try_table.
+            child.handlers = [(c, _branch(ins, [stack[-1 - c.label]], child)) for c in catches]
             current.append(child)
             stack.append(child)
             current = child.body
@@ -88,7 +101,7 @@ def build(body: tuple[Instr, ...]) -> Node:
                 break
             parent = stack[-1]
             current = _open_list(parent)
-        elif op in (Op.BR, Op.BR_IF):
+        elif op in (Op.BR, Op.BR_IF, Op.BR_ON_NULL, Op.BR_ON_NON_NULL):
             current.append(_branch(ins, [stack[-1 - ins.imm]], node))
         elif op == Op.BR_TABLE:
             depths, default = ins.imm
@@ -122,7 +135,7 @@ def _plan(root: Node) -> None:
         if node.kind == "loop":
             node.is_py_loop = True
             node.construct, node.action = node, "continue"
-        elif node.kind in ("block", "if") and node.branches_in:
+        elif node.kind in ("block", "if", "try_table") and node.branches_in:
             tail = node.body[-1] if node.kind == "block" and node.body else None
             if (
                 isinstance(tail, Node)
