@@ -10,6 +10,7 @@ from ....valid.canonical import canonical_types
 from ... import gc
 from ..lowering import Lowering
 from .control import _take
+from .numeric import binop, unop
 
 
 def _defs(lw: Lowering):
@@ -66,16 +67,11 @@ def array_new_fixed(f, ins):
     s.append(gc.array_new_fixed(ins[1], values, ins[3]))
 
 
-def array_new_data(f, ins):
+def array_new_segment(f, ins):
+    """array.new_data / array.new_elem: ``(handler, new, type, segments, index)``."""
     s = f.stack
     n = s.pop()
-    s[-1] = gc.array_new_data(ins[1], f.inst.datas[ins[2]], s[-1], n)
-
-
-def array_new_elem(f, ins):
-    s = f.stack
-    n = s.pop()
-    s[-1] = gc.array_new_elem(ins[1], f.inst.elems[ins[2]], s[-1], n)
+    s[-1] = ins[1](ins[2], getattr(f.inst, ins[3])[ins[4]], s[-1], n)
 
 
 def array_get(f, ins):
@@ -119,36 +115,13 @@ def array_copy(f, ins):
     gc.array_copy(s.pop(), d, src, si, n)
 
 
-def array_init_data(f, ins):
+def array_init_segment(f, ins):
+    """array.init_data / array.init_elem: ``(handler, init, segments, index)``."""
     s = f.stack
     n = s.pop()
     si = s.pop()
     d = s.pop()
-    gc.array_init_data(s.pop(), f.inst.datas[ins[1]], d, si, n)
-
-
-def array_init_elem(f, ins):
-    s = f.stack
-    n = s.pop()
-    si = s.pop()
-    d = s.pop()
-    gc.array_init_elem(s.pop(), f.inst.elems[ins[1]], d, si, n)
-
-
-def ref_i31(f, ins):
-    s = f.stack
-    s[-1] = gc.ref_i31(s[-1])
-
-
-def unary(f, ins):
-    s = f.stack
-    s[-1] = ins[1](s[-1])
-
-
-def ref_eq(f, ins):
-    s = f.stack
-    b = s.pop()
-    s[-1] = gc.ref_eq(s[-1], b)
+    ins[1](s.pop(), getattr(f.inst, ins[2])[ins[3]], d, si, n)
 
 
 def ref_test(f, ins):
@@ -231,8 +204,10 @@ def lower_array_new_fixed(lw: Lowering, ins) -> None:
 
 def lower_array_new_segment(lw: Lowering, ins) -> None:
     t, segment = ins.imm
-    handler = array_new_data if ins.op == Op.ARRAY_NEW_DATA else array_new_elem
-    lw.emit(handler, _defs(lw)[t], segment)
+    if ins.op == Op.ARRAY_NEW_DATA:
+        lw.emit(array_new_segment, gc.array_new_data, _defs(lw)[t], "datas", segment)
+    else:
+        lw.emit(array_new_segment, gc.array_new_elem, _defs(lw)[t], "elems", segment)
     lw.pop()
 
 
@@ -255,16 +230,23 @@ def lower_array_fill(lw: Lowering, ins) -> None:
 
 
 def lower_array_init(lw: Lowering, ins) -> None:
-    handler = array_init_data if ins.op == Op.ARRAY_INIT_DATA else array_init_elem
-    lw.emit(handler, ins.imm[1])
+    if ins.op == Op.ARRAY_INIT_DATA:
+        lw.emit(array_init_segment, gc.array_init_data, "datas", ins.imm[1])
+    else:
+        lw.emit(array_init_segment, gc.array_init_elem, "elems", ins.imm[1])
     lw.pop(4)
 
 
 def _unary(fn):
     def lowering(lw: Lowering, ins) -> None:
-        lw.emit(unary, fn)
+        lw.emit(unop, fn)
 
     return lowering
+
+
+def lower_ref_eq(lw: Lowering, ins) -> None:
+    lw.emit(binop, gc.ref_eq)
+    lw.pop()
 
 
 def lower_ref_test(lw: Lowering, ins) -> None:
@@ -301,10 +283,10 @@ LOWERINGS = {
     Op.ARRAY_COPY: _simple(array_copy, 5, 0),
     Op.ARRAY_INIT_DATA: lower_array_init,
     Op.ARRAY_INIT_ELEM: lower_array_init,
-    Op.REF_I31: _simple(ref_i31, 1, 1),
+    Op.REF_I31: _unary(gc.ref_i31),
     Op.I31_GET_S: _unary(gc.i31_get_s),
     Op.I31_GET_U: _unary(gc.i31_get_u),
-    Op.REF_EQ: _simple(ref_eq, 2, 1),
+    Op.REF_EQ: lower_ref_eq,
     Op.ANY_CONVERT_EXTERN: _unary(gc.any_convert_extern),
     Op.EXTERN_CONVERT_ANY: _unary(gc.extern_convert_any),
     Op.BR_ON_CAST: lower_br_on_cast,
