@@ -65,6 +65,7 @@ class ModuleTypes:
 
     wat: str
     export_types: dict[str, int]
+    kinds: tuple[str, ...] = ()  # "func", "struct" or "array" per type index
 
 
 def module_types(binary: bytes) -> ModuleTypes | None:
@@ -81,7 +82,12 @@ def module_types(binary: bytes) -> ModuleTypes | None:
         return None
     indices = module.func_type_indices()
     exports = {e.name: indices[e.index] for e in module.exports if e.kind is ExternKind.FUNC}
-    return ModuleTypes(" ".join(_group_wat(g) for g in module.type_groups()), exports)
+    kinds = tuple(
+        type(st.comp).__name__.removesuffix("Type").lower()
+        for g in module.type_groups()
+        for st in g.subtypes
+    )
+    return ModuleTypes(" ".join(_group_wat(g) for g in module.type_groups()), exports, kinds)
 
 
 def _val_wat(t) -> str:

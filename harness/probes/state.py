@@ -20,8 +20,10 @@ A table entry (or a reference-typed global's value) is one of:
   as ``refimpl.runtime.observe.gc_contents`` writes them; a host value
   inside ``any``), from engines that can read them;
 - ``(KIND,)``: another non-null reference, without identity (``("any",)``
-  from an engine that cannot read GC references: it agrees with any of the
-  GC entries above, counted as unidentified).
+  from an engine that cannot read GC references agrees with any of the GC
+  entries above; ``("i31",)``, ``("struct",)``, ``("array",)`` from one that
+  reads only their kind agree with the same kind; both counted as
+  unidentified).
 """
 
 from __future__ import annotations
