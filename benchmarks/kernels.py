@@ -162,7 +162,62 @@ EXCEPTIONS = Kernel(
     profile="3.0",
 )
 
-KERNELS = [FIB, SUM, MEMORY, CALL_INDIRECT, SIMD, TAIL_CALL, EXCEPTIONS]
+
+LINKED_LIST = Kernel(
+    "GC: build+walk a linked list of structs",
+    """(module
+      (type $node (struct (field $v i32) (field $next (ref null $node))))
+      (func (export "run") (param $n i32) (result i32)
+          (local $l (ref null $node)) (local $s i32)
+        (block $built (loop $build
+          (br_if $built (i32.eqz (local.get $n)))
+          (local.set $l (struct.new $node (local.get $n) (local.get $l)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $build)))
+        (block $walked (loop $walk
+          (br_if $walked (ref.is_null (local.get $l)))
+          (local.set $s (i32.add (local.get $s) (struct.get $node $v (local.get $l))))
+          (local.set $l (struct.get $node $next (local.get $l)))
+          (br $walk)))
+        (local.get $s)))""",
+    1_000_000,
+    "nodes",
+    100_000,
+    profile="3.0",
+)
+
+BINARY_TREES = Kernel(
+    "GC: binary trees (allocate and check)",
+    """(module
+      (type $tree (struct (field $l (ref null $tree)) (field $r (ref null $tree))))
+      (func $make (param $d i32) (result (ref $tree))
+        (if (result (ref $tree)) (i32.eqz (local.get $d))
+          (then (struct.new $tree (ref.null $tree) (ref.null $tree)))
+          (else (struct.new $tree
+                  (call $make (i32.sub (local.get $d) (i32.const 1)))
+                  (call $make (i32.sub (local.get $d) (i32.const 1)))))))
+      (func $check (param $t (ref null $tree)) (result i32)
+        (if (result i32) (ref.is_null (struct.get $tree $l (local.get $t)))
+          (then (i32.const 1))
+          (else (i32.add (i32.const 1)
+                  (i32.add (call $check (struct.get $tree $l (local.get $t)))
+                           (call $check (struct.get $tree $r (local.get $t))))))))
+      (func (export "run") (param $nodes i32) (result i32) (local $d i32)
+        ;; the deepest tree of at most $nodes nodes
+        (block $done (loop $deeper
+          (br_if $done (i32.gt_u (i32.shl (i32.const 2) (i32.add (local.get $d) (i32.const 1)))
+                                 (i32.add (local.get $nodes) (i32.const 1))))
+          (local.set $d (i32.add (local.get $d) (i32.const 1)))
+          (br $deeper)))
+        (call $check (call $make (local.get $d)))))""",
+    1_048_575,
+    "nodes",
+    131_071,
+    profile="3.0",
+)
+
+
+KERNELS = [FIB, SUM, MEMORY, CALL_INDIRECT, SIMD, TAIL_CALL, EXCEPTIONS, LINKED_LIST, BINARY_TREES]
 
 
 def _section(sid: int, body: bytes) -> bytes:

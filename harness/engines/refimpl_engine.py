@@ -231,7 +231,10 @@ class RefimplSession(Session):
 def _entry(ref):
     """A reference as a probe reports it (see harness.probes.state)."""
     from refimpl.runtime.instances import ExnInst, FuncInst, HostFunc
+    from refimpl.runtime.observe import ref_key
     from refimpl.runtime.values import ExternRef
+
+    from ..probes.state import GC_ENTRY_KINDS
 
     if ref is None:
         return None
@@ -243,15 +246,16 @@ def _entry(ref):
     if isinstance(ref, HostFunc):
         return ("func", "spectest", ref.name)
     if isinstance(ref, ExternRef):
-        return ("extern", ref.payload)
+        return ref_key(ref)  # ("extern", payload): a host's, or an internal ref's text
     if isinstance(ref, ExnInst):
         return ("exn",)
-    return ("any",)
+    key = ref_key(ref)
+    return key if key[0] in GC_ENTRY_KINDS else ("any",)
 
 
 def _to_refimpl(v: Value):
     from refimpl.exec.numerics import f32_from_bits, f64_from_bits
-    from refimpl.runtime.values import ExternRef
+    from refimpl.runtime.values import ExternRef, HostRef
 
     t, p = v.type, v.payload
     if t in ("i32", "i64", "v128"):
@@ -265,6 +269,8 @@ def _to_refimpl(v: Value):
             return None
         if p.kind == "extern":
             return ExternRef(p.payload)
+        if p.kind == "host":
+            return HostRef(p.payload)
     raise ValueError(f"refimpl cannot take a {v} argument from a script")
 
 
@@ -285,7 +291,7 @@ def _module_type(vtype, inst):
 def _to_value(vtype, raw) -> Value:
     from refimpl.exec.numerics import f32_to_bits, f64_to_bits
     from refimpl.runtime.instances import ExnInst, FuncInst, HostFunc
-    from refimpl.runtime.values import ExternRef
+    from refimpl.runtime.values import ArrayRef, ExternRef, HostRef, I31Ref, StructRef
     from refimpl.syntax.types import RefType
 
     name = str(vtype)
@@ -299,7 +305,16 @@ def _to_value(vtype, raw) -> Value:
         if raw is None:
             return Value(name, NULL)
         if isinstance(raw, ExternRef):
-            return Value(name, Ref("extern", raw.payload))
+            host = not isinstance(raw.payload, StructRef | ArrayRef | I31Ref)
+            return Value(name, Ref("extern", raw.payload if host else None))
+        if isinstance(raw, HostRef):
+            return Value(name, Ref("host", raw.payload))
+        if isinstance(raw, I31Ref):
+            return Value(name, Ref("i31", raw.value))
+        if isinstance(raw, StructRef):
+            return Value(name, Ref("struct"))
+        if isinstance(raw, ArrayRef):
+            return Value(name, Ref("array"))
         if isinstance(raw, FuncInst):
             return Value(name, Ref("func", (raw.module.name, raw.index)))
         if isinstance(raw, HostFunc):

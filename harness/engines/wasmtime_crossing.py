@@ -16,9 +16,12 @@ that imports the export under a declared type and exports ``call`` with
   externref) as values; other nullable references as null only.
 
 The import declares the export's own type: wasmtime links function imports
-by declared type, not structurally, so a signature that mentions one of the
-module's own types (``(ref null 3)``) can't be named by a trampoline and its
-export is unsupported.
+by declared type, not structurally.  A signature that mentions one of the
+module's own types (``(ref null 3)``) is named through a copy of the
+module's recursion groups at the head of the trampoline (``module_types``):
+the same groups at the same indices are the same canonical types, so the
+import is declared as exactly the export's type index.  Without the copy
+(the module can't be decoded) such an export is unsupported.
 """
 
 from __future__ import annotations
@@ -45,13 +48,82 @@ _F64 = struct.Struct("<d")
 _U64 = struct.Struct("<Q")
 
 
-def wat_type(t: str) -> str | None:
-    """The type as WAT text, if it names no type of the module itself."""
+def wat_type(t: str, own_types: bool = False) -> str | None:
+    """The type as WAT text, if it names no type of the module itself
+    (or the trampoline has a copy of the module's types)."""
     if t in _WAT_SHORTHAND:
         return _WAT_SHORTHAND[t]
-    if t.startswith("(ref ") and t[:-1].split(" ")[-1].isdigit():
+    if not own_types and t.startswith("(ref ") and t[:-1].split(" ")[-1].isdigit():
         return None
     return t
+
+
+@dataclass(frozen=True)
+class ModuleTypes:
+    """A module's type section as WAT (its recursion groups, in order) and
+    the type index of each exported function."""
+
+    wat: str
+    export_types: dict[str, int]
+    kinds: tuple[str, ...] = ()  # "func", "struct" or "array" per type index
+
+
+def module_types(binary: bytes) -> ModuleTypes | None:
+    """The types a trampoline copies, from refimpl's decoder (None if it
+    can't decode the module)."""
+    from refimpl.binary.module import decode_module
+    from refimpl.errors import RefimplError
+    from refimpl.features import Features
+    from refimpl.syntax.types import ExternKind
+
+    try:
+        module = decode_module(binary, Features.profile("3.0"))
+    except RefimplError:
+        return None
+    indices = module.func_type_indices()
+    exports = {e.name: indices[e.index] for e in module.exports if e.kind is ExternKind.FUNC}
+    kinds = tuple(
+        type(st.comp).__name__.removesuffix("Type").lower()
+        for g in module.type_groups()
+        for st in g.subtypes
+    )
+    return ModuleTypes(" ".join(_group_wat(g) for g in module.type_groups()), exports, kinds)
+
+
+def _val_wat(t) -> str:
+    from refimpl.syntax.types import RefType
+
+    if isinstance(t, RefType):
+        return f"(ref {'null ' if t.nullable else ''}{t.heap})"
+    return str(t)
+
+
+def _field_wat(ft) -> str:
+    storage = ft.storage if isinstance(ft.storage, str) else _val_wat(ft.storage)
+    return f"(mut {storage})" if ft.mutable else storage
+
+
+def _comp_wat(ct) -> str:
+    from refimpl.syntax.types import FuncType, StructType
+
+    if isinstance(ct, FuncType):
+        params = " ".join(_val_wat(t) for t in ct.params)
+        results = " ".join(_val_wat(t) for t in ct.results)
+        return f"(func (param {params}) (result {results}))"
+    if isinstance(ct, StructType):
+        return "(struct " + " ".join(f"(field {_field_wat(f)})" for f in ct.fields) + ")"
+    return f"(array {_field_wat(ct.element)})"
+
+
+def _group_wat(group) -> str:
+    types = []
+    for st in group.subtypes:
+        comp = _comp_wat(st.comp)
+        if not st.final or st.supertypes:
+            head = ["sub", *(["final"] if st.final else []), *map(str, st.supertypes)]
+            comp = f"({' '.join(head)} {comp})"
+        types.append(f"(type {comp})")
+    return types[0] if len(types) == 1 else "(rec " + " ".join(types) + ")"
 
 
 def reference(t: str, kinds: tuple[str, ...]) -> tuple[str, bool, str] | None:
@@ -115,7 +187,7 @@ def _extern_arg(v: Value) -> list:
     return [("extern", None if ref.is_null else ref.payload)]
 
 
-def param_crossing(t: str, kinds: tuple[str, ...]) -> ParamCrossing | None:
+def param_crossing(t: str, kinds: tuple[str, ...], own_types: bool = False) -> ParamCrossing | None:
     if t in ("i32", "i64"):
         width = int(t[1:])
         return ParamCrossing(t, (t,), "(local.get {0})", lambda v: [(t, _signed(v.payload, width))])
@@ -134,7 +206,7 @@ def param_crossing(t: str, kinds: tuple[str, ...]) -> ParamCrossing | None:
                        ("i64", _signed(v.payload >> 64, 64))],
         )  # fmt: skip
     ref = reference(t, kinds)
-    declared = wat_type(t)
+    declared = wat_type(t, own_types)
     if ref is None or declared is None:
         return None
     hierarchy, nullable, heap = ref
@@ -161,7 +233,10 @@ def _lift_any(raws: list) -> Value:
 
 
 def result_crossing(
-    t: str, kinds: tuple[str, ...], host_payload: Callable[[object], object]
+    t: str,
+    kinds: tuple[str, ...],
+    host_payload: Callable[[object], object],
+    own_types: bool = False,
 ) -> ResultCrossing | None:
     """``host_payload`` recovers a host reference's payload from the object
     wasmtime-py returns for an externref (None if it is not one of ours)."""
@@ -180,7 +255,7 @@ def result_crossing(
             lambda r: Value(t, (r[0] & (2**64 - 1)) | ((r[1] & (2**64 - 1)) << 64)),
         )  # fmt: skip
     ref = reference(t, kinds)
-    declared = wat_type(t)
+    declared = wat_type(t, own_types)
     if ref is None or declared is None:
         return None
     hierarchy = ref[0]
@@ -227,6 +302,8 @@ class Trampoline:
 
     params: tuple[ParamCrossing, ...]
     results: tuple[ResultCrossing, ...]
+    types: str = ""  # a copy of the module's types, when the signature names them
+    type_index: int | None = None  # then: the export's own type index
 
     def wat(self) -> str:
         lowered_params = [lt for p in self.params for lt in p.lowered]
@@ -241,9 +318,13 @@ class Trampoline:
         declared_params = " ".join(p.declared for p in self.params)
         declared_results = " ".join(r.declared for r in self.results)
         lowered_results = " ".join(lt for r in self.results for lt in r.lowered)
+        imported = (
+            f"(type {self.type_index})"
+            if self.type_index is not None
+            else f"(param {declared_params}) (result {declared_results})"
+        )
         return (
-            f'(module (import "t" "f" (func $f (param {declared_params})'
-            f" (result {declared_results})))"
+            f'(module {self.types} (import "t" "f" (func $f {imported}))'
             f' (func (export "call") (param {" ".join(lowered_params)})'
             f" (result {lowered_results}) (local {declared_results})"
             f" (call $f {' '.join(pushes)}) {pops} {pulls}))"
@@ -261,18 +342,29 @@ class Trampoline:
         return tuple(values)
 
 
-def plan(params, results, kinds, host_payload) -> Trampoline | str:
-    """The trampoline for a signature, or why its values can't cross."""
+def plan(
+    params, results, kinds, host_payload, types: ModuleTypes | None = None, export: str = ""
+) -> Trampoline | str:
+    """The trampoline for a signature, or why its values can't cross.
+    ``types``: the module's, copied into the trampoline when the signature
+    names one of them (``export`` says which function's type to import)."""
+    own = (
+        types is not None
+        and export in types.export_types
+        and any(wat_type(t) is None for t in (*params, *results))
+    )
     ps = []
     for t in params:
-        c = param_crossing(t, kinds)
+        c = param_crossing(t, kinds, own)
         if c is None:
             return _unsupported_reason(t)
         ps.append(c)
     rs = []
     for t in results:
-        c = result_crossing(t, kinds, host_payload)
+        c = result_crossing(t, kinds, host_payload, own)
         if c is None:
             return _unsupported_reason(t)
         rs.append(c)
+    if own:
+        return Trampoline(tuple(ps), tuple(rs), types.wat, types.export_types[export])  # type: ignore[union-attr]
     return Trampoline(tuple(ps), tuple(rs))

@@ -159,6 +159,8 @@ class WasmtimeSession(Session):
         self.linker.allow_shadowing = True
         self.instances: dict[str, tuple[wt.Instance, dict, dict[str, FuncSig] | None]] = {}
         self._calls: dict[tuple[str, str], wt.Func] = {}
+        self._binaries: dict[str, bytes | None] = {}  # by handle: for module_types
+        self._module_types: dict[str, crossing.ModuleTypes | None] = {}
         # For probes: what each registered name stands for, each instance's
         # shape, and the identity (defining handle, index) of every function
         # reference the session has seen, by its funcref pointer.
@@ -221,6 +223,7 @@ class WasmtimeSession(Session):
             # Export lookups are costly in wasmtime-py: take them once.
             exports = dict(instance.exports(self.store).items())
             self.instances[handle] = (instance, exports, sigs)
+            self._binaries[handle] = module.binary
             self._learn_functions(handle, module, exports)
         return Ok()
 
@@ -320,14 +323,14 @@ class WasmtimeSession(Session):
                 entries = tuple(self._entry(item.get(self.store, i), vtype) for i in range(size))
                 state.tables[key] = TableState(size, entries)
             else:
-                value = self._global_value(item, vtype)
+                value = self._global_value(item, vtype, handle)
                 if isinstance(value, str):
                     state.unreadable[f"global {key}"] = value
                 else:
                     state.globals[key] = GlobalState(vtype, value)
         return state
 
-    def _global_value(self, item: wt.Global, vtype: str | None):
+    def _global_value(self, item: wt.Global, vtype: str | None, handle: str | None = None):
         """The global's bits or entry, or why it can't be read."""
         if vtype in ("f32", "v128"):
             outcome = self._get_through_trampoline(None, None, item, vtype)
@@ -336,7 +339,46 @@ class WasmtimeSession(Session):
             return _to_value(vtype, item.value(self.store)).payload
         if vtype in ("funcref", "externref"):
             return self._entry(item.value(self.store), vtype)
+        if vtype is not None and handle is not None:
+            return self._ref_global_entry(handle, item, vtype)
         return f"wasmtime-py cannot read a {vtype or 'global of unknown type'}"
+
+    def _ref_global_entry(self, handle: str, item: wt.Global, vtype: str):
+        """A reference global wasmtime-py can't read, through a trampoline
+        (``wasmtime_crossing``): null, or the kind of reference (i31, struct,
+        array, a host value, ...) without contents; or why not."""
+        types = self._types(handle)
+        own = crossing.wat_type(vtype) is None
+        if own and types is None:
+            return f"a trampoline can't name the module's own type in {vtype}"
+        kinds = types.kinds if types is not None else ()
+        rc = crossing.result_crossing(vtype, kinds, _host_payload, own_types=own)
+        if rc is None:
+            return f"wasmtime-py cannot read a {vtype}"
+        mutable = item.type(self.store).mutable
+        gtype = f"(mut {rc.declared})" if mutable else rc.declared
+        wat = (
+            f"(module {types.wat if own and types is not None else ''}"
+            f' (import "t" "g" (global $g {gtype}))'
+            f' (func (export "get") (result {" ".join(rc.lowered)})'
+            f" {rc.pull.format(v='(global.get $g)')}))"
+        )
+        try:
+            module = self.owner.trampoline(self.profile, wat, self.engine)
+            tramp = wt.Instance(self.store, module, [item])
+            raw = tramp.exports(self.store)["get"](self.store)
+        except wt.WasmtimeError as exc:
+            return f"no trampoline could read the {vtype} global: {_cause(str(exc))}"
+        ref = rc.decode(_as_list(raw, len(rc.lowered))).payload
+        if ref.is_null:
+            return None
+        if ref.kind == "func":
+            return ("func", None, None)
+        if ref.kind in ("extern", "anyhost"):
+            return (ref.kind, ref.payload)
+        if ref.kind == "host":
+            return ("anyhost", ref.payload)
+        return (ref.kind,)
 
     def _memory_view(self, mem: wt.Memory) -> memoryview:
         size = mem.data_len(self.store)
@@ -436,6 +478,13 @@ class WasmtimeSession(Session):
             return Ok(tuple(_to_value(t, r) for t, r in zip(sig.results, raws, strict=True)))
         return Ok(trampoline.decode(_as_list(raw, trampoline.lowered_result_count())))
 
+    def _types(self, handle: str) -> crossing.ModuleTypes | None:
+        """The module's types for trampolines that name them, decoded once."""
+        if handle not in self._module_types:
+            binary = self._binaries.get(handle)
+            self._module_types[handle] = None if binary is None else crossing.module_types(binary)
+        return self._module_types[handle]
+
     def _trampoline_for(self, handle: str, field: str, func: wt.Func, sig: FuncSig):
         """(trampoline, its ``call``) for the export; a reason if its values
         can't cross at all; None if the trampoline can't be linked (e.g. an
@@ -443,7 +492,9 @@ class WasmtimeSession(Session):
         is a non-final GC sub type)."""
         key = (handle, field)
         if key not in self._calls:
-            trampoline = crossing.plan(sig.params, sig.results, sig.kinds, _host_payload)
+            trampoline = crossing.plan(
+                sig.params, sig.results, sig.kinds, _host_payload, self._types(handle), field
+            )
             if isinstance(trampoline, str):
                 self._calls[key] = trampoline
                 return trampoline

@@ -14,7 +14,16 @@ A table entry (or a reference-typed global's value) is one of:
   NAME)`` for the spectest module's functions), or ``("func", None, None)``
   when the engine cannot tell which function it is;
 - ``("extern", PAYLOAD)``: a host reference (``ref.extern PAYLOAD``);
-- ``(KIND,)``: another non-null reference, without identity.
+- ``("i31", VALUE)``, ``("struct", TEXT)``, ``("array", TEXT)``,
+  ``("anyhost", PAYLOAD)``: GC references with what is observable of them
+  (an i31's value; a struct's or array's contents, a few references deep,
+  as ``refimpl.runtime.observe.gc_contents`` writes them; a host value
+  inside ``any``), from engines that can read them;
+- ``(KIND,)``: another non-null reference, without identity (``("any",)``
+  from an engine that cannot read GC references agrees with any of the GC
+  entries above; ``("i31",)``, ``("struct",)``, ``("array",)`` from one that
+  reads only their kind agree with the same kind; both counted as
+  unidentified).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ CHUNK = 65536
 SPECTEST = "spectest"  # the pseudo-handle of the spectest host module
 
 Entry = tuple | None
+GC_ENTRY_KINDS = ("i31", "struct", "array", "anyhost")
 
 
 def digest(buffer) -> str:

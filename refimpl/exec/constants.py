@@ -7,17 +7,20 @@ executor.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..errors import UnsupportedFeature
 from ..syntax.module import Expr
 from ..syntax.opcodes import Op
-from . import numerics
+from . import gc, numerics
 
 _M32, _M64 = 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF
 
 
-def evaluate(expr: Expr, funcs: list, globals_: list):
+def evaluate(expr: Expr, funcs: list, globals_: list, types: Sequence = ()):
     """The value of ``expr`` given the function and global index spaces
-    visible to it (spec 4.5.4: during instantiation, an auxiliary instance)."""
+    visible to it (spec 4.5.4: during instantiation, an auxiliary instance)
+    and the module's canonical types (``valid.canonical``; GC allocations)."""
     stack: list = []
     for ins in expr:
         op = ins.op
@@ -35,6 +38,8 @@ def evaluate(expr: Expr, funcs: list, globals_: list):
             stack.append(funcs[ins.imm])
         elif op == Op.GLOBAL_GET:
             stack.append(globals_[ins.imm].value)
+        elif op in _GC:
+            _GC[op](stack, ins.imm, types)
         elif op in _EXTENDED:  # extended constant expressions (Wasm 3.0)
             b = stack.pop()
             a = stack.pop()
@@ -51,4 +56,46 @@ _EXTENDED = {
     Op.I64_ADD: lambda a, b: (a + b) & _M64,
     Op.I64_SUB: lambda a, b: (a - b) & _M64,
     Op.I64_MUL: lambda a, b: (a * b) & _M64,
+}
+
+
+def _struct_new(stack: list, t: int, types: Sequence) -> None:
+    dt = types[t]
+    n = len(dt.comp.fields)
+    values = stack[len(stack) - n :]
+    del stack[len(stack) - n :]
+    stack.append(gc.struct_new(dt, values, gc.struct_masks(dt)))
+
+
+def _array_new(stack: list, t: int, types: Sequence) -> None:
+    n = stack.pop()
+    stack.append(gc.array_new(types[t], stack.pop(), n, gc.mask_of(types[t].comp.element)))
+
+
+def _array_new_fixed(stack: list, imm: tuple, types: Sequence) -> None:
+    t, n = imm
+    values = stack[len(stack) - n :]
+    del stack[len(stack) - n :]
+    stack.append(gc.array_new_fixed(types[t], values, gc.mask_of(types[t].comp.element)))
+
+
+def _unary(fn):
+    def apply(stack: list, imm, types: Sequence) -> None:
+        stack.append(fn(stack.pop()))
+
+    return apply
+
+
+# GC constant instructions (Wasm 3.0 §3.3.10): (stack, immediate, canonical types).
+_GC = {
+    Op.STRUCT_NEW: _struct_new,
+    Op.STRUCT_NEW_DEFAULT: lambda stack, t, types: stack.append(gc.struct_new_default(types[t])),
+    Op.ARRAY_NEW: _array_new,
+    Op.ARRAY_NEW_DEFAULT: lambda stack, t, types: stack.append(
+        gc.array_new_default(types[t], stack.pop())
+    ),
+    Op.ARRAY_NEW_FIXED: _array_new_fixed,
+    Op.REF_I31: _unary(gc.ref_i31),
+    Op.ANY_CONVERT_EXTERN: _unary(gc.any_convert_extern),
+    Op.EXTERN_CONVERT_ANY: _unary(gc.extern_convert_any),
 }

@@ -196,12 +196,12 @@ def allocate(module: Module, externvals: list, init: Initializer, name: str) -> 
     inst.globals = list(imported[ExternKind.GLOBAL])
     for g in module.globals:
         gtype = GlobalType(g.type.mutable, canonical_val_type(g.type.type, defs))
-        inst.globals.append(GlobalInst(gtype, evaluate(g.init, inst.funcs, inst.globals)))
+        inst.globals.append(GlobalInst(gtype, evaluate(g.init, inst.funcs, inst.globals, defs)))
     # Step 9 (Wasm 3.0): tables' initial values; then allocation of tables
     # and memories by the init mode (§4.5.3 "alloctable", "allocmem").
     inst.tables = list(imported[ExternKind.TABLE])
     for t in module.tables:
-        value = None if t.init is None else evaluate(t.init, inst.funcs, inst.globals)
+        value = None if t.init is None else evaluate(t.init, inst.funcs, inst.globals, defs)
         ttype = TableType(t.type.limits, canonical_val_type(t.type.elem, defs))
         inst.tables.append(init.allocate_table(module, len(inst.tables), ttype, value))
     inst.mems = list(imported[ExternKind.MEMORY])
@@ -212,7 +212,7 @@ def allocate(module: Module, externvals: list, init: Initializer, name: str) -> 
     inst.tags += [TagInst(defs[t.type.type_index]) for t in module.tags]
     # Step 10: element segments' references (Wasm 1.0: function indices,
     # resolved the same way).  Data segments' bytes are the module's.
-    space = inst.funcs, inst.globals
+    space = inst.funcs, inst.globals, defs
     inst.elems = [
         ElemInst(canonical_val_type(e.type, defs), [evaluate(x, *space) for x in e.init])
         for e in module.elems

@@ -70,7 +70,7 @@ def take_snapshot(module: Module, inst: ModuleInst) -> Snapshot:
     for i, t in enumerate(module.tables):
         index = n_tables + i
         table = inst.tables[index]
-        initial = None if t.init is None else evaluate(t.init, inst.funcs, inst.globals)
+        initial = None if t.init is None else evaluate(t.init, inst.funcs, inst.globals, inst.types)
         entries = tuple(
             None
             if e is initial or (e is None and initial is None)

@@ -16,9 +16,10 @@ from .instances import (
 )
 from .memory import MemInst
 from .store import Store
-from .values import ExternRef, default_value
+from .values import ArrayRef, ExternRef, HostRef, I31Ref, StructRef, default_value
 
 __all__ = [
+    "ArrayRef",
     "DataInst",
     "ElemInst",
     "ExnInst",
@@ -27,9 +28,12 @@ __all__ = [
     "FuncInst",
     "GlobalInst",
     "HostFunc",
+    "HostRef",
+    "I31Ref",
     "MemInst",
     "ModuleInst",
     "Store",
+    "StructRef",
     "TableInst",
     "TagInst",
     "default_value",

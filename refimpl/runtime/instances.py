@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..errors import Exhaustion
 from ..syntax.module import Func, Module
 from ..syntax.types import (
     ExternKind,
@@ -87,6 +88,11 @@ class TableInst:
         self.elem_type: RefType = ttype.elem
         self.address = ttype.limits.address
         self.max = ttype.limits.max
+        if ttype.limits.min > MAX_TABLE_ELEMENTS:  # never a MemoryError, nor GiBs eagerly
+            raise Exhaustion(
+                f"out of memory: a table of {ttype.limits.min} elements exceeds refimpl's "
+                f"limit of {MAX_TABLE_ELEMENTS}"
+            )
         self.elements: list = [init] * ttype.limits.min
 
     @property

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import mmap
 
+from ..errors import Exhaustion
 from ..syntax.types import PAGE_SIZE, AddrType, MemType
 
 # Above this many bytes a memory is backed by an anonymous mapping.
@@ -43,7 +44,14 @@ class MemInst:
         limit = MAX_PAGES_64 if mtype.limits.address is AddrType.I64 else MAX_PAGES_32
         declared = mtype.limits.max
         self.max_pages = limit if declared is None else min(declared, limit)
-        self.data = zeroed(mtype.limits.min * PAGE_SIZE) if data is None else data
+        if data is None:
+            try:
+                data = zeroed(mtype.limits.min * PAGE_SIZE)
+            except (MemoryError, OSError, OverflowError, ValueError) as exc:
+                raise Exhaustion(
+                    f"out of memory: a memory of {mtype.limits.min} pages cannot be mapped ({exc})"
+                ) from None
+        self.data = data
 
     @property
     def pages(self) -> int:

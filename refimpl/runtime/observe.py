@@ -21,7 +21,7 @@ from ..exec.numerics import f32_to_bits, f64_to_bits
 from ..syntax.types import F32, F64, RefType, ValType
 from .instances import FuncInst, GlobalInst, HostFunc, ModuleInst, TableInst
 from .memory import MemInst
-from .values import ExternRef
+from .values import ArrayRef, ExternRef, HostRef, I31Ref, StructRef
 
 OWN = "own"  # a function of the instance under comparison
 
@@ -29,7 +29,9 @@ OWN = "own"  # a function of the instance under comparison
 def ref_key(ref, home: ModuleInst | None = None):
     """A reference as a comparable value, in the shape of the harness's
     probe entries: None (null), ("func", owner, index), ("host", name),
-    ("extern", payload), or ("ref", its text) for other kinds."""
+    ("extern", payload), ("i31", value), ("anyhost", payload) (a host value
+    in ``any``), ("struct"|"array", contents) (``gc_contents``), or ("ref",
+    its text) for other kinds."""
     if ref is None:
         return None
     if isinstance(ref, FuncInst):
@@ -39,8 +41,53 @@ def ref_key(ref, home: ModuleInst | None = None):
     if isinstance(ref, HostFunc):
         return ("host", ref.name)
     if isinstance(ref, ExternRef):
-        return ("extern", ref.payload)
+        payload = ref.payload
+        if isinstance(payload, _GC_KINDS):  # an internal reference, externalized
+            return ("extern", "extern of " + gc_contents(payload, home))
+        return ("extern", payload)
+    if isinstance(ref, _GC_KINDS):
+        kind = "i31" if type(ref) is I31Ref else type(ref).__name__.removesuffix("Ref").lower()
+        return (kind, ref.value if type(ref) is I31Ref else gc_contents(ref, home))
+    if isinstance(ref, HostRef):
+        return ("anyhost", ref.payload)
     return ("ref", repr(ref))
+
+
+_GC_KINDS = (StructRef, ArrayRef, I31Ref)
+# How deep ``gc_contents`` follows references between GC objects, and how
+# many array elements it shows: enough to tell results apart, bounded for
+# cyclic and long structures.
+GC_DEPTH = 3
+GC_ELEMENTS = 16
+
+
+def gc_contents(ref, home: ModuleInst | None = None, depth: int = GC_DEPTH) -> str:
+    """A GC reference's shape and contents as text, ``depth`` references
+    deep (identity is not observable across runs; contents are)."""
+    if ref is None:
+        return "null"
+    if type(ref) is I31Ref:
+        return f"i31 {ref.value}"
+    if type(ref) is StructRef:
+        types = [f.storage for f in ref.type.comp.fields]
+        values = ref.fields
+        head = "struct"
+    elif type(ref) is ArrayRef:
+        n = len(ref.elements)
+        types = [ref.type.comp.element.storage] * min(n, GC_ELEMENTS)
+        values = ref.elements[:GC_ELEMENTS]
+        head = f"array[{n}]"
+    else:
+        return repr(ref_key(ref, home))
+    if depth == 0:
+        return head + "{...}"
+    parts = []
+    for t, v in zip(types, values, strict=True):
+        if isinstance(t, RefType) and (v is None or isinstance(v, _GC_KINDS)):
+            parts.append(gc_contents(v, home, depth - 1))
+        else:
+            parts.append(repr(value_key(t, v, home) if not isinstance(t, str) else v))
+    return head + "{" + ", ".join(parts) + "}"
 
 
 def value_key(t: ValType, v, home: ModuleInst | None = None):

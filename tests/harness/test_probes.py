@@ -10,7 +10,7 @@ from harness.engines.base import SessionOptions
 from harness.engines.refimpl_engine import RefimplEngine
 from harness.known_differences import KnownDifferences
 from harness.outcomes import LinkFailed
-from harness.probes.compare import compare_instance
+from harness.probes.compare import _entries_agree, compare_instance
 from harness.probes.state import GlobalState, InstanceState, MemoryState, TableState
 from harness.report import differential_of
 from harness.runner import ScriptRunner
@@ -266,3 +266,32 @@ def test_memory_bytes_travel_only_on_mismatch(tmp_path, monkeypatch, isolate):
     engines = [create_engine("refimpl"), create_engine("wasmtime", isolate=isolate)]
     run(tmp_path, SCRIPT_2_0, engines)
     assert calls == []
+
+
+GC_SCRIPT = """(module
+  (type $p (struct (field i32) (field (ref null $p))))
+  (global (export "s") (ref $p) (struct.new $p (i32.const 4) (ref.null $p)))
+  (global (export "i") (mut i31ref) (ref.i31 (i32.const 9)))
+  (global (export "n") anyref (ref.null any))
+  (global (export "h") (mut anyref) (ref.null any))
+)
+"""
+
+
+def test_gc_globals_are_compared_by_kind_with_wasmtime(tmp_path):
+    _, results = run(
+        tmp_path, GC_SCRIPT, [create_engine("refimpl"), create_engine("wasmtime")], "3.0"
+    )
+    (first,) = results
+    assert not first.divergences and first.figures.items_unreadable == 0
+    assert first.figures.globals_compared == 4
+
+
+def test_gc_entries_agree_by_contents_or_by_kind_only():
+    struct4, struct5 = ("struct", "struct{4, null}"), ("struct", "struct{5, null}")
+    assert _entries_agree(struct4, struct4) == (True, False)
+    assert _entries_agree(struct4, struct5) == (False, False)
+    assert _entries_agree(struct4, ("struct",)) == (True, True)
+    assert _entries_agree(("i31",), struct4) == (False, False)
+    assert _entries_agree(("any",), ("i31", 3)) == (True, True)
+    assert _entries_agree(("any",), ("extern", 3)) == (False, False)

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from ...syntax.module import Module
 from ...syntax.opcodes import OPS, CatchKind, Instr, MemArg, Op
 from ...syntax.types import F32, F64, FuncType, RefType
-from .. import numerics, simd
+from ...valid.canonical import canonical_types
+from .. import gc, numerics, simd
 from ..simd import memory as vmem
 from .structure import Branch, CannotCompile, Node, Rethrow, build, crossed_loops
 from .templates import TEMPLATES, TRAPPING
@@ -384,7 +385,9 @@ class FunctionCodegen:
 
     def branch_instr(self, b: Branch) -> None:
         op = b.instr.op
-        if op == Op.BR or op == Op.RETURN:
+        if op == Op.BR_ON_CAST or op == Op.BR_ON_CAST_FAIL:
+            self.br_on_cast(b)
+        elif op == Op.BR or op == Op.RETURN:
             self.branch_to(b, b.targets[0])
             self.dead = True
         elif op == Op.BR_IF:
@@ -435,6 +438,19 @@ class FunctionCodegen:
                     self.branch_to(b, target)
                     self.indent -= 1
             self.dead = True
+
+    def br_on_cast(self, b: Branch) -> None:
+        """Branch with the reference if it passes (fails) the cast; the
+        reference stays on the stack either way."""
+        _, _, rt2 = b.instr.imm
+        ref = self.temp()
+        self.emit(f"{ref} = {self.pop().expr}")
+        self.push(ref)
+        test = f"ref_test({ref}, {self.heap(rt2.heap)}, {rt2.nullable})"
+        self.emit(f"if {test if b.instr.op == Op.BR_ON_CAST else 'not ' + test}:")
+        self.indent += 1
+        self.branch_to(b, b.targets[0])
+        self.indent -= 1
 
     def branch_to(self, b: Branch, target: Node) -> None:
         """Move the carried values into the target's slots and transfer."""
@@ -770,6 +786,106 @@ class FunctionCodegen:
     def ref_func(self, ins: Instr) -> None:
         self.push(f"FI{ins.imm}")
 
+    # GC (Wasm 3.0): calls into ``exec.gc``; field access inline
+
+    def heap(self, heap) -> str:
+        """The name of a resolved heap type: the canonical type of a type
+        index (``TY``), or an abstract heap type."""
+        return f"TY{heap}" if isinstance(heap, int) else self.const(heap)
+
+    def defs(self):
+        return canonical_types(self.module)
+
+    def effect(self, call: str, result: bool = True) -> None:
+        """A GC operation in program order (it may trap, allocate or write)."""
+        if result:
+            t = self.temp()
+            self.emit(f"{t} = {call}")
+            self.push(t)
+        else:
+            self.emit(call)
+
+    def struct_new(self, ins: Instr) -> None:
+        dt = self.defs()[ins.imm]
+        args = self.pops(len(dt.comp.fields))
+        values = "[" + ", ".join(a.expr for a in args) + "]"
+        masks = gc.struct_masks(dt)
+        if masks is None:
+            self.effect(f"StructRef(TY{ins.imm}, {values})")
+        else:
+            self.effect(f"struct_new(TY{ins.imm}, {values}, {self.const(masks)})")
+
+    def struct_new_default(self, ins: Instr) -> None:
+        self.effect(f"struct_new_default(TY{ins.imm})")
+
+    def struct_get(self, ins: Instr) -> None:
+        t, i = ins.imm
+        ref = self.temp()
+        self.emit(f"{ref} = {self.pop().expr}")
+        self.emit(f"if {ref} is None:")
+        self.emit("    raise Trap(NULL_STRUCT)")
+        value = f"{ref}.fields[{i}]"
+        if ins.op == Op.STRUCT_GET_S:
+            value = f"extend_s({value}, {gc.mask_of(self.defs()[t].comp.fields[i])})"
+        self.effect(value)
+
+    def struct_set(self, ins: Instr) -> None:
+        t, i = ins.imm
+        value = self.pop()
+        ref = self.temp()
+        self.emit(f"{ref} = {self.pop().expr}")
+        self.emit(f"if {ref} is None:")
+        self.emit("    raise Trap(NULL_STRUCT)")
+        mask = gc.mask_of(self.defs()[t].comp.fields[i])
+        v = value.expr if mask is None else f"({value.expr} & {mask})"
+        self.emit(f"{ref}.fields[{i}] = {v}")
+
+    def element_mask(self, t: int):
+        return gc.mask_of(self.defs()[t].comp.element)
+
+    def array_op(self, ins: Instr) -> None:
+        """The array instructions: ``_ARRAY`` says the function, operand
+        count, the immediates it takes and whether it has a result."""
+        name, operands, immediates, result = _ARRAY[ins.op]
+        args = [a.expr for a in self.pops(operands)]
+        imm = ins.imm if isinstance(ins.imm, tuple) else (ins.imm,)
+        pre, post = [], []
+        for what in immediates:
+            if what == "type":
+                pre.append(f"TY{imm[0]}")
+            elif what == "data":
+                pre.append(f"DATA{imm[1]}")
+            elif what == "elem":
+                pre.append(f"E{imm[1]}")
+            elif what == "mask":
+                post.append(str(self.element_mask(imm[0])))
+        if ins.op in (Op.ARRAY_INIT_DATA, Op.ARRAY_INIT_ELEM):  # (ref, segment, d, s, n)
+            call_args = [args[0], *pre, *args[1:]]
+        else:
+            call_args = [*pre, *args, *post]
+        self.effect(f"{name}({', '.join(call_args)})", result)
+
+    def array_new_fixed(self, ins: Instr) -> None:
+        t, n = ins.imm
+        args = [a.expr for a in self.pops(n)]
+        self.effect(f"array_new_fixed(TY{t}, [{', '.join(args)}], {self.element_mask(t)})")
+
+    def pure(self, ins: Instr) -> None:
+        """GC operations without effects or traps: expressions."""
+        fn = OPS[ins.op].ident
+        self.operator(lambda *xs: f"{fn}({', '.join(xs)})", self.pops(_PURE[ins.op]))
+
+    def ref_test(self, ins: Instr) -> None:
+        rt = ins.imm
+        heap = self.heap(rt.heap)
+        if ins.op in (Op.REF_TEST, Op.REF_TEST_NULL):
+            self.operator(lambda x: f"ref_test({x}, {heap}, {rt.nullable})", [self.pop()])
+        else:
+            self.effect(f"ref_cast({self.pop().expr}, {heap}, {rt.nullable})")
+
+    def i31_get(self, ins: Instr) -> None:
+        self.effect(f"{OPS[ins.op].ident}({self.pop().expr})")
+
 
 # The shared operations the bulk instructions call: name, operand count,
 # how each immediate becomes an argument, and whether a result is pushed.
@@ -787,6 +903,26 @@ _BULK = {
     Op.TABLE_INIT: ("table_init", 3, ("E{}", "T{}"), False),
     Op.ELEM_DROP: ("elem_drop", 0, ("E{}",), False),
 }
+
+# Array instructions: function, operand count, what of the immediates it
+# takes first ("type", "data", "elem") or last ("mask"), and a result?
+_ARRAY = {
+    Op.ARRAY_NEW: ("array_new", 2, ("type", "mask"), True),
+    Op.ARRAY_NEW_DEFAULT: ("array_new_default", 1, ("type",), True),
+    Op.ARRAY_NEW_DATA: ("array_new_data", 2, ("type", "data"), True),
+    Op.ARRAY_NEW_ELEM: ("array_new_elem", 2, ("type", "elem"), True),
+    Op.ARRAY_GET: ("array_get", 2, (), True),
+    Op.ARRAY_GET_U: ("array_get", 2, (), True),
+    Op.ARRAY_GET_S: ("array_get_s", 2, ("mask",), True),
+    Op.ARRAY_SET: ("array_set", 3, ("mask",), False),
+    Op.ARRAY_LEN: ("array_len", 1, (), True),
+    Op.ARRAY_FILL: ("array_fill", 4, ("mask",), False),
+    Op.ARRAY_COPY: ("array_copy", 5, (), False),
+    Op.ARRAY_INIT_DATA: ("array_init_data", 4, ("data",), False),
+    Op.ARRAY_INIT_ELEM: ("array_init_elem", 4, ("elem",), False),
+}
+# Pure GC operations and their operand counts.
+_PURE = {Op.REF_I31: 1, Op.REF_EQ: 2, Op.ANY_CONVERT_EXTERN: 1, Op.EXTERN_CONVERT_ANY: 1}
 
 _G = FunctionCodegen
 _HANDLERS = {
@@ -818,6 +954,21 @@ _HANDLERS = {
     Op.REF_NULL: _G.ref_null,
     Op.REF_IS_NULL: _G.ref_is_null,
     Op.REF_FUNC: _G.ref_func,
+    Op.STRUCT_NEW: _G.struct_new,
+    Op.STRUCT_NEW_DEFAULT: _G.struct_new_default,
+    Op.STRUCT_GET: _G.struct_get,
+    Op.STRUCT_GET_S: _G.struct_get,
+    Op.STRUCT_GET_U: _G.struct_get,
+    Op.STRUCT_SET: _G.struct_set,
+    Op.ARRAY_NEW_FIXED: _G.array_new_fixed,
+    **{op: _G.array_op for op in _ARRAY},
+    **{op: _G.pure for op in _PURE},
+    Op.REF_TEST: _G.ref_test,
+    Op.REF_TEST_NULL: _G.ref_test,
+    Op.REF_CAST: _G.ref_test,
+    Op.REF_CAST_NULL: _G.ref_test,
+    Op.I31_GET_S: _G.i31_get,
+    Op.I31_GET_U: _G.i31_get,
     **{op: _G.load for op in _LOADS},
     **{op: _G.store for op in _STORES},
     **{op: _G.bulk for op in _BULK},

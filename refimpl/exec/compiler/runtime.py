@@ -7,6 +7,7 @@ from __future__ import annotations
 import struct
 
 from ...errors import UncaughtException  # noqa: F401
+from ...runtime.values import StructRef  # noqa: F401
 from .. import bulk
 
 # Bulk operations whose arguments codegen already emits in bulk's order.
@@ -17,6 +18,37 @@ from ..calls import DepthCell, TailCall, exhausted, non_null  # noqa: F401
 
 # Exception handling (see ``exceptions``).
 from ..exceptions import throw, throw_ref  # noqa: F401
+
+# GC instructions (Wasm 3.0), shared with the interpreter and constant expressions.
+from ..gc import (  # noqa: F401
+    ARRAY_OOB,
+    NULL_ARRAY,
+    NULL_STRUCT,
+    any_convert_extern,
+    array_copy,
+    array_fill,
+    array_get,
+    array_get_s,
+    array_init_data,
+    array_init_elem,
+    array_len,
+    array_new,
+    array_new_data,
+    array_new_default,
+    array_new_elem,
+    array_new_fixed,
+    array_set,
+    extend_s,
+    extern_convert_any,
+    i31_get_s,
+    i31_get_u,
+    ref_cast,
+    ref_eq,
+    ref_i31,
+    ref_test,
+    struct_new,
+    struct_new_default,
+)
 
 # Table instructions, shared with the interpreter.
 from ..tables import table_get, table_grow, table_set, table_size  # noqa: F401

@@ -73,7 +73,8 @@ class Rethrow:
 
 @dataclass(eq=False)
 class Branch:
-    """A br / br_if / br_table / return, with its target nodes resolved."""
+    """A br / br_if / br_table / return / br_on_cast(_fail), with its
+    target nodes resolved."""
 
     instr: Instr
     targets: list[Node]  # br_table: every entry, then the default
@@ -127,6 +128,8 @@ def build(body: tuple[Instr, ...]) -> Node:
             current.append(_branch(ins, targets, node))
         elif op == Op.RETURN:
             current.append(_branch(ins, [root], node))
+        elif op in (Op.BR_ON_CAST, Op.BR_ON_CAST_FAIL):
+            current.append(_branch(ins, [stack[-1 - ins.imm[0]]], node))
         else:
             current.append(ins)
     _plan(root)

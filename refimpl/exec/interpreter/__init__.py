@@ -18,6 +18,7 @@ from . import lowering
 from .instructions import (
     control,
     exceptions,
+    gc,
     memory,
     numeric,
     parametric,
@@ -28,7 +29,18 @@ from .instructions import (
 )
 from .lowering import Lowered, Lowering
 
-_FAMILIES = (control, exceptions, memory, numeric, parametric, reference, table, variable, vector)
+_FAMILIES = (
+    control,
+    exceptions,
+    gc,
+    memory,
+    numeric,
+    parametric,
+    reference,
+    table,
+    variable,
+    vector,
+)
 for _family in _FAMILIES:
     lowering.LOWERINGS.update(_family.LOWERINGS)
 
