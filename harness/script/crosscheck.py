@@ -1,0 +1,115 @@
+"""Cross-check refimpl's text parser against wasm-tools: the same script,
+loaded both ways, must give the same module bytes, or differ only for a
+documented reason.
+
+Reasons a difference is allowed (each checked, never assumed):
+
+- ``name section``: wasm-tools writes a ``name`` custom section for the
+  text's ``$identifiers``; refimpl's parser does not (names carry no
+  semantics).  The bytes are identical once that section is removed.
+- ``encoding choice``: both decode to the same module; the binary format
+  offers several encodings (e.g. element segments as function indices or as
+  expressions, which wasm-tools chooses by the text's spelling while
+  refimpl's encoder takes the shortest).
+
+Anything else is a ``difference``, reported with both encodings' sizes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .commands import AssertMalformed, Command, ConversionFailure, ModuleSource
+
+
+@dataclass
+class CrossCheck:
+    verdicts: Counter = field(default_factory=Counter)
+    differences: list[str] = field(default_factory=list)
+
+    def add(self, where: str, verdict: str, detail: str = "") -> None:
+        self.verdicts[verdict] += 1
+        if verdict not in ("identical", "name section", "encoding choice"):
+            self.differences.append(f"{where}: {verdict} {detail}".rstrip())
+
+
+def strip_name_section(binary: bytes) -> bytes:
+    """``binary`` without its custom sections named ``name``."""
+    from refimpl.binary.reader import Reader
+
+    out = bytearray(binary[:8])
+    r = Reader(binary)
+    r.pos = 8
+    while r.pos < len(binary):
+        start = r.pos
+        sid = r.byte()
+        size = r.u32()
+        body_start = r.pos
+        r.pos += size
+        if sid == 0:
+            inner = Reader(binary[body_start : body_start + size])
+            n = inner.u32()
+            if inner.data[inner.pos : inner.pos + n] == b"name":
+                continue
+        out += binary[start : r.pos]
+    return bytes(out)
+
+
+def compare(mine: bytes, theirs: bytes, features) -> tuple[str, str]:
+    """(verdict, detail) for two encodings of one text module."""
+    if mine == theirs:
+        return "identical", ""
+    try:
+        stripped = strip_name_section(theirs)
+    except Exception as exc:  # noqa: BLE001 - a binary the reader can't walk
+        return "difference", f"(wasm-tools' binary unreadable: {exc})"
+    if mine == stripped:
+        return "name section", ""
+    from refimpl.binary.module import decode_module
+    from refimpl.errors import WasmError
+
+    try:
+        a = decode_module(mine, features)
+        b = decode_module(stripped, features)
+    except WasmError as exc:
+        return "difference", f"(does not decode: {exc})"
+    if replace(a, customs=()) == replace(b, customs=()) and a.customs == b.customs:
+        return "encoding choice", ""
+    return "difference", f"({len(mine)} vs {len(stripped)} bytes)"
+
+
+def _pairs(mine: list[Command], theirs: list[Command]):
+    by_line: dict[int, list[Command]] = {}
+    for c in theirs:
+        by_line.setdefault(c.line, []).append(c)
+    for c in mine:
+        candidates = by_line.get(c.line) or []
+        other = next((o for o in candidates if type(o) is type(c)), None)
+        yield c, other
+
+
+def check_script(path: Path, mine: list[Command], theirs: list[Command], features, result):
+    """Compare every module of one script (a ``CrossCheck`` collects)."""
+    for c, other in _pairs(mine, theirs):
+        where = f"{path.name}:{c.line}"
+        source = getattr(c, "module", None)
+        if isinstance(c, ConversionFailure):
+            result.add(where, "refimpl failed to read", c.message[:200])
+            continue
+        if not isinstance(source, ModuleSource):
+            continue
+        if isinstance(c, AssertMalformed) and source.text is not None:
+            continue  # malformed text: judged by message, not by bytes
+        if other is None:
+            result.add(where, "unpaired", f"({type(c).__name__} has no wasm-tools counterpart)")
+            continue
+        theirs_src: ModuleSource = other.module  # type: ignore[attr-defined]
+        if theirs_src.binary is None:
+            continue  # wasm-tools doesn't encode it either
+        if source.binary is None:
+            result.add(where, "not encoded by refimpl", source.origin)
+            continue
+        verdict, detail = compare(source.binary, theirs_src.binary, features)
+        result.add(where, verdict, detail)
