@@ -3,6 +3,8 @@
 Converters (``wasm-tools json-from-wast`` by default, or wabt's
 ``wast2json``) write JSON plus module files; ``normalize`` maps either
 dialect onto the command model.  Conversions are cached by content hash.
+``refimpl`` reads the script with refimpl's own text parser instead
+(``wast.py``), in process.
 
 The converter encodes modules, so it must write the encoding of the
 profile under test: Wasm 1.0 binaries (element segments led by a table
@@ -97,7 +99,7 @@ class Converter:
         return True, ""
 
 
-CONVERTERS = ("auto", "wasm-tools", "wast2json")
+CONVERTERS = ("auto", "wasm-tools", "wast2json", "refimpl")
 
 
 def converter_for(choice: str, profile: str | None) -> Converter:
@@ -134,6 +136,8 @@ def load_script(path: Path | str, converter: str = "auto", profile: str | None =
     can't be read, the converter can't run, or its text doesn't split into
     commands); otherwise rejected commands become ConversionFailure."""
     path = Path(path)
+    if converter == "refimpl":
+        return _read_with_refimpl(path, profile)
     conv = converter_for(converter, profile)
     try:
         text = path.read_text(encoding="utf-8")
@@ -151,6 +155,23 @@ def load_script(path: Path | str, converter: str = "auto", profile: str | None =
     script = _read_entry(entry, path, conv)
     _write_atomically(pickled, pickle.dumps(script, protocol=pickle.HIGHEST_PROTOCOL))
     return script
+
+
+def _read_with_refimpl(path: Path, profile: str | None) -> Script:
+    """refimpl's own text parser: no process, no cache (it is fast enough)."""
+    from refimpl import Features
+
+    from .wast import ScriptParseError, parse_script
+
+    try:
+        source = path.read_bytes()
+    except OSError as exc:
+        raise ConversionError(path, "refimpl", f"cannot read: {exc}") from None
+    try:
+        commands = parse_script(source, Features.parse(profile or "3.0"))
+    except ScriptParseError as exc:
+        raise ConversionError(path, "refimpl", str(exc)) from None
+    return Script(path=path, commands=commands, converter="refimpl")
 
 
 def _cached_entry(path: Path, text: str, conv: Converter) -> Path:

@@ -33,8 +33,9 @@ from ..errors import UnsupportedFeature
 from ..syntax import types as t
 from ..syntax.opcodes import BY_NAME, Instr, MemArg, Op, OpInfo
 from .keywords import PENDING_INSTRUCTIONS
-from .lexer import ID, KW, LP, NUM
-from .numbers import F32, F64, parse_float, parse_int, to_int
+from .keywords import wasm3_texts
+from .lexer import ID, KW, LP, NUM, RP
+from .numbers import F32, F64, is_int, parse_float, parse_int, parse_uint, to_int
 from .reader import Cursor, Names
 
 if TYPE_CHECKING:
@@ -376,7 +377,7 @@ def _memarg(body: FuncBody, info: OpInfo) -> MemArg:
     tok = cur.peek()
     if tok.kind == KW and tok.value.startswith("offset="):
         cur.i += 1
-        offset = _keyword_nat(cur, tok, 64)
+        offset = _keyword_nat(cur, tok, 64 if wasm3_texts(body.ctx.features) else 32)
         tok = cur.peek()
     if tok.kind == KW and tok.value.startswith("align="):
         cur.i += 1
@@ -388,39 +389,45 @@ def _memarg(body: FuncBody, info: OpInfo) -> MemArg:
 
 
 def _keyword_nat(cur: Cursor, tok, bits: int) -> int:
-    from .numbers import parse_uint
-
     text = tok.value.partition("=")[2]
-    if not text or text[0] in "+-":
-        raise cur.unexpected(tok)
+    if not text or text[0] in "+-" or not is_int(text):
+        raise cur.error(f"unknown operator {tok.value}", tok)
     return parse_uint(text, bits, tok.line)
 
 
-def _lane_index(cur: Cursor) -> int:
+def _lane_index(body: FuncBody) -> int:
+    """A lane index: a u8.  Out of range, the Wasm 2.0 interpreter says
+    "malformed lane index", the 3.0 one "i8 constant out of range"."""
+    cur = body.cur
     tok = cur.peek()
-    if tok.kind != NUM:
-        raise cur.error("unexpected token" if tok.kind != KW else "malformed lane index", tok)
+    if tok.kind != NUM or tok.value[0] in "+-" or not is_int(tok.value):
+        raise cur.unexpected()
     cur.i += 1
+    return _u8(body, tok)
+
+
+def _u8(body: FuncBody, tok) -> int:
     text = tok.value
-    if text[0] in "+-" or not re.fullmatch(r"(?:0x[0-9A-Fa-f_]+|[0-9_]+)", text):
-        raise cur.error("malformed lane index", tok)
+    bad = "i8 constant out of range" if wasm3_texts(body.ctx.features) else "malformed lane index"
+    if text[0] in "+-" or not is_int(text):
+        raise body.cur.error(bad, tok)
     value = to_int(text)
     if value > 0xFF:
-        raise cur.error("i8 constant out of range", tok)
+        raise body.cur.error(bad, tok)
     return value
 
 
 def _lane(body: FuncBody, info: OpInfo) -> int:
-    return _lane_index(body.cur)
+    return _lane_index(body)
 
 
 def _memarg_lane(body: FuncBody, info: OpInfo) -> tuple[MemArg, int]:
     cur = body.cur
     # ``v128.load8_lane 1 0``: a lone number after a memarg-less op is the lane.
     if cur.peek().kind == NUM and cur.peek(1).kind != NUM:
-        return (MemArg(natural_alignment(info.name), 0, 0), _lane_index(cur))
+        return (MemArg(natural_alignment(info.name), 0, 0), _lane_index(body))
     arg = _memarg(body, info)
-    return (arg, _lane_index(cur))
+    return (arg, _lane_index(body))
 
 
 def _shuffle(body: FuncBody, info: OpInfo) -> tuple[int, ...]:
@@ -431,12 +438,7 @@ def _shuffle(body: FuncBody, info: OpInfo) -> tuple[int, ...]:
         if tok.kind != NUM:
             raise cur.error("invalid lane length", tok)
         cur.i += 1
-        text = tok.value
-        if text[0] in "+-" or not re.fullmatch(r"(?:0x[0-9A-Fa-f_]+|[0-9_]+)", text):
-            raise cur.error("i8 constant out of range", tok)
-        value = to_int(text)
-        if value > 0xFF:
-            raise cur.error("i8 constant out of range", tok)
+        value = _u8(body, tok)
         lanes.append(value)
     if cur.peek().kind == NUM:
         raise cur.error("invalid lane length", cur.peek())
@@ -464,19 +466,20 @@ def v128_const(cur: Cursor) -> int:
         raise cur.unexpected()
     cur.i += 1
     count, width, fmt = _SHAPES[tok.value]
+    lanes = []
+    while cur.peek().kind == NUM:
+        lanes.append(cur.next())
+    if cur.peek().kind != RP and cur.peek().kind != LP:
+        raise cur.unexpected()
+    if len(lanes) != count:
+        raise cur.error("wrong number of lane literals", cur.peek())
     bits = 0
-    for i in range(count):
-        lane = cur.peek()
-        if lane.kind != NUM:
-            raise cur.error("wrong number of lane literals", lane)
-        cur.i += 1
+    for i, lane in enumerate(lanes):
         if fmt is None:
             value = parse_int(lane.value, width, lane.line)
         else:
             value = parse_float(lane.value, fmt, lane.line)
         bits |= value << (i * width)
-    if cur.peek().kind == NUM:
-        raise cur.error("wrong number of lane literals", cur.peek())
     return bits
 
 

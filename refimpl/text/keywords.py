@@ -41,4 +41,10 @@ KNOWN_KEYWORDS = frozenset(STRUCTURE.split()) | frozenset(BY_NAME) | frozenset(P
 
 def is_known(word: str) -> bool:
     """Known words, and the immediates written as one word (``offset=N``)."""
-    return word in KNOWN_KEYWORDS or word.startswith(("offset=", "align=", "nan:"))
+    return word in KNOWN_KEYWORDS or word.startswith(("offset=", "align="))
+
+
+def wasm3_texts(features) -> bool:
+    """Whether to speak the Wasm 3.0 spec interpreter's texts where they
+    changed (lane indices, 64-bit limits and offsets)."""
+    return bool(features.memory64 or features.gc or features.exceptions)

@@ -73,6 +73,7 @@ _NUM = re.compile(
 _KEYWORD = re.compile(rb"[a-z][" + _IDCHARS + rb"]*\Z")
 _ESCAPES = {ord("t"): 9, ord("n"): 10, ord("r"): 13, ord('"'): 34, ord("'"): 39, ord("\\"): 92}
 _HEX = b"0123456789abcdefABCDEF"
+_SEPARATORS = b" \t\n\r();"
 
 
 def lex(source: bytes | str) -> Lexed:
@@ -111,6 +112,8 @@ def lex(source: bytes | str) -> Lexed:
             value, end2, line2 = _string(source, pos, line)
             tokens.append(Token(STR, value, line, pos, end2))
             pos, line = end2, line2
+            if pos < n and source[pos] not in _SEPARATORS:
+                raise TextError("unknown operator", line)  # tokens must be separated
         elif kind == "ann":
             pos, line = _annotation(source, pos, line, out, depth)
         else:
@@ -125,7 +128,7 @@ def lex(source: bytes | str) -> Lexed:
             tokens.append(_word(text, line, pos, end))
             pos = end
             if pos < n and source[pos] == 0x22:
-                raise TextError("unexpected token", line)  # no space before a string
+                raise TextError("unknown operator", line)  # tokens must be separated
     return out
 
 

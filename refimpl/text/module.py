@@ -17,6 +17,7 @@ from ..syntax import module as m
 from ..syntax import types as t
 from ..syntax.opcodes import Instr, Op
 from .instructions import END, FuncBody
+from .keywords import wasm3_texts
 from .lexer import ID, KW, LP, STR, Annotation, Token
 from .reader import Cursor, Names, TypeReader
 
@@ -72,7 +73,7 @@ class ModuleContext:
 
     def __post_init__(self) -> None:
         self.spaces = {s: Names(s) for s in SPACES}
-        self.tr = TypeReader(self.cur, self.spaces["type"])
+        self.tr = TypeReader(self.cur, self.spaces["type"], wasm3_texts(self.features))
 
     def space(self, kind: str) -> Names:
         return self.spaces[kind]
@@ -82,7 +83,9 @@ class ModuleContext:
 
     # -- type uses (spec 6.6.3) ---------------------------------------------
 
-    def func_signature(self, names: bool) -> tuple[list[t.ValType], list[t.ValType], list]:
+    def func_signature(
+        self, names: bool, definition: bool = False
+    ) -> tuple[list[t.ValType], list[t.ValType], list]:
         """``(param ...)* (result ...)*``: params, results, param ids."""
         cur = self.cur
         params: list[t.ValType] = []
@@ -107,8 +110,10 @@ class ModuleContext:
             while not cur.at_rp():
                 results.append(self.tr.valtype())
             cur.rp()
-        if cur.at_form("param"):
-            raise cur.error("result before parameter", cur.peek(1))
+        if cur.at_form("param"):  # parameters after results
+            if definition and not self.features.bulk_memory:  # Wasm 1.0's text
+                raise cur.error("result before parameter", cur.peek(1))
+            raise cur.unexpected(cur.peek(1))
         return params, results, ids
 
     def typeuse(self, names: bool = True) -> tuple[int, list]:
@@ -124,6 +129,8 @@ class ModuleContext:
         params, results, ids = self.func_signature(names)
         ft = t.FuncType(tuple(params), tuple(results))
         if explicit is not None:
+            if (params or results) and explicit >= len(self.types):
+                raise cur.error(f"unknown type {explicit}", tok)
             if params or results:
                 known = self.types[explicit].comp if explicit < len(self.types) else None
                 if known != ft:
@@ -262,7 +269,9 @@ class ModuleParser:
                     cur.i += 2
                     id_tok = cur.peek()
                     ctx.space(what).bind(cur.opt_id(), cur, id_tok)
-            elif kind in ("elem", "data"):
+            elif kind in ("elem", "data") and self.ctx.features.bulk_memory:
+                # (Wasm 1.0 segments have no names: an id there is the
+                # table's or memory's.)
                 id_tok = cur.peek()
                 ctx.space(kind).bind(cur.opt_id(), cur, id_tok)
             elif kind == "start":
@@ -361,7 +370,7 @@ class ModuleParser:
         cur.lp()
         word = cur.kw()
         if word == "func":
-            params, results, _ = self.ctx.func_signature(True)
+            params, results, _ = self.ctx.func_signature(True, definition=True)
             comp: t.CompType = t.FuncType(tuple(params), tuple(results))
         elif word == "struct":
             fields = []
@@ -586,7 +595,8 @@ class ModuleParser:
 
     def _elem(self) -> None:
         cur = self.cur
-        cur.opt_id()
+        if self.ctx.features.bulk_memory:
+            cur.opt_id()
         mode: m.SegmentMode = m.PASSIVE
         if cur.at_kw("declare"):
             cur.i += 1
@@ -638,7 +648,8 @@ class ModuleParser:
 
     def _data(self) -> None:
         cur = self.cur
-        cur.opt_id()
+        if self.ctx.features.bulk_memory:
+            cur.opt_id()
         mode: m.Passive | m.Active = m.PASSIVE
         if cur.peek().kind == LP or cur.at_index():
             mem = 0

@@ -51,7 +51,7 @@ def parse_uint(text: str, bits: int, line: int | None = None) -> int:
         raise TextError("unexpected token", line)
     value = to_int(text)
     if value >= 1 << bits:
-        raise TextError("constant out of range", line)
+        raise TextError(f"i{bits} constant out of range", line)
     return value
 
 

@@ -194,9 +194,11 @@ class Names:
 class TypeReader:
     """Value, heap and reference types; type indices through ``types``."""
 
-    def __init__(self, cur: Cursor, types: Names):
+    def __init__(self, cur: Cursor, types: Names, wide_limits: bool = True):
         self.cur = cur
         self.types = types
+        # Wasm 2.0 reads limits as u32 ("i32 constant out of range"); 3.0 as u64.
+        self.wide_limits = wide_limits
 
     def at_valtype(self) -> bool:
         cur = self.cur
@@ -276,7 +278,7 @@ class TypeReader:
 
     def limits(self, address: t.AddrType) -> t.Limits:
         cur = self.cur
-        bits = 64 if address is t.AddrType.I64 else 32
+        bits = 64 if address is t.AddrType.I64 or self.wide_limits else 32
         lo = cur.nat(bits)
         hi = cur.nat(bits) if cur.at_nat() else None
         shared = cur.at_kw("shared")
