@@ -152,6 +152,7 @@ class _ScriptReader:
             cur.rp()
             return Register(line, name, module)
         if word == "assert_return":
+            line = cur.peek(1).line  # the converters' line: the action's
             action = self.action()
             results = []
             while not cur.at_rp():
@@ -165,6 +166,7 @@ class _ScriptReader:
                 text = cur.string().decode("utf-8", "replace")
                 cur.rp()
                 return AssertUninstantiable(line, source, text)
+            line = cur.peek(1).line
             action = self.action()
             if word == "assert_exception":
                 cur.rp()

@@ -424,7 +424,12 @@ def _lane(body: FuncBody, info: OpInfo) -> int:
 def _memarg_lane(body: FuncBody, info: OpInfo) -> tuple[MemArg, int]:
     cur = body.cur
     # ``v128.load8_lane 1 0``: a lone number after a memarg-less op is the lane.
-    if cur.peek().kind == NUM and cur.peek(1).kind != NUM:
+    after = cur.peek(1)
+    if (
+        cur.peek().kind == NUM
+        and after.kind != NUM
+        and not (after.kind == KW and after.value.startswith(("offset=", "align=")))
+    ):
         return (MemArg(natural_alignment(info.name), 0, 0), _lane_index(body))
     arg = _memarg(body, info)
     return (arg, _lane_index(body))

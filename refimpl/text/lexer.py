@@ -61,7 +61,7 @@ class TextError(MalformedModule):
 _IDCHARS = rb"0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~"
 _TOKEN = re.compile(
     rb"(?P<ws>[ \t\r]+)|(?P<nl>\n)|(?P<lc>;;[^\n\r]*)|(?P<bc>\(;)|(?P<ann>\(@)|(?P<lp>\()|(?P<rp>\))"
-    rb'|(?P<str>")|(?P<idc>[' + _IDCHARS + rb"]+)"
+    rb'|(?P<str>")|(?P<idc>[' + _IDCHARS + rb"]+)|(?P<res>[,;\[\]{}])"
 )
 _NUM = re.compile(
     rb"[+-]?(?:"
@@ -116,14 +116,22 @@ def lex(source: bytes | str) -> Lexed:
                 raise TextError("unknown operator", line)  # tokens must be separated
         elif kind == "ann":
             pos, line = _annotation(source, pos, line, out, depth)
+        elif kind == "res":
+            tokens.append(Token(RESERVED, m.group().decode(), line, pos, end))
+            pos = end
         else:
             text = m.group()
             if end < n and source[end] == 0x22 and text == b"$":  # $"quoted id"
-                value, end2, line2 = _string(source, end, line)
+                try:
+                    value, end2, line2 = _string(source, end, line)
+                except TextError:
+                    raise TextError("empty identifier", line) from None
                 if not value:
                     raise TextError("empty identifier", line)
                 tokens.append(Token(ID, _utf8(value, line), line, pos, end2))
                 pos, line = end2, line2
+                if pos < n and source[pos] not in _SEPARATORS:
+                    raise TextError("unknown operator", line)  # tokens must be separated
                 continue
             tokens.append(_word(text, line, pos, end))
             pos = end
@@ -242,7 +250,10 @@ def _annotation(source: bytes, pos: int, line: int, out: Lexed, depth: int) -> t
     if m is None or m.lastgroup not in ("idc", "str"):
         raise TextError("empty annotation id", line)
     if m.lastgroup == "str":
-        raw, id_end, line = _string(source, pos + 2, line)
+        try:
+            raw, id_end, line = _string(source, pos + 2, line)
+        except TextError:
+            raise TextError("empty annotation id", line) from None
         name = _utf8(raw, line)
         if not name:
             raise TextError("empty annotation id", line)
@@ -266,7 +277,12 @@ def _annotation(source: bytes, pos: int, line: int, out: Lexed, depth: int) -> t
         elif kind == "bc":
             end, line = _block_comment(source, p, line)
         elif kind == "str":
-            value, end, line2 = _string(source, p, line)
+            try:
+                value, end, line2 = _string(source, p, line)
+            except TextError as exc:
+                if exc.message.startswith("illegal escape"):
+                    raise
+                raise TextError(exc.message, line) from None
             inner.tokens.append(Token(STR, value, line, p, end))
             line = line2
         elif kind in ("lp", "ann"):
@@ -280,7 +296,12 @@ def _annotation(source: bytes, pos: int, line: int, out: Lexed, depth: int) -> t
                 break
             inner.tokens.append(Token(RP, ")", line, p, end))
         elif kind == "idc":
-            inner.tokens.append(_word(m.group(), line, p, end))
+            try:
+                inner.tokens.append(_word(m.group(), line, p, end))
+            except TextError:
+                inner.tokens.append(Token(RESERVED, m.group().decode(), line, p, end))
+        elif kind == "res":
+            inner.tokens.append(Token(RESERVED, m.group().decode(), line, p, end))
         p = end
     if name == "custom":
         out.annotations.append(Annotation(inner.tokens, start_line, depth, len(out.tokens)))
