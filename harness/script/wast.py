@@ -23,7 +23,7 @@ from refimpl.binary.encode import EncodeError, encode_module
 from refimpl.errors import MalformedModule, UnsupportedFeature
 from refimpl.text.instructions import v128_const
 from refimpl.text.lexer import KW, LP, NUM, RP, STR, Lexed, TextError, lex
-from refimpl.text.module import ModuleParser
+from refimpl.text.module import ModuleParser, module_annotations
 from refimpl.text.numbers import F32, F64, parse_float, parse_int
 from refimpl.text.reader import Cursor
 
@@ -192,7 +192,8 @@ class _ScriptReader:
         cur = self.cur
         line = cur.peek(1).line
         try:
-            module = ModuleParser(cur, self.features, self.lexed.annotations).parse()
+            annotations = module_annotations(self.lexed.annotations, 0)
+            module = ModuleParser(cur, self.features, annotations).parse()
             if not cur.at_eof():
                 raise cur.unexpected()
         except MalformedModule as exc:
@@ -241,9 +242,9 @@ class _ScriptReader:
         first = cur.i
         last = self._closing(first)
         body_start = cur.peek().start
-        annotations = [
-            a for a in self.lexed.annotations if first <= a.index <= last and a.depth == depth
-        ]
+        annotations = module_annotations(
+            [a for a in self.lexed.annotations if first <= a.index <= last], depth
+        )
         parser = ModuleParser(cur, self.features, annotations)
         text = b"(module " + self.source[body_start : cur.toks[last].end]
         try:

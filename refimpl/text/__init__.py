@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..features import Features
 from ..syntax.module import Module
 from .lexer import KW, LP, TextError, lex
-from .module import ModuleParser
+from .module import ModuleParser, module_annotations
 from .reader import Cursor
 
 
@@ -25,7 +25,7 @@ def parse_module(source: bytes | str, features: Features | None = None) -> Modul
         cur.i += 2
         cur.opt_id()
         depth = 1
-    annotations = [a for a in lexed.annotations if a.depth == depth]
+    annotations = module_annotations(lexed.annotations, depth)
     module = ModuleParser(cur, features, annotations).parse()
     if depth:
         cur.rp()

@@ -18,7 +18,7 @@ from ..syntax import types as t
 from ..syntax.opcodes import Instr, Op
 from .instructions import END, FuncBody
 from .keywords import wasm3_texts
-from .lexer import ID, KW, LP, STR, Annotation, Token
+from .lexer import ID, KW, LP, RP, STR, Annotation, TextError, Token
 from .reader import Cursor, Names, TypeReader
 
 SPACES = ("type", "func", "table", "memory", "global", "tag", "elem", "data")
@@ -672,38 +672,61 @@ class ModuleParser:
     # -- custom sections (the @custom annotation) ---------------------------
 
     def _customs(self, fields: list[_Field]) -> tuple[m.Custom, ...]:
-        out = []
-        for ann in self.annotations:
-            cur = Cursor(ann.tokens)
-            name = cur.name()
+        """Custom sections from ``(@custom "name" (before|after S)? "data"*)``
+        annotations (the annotations proposal's texts on errors)."""
+        return tuple(_custom(ann) for ann in self.annotations)
+
+
+def module_annotations(annotations: list[Annotation], depth: int) -> list[Annotation]:
+    """The @custom annotations among a module's fields (at ``depth``);
+    one anywhere deeper is misplaced."""
+    for ann in annotations:
+        if ann.depth != depth:
+            raise TextError("misplaced @custom annotation", ann.line)
+    return annotations
+
+
+def _custom(ann: Annotation) -> m.Custom:
+    cur = Cursor(ann.tokens)
+
+    def fail(what: str) -> TextError:
+        return TextError(f"@custom annotation: {what}", ann.line)
+
+    if cur.peek().kind != STR:
+        raise fail("missing section name")
+    try:
+        name = cur.string().decode("utf-8")
+    except UnicodeDecodeError:
+        raise fail("malformed UTF-8 encoding") from None
+    after = _SECTION_ORDER[-1]
+    if cur.peek().kind == LP:
+        cur.lp()
+        where, what = cur.peek(), cur.peek(1)
+        if where.kind != KW or where.value not in ("before", "after"):
+            raise fail("malformed placement")
+        if what.kind != KW or what.value not in (*_SECTIONS, "first", "last"):
+            raise fail("malformed section kind")
+        cur.i += 2
+        if cur.peek().kind != RP:
+            raise fail("unexpected token")
+        cur.i += 1
+        if what.value == "first":
+            after = 0 if where.value == "before" else _SECTION_ORDER[0]
+        elif what.value == "last":
             after = _SECTION_ORDER[-1]
-            if cur.peek().kind == LP:
-                cur.lp()
-                where = cur.kw()
-                what = cur.kw()
-                cur.rp()
-                if where not in ("before", "after"):
-                    raise cur.unexpected(cur.toks[cur.i - 3])
-                if what == "first" and where == "before":
-                    after = 0
-                elif what == "last" and where == "after":
-                    after = _SECTION_ORDER[-1]
-                elif what in _SECTIONS:
-                    sid = _SECTIONS[what]
-                    pos = _SECTION_ORDER.index(sid)
-                    if where == "after":
-                        after = sid
-                    else:
-                        after = _SECTION_ORDER[pos - 1] if pos else 0
-                else:
-                    raise cur.unexpected(cur.toks[cur.i - 2])
-            data = bytearray()
-            while cur.peek().kind == STR:
-                data += cur.string()
-            if not cur.at_eof():
-                raise cur.unexpected()
-            out.append(m.Custom(name, bytes(data), after))
-        return tuple(out)
+        else:
+            sid = _SECTIONS[what.value]
+            pos = _SECTION_ORDER.index(sid)
+            if where.value == "after":
+                after = sid
+            else:
+                after = _SECTION_ORDER[pos - 1] if pos else 0
+    data = bytearray()
+    while cur.peek().kind == STR:
+        data += cur.string()
+    if not cur.at_eof():
+        raise fail("unexpected token")
+    return m.Custom(name, bytes(data), after)
 
 
 def _count_items(cur: Cursor) -> int:
