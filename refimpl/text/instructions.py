@@ -171,9 +171,11 @@ class FuncBody:
             while cur.at_kw("catch", "catch_all"):
                 if cur.kw() == "catch":
                     self.out.append(Instr(Op.CATCH, self.ctx.space("tag").resolve(cur)))
-                else:
-                    self.out.append(Instr(Op.CATCH_ALL))
+                    self.instrs()
+                    continue
+                self.out.append(Instr(Op.CATCH_ALL))
                 self.instrs()
+                break  # catch_all comes last
             if cur.at_kw("delegate"):
                 cur.i += 1
                 self.labels.pop()
@@ -263,12 +265,15 @@ class FuncBody:
             return
         while cur.at_form("catch", "catch_all"):
             cur.i += 1
-            if cur.kw() == "catch":
-                self.out.append(Instr(Op.CATCH, self.ctx.space("tag").resolve(cur)))
-            else:
+            last = cur.kw() == "catch_all"
+            if last:
                 self.out.append(Instr(Op.CATCH_ALL))
+            else:
+                self.out.append(Instr(Op.CATCH, self.ctx.space("tag").resolve(cur)))
             self.instrs()
             cur.rp()
+            if last:
+                break  # catch_all comes last
         self.labels.pop()
         self.out.append(END)
 

@@ -10,7 +10,7 @@ inline type uses are appended after them, in the order they occur.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..features import Features
 from ..syntax import module as m
@@ -206,8 +206,7 @@ class ModuleParser:
             cur.rp()
         if fields:
             cur.i = fields[-1].end
-        customs = self._customs(fields)
-        return m.Module(
+        module = m.Module(
             types=tuple(ctx.types),
             rec_groups=tuple(ctx.rec_groups),
             imports=tuple(self.imports),
@@ -220,9 +219,11 @@ class ModuleParser:
             datas=tuple(self.datas),
             start=self.start,
             exports=tuple(self.exports),
-            customs=customs,
             data_count=len(self.datas) if self.uses_data_count else None,
         )
+        present = _present_sections(module)
+        placed = sorted((_custom(ann, present) for ann in self.annotations), key=lambda c: c[0])
+        return replace(module, customs=tuple(custom for _, custom in placed))
 
     # -- pass 1: identifiers --------------------------------------------------
 
@@ -671,11 +672,6 @@ class ModuleParser:
 
     # -- custom sections (the @custom annotation) ---------------------------
 
-    def _customs(self, fields: list[_Field]) -> tuple[m.Custom, ...]:
-        """Custom sections from ``(@custom "name" (before|after S)? "data"*)``
-        annotations (the annotations proposal's texts on errors)."""
-        return tuple(_custom(ann) for ann in self.annotations)
-
 
 def module_annotations(annotations: list[Annotation], depth: int) -> list[Annotation]:
     """The @custom annotations among a module's fields (at ``depth``);
@@ -686,7 +682,32 @@ def module_annotations(annotations: list[Annotation], depth: int) -> list[Annota
     return annotations
 
 
-def _custom(ann: Annotation) -> m.Custom:
+def _present_sections(module: m.Module) -> set[int]:
+    """The ids of the sections ``module`` encodes to (non-empty ones)."""
+    has = {
+        1: module.types,
+        2: module.imports,
+        3: module.funcs,
+        4: module.tables,
+        5: module.mems,
+        13: module.tags,
+        6: module.globals,
+        7: module.exports,
+        8: module.start is not None,
+        9: module.elems,
+        12: module.data_count is not None,
+        10: module.funcs,
+        11: module.datas,
+    }
+    return {sid for sid, there in has.items() if there}
+
+
+def _custom(ann: Annotation, present: set[int]) -> tuple[int, m.Custom]:
+    """A custom section from ``(@custom "name" (before|after S)? "data"*)``
+    (the annotations proposal's texts on errors), placed after the last
+    section the module has at or before the place asked for; with its
+    slot (before or after which section) to order customs that share a
+    place."""
     cur = Cursor(ann.tokens)
 
     def fail(what: str) -> TextError:
@@ -699,6 +720,7 @@ def _custom(ann: Annotation) -> m.Custom:
     except UnicodeDecodeError:
         raise fail("malformed UTF-8 encoding") from None
     after = _SECTION_ORDER[-1]
+    slot = 2 * len(_SECTION_ORDER)
     if cur.peek().kind == LP:
         cur.lp()
         where, what = cur.peek(), cur.peek(1)
@@ -712,21 +734,25 @@ def _custom(ann: Annotation) -> m.Custom:
         cur.i += 1
         if what.value == "first":
             after = 0 if where.value == "before" else _SECTION_ORDER[0]
+            slot = -1 if where.value == "before" else 1
         elif what.value == "last":
             after = _SECTION_ORDER[-1]
         else:
             sid = _SECTIONS[what.value]
             pos = _SECTION_ORDER.index(sid)
             if where.value == "after":
-                after = sid
+                after, slot = sid, 2 * pos + 1
             else:
-                after = _SECTION_ORDER[pos - 1] if pos else 0
+                after, slot = (_SECTION_ORDER[pos - 1] if pos else 0), 2 * pos
     data = bytearray()
     while cur.peek().kind == STR:
         data += cur.string()
     if not cur.at_eof():
         raise fail("unexpected token")
-    return m.Custom(name, bytes(data), after)
+    if after:
+        pos = _SECTION_ORDER.index(after)
+        after = next((s for s in reversed(_SECTION_ORDER[: pos + 1]) if s in present), 0)
+    return slot, m.Custom(name, bytes(data), after)
 
 
 def _count_items(cur: Cursor) -> int:
