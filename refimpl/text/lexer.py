@@ -141,16 +141,28 @@ def lex(source: bytes | str) -> Lexed:
 
 
 def _word(text: bytes, line: int, start: int, end: int) -> Token:
+    known = _WORDS.get(text)
+    if known is None:
+        known = _classify(text, line)
+        if len(_WORDS) < 100_000:
+            _WORDS[text] = known
+    return Token(known[0], known[1], line, start, end)
+
+
+_WORDS: dict[bytes, tuple[int, str]] = {}  # words seen before: scripts repeat them
+
+
+def _classify(text: bytes, line: int) -> tuple[int, str]:
     if text[0] == 0x24:  # "$"
         if len(text) == 1:
             raise TextError("empty identifier", line)
-        return Token(ID, text[1:].decode("ascii"), line, start, end)
+        return ID, text[1:].decode("ascii")
     s = text.decode("ascii")
     if _NUM.match(text):
-        return Token(NUM, s, line, start, end)
+        return NUM, s
     if _KEYWORD.match(text):
-        return Token(KW, s, line, start, end)
-    return Token(RESERVED, s, line, start, end)
+        return KW, s
+    return RESERVED, s
 
 
 def _illegal(source: bytes, pos: int) -> str:

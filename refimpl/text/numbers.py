@@ -84,15 +84,48 @@ def parse_float(text: str, fmt: FloatFormat, line: int | None = None) -> int:
             raise TextError("constant out of range", line)
         return sign | fmt.inf | payload
     body = body.replace("_", "")
-    if fmt is F64 and not body.startswith("0x"):
-        value = float(body)
-        if math.isinf(value):
+    fast = _fast(body, fmt)
+    if fast is not None:
+        if fast < 0:
             raise TextError("constant out of range", line)
-        return sign | struct.unpack("<Q", struct.pack("<d", value))[0]
+        return sign | fast
     exact = _exact(body, fmt)
     if exact is None:  # far beyond the format's range
         raise TextError("constant out of range", line)
     return sign | _round(exact, fmt, line)
+
+
+def _fast(body: str, fmt: FloatFormat) -> int | None:
+    """The bits through Python's correctly rounded ``float`` (-1: out of
+    range), or None where only exact arithmetic is right: an f32 whose f64
+    rounding landed exactly on an f32 midpoint (rounding twice could go the
+    wrong way there, and only there: every f32 midpoint is an f64)."""
+    try:
+        d = float.fromhex(body) if body.startswith("0x") else float(body)
+    except OverflowError:
+        return -1
+    except ValueError:
+        return None
+    if math.isinf(d):
+        return -1
+    if fmt is F64:
+        return struct.unpack("<Q", struct.pack("<d", d))[0]
+    if len(body) > 40 and not body.startswith("0x"):
+        return None  # float() of many digits: keep to the exact path
+    try:
+        bits = struct.unpack("<I", struct.pack("<f", d))[0]
+    except OverflowError:
+        return None  # at or beyond the overflow threshold: decide exactly
+    near = struct.unpack("<f", struct.pack("<I", bits))[0]
+    if near == d:
+        return bits
+    other = bits + 1 if near < d else bits - 1
+    if other < 0 or other >= F32.inf:
+        return None
+    twin = struct.unpack("<f", struct.pack("<I", other))[0]
+    if (near + twin) / 2 == d:
+        return None  # exactly on a midpoint after rounding to f64
+    return bits
 
 
 def _exact(body: str, fmt: FloatFormat) -> Fraction | None:

@@ -31,6 +31,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--inputs", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--slowest", help="write the slowest input to this file")
     args = ap.parse_args()
     seeds = seed_modules(find_testsuite(), limit=2000)
     profiles = [Features.profile(p) for p in ("3.0", "2.0", "mvp")]
@@ -56,7 +57,10 @@ def main() -> int:
             slowest = (took, data)
     total = time.perf_counter() - start
     print(f"{args.inputs} inputs from {len(seeds)} seeds in {total:.1f} s: {dict(outcomes)}")
-    print(f"slowest input: {slowest[0] * 1000:.1f} ms; unexpected exceptions: {bugs}")
+    print(f"slowest input: {slowest[0] * 1000:.1f} ms ({len(slowest[1])} bytes)")
+    print(f"unexpected exceptions: {bugs}")
+    if args.slowest:
+        Path(args.slowest).write_bytes(slowest[1])
     return 1 if bugs else 0
 
 

@@ -190,7 +190,7 @@ def test_custom_annotations_become_custom_sections():
     m = parse_module('(module (@custom "a" (after func) "x" "y") (func) (@custom "b" "z"))')
     assert [(c.name, c.data, c.after_section) for c in m.customs] == [
         ("a", b"xy", 3),
-        ("b", b"z", 11),
+        ("b", b"z", 10),  # after the last section the module has: code
     ]
 
 
