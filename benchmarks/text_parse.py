@@ -53,7 +53,15 @@ def main() -> int:
             out.mkdir()
             start = time.perf_counter()
             subprocess.run(
-                [exe, "json-from-wast", str(path), "-o", str(out / "s.json"), "--wasm-dir", str(out)],
+                [
+                    exe,
+                    "json-from-wast",
+                    str(path),
+                    "-o",
+                    str(out / "s.json"),
+                    "--wasm-dir",
+                    str(out),
+                ],
                 capture_output=True,
                 check=False,
             )

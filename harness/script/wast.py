@@ -58,7 +58,20 @@ _MODULE_ASSERTIONS = {
     "assert_uninstantiable": AssertUninstantiable,
 }
 _FIELDS = frozenset(
-    "type rec func table memory global tag elem data import export start".split()
+    [
+        "type",
+        "rec",
+        "func",
+        "table",
+        "memory",
+        "global",
+        "tag",
+        "elem",
+        "data",
+        "import",
+        "export",
+        "start",
+    ]
 )
 _NULL_TYPES = {
     "func": "funcref",
@@ -124,7 +137,9 @@ class _ScriptReader:
             try:
                 out.append(self.command())
             except (MalformedModule, NormalizeError) as exc:
-                defines = cur.toks[start + 1].value == "module" if start + 1 < len(cur.toks) else False
+                defines = (
+                    cur.toks[start + 1].value == "module" if start + 1 < len(cur.toks) else False
+                )
                 out.append(ConversionFailure(tok.line, str(exc), defines_module=defines))
                 cur.i = start
                 try:
@@ -225,7 +240,6 @@ class _ScriptReader:
     def module_form(self, depth: int = 2) -> tuple[ModuleSource, str | None]:
         """``(module definition? $id? ...)`` in its three forms."""
         cur = self.cur
-        start_tok = cur.peek()
         cur.open("module")
         if cur.at_kw("definition"):
             cur.i += 1
@@ -399,4 +413,3 @@ class _ScriptReader:
 
 def read_script(path: Path, features: Features) -> list[Command]:
     return parse_script(path.read_bytes(), features)
-

@@ -32,8 +32,7 @@ from typing import TYPE_CHECKING
 from ..errors import UnsupportedFeature
 from ..syntax import types as t
 from ..syntax.opcodes import BY_NAME, Instr, MemArg, Op, OpInfo
-from .keywords import PENDING_INSTRUCTIONS
-from .keywords import wasm3_texts
+from .keywords import PENDING_INSTRUCTIONS, wasm3_texts
 from .lexer import ID, KW, LP, NUM, RP
 from .numbers import F32, F64, is_int, parse_float, parse_int, parse_uint, to_int
 from .reader import Cursor, Names

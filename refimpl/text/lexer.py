@@ -60,8 +60,8 @@ class TextError(MalformedModule):
 
 _IDCHARS = rb"0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~"
 _TOKEN = re.compile(
-    rb"(?P<ws>[ \t\r]+)|(?P<nl>\n)|(?P<lc>;;[^\n\r]*)|(?P<bc>\(;)|(?P<ann>\(@)|(?P<lp>\()|(?P<rp>\))"
-    rb'|(?P<str>")|(?P<idc>[' + _IDCHARS + rb"]+)|(?P<res>[,;\[\]{}])"
+    rb"(?P<ws>[ \t\r]+)|(?P<nl>\n)|(?P<lc>;;[^\n\r]*)|(?P<bc>\(;)|(?P<ann>\(@)"
+    rb'|(?P<lp>\()|(?P<rp>\))|(?P<str>")|(?P<idc>[' + _IDCHARS + rb"]+)|(?P<res>[,;\[\]{}])"
 )
 _NUM = re.compile(
     rb"[+-]?(?:"

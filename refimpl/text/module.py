@@ -237,7 +237,20 @@ class ModuleParser:
             kind_tok = cur.peek(1)
             kind = kind_tok.value
             if kind_tok.kind != KW or kind not in (
-                "type rec func table memory global tag elem data import export start".split()
+                [
+                    "type",
+                    "rec",
+                    "func",
+                    "table",
+                    "memory",
+                    "global",
+                    "tag",
+                    "elem",
+                    "data",
+                    "import",
+                    "export",
+                    "start",
+                ]
             ):
                 raise cur.unexpected(kind_tok)
             cur.i += 2
@@ -275,9 +288,8 @@ class ModuleParser:
                 # table's or memory's.)
                 id_tok = cur.peek()
                 ctx.space(kind).bind(cur.opt_id(), cur, id_tok)
-            elif kind == "start":
-                if any(f.kind == "start" for f in fields):
-                    raise cur.error("multiple start sections", kind_tok)
+            elif kind == "start" and any(f.kind == "start" for f in fields):
+                raise cur.error("multiple start sections", kind_tok)
             cur.i = start
             cur.skip_form()
             fields.append(_Field(kind, start, cur.i))
@@ -602,7 +614,7 @@ class ModuleParser:
         if cur.at_kw("declare"):
             cur.i += 1
             mode = m.DECLARATIVE
-        elif cur.peek().kind == LP and not cur.at_form("ref") or cur.at_index():
+        elif (cur.peek().kind == LP and not cur.at_form("ref")) or cur.at_index():
             table = 0
             if cur.at_form("table"):
                 cur.i += 2

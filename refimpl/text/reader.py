@@ -72,7 +72,7 @@ class Cursor:
         return TextError(message, (tok or self.peek()).line or self.line())
 
     def unexpected(self, tok: Token | None = None) -> TextError:
-        """"unknown operator" for a word the format doesn't know (as the
+        """ "unknown operator" for a word the format doesn't know (as the
         spec interpreter's lexer says), else "unexpected token"."""
         tok = tok or self.peek()
         if tok.kind == RESERVED or (tok.kind == KW and not is_known(tok.value)):
@@ -285,4 +285,3 @@ class TypeReader:
         if shared:
             cur.i += 1
         return t.Limits(lo, hi, address, shared)
-

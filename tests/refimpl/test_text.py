@@ -198,7 +198,7 @@ def test_legacy_exceptions_only_under_their_flag():
     text = "(module (tag $e) (func (try (do) (catch $e) (catch_all))))"
     code = parse_module(text, V3.with_flag("legacy_exceptions")).funcs[0].body
     assert [i.op for i in code] == [Op.TRY, Op.CATCH, Op.CATCH_ALL, Op.END, Op.END]
-    with pytest.raises(MalformedModule, match="unexpected token|unknown operator"):
+    with pytest.raises(MalformedModule, match=r"unexpected token|unknown operator"):
         parse_module(text, V3)
 
 
@@ -219,13 +219,15 @@ def test_encodes_like_the_binary_format():
         ("type_type", "$arr $arr", (1, 1)),
         ("type_data", "$arr $d", (1, 0)),
         ("reftype", "(ref null $s)", t.RefType(True, 0)),
-        ("br_on_cast", "0 anyref (ref $s)", (0, t.RefType(True, t.AbsHeapType.ANY), t.RefType(False, 0))),
+        (
+            "br_on_cast",
+            "0 anyref (ref $s)",
+            (0, t.RefType(True, t.AbsHeapType.ANY), t.RefType(False, 0)),
+        ),
     ],
 )
 def test_gc_immediate_readers(kind, text, imm):
-    prelude = (
-        "(type $s (struct (field $x i32) (field $y i64))) (type $arr (array i8)) (data $d)"
-    )
+    prelude = "(type $s (struct (field $x i32) (field $y i64))) (type $arr (array i8)) (data $d)"
     m_tokens = lex(f"{prelude} {text}").tokens
     cur = Cursor(m_tokens)
     ctx = ModuleContext(cur, V3)
@@ -258,7 +260,7 @@ def test_gc_immediate_readers(kind, text, imm):
         ("(func (br $l))", "unknown label"),
         ("(func block $a end $b)", "mismatching label"),
         ("(memory 1) (func (drop (i32.load align=3 (i32.const 0))))", "alignment"),
-        ("(func) (import \"m\" \"f\" (func))", "import after function"),
+        ('(func) (import "m" "f" (func))', "import after function"),
         ("(func (nop)", "unexpected end"),
         ("(func) (start 0) (start 0)", "multiple start sections"),
         ('(data "a""b")', "unknown operator"),

@@ -13,7 +13,7 @@ from harness.script.sexpr import SplitError, split_top_level
 OWN_SEEDS = [
     b'(module (func $f (export "f") (param $x i32) (result i32)'
     b" (block $b (result i32) (br_if $b (local.get $x) (i32.const 1)) (i32.const 2))))",
-    b"(module (memory 1) (data (i32.const 0) \"\\00\\u{41}a\") (table 2 funcref)"
+    b'(module (memory 1) (data (i32.const 0) "\\00\\u{41}a") (table 2 funcref)'
     b" (elem (i32.const 0) $g) (func $g (drop (f64.const -0x1.8p3)) (v128.const i8x16 0 1"
     b" 2 3 4 5 6 7 8 9 10 11 12 13 14 15) drop))",
     b"(module (type $t (func (param i32))) (rec (type $s (struct (field $a (mut i8)))))"
