@@ -72,7 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         help="judge every script under this feature profile "
         "(default: the suite's own: pre-bulk-memory mvp, wasm-2.0 2.0, current 3.0)",
     )
-    run.add_argument("--converter", choices=CONVERTERS, default="auto")
+    run.add_argument(
+        "--converter",
+        choices=CONVERTERS,
+        default="auto",
+        help="how scripts are read: a converter (wasm-tools, wast2json) or refimpl's parser",
+    )
     run.add_argument(
         "--recursive",
         action="store_true",

@@ -62,7 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--converter",
         choices=CONVERTERS,
         default="auto",
-        help="the .wast to JSON converter",
+        help="how scripts are read: a converter (wasm-tools, wast2json) or refimpl's parser",
     )
     group.addoption(
         "--isolate",
