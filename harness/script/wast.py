@@ -23,7 +23,7 @@ from refimpl.binary.encode import EncodeError, encode_module
 from refimpl.errors import MalformedModule, UnsupportedFeature
 from refimpl.text.instructions import v128_const
 from refimpl.text.lexer import KW, LP, NUM, RP, STR, Lexed, TextError, lex
-from refimpl.text.module import ModuleParser, module_annotations
+from refimpl.text.module import FIELDS, ModuleParser, module_annotations
 from refimpl.text.numbers import F32, F64, parse_float, parse_int
 from refimpl.text.reader import Cursor
 
@@ -57,22 +57,6 @@ _MODULE_ASSERTIONS = {
     "assert_unlinkable": AssertUnlinkable,
     "assert_uninstantiable": AssertUninstantiable,
 }
-_FIELDS = frozenset(
-    [
-        "type",
-        "rec",
-        "func",
-        "table",
-        "memory",
-        "global",
-        "tag",
-        "elem",
-        "data",
-        "import",
-        "export",
-        "start",
-    ]
-)
 _NULL_TYPES = {
     "func": "funcref",
     "extern": "externref",
@@ -125,7 +109,7 @@ class _ScriptReader:
     def commands(self) -> list[Command]:
         cur = self.cur
         out: list[Command] = []
-        if cur.peek().kind == LP and cur.peek(1).value in _FIELDS:
+        if cur.peek().kind == LP and cur.peek(1).value in FIELDS:
             return [self.inline_module()]
         while not cur.at_eof():
             start = cur.i
@@ -265,7 +249,7 @@ class _ScriptReader:
             module = parser.parse()
         except UnsupportedFeature as exc:
             cur.i = first
-            self._skip_to_close()
+            cur.skip_to_close()
             return ModuleSource(binary=None, text=text, origin=f"text ({exc.message})"), name
         cur.rp()
         try:
@@ -296,18 +280,6 @@ class _ScriptReader:
                     return j
                 depth -= 1
         raise self.cur.error("unexpected end of input", toks[-1])
-
-    def _skip_to_close(self) -> None:
-        cur = self.cur
-        depth = 0
-        while True:
-            tok = cur.next()
-            if tok.kind == LP:
-                depth += 1
-            elif tok.kind == RP:
-                if depth == 0:
-                    return
-                depth -= 1
 
     # -- actions and values -------------------------------------------------
 

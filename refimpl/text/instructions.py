@@ -130,14 +130,25 @@ class FuncBody:
 
     # -- one instruction --------------------------------------------------
 
+    def _end_plain(self, label: str | None) -> None:
+        """``end $label?`` closing a plain block."""
+        self.cur.kw("end")
+        self._end_label(label)
+        self.labels.pop()
+        self.out.append(END)
+
+    def _block_head(self):
+        """After a block keyword: its label and block type."""
+        self.cur.i += 1
+        label = self.cur.opt_id()
+        return label, self.ctx.blocktype()
+
     def plain(self) -> None:
         cur = self.cur
         tok = cur.peek()
         name = tok.value
         if name in _BLOCKS:
-            cur.i += 1
-            label = cur.opt_id()
-            bt = self.ctx.blocktype()
+            label, bt = self._block_head()
             self.labels.append(label)
             self.out.append(Instr(_BLOCKS[name], bt))
             self.instrs()
@@ -146,20 +157,14 @@ class FuncBody:
                 self._end_label(label)
                 self.out.append(ELSE)
                 self.instrs()
-            cur.kw("end")
-            self._end_label(label)
-            self.labels.pop()
-            self.out.append(END)
+            self._end_plain(label)
             return
         if name == "try_table":
             cur.i += 1
             label = cur.opt_id()
             self.out.append(Instr(Op.TRY_TABLE, self._try_table_head(label)))
             self.instrs()
-            cur.kw("end")
-            self._end_label(label)
-            self.labels.pop()
-            self.out.append(END)
+            self._end_plain(label)
             return
         if name == "try" and self.ctx.features.legacy_exceptions:
             cur.i += 1
@@ -180,10 +185,7 @@ class FuncBody:
                 self.labels.pop()
                 self.out.append(Instr(Op.DELEGATE, self.label()))
                 return
-            cur.kw("end")
-            self._end_label(label)
-            self.labels.pop()
-            self.out.append(END)
+            self._end_plain(label)
             return
         cur.i += 1
         self.out.append(self._operator(tok))
@@ -207,9 +209,7 @@ class FuncBody:
         tok = cur.peek()
         name = tok.value
         if name in _BLOCKS:
-            cur.i += 1
-            label = cur.opt_id()
-            bt = self.ctx.blocktype()
+            label, bt = self._block_head()
             if name == "if":
                 while cur.peek().kind == LP and not cur.at_form("then"):
                     self.folded()

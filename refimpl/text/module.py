@@ -22,6 +22,7 @@ from .lexer import ID, KW, LP, RP, STR, Annotation, TextError, Token
 from .reader import Cursor, Names, TypeReader
 
 SPACES = ("type", "func", "table", "memory", "global", "tag", "elem", "data")
+FIELDS = frozenset((*SPACES, "rec", "import", "export", "start"))  # module field keywords
 _DEFINITIONS = {
     "func": "function",
     "table": "table",
@@ -236,22 +237,7 @@ class ModuleParser:
             start = cur.i
             kind_tok = cur.peek(1)
             kind = kind_tok.value
-            if kind_tok.kind != KW or kind not in (
-                [
-                    "type",
-                    "rec",
-                    "func",
-                    "table",
-                    "memory",
-                    "global",
-                    "tag",
-                    "elem",
-                    "data",
-                    "import",
-                    "export",
-                    "start",
-                ]
-            ):
+            if kind_tok.kind != KW or kind not in FIELDS:
                 raise cur.unexpected(kind_tok)
             cur.i += 2
             if kind == "type":
@@ -334,7 +320,7 @@ class ModuleParser:
                 if tok.kind == ID:
                     cur.i += 1
                     names.bind(tok.value, cur, tok)  # type: ignore[arg-type]
-                    cur.i = _skip_to_close(cur)
+                    cur.skip_to_close()
                 else:
                     names.count += _count_items(cur)
             self.ctx.fields[index] = names
@@ -779,16 +765,3 @@ def _count_items(cur: Cursor) -> int:
         n += 1
     cur.i += 1
     return n
-
-
-def _skip_to_close(cur: Cursor) -> int:
-    """The index just past the ``)`` closing the form the cursor is in."""
-    depth = 0
-    while True:
-        tok = cur.next()
-        if tok.kind == LP:
-            depth += 1
-        elif tok.value == ")" and tok.kind != STR:
-            if depth == 0:
-                return cur.i
-            depth -= 1

@@ -149,6 +149,18 @@ class Cursor:
     def at_index(self) -> bool:
         return self.at_id() or self.at_nat()
 
+    def skip_to_close(self) -> None:
+        """Skip past the ``)`` closing the form the cursor is in."""
+        depth = 0
+        while True:
+            tok = self.next()
+            if tok.kind == LP:
+                depth += 1
+            elif tok.kind == RP:
+                if depth == 0:
+                    return
+                depth -= 1
+
     def skip_form(self) -> None:
         """Skip one balanced ``( ... )``."""
         self.lp()
@@ -250,23 +262,23 @@ class TypeReader:
             return self.cur.kw()
         return self.valtype()
 
-    def fieldtype(self) -> t.FieldType:
+    def _maybe_mut(self, read):
+        """``(mut X)`` or ``X``: (mutable, X)."""
         cur = self.cur
-        if cur.at_form("mut"):
-            cur.i += 2
-            st = self.storagetype()
-            cur.rp()
-            return t.FieldType(st, True)
-        return t.FieldType(self.storagetype(), False)
+        if not cur.at_form("mut"):
+            return False, read()
+        cur.i += 2
+        inner = read()
+        cur.rp()
+        return True, inner
+
+    def fieldtype(self) -> t.FieldType:
+        mutable, st = self._maybe_mut(self.storagetype)
+        return t.FieldType(st, mutable)
 
     def globaltype(self) -> t.GlobalType:
-        cur = self.cur
-        if cur.at_form("mut"):
-            cur.i += 2
-            vt = self.valtype()
-            cur.rp()
-            return t.GlobalType(True, vt)
-        return t.GlobalType(False, self.valtype())
+        mutable, vt = self._maybe_mut(self.valtype)
+        return t.GlobalType(mutable, vt)
 
     def addrtype(self) -> t.AddrType:
         if self.cur.at_kw("i64"):
