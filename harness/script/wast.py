@@ -19,8 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from refimpl import Features
-from refimpl.binary.encode import EncodeError, encode_module
+from refimpl.binary.encode import EncodeError
 from refimpl.errors import MalformedModule, UnsupportedFeature
+from refimpl.text import encode
 from refimpl.text.instructions import v128_const
 from refimpl.text.lexer import KW, LP, NUM, RP, STR, Lexed, TextError, lex
 from refimpl.text.module import FIELDS, ModuleParser, module_annotations
@@ -200,7 +201,7 @@ class _ScriptReader:
         except UnsupportedFeature:
             return ModuleCommand(line, ModuleSource(None, self.source, "text"))
         try:
-            binary = encode_module(module, self.features)
+            binary = encode(module, self.features)
         except EncodeError:
             return ModuleCommand(line, ModuleSource(None, self.source, "text"))
         return ModuleCommand(line, ModuleSource(binary, origin="text"))
@@ -253,7 +254,7 @@ class _ScriptReader:
             return ModuleSource(binary=None, text=text, origin=f"text ({exc.message})"), name
         cur.rp()
         try:
-            binary = encode_module(module, self.features)
+            binary = encode(module, self.features)
         except EncodeError as exc:
             return ModuleSource(binary=None, text=text, origin=f"text ({exc})"), name
         return ModuleSource(binary=binary, origin="text"), name
@@ -262,7 +263,7 @@ class _ScriptReader:
         from refimpl.text import parse_module
 
         try:
-            binary = encode_module(parse_module(text, self.features), self.features)
+            binary = encode(parse_module(text, self.features), self.features)
         except (MalformedModule, UnsupportedFeature, EncodeError):
             binary = None
         return ModuleSource(binary=binary, text=text, origin="module quote")

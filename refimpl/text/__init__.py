@@ -35,9 +35,32 @@ def parse_module(source: bytes | str, features: Features | None = None) -> Modul
 
 
 def wat_to_binary(source: bytes | str, features: Features | None = None) -> bytes:
-    from ..binary.encode import encode_module
-
-    return encode_module(parse_module(source, features), features)
+    return encode(parse_module(source, features), features)
 
 
-__all__ = ["TextError", "parse_module", "wat_to_binary"]
+def encode(module: Module, features: Features | None = None) -> bytes:
+    """``encode_module``, refusing (EncodeError) an encoding that would not
+    keep the module's recursion groups: an encoder that writes types one by
+    one would turn ``(rec (type ...) (type ...))`` into other types."""
+    from ..binary.encode import EncodeError, encode_module
+
+    binary = encode_module(module, features)
+    if len(module.rec_groups) != len(module.types) and _type_entries(binary) != len(
+        module.rec_groups
+    ):
+        raise EncodeError("no encoding for recursion groups of several types (GC types)")
+    return binary
+
+
+def _type_entries(binary: bytes) -> int | None:
+    """The entry count of the type section an encoding starts with."""
+    from ..binary.reader import Reader
+
+    r = Reader(binary, 8)
+    if r.at_end() or r.byte() != 1:
+        return None
+    r.u32()
+    return r.u32()
+
+
+__all__ = ["TextError", "encode", "parse_module", "wat_to_binary"]

@@ -157,3 +157,11 @@ def test_runs_without_a_converter_process(tmp_path, monkeypatch):
     script = load(tmp_path, SCRIPT)
     assert script.converter == "refimpl"
     assert any(isinstance(c, AssertInvalid) for c in script.commands)
+
+
+def test_recursion_groups_are_never_flattened():
+    # Until the encoder writes recursion groups, a module with one of
+    # several types is kept as text: flattened, its type indices would change.
+    cmds = parse_script("(module (rec (type $a (func)) (type $b (func))) (func (type $b)))", V3)
+    assert cmds[0].module.binary is None
+    assert b"(rec" in cmds[0].module.text
