@@ -158,7 +158,9 @@ def load_script(path: Path | str, converter: str = "auto", profile: str | None =
 
 
 def _read_with_refimpl(path: Path, profile: str | None) -> Script:
-    """refimpl's own text parser: no process, no cache (it is fast enough)."""
+    """refimpl's own text parser, in process; cached like a conversion, by
+    content hash and the parser's own source (so a changed parser reads
+    again)."""
     from refimpl import Features
 
     from .wast import ScriptParseError, parse_script
@@ -167,11 +169,40 @@ def _read_with_refimpl(path: Path, profile: str | None) -> Script:
         source = path.read_bytes()
     except OSError as exc:
         raise ConversionError(path, "refimpl", f"cannot read: {exc}") from None
+    profile = profile or "3.0"
+    key = hashlib.sha256(
+        b"\0".join([CACHE_FORMAT.encode(), _parser_version(), profile.encode(), source])
+    ).hexdigest()[:32]
+    cached = cache_root() / "refimpl" / f"{key}.pickle"
     try:
-        commands = parse_script(source, Features.parse(profile or "3.0"))
+        with cached.open("rb") as f:
+            script = pickle.load(f)
+        script.path = path
+        return script
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    try:
+        commands = parse_script(source, Features.parse(profile))
     except ScriptParseError as exc:
         raise ConversionError(path, "refimpl", str(exc)) from None
-    return Script(path=path, commands=commands, converter="refimpl")
+    script = Script(path=path, commands=commands, converter="refimpl")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(cached, pickle.dumps(script, protocol=pickle.HIGHEST_PROTOCOL))
+    return script
+
+
+@cache
+def _parser_version() -> bytes:
+    """A digest of the sources that turn a script into commands."""
+    import refimpl.text
+
+    here = Path(__file__).parent
+    sources = sorted(Path(refimpl.text.__file__).parent.glob("*.py"))
+    sources += [here / "wast.py", here / "normalize.py", here / "commands.py"]
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest().encode()
 
 
 def _cached_entry(path: Path, text: str, conv: Converter) -> Path:

@@ -20,6 +20,12 @@ by these names (the opcode table's names may differ until it has them):
                  3 catch_all_ref (the binary format's codes)
 ===============  =====================================================
 
+Where one text instruction has several opcodes (``ref.test``/``ref.cast``
+with a nullable or non-null type, ``br_on_cast`` with its nullability
+flags), the reader returns the types and the table entry's name decides the
+opcode; a table that splits them by name (``ref.test_null`` ...) needs a
+line mapping the text name onto the right entry by the types read.
+
 Structured instructions (``block``, ``loop``, ``if``, legacy ``try``) and
 ``select``/``call_indirect`` have their own syntax and are read here.
 """
