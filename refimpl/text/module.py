@@ -292,12 +292,14 @@ class ModuleParser:
         cur.opt_id()
         while cur.at_form("export"):
             cur.skip_form()
-        while cur.i < end - 1 and not cur.at_form("elem", "data", "import"):
+        segment = "elem" if kind == "table" else "data"
+        while cur.i < end - 1 and not cur.at_form(segment, "import"):
             if cur.peek().kind == LP:
-                break
-            cur.i += 1
-        if cur.at_form("elem" if kind == "table" else "data"):
-            self.ctx.space("elem" if kind == "table" else "data").bind(None, cur)
+                cur.skip_form()  # a reference type: (ref null $t)
+            else:
+                cur.i += 1
+        if cur.at_form(segment):
+            self.ctx.space(segment).bind(None, cur)
         cur.i = end
 
     def _bind_type(self, cur: Cursor) -> None:

@@ -302,3 +302,14 @@ def test_every_instruction_name_is_known():
             parse_module(f"(func {name})", V3)
         except MalformedModule as exc:
             assert not exc.message.startswith("unknown operator"), name
+
+
+def test_inline_elements_of_a_typed_table_take_an_elem_index():
+    m = parse_module(
+        """(module (type $f (func)) (func $g)
+          (table (ref null $f) (elem $g))
+          (elem $later func $g)
+          (func (elem.drop $later)))"""
+    )
+    assert len(m.elems) == 2
+    assert m.funcs[1].body[0] == Instr(Op.ELEM_DROP, 1)
