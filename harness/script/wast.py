@@ -47,6 +47,7 @@ from .commands import (
     ModuleInstance,
     ModuleSource,
     Register,
+    UnsupportedCommand,
 )
 from .normalize import NormalizeError, _expected, _value
 
@@ -184,7 +185,7 @@ class _ScriptReader:
         if word in ("thread", "wait", "script", "input", "output"):
             cur.i -= 2
             cur.skip_form()
-            return ConversionFailure(line, f"the {word!r} command is not supported by the harness")
+            return UnsupportedCommand(line, word)
         raise cur.unexpected(head)
 
     def inline_module(self) -> Command:

@@ -18,6 +18,7 @@ from harness.script.commands import (
     ModuleCommand,
     ModuleInstance,
     Register,
+    UnsupportedCommand,
 )
 from harness.script.crosscheck import compare, strip_name_section
 from harness.script.wast import ScriptParseError, parse_script
@@ -72,8 +73,8 @@ def test_every_command_kind(tmp_path):
         AssertMalformed,
         AssertMalformedCustom,
         AssertUninstantiable,
-        ConversionFailure,
-        ConversionFailure,
+        UnsupportedCommand,
+        UnsupportedCommand,
         ActionCommand,
     ]
     assert [c.line for c in cmds] == list(range(1, 12))
@@ -82,7 +83,7 @@ def test_every_command_kind(tmp_path):
     assert cmds[2].module.binary == b"\x00asm\x01\x00\x00\x00"
     assert isinstance(cmds[3].expected, Either)
     assert cmds[5].module.binary is None and cmds[5].module.text == b"(func (i32.bogus))"
-    assert "not supported" in cmds[8].message
+    assert (cmds[8].wast_name, cmds[9].wast_name) == ("thread", "wait")
 
 
 def test_a_command_that_does_not_parse_fails_alone(tmp_path):
@@ -165,3 +166,20 @@ def test_recursion_groups_are_never_flattened():
     cmds = parse_script("(module (rec (type $a (func)) (type $b (func))) (func (type $b)))", V3)
     assert cmds[0].module.binary is None
     assert b"(rec" in cmds[0].module.text
+
+
+def test_thread_and_wait_are_reported_unsupported(tmp_path):
+    from harness.engines import create_engine
+    from harness.engines.base import SessionOptions
+    from harness.known_differences import KnownDifferences
+    from harness.runner import ScriptRunner
+
+    path = tmp_path / "t.wast"
+    path.write_text("(module)\n(thread $T (module))\n(wait $T)\n")
+    script = load_script(path, "refimpl")
+    engines = [create_engine("refimpl")]
+    options = SessionOptions(profile="3.0")
+    runner = ScriptRunner(script, engines, options, known=KnownDifferences())
+    results = [r.results[0] for r in runner.run_all()]
+    assert [r.status for r in results] == ["pass", "unsupported", "unsupported"]
+    assert "command thread is not supported" in results[1].verdict.detail
