@@ -16,8 +16,6 @@ line, and the rest of the script still runs.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from refimpl import Features
 from refimpl.binary.encode import EncodeError
 from refimpl.errors import MalformedModule, UnsupportedFeature
@@ -28,6 +26,7 @@ from refimpl.text.module import FIELDS, ModuleParser, module_annotations
 from refimpl.text.numbers import F32, F64, parse_float, parse_int
 from refimpl.text.reader import Cursor
 
+from ..values import LANES
 from .commands import (
     Action,
     ActionCommand,
@@ -378,12 +377,6 @@ class _ScriptReader:
         if shape.kind != KW:
             raise cur.unexpected(shape)
         lane_type = shape.value[:3].rstrip("x")
-        count, width = {"i8": (16, 8), "i16": (8, 16), "i32": (4, 32), "i64": (2, 64)}.get(
-            lane_type, (4, 32) if lane_type == "f32" else (2, 64)
-        )
+        count, width = LANES[lane_type]
         lanes = [str((bits_all >> (i * width)) & ((1 << width) - 1)) for i in range(count)]
         return {"type": "v128", "lane_type": lane_type, "value": lanes}
-
-
-def read_script(path: Path, features: Features) -> list[Command]:
-    return parse_script(path.read_bytes(), features)
