@@ -244,7 +244,7 @@ class _ScriptReader:
         annotations = module_annotations(
             [a for a in self.lexed.annotations if first <= a.index <= last], depth
         )
-        parser = ModuleParser(cur, self.features, annotations)
+        parser = ModuleParser(cur, self.features, annotations, name)
         text = b"(module " + self.source[body_start : cur.toks[last].end]
         try:
             module = parser.parse()

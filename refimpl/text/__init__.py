@@ -21,12 +21,13 @@ def parse_module(source: bytes | str, features: Features | None = None) -> Modul
     lexed = lex(source)
     cur = Cursor(lexed.tokens)
     depth = 0
+    name = None
     if cur.peek().kind == LP and cur.peek(1).kind == KW and cur.peek(1).value == "module":
         cur.i += 2
-        cur.opt_id()
+        name = cur.opt_id()
         depth = 1
     annotations = module_annotations(lexed.annotations, depth)
-    module = ModuleParser(cur, features, annotations).parse()
+    module = ModuleParser(cur, features, annotations, name).parse()
     if depth:
         cur.rp()
     if not cur.at_eof():

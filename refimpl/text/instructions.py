@@ -85,6 +85,15 @@ class FuncBody:
         self.locals = locals_ or Names("local")
         self.labels: list[str | None] = []
         self.out: list[Instr] = []
+        # Label names by the label's number in the function (for the name section).
+        self.label_names: dict[int, str] = {}
+        self.n_labels = 0
+
+    def _push_label(self, label: str | None) -> None:
+        if label is not None:
+            self.label_names[self.n_labels] = label
+        self.n_labels += 1
+        self.labels.append(label)
 
     # -- sequences --------------------------------------------------------
 
@@ -155,7 +164,7 @@ class FuncBody:
         name = tok.value
         if name in _BLOCKS:
             label, bt = self._block_head()
-            self.labels.append(label)
+            self._push_label(label)
             self.out.append(Instr(_BLOCKS[name], bt))
             self.instrs()
             if name == "if" and cur.at_kw("else"):
@@ -176,7 +185,7 @@ class FuncBody:
             cur.i += 1
             label = cur.opt_id()
             self.out.append(Instr(Op.TRY, self.ctx.blocktype()))
-            self.labels.append(label)
+            self._push_label(label)
             self.instrs()
             while cur.at_kw("catch", "catch_all"):
                 if cur.kw() == "catch":
@@ -206,7 +215,7 @@ class FuncBody:
             tag = self.ctx.space("tag").resolve(cur) if kind < 2 else None
             catches.append((kind, tag, self.label()))
             cur.rp()
-        self.labels.append(label)  # the catches' labels are outside the block
+        self._push_label(label)  # the catches' labels are outside the block
         return (bt, tuple(catches))
 
     def folded(self) -> None:
@@ -219,7 +228,7 @@ class FuncBody:
             if name == "if":
                 while cur.peek().kind == LP and not cur.at_form("then"):
                     self.folded()
-                self.labels.append(label)
+                self._push_label(label)
                 self.out.append(Instr(Op.IF, bt))
                 cur.open("then")
                 self.instrs()
@@ -230,7 +239,7 @@ class FuncBody:
                     self.instrs()
                     cur.rp()
             else:
-                self.labels.append(label)
+                self._push_label(label)
                 self.out.append(Instr(_BLOCKS[name], bt))
                 self.instrs()
             self.labels.pop()
@@ -258,7 +267,7 @@ class FuncBody:
         cur = self.cur
         label = cur.opt_id()
         self.out.append(Instr(Op.TRY, self.ctx.blocktype()))
-        self.labels.append(label)
+        self._push_label(label)
         cur.open("do")
         self.instrs()
         cur.rp()

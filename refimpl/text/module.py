@@ -19,6 +19,7 @@ from ..syntax.opcodes import Instr, Op
 from .instructions import END, FuncBody
 from .keywords import wasm3_texts
 from .lexer import ID, KW, LP, RP, STR, Annotation, TextError, Token
+from .names import name_section
 from .reader import Cursor, Names, TypeReader
 
 SPACES = ("type", "func", "table", "memory", "global", "tag", "elem", "data")
@@ -174,8 +175,17 @@ class ModuleParser:
     """Reads the fields of one module from ``cur`` up to a closing paren
     (or the end of the tokens)."""
 
-    def __init__(self, cur: Cursor, features: Features, annotations: list[Annotation]):
+    def __init__(
+        self,
+        cur: Cursor,
+        features: Features,
+        annotations: list[Annotation],
+        name: str | None = None,
+    ):
         self.cur = cur
+        self.name = name  # the module's $id, for the name section
+        self.local_names: dict[int, dict[int, str]] = {}
+        self.label_names: dict[int, dict[int, str]] = {}
         self.ctx = ModuleContext(cur, features)
         self.annotations = annotations
         self.imports: list[m.Import] = []
@@ -224,7 +234,18 @@ class ModuleParser:
         )
         present = _present_sections(module)
         placed = sorted((_custom(ann, present) for ann in self.annotations), key=lambda c: c[0])
-        return replace(module, customs=tuple(custom for _, custom in placed))
+        customs = tuple(custom for _, custom in placed)
+        names = name_section(
+            self.name,
+            {space: names.ids for space, names in ctx.spaces.items()},
+            self.local_names,
+            self.label_names,
+            {i: {n: name for name, n in f.ids.items()} for i, f in ctx.fields.items()},
+        )
+        if names is not None:
+            last = next((s for s in reversed(_SECTION_ORDER) if s in present), 0)
+            customs += (m.Custom("name", names, last),)
+        return replace(module, customs=customs)
 
     # -- pass 1: identifiers --------------------------------------------------
 
@@ -483,6 +504,8 @@ class ModuleParser:
             cur.rp()
         body = FuncBody(ctx, locals_)
         code = body.expr()
+        self.local_names[index] = {i: name for name, i in locals_.ids.items()}
+        self.label_names[index] = body.label_names
         if any(i.op in (Op.MEMORY_INIT, Op.DATA_DROP) for i in code):
             self.uses_data_count = True
         self.funcs.append(m.Func(type_index, tuple(local_types), code))
