@@ -145,15 +145,21 @@ def load_script(path: Path | str, converter: str = "auto", profile: str | None =
         raise ConversionError(path, converter, f"cannot read: {exc}") from None
     entry = _cached_entry(path, text, conv)
     pickled = entry / "script.pickle"
+    script = _cached_script(pickled, path)
+    if script is None:
+        script = _read_entry(entry, path, conv)
+        _write_atomically(pickled, pickle.dumps(script, protocol=pickle.HIGHEST_PROTOCOL))
+    return script
+
+
+def _cached_script(pickled: Path, path: Path) -> Script | None:
+    """A script cached for ``path``, or None (absent or unreadable)."""
     try:
         with pickled.open("rb") as f:
             script = pickle.load(f)
-        script.path = path
-        return script
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass
-    script = _read_entry(entry, path, conv)
-    _write_atomically(pickled, pickle.dumps(script, protocol=pickle.HIGHEST_PROTOCOL))
+        return None
+    script.path = path
     return script
 
 
@@ -174,13 +180,9 @@ def _read_with_refimpl(path: Path, profile: str | None) -> Script:
         b"\0".join([CACHE_FORMAT.encode(), _parser_version(), profile.encode(), source])
     ).hexdigest()[:32]
     cached = cache_root() / "refimpl" / f"{key}.pickle"
-    try:
-        with cached.open("rb") as f:
-            script = pickle.load(f)
-        script.path = path
+    script = _cached_script(cached, path)
+    if script is not None:
         return script
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass
     try:
         commands = parse_script(source, Features.parse(profile))
     except ScriptParseError as exc:
