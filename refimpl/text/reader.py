@@ -40,8 +40,10 @@ class Cursor:
     # -- looking ----------------------------------------------------------
 
     def peek(self, k: int = 0) -> Token:
-        j = self.i + k
-        return self.toks[j] if j < len(self.toks) else _EOF
+        try:
+            return self.toks[self.i + k]
+        except IndexError:
+            return _EOF
 
     def at_eof(self) -> bool:
         return self.i >= len(self.toks)
