@@ -20,9 +20,10 @@ from refimpl import Features
 from refimpl.binary.encode import EncodeError
 from refimpl.errors import MalformedModule, UnsupportedFeature
 from refimpl.text import encode
+from refimpl.text.customs import module_annotations
 from refimpl.text.instructions import v128_const
 from refimpl.text.lexer import KW, LP, NUM, RP, STR, Lexed, TextError, lex
-from refimpl.text.module import FIELDS, ModuleParser, module_annotations
+from refimpl.text.module import FIELDS, ModuleParser
 from refimpl.text.numbers import F32, F64, parse_float, parse_int
 from refimpl.text.reader import Cursor
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from ..features import Features
 from ..syntax.module import Module
+from .customs import module_annotations
 from .lexer import KW, LP, TextError, lex
-from .module import ModuleParser, module_annotations
+from .module import ModuleParser
 from .reader import Cursor
 
 
