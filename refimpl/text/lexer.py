@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..errors import MalformedModule
 
@@ -21,13 +22,17 @@ LP, RP, KW, ID, STR, NUM, RESERVED = range(7)
 KIND_NAMES = ("(", ")", "keyword", "identifier", "string", "number", "reserved")
 
 
-@dataclass(slots=True)
-class Token:
+class Token(NamedTuple):
     kind: int
     value: object  # KW/NUM/RESERVED: str; ID: str without "$"; STR: bytes
     line: int
     start: int  # byte offsets in the source
     end: int
+
+
+# Tokens are made with tuple's own constructor (no Python-level call):
+# lexing is most of the time reading a script takes.
+_new = tuple.__new__
 
 
 @dataclass(slots=True)
@@ -94,9 +99,9 @@ def lex(source: bytes | str) -> Lexed:
     append = tokens.append
     out = Lexed(tokens)
     pos, line, n = 0, 1, len(source)
-    counted = 0  # newlines before this offset are in ``line``
     depth = 0
     match = _MAIN.match
+    words = _WORDS
     while True:
         m = match(source, pos)
         if m is None:
@@ -104,49 +109,57 @@ def lex(source: bytes | str) -> Lexed:
             if not rest:
                 return out
             bad = n - rest
-            raise TextError(_illegal(source, bad), line + source.count(b"\n", counted, bad))
+            raise TextError(_illegal(source, bad), line + source.count(b"\n", pos, bad))
         g = m.lastindex
         start = m.start(g)
         end = m.end()
-        line += source.count(b"\n", counted, start)
-        counted = start
-        if g == 1:
-            append(Token(LP, "(", line, start, end))
+        if start != pos:  # whitespace before the token
+            line += source.count(b"\n", pos, start)
+        if g == 3:
+            text = m.group(3)
+            known = words.get(text)
+            if known is None:
+                if text == b"$" and end < n and source[end] == 0x22:  # $"quoted id"
+                    end = _quoted_id(source, start, end, line, append)
+                    pos = end
+                    continue
+                known = _known(text, line)
+            append(_new(Token, (known[0], known[1], line, start, end)))
+            if end < n and source[end] == 0x22:
+                raise TextError("unknown operator", line)  # tokens must be separated
+        elif g == 1:
+            append(_new(Token, (LP, "(", line, start, end)))
             depth += 1
         elif g == 2:
-            append(Token(RP, ")", line, start, end))
+            append(_new(Token, (RP, ")", line, start, end)))
             depth -= 1
-        elif g == 3:
-            text = m.group(3)
-            if text == b"$" and end < n and source[end] == 0x22:  # $"quoted id"
-                try:
-                    value, end, _ = _string(source, end, line)
-                except TextError:
-                    raise TextError("empty identifier", line) from None
-                if not value:
-                    raise TextError("empty identifier", line)
-                append(Token(ID, _utf8(value, line), line, start, end))
-                _separated(source, end, line)
-            else:
-                append(_word(text, line, start, end))
-                if end < n and source[end] == 0x22:
-                    raise TextError("unknown operator", line)  # tokens must be separated
         elif g == 4:
-            append(Token(STR, source[start + 1 : end - 1], line, start, end))
+            append(_new(Token, (STR, source[start + 1 : end - 1], line, start, end)))
             _separated(source, end, line)
         elif g == 5:
             value, end, _ = _string(source, start, line)
-            append(Token(STR, value, line, start, end))
+            append(_new(Token, (STR, value, line, start, end)))
             _separated(source, end, line)
         elif g == 7:
             end, line = _block_comment(source, start, line)
-            counted = end
         elif g == 8:
             end, line = _annotation(source, start, line, out, depth)
-            counted = end
         elif g == 9:
-            append(Token(RESERVED, m.group(9).decode(), line, start, end))
+            append(_new(Token, (RESERVED, m.group(9).decode(), line, start, end)))
         pos = end
+
+
+def _quoted_id(source: bytes, start: int, end: int, line: int, append) -> int:
+    """``$"..."``: an identifier written as a string; returns its end."""
+    try:
+        value, end, _ = _string(source, end, line)
+    except TextError:
+        raise TextError("empty identifier", line) from None
+    if not value:
+        raise TextError("empty identifier", line)
+    append(_new(Token, (ID, _utf8(value, line), line, start, end)))
+    _separated(source, end, line)
+    return end
 
 
 def _separated(source: bytes, end: int, line: int) -> None:
@@ -155,16 +168,15 @@ def _separated(source: bytes, end: int, line: int) -> None:
         raise TextError("unknown operator", line)
 
 
-def _word(text: bytes, line: int, start: int, end: int) -> Token:
-    known = _WORDS.get(text)
-    if known is None:
-        known = _classify(text, line)
-        if len(_WORDS) < 100_000:
-            _WORDS[text] = known
-    return Token(known[0], known[1], line, start, end)
-
-
 _WORDS: dict[bytes, tuple[int, str]] = {}  # words seen before: scripts repeat them
+
+
+def _known(text: bytes, line: int) -> tuple[int, str]:
+    """A word's kind and value, remembered in ``_WORDS``."""
+    known = _classify(text, line)
+    if len(_WORDS) < 100_000:
+        _WORDS[text] = known
+    return known
 
 
 def _classify(text: bytes, line: int) -> tuple[int, str]:
@@ -310,25 +322,26 @@ def _annotation(source: bytes, pos: int, line: int, out: Lexed, depth: int) -> t
                 if exc.message.startswith("illegal escape"):
                     raise
                 raise TextError(exc.message, line) from None
-            inner.tokens.append(Token(STR, value, line, p, end))
+            inner.tokens.append(_new(Token, (STR, value, line, p, end)))
             line = line2
         elif kind in ("lp", "ann"):
             level += 1
-            inner.tokens.append(Token(LP, "(", line, p, p + 1))
+            inner.tokens.append(_new(Token, (LP, "(", line, p, p + 1)))
             end = p + 1
         elif kind == "rp":
             level -= 1
             if level == 0:
                 p = end
                 break
-            inner.tokens.append(Token(RP, ")", line, p, end))
+            inner.tokens.append(_new(Token, (RP, ")", line, p, end)))
         elif kind == "idc":
             try:
-                inner.tokens.append(_word(m.group(), line, p, end))
+                known = _WORDS.get(m.group()) or _known(m.group(), line)
+                inner.tokens.append(_new(Token, (known[0], known[1], line, p, end)))
             except TextError:
-                inner.tokens.append(Token(RESERVED, m.group().decode(), line, p, end))
+                inner.tokens.append(_new(Token, (RESERVED, m.group().decode(), line, p, end)))
         elif kind == "res":
-            inner.tokens.append(Token(RESERVED, m.group().decode(), line, p, end))
+            inner.tokens.append(_new(Token, (RESERVED, m.group().decode(), line, p, end)))
         p = end
     if name == "custom":
         out.annotations.append(Annotation(inner.tokens, start_line, depth, len(out.tokens)))
