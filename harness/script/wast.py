@@ -193,7 +193,9 @@ class _ScriptReader:
         line = cur.peek(1).line
         try:
             annotations = module_annotations(self.lexed.annotations, 0)
-            module = ModuleParser(cur, self.features, annotations).parse()
+            module = ModuleParser(
+                cur, self.features, annotations, None, self.lexed.branch_hints
+            ).parse()
             if not cur.at_eof():
                 raise cur.unexpected()
         except MalformedModule as exc:
@@ -244,7 +246,8 @@ class _ScriptReader:
         annotations = module_annotations(
             [a for a in self.lexed.annotations if first <= a.index <= last], depth
         )
-        parser = ModuleParser(cur, self.features, annotations, name)
+        hints = [a for a in self.lexed.branch_hints if first <= a.index <= last]
+        parser = ModuleParser(cur, self.features, annotations, name, hints)
         text = b"(module " + self.source[body_start : cur.toks[last].end]
         try:
             module = parser.parse()

@@ -28,7 +28,7 @@ def parse_module(source: bytes | str, features: Features | None = None) -> Modul
         name = cur.opt_id()
         depth = 1
     annotations = module_annotations(lexed.annotations, depth)
-    module = ModuleParser(cur, features, annotations, name).parse()
+    module = ModuleParser(cur, features, annotations, name, lexed.branch_hints).parse()
     if depth:
         cur.rp()
     if not cur.at_eof():

@@ -5,7 +5,7 @@ errors ("@custom annotation: ...", "misplaced @custom annotation")."""
 from __future__ import annotations
 
 from ..syntax import module as m
-from .lexer import KW, LP, RP, STR, Annotation, TextError
+from .lexer import BRANCH_HINT, KW, LP, RP, STR, Annotation, TextError
 from .reader import Cursor
 
 SECTIONS = {
@@ -33,6 +33,19 @@ def module_annotations(annotations: list[Annotation], depth: int) -> list[Annota
         if ann.depth != depth:
             raise TextError("misplaced @custom annotation", ann.line)
     return annotations
+
+
+def check_branch_hints(hints: list[Annotation], funcs: list[tuple[int, int]]) -> None:
+    """The branch hints proposal's malformed cases: a hint outside every
+    function (``funcs``: token ranges of the func fields), or two hints on
+    one instruction.  Hints aren't written as a section yet."""
+    seen: set[int] = set()
+    for ann in hints:
+        if not any(start < ann.index < end for start, end in funcs):
+            raise TextError(f"@{BRANCH_HINT} annotation: not in a function", ann.line)
+        if ann.index in seen:
+            raise TextError(f"@{BRANCH_HINT} annotation: duplicate annotation", ann.line)
+        seen.add(ann.index)
 
 
 def present_sections(module: m.Module) -> set[int]:

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from ..errors import MalformedModule
 
 LP, RP, KW, ID, STR, NUM, RESERVED = range(7)
+BRANCH_HINT = "metadata.code.branch_hint"
 KIND_NAMES = ("(", ")", "keyword", "identifier", "string", "number", "reserved")
 
 
@@ -50,6 +51,8 @@ class Annotation:
 class Lexed:
     tokens: list[Token]
     annotations: list[Annotation] = field(default_factory=list)
+    # ``(@metadata.code.branch_hint ...)``: checked, not written yet.
+    branch_hints: list[Annotation] = field(default_factory=list)
 
 
 class TextError(MalformedModule):
@@ -283,7 +286,8 @@ def _utf8(value: bytes, line: int) -> str:
 
 
 def _annotation(source: bytes, pos: int, line: int, out: Lexed, depth: int) -> tuple[int, int]:
-    """Skip ``(@id ...)``, keeping it if it is a ``@custom`` annotation."""
+    """Skip ``(@id ...)``, keeping it if it is a ``@custom`` or branch hint
+    annotation."""
     start_line = line
     m = _TOKEN.match(source, pos + 2)
     if m is None or m.lastgroup not in ("idc", "str"):
@@ -345,4 +349,6 @@ def _annotation(source: bytes, pos: int, line: int, out: Lexed, depth: int) -> t
         p = end
     if name == "custom":
         out.annotations.append(Annotation(inner.tokens, start_line, depth, len(out.tokens)))
+    elif name == BRANCH_HINT:
+        out.branch_hints.append(Annotation(inner.tokens, start_line, depth, len(out.tokens)))
     return p, line

@@ -17,7 +17,7 @@ from ..features import Features
 from ..syntax import module as m
 from ..syntax import types as t
 from ..syntax.opcodes import Instr, Op
-from .customs import SECTION_ORDER, custom_section, present_sections
+from .customs import SECTION_ORDER, check_branch_hints, custom_section, present_sections
 from .instructions import END, FuncBody
 from .keywords import wasm3_texts
 from .lexer import ID, KW, LP, STR, Annotation, Token
@@ -169,8 +169,10 @@ class ModuleParser:
         features: Features,
         annotations: list[Annotation],
         name: str | None = None,
+        branch_hints: list[Annotation] | None = None,
     ):
         self.cur = cur
+        self.branch_hints = branch_hints or []
         self.name = name  # the module's $id, for the name section
         self.local_names: dict[int, dict[int, str]] = {}
         self.label_names: dict[int, dict[int, str]] = {}
@@ -191,6 +193,9 @@ class ModuleParser:
     def parse(self) -> m.Module:
         cur = self.cur
         fields = self._scan()
+        if self.branch_hints:
+            funcs = [(f.start, f.end) for f in fields if f.kind == "func"]
+            check_branch_hints(self.branch_hints, funcs)
         ctx = self.ctx
         for f in fields:
             if f.kind in ("type", "rec"):

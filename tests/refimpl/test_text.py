@@ -355,3 +355,30 @@ def test_inline_elements_of_a_typed_table_take_an_elem_index():
     )
     assert len(m.elems) == 2
     assert m.funcs[1].body[0] == Instr(Op.ELEM_DROP, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '(func (param i32) local.get 0 (@metadata.code.branch_hint "\\01")'
+            ' (@metadata.code.branch_hint "\\01") if end)',
+            "@metadata.code.branch_hint annotation: duplicate annotation",
+        ),
+        (
+            '(module (@metadata.code.branch_hint "\\01") (func))',
+            "@metadata.code.branch_hint annotation: not in a function",
+        ),
+    ],
+)
+def test_misplaced_branch_hints_are_malformed(text, message):
+    with pytest.raises(MalformedModule) as exc:
+        parse_module(text, V3)
+    assert exc.value.message == message
+
+
+def test_a_branch_hint_on_an_if_is_read_and_skipped():
+    text = (
+        '(module (func (param i32) (@metadata.code.branch_hint "\\00") (if (local.get 0) (then))))'
+    )
+    assert parse_module(text, V3).funcs[0].body[1].op == Op.IF
