@@ -526,6 +526,8 @@ class ModuleParser:
             # Function indices into a funcref table are ``func x*`` (as
             # wasm-tools reads them); into a typed table, ref.func items.
             seg_type = elem_type
+            if self._wasm1_segments() and not (cur.at_index() or cur.at_rp()):
+                raise cur.unexpected()
             if elem_type == t.FUNCREF and cur.at_index():
                 seg_type = self._func_list_type()
             init = self._elem_list_items(elem_type)
@@ -637,10 +639,14 @@ class ModuleParser:
             if cur.at_index() or cur.at_rp():  # Wasm 1.0: function indices
                 self.elems.append(m.Elem(self._func_list_type(), self._func_indices(), mode))
                 return
+        if self._wasm1_segments() and not isinstance(mode, m.Active):
+            raise cur.unexpected()
         if cur.at_kw("func"):
             cur.i += 1
             self.elems.append(m.Elem(self._func_list_type(), self._func_indices(), mode))
             return
+        if self._wasm1_segments():
+            raise cur.unexpected()
         elem_type = self.ctx.tr.reftype()
         self.elems.append(m.Elem(elem_type, self._elem_list_items(elem_type), mode))
 
@@ -689,7 +695,15 @@ class ModuleParser:
             elif cur.at_index():
                 mem = self.ctx.space("memory").resolve(cur)
             mode = m.Active(mem, self._offset())
+        elif self._wasm1_segments():
+            raise cur.unexpected()
         self.datas.append(m.Data(self._strings(), mode))
+
+    def _wasm1_segments(self) -> bool:
+        """Whether segments are Wasm 1.0's: active only, elements function
+        indices (no bulk memory nor reference types, as the encoder says)."""
+        f = self.ctx.features
+        return not (f.bulk_memory or f.reference_types)
 
     def _strings(self) -> bytes:
         cur = self.cur
