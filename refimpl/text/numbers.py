@@ -55,8 +55,26 @@ def parse_uint(text: str, bits: int, line: int | None = None) -> int:
     return value
 
 
+# Literals read before, by (text, width): scripts repeat the same few
+# thousand values (the SIMD scripts most), and parsing them is a good part
+# of reading a script.  Only successes are kept; errors carry their line.
+_SEEN: dict[tuple[str, int], int] = {}
+_SEEN_MAX = 200_000
+
+
 def parse_int(text: str, bits: int, line: int | None = None, what: str = "") -> int:
     """A signed-or-unsigned integer literal as a ``bits``-bit pattern."""
+    key = (text, bits)
+    seen = _SEEN.get(key)
+    if seen is not None:
+        return seen
+    value = _parse_int(text, bits, line, what)
+    if len(_SEEN) < _SEEN_MAX:
+        _SEEN[key] = value
+    return value
+
+
+def _parse_int(text: str, bits: int, line: int | None, what: str) -> int:
     if not is_int(text):
         raise TextError("unexpected token", line)
     value = to_int(text)
@@ -71,6 +89,17 @@ def parse_int(text: str, bits: int, line: int | None = None, what: str = "") -> 
 
 def parse_float(text: str, fmt: FloatFormat, line: int | None = None) -> int:
     """A float literal as the bit pattern of ``fmt``."""
+    key = (text, -fmt.bits)  # negative: apart from the integers' keys
+    seen = _SEEN.get(key)
+    if seen is not None:
+        return seen
+    value = _parse_float(text, fmt, line)
+    if len(_SEEN) < _SEEN_MAX:
+        _SEEN[key] = value
+    return value
+
+
+def _parse_float(text: str, fmt: FloatFormat, line: int | None) -> int:
     neg = text.startswith("-")
     body = text[1:] if text[0] in "+-" else text
     sign = fmt.sign if neg else 0
