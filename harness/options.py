@@ -113,7 +113,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--converter",
         "converter",
-        "the .wast to JSON converter",
+        "how scripts are read: a converter (wasm-tools, wast2json) or refimpl's parser",
         choices=CONVERTERS,
         default="auto",
     ),

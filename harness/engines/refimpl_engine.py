@@ -1,8 +1,8 @@
 """refimpl, the project's reference runtime, as an engine (in process).
 
 It speaks the spec interpreter's messages, so its failures are checked by
-exact prefix.  Modules given only as text are unsupported until refimpl
-reads the text format.
+exact prefix.  Modules given only as text are read by refimpl's own text
+parser (``refimpl.text``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from ..outcomes import (
 from ..script.commands import ModuleSource
 from ..values import NULL, Ref, Value
 from .base import Engine, Session, SessionOptions
-
-TEXT_UNSUPPORTED = "refimpl does not read the text format yet (module given only as text)"
 
 
 class RefimplEngine(Engine):
@@ -71,16 +69,28 @@ class RefimplSession(Session):
 
     def _load(self, module: ModuleSource):
         r = self.refimpl
-        if module.binary is None:
-            return Unsupported(TEXT_UNSUPPORTED)
         try:
-            return r.load(module.binary, self.features)
+            binary = module.binary
+            if binary is None:
+                binary = self._encode_text(module.text or b"")
+                if isinstance(binary, CommandOutcome):
+                    return binary
+            return r.load(binary, self.features)
         except r.MalformedModule as exc:
             return Malformed(exc.message)
         except r.InvalidModule as exc:
             return Invalid(exc.message)
         except r.UnsupportedFeature as exc:
             return Unsupported(f"refimpl: {exc.message}")
+
+    def _encode_text(self, text: bytes) -> bytes | CommandOutcome:
+        from refimpl.binary.encode import EncodeError
+        from refimpl.text import wat_to_binary
+
+        try:
+            return wat_to_binary(text, self.features)
+        except EncodeError as exc:
+            return Unsupported(f"refimpl can't encode this module yet: {exc}")
 
     def check(self, module: ModuleSource) -> CommandOutcome:
         loaded = self._load(module)

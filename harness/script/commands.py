@@ -188,6 +188,18 @@ class ConversionFailure(Command):
         return "unconvertible command"
 
 
+@dataclass(frozen=True, slots=True)
+class UnsupportedCommand(Command):
+    """A well-formed command the harness does not run (``thread``,
+    ``wait``): every engine reports it unsupported, naming it."""
+
+    what: str  # the command's keyword
+
+    @property
+    def wast_name(self) -> str:
+        return self.what
+
+
 _WAST_NAMES = {
     ModuleCommand: "module",
     ModuleInstance: "module instance",

@@ -3,6 +3,8 @@
 Converters (``wasm-tools json-from-wast`` by default, or wabt's
 ``wast2json``) write JSON plus module files; ``normalize`` maps either
 dialect onto the command model.  Conversions are cached by content hash.
+``refimpl`` reads the script with refimpl's own text parser instead
+(``wast.py``), in process.
 
 The converter encodes modules, so it must write the encoding of the
 profile under test: Wasm 1.0 binaries (element segments led by a table
@@ -97,7 +99,7 @@ class Converter:
         return True, ""
 
 
-CONVERTERS = ("auto", "wasm-tools", "wast2json")
+CONVERTERS = ("auto", "wasm-tools", "wast2json", "refimpl")
 
 
 def converter_for(choice: str, profile: str | None) -> Converter:
@@ -134,6 +136,8 @@ def load_script(path: Path | str, converter: str = "auto", profile: str | None =
     can't be read, the converter can't run, or its text doesn't split into
     commands); otherwise rejected commands become ConversionFailure."""
     path = Path(path)
+    if converter == "refimpl":
+        return _read_with_refimpl(path, profile)
     conv = converter_for(converter, profile)
     try:
         text = path.read_text(encoding="utf-8")
@@ -141,16 +145,66 @@ def load_script(path: Path | str, converter: str = "auto", profile: str | None =
         raise ConversionError(path, converter, f"cannot read: {exc}") from None
     entry = _cached_entry(path, text, conv)
     pickled = entry / "script.pickle"
+    script = _cached_script(pickled, path)
+    if script is None:
+        script = _read_entry(entry, path, conv)
+        _write_atomically(pickled, pickle.dumps(script, protocol=pickle.HIGHEST_PROTOCOL))
+    return script
+
+
+def _cached_script(pickled: Path, path: Path) -> Script | None:
+    """A script cached for ``path``, or None (absent or unreadable)."""
     try:
         with pickled.open("rb") as f:
             script = pickle.load(f)
-        script.path = path
-        return script
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass
-    script = _read_entry(entry, path, conv)
-    _write_atomically(pickled, pickle.dumps(script, protocol=pickle.HIGHEST_PROTOCOL))
+        return None
+    script.path = path
     return script
+
+
+def _read_with_refimpl(path: Path, profile: str | None) -> Script:
+    """refimpl's own text parser, in process; cached like a conversion, by
+    content hash and the parser's own source (so a changed parser reads
+    again)."""
+    from refimpl import Features
+
+    from .wast import ScriptParseError, parse_script
+
+    try:
+        source = path.read_bytes()
+    except OSError as exc:
+        raise ConversionError(path, "refimpl", f"cannot read: {exc}") from None
+    profile = profile or "3.0"
+    key = hashlib.sha256(
+        b"\0".join([CACHE_FORMAT.encode(), _parser_version(), profile.encode(), source])
+    ).hexdigest()[:32]
+    cached = cache_root() / "refimpl" / f"{key}.pickle"
+    script = _cached_script(cached, path)
+    if script is not None:
+        return script
+    try:
+        commands = parse_script(source, Features.parse(profile))
+    except ScriptParseError as exc:
+        raise ConversionError(path, "refimpl", str(exc)) from None
+    script = Script(path=path, commands=commands, converter="refimpl")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(cached, pickle.dumps(script, protocol=pickle.HIGHEST_PROTOCOL))
+    return script
+
+
+@cache
+def _parser_version() -> bytes:
+    """A digest of the sources that turn a script into commands."""
+    import refimpl.text
+
+    here = Path(__file__).parent
+    sources = sorted(Path(refimpl.text.__file__).parent.glob("*.py"))
+    sources += [here / "wast.py", here / "normalize.py", here / "commands.py"]
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest().encode()
 
 
 def _cached_entry(path: Path, text: str, conv: Converter) -> Path:

@@ -45,6 +45,7 @@ from .commands import (
     ModuleInstance,
     ModuleSource,
     Register,
+    UnsupportedCommand,
 )
 
 
@@ -145,6 +146,8 @@ def _command(raw: dict, files: Path) -> Command:
     }
     if kind in module_asserts:
         return module_asserts[kind](line, _module(raw, files), raw["text"])
+    if kind in ("thread", "wait"):
+        return UnsupportedCommand(line, kind)
     return ConversionFailure(line, f"command {kind!r} is not supported by the harness")
 
 

@@ -1,0 +1,566 @@
+"""Instructions (spec 6.5): plain and folded, mixed freely, into the flat
+``Instr`` sequence the decoder would produce.
+
+Plain instructions are driven by the opcode table: an instruction's
+immediate kind (``OpInfo.immediates``) selects its reader in ``READERS``,
+so an instruction added to the table needs, at most, a reader for a new
+immediate kind.  The readers return what the decoder returns for the same
+kind (``cast``: label and two ``RefType``s, whose nullability the encoder
+turns into castflags; ``try_table``: block type and ``Catch``es).  Where one
+text name has several opcodes (``ref.test``/``ref.cast`` with a nullable or
+non-null type, ``CODES_BY_NAME``), the type read picks the opcode.
+
+Structured instructions (``block``, ``loop``, ``if``, legacy ``try``) and
+``select``/``call_indirect`` have their own syntax and are read here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..syntax import types as t
+from ..syntax.opcodes import BY_NAME, OPS, Catch, CatchKind, Instr, MemArg, Op, OpInfo
+from .keywords import wasm3_texts
+from .lexer import ID, KW, LP, NUM, RP
+from .numbers import F32, F64, is_int, parse_float, parse_int, parse_uint, to_int
+from .reader import Cursor, Names
+
+if TYPE_CHECKING:
+    from .module import ModuleContext
+
+END = Instr(Op.END)
+ELSE = Instr(Op.ELSE)
+_BLOCKS = {"block": Op.BLOCK, "loop": Op.LOOP, "if": Op.IF}
+# Words that end a plain instruction sequence.
+_TERMINATORS = frozenset(("end", "else", "catch", "catch_all", "delegate"))
+_SHAPES = {
+    "i8x16": (16, 8, None),
+    "i16x8": (8, 16, None),
+    "i32x4": (4, 32, None),
+    "i64x2": (2, 64, None),
+    "f32x4": (4, 32, F32),
+    "f64x2": (2, 64, F64),
+}
+_WIDTH = re.compile(r"(?:load|store)(\d+)?(x\d+)?")
+_CATCHES = {"catch": 0, "catch_ref": 1, "catch_all": 2, "catch_all_ref": 3}
+
+
+def natural_alignment(name: str) -> int:
+    """log2 of the access width an instruction named ``name`` implies."""
+    prefix, _, op = name.partition(".")
+    m = _WIDTH.match(op)
+    if m and m.group(2):
+        width = 8
+    elif m and m.group(1):
+        width = int(m.group(1)) // 8
+    else:
+        width = {"i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 16}.get(prefix, 1)
+    return width.bit_length() - 1
+
+
+class FuncBody:
+    """Reads the instructions of one function (or constant expression)."""
+
+    def __init__(self, ctx: ModuleContext, locals_: Names | None = None):
+        self.ctx = ctx
+        self.cur: Cursor = ctx.cur
+        self.locals = locals_ or Names("local")
+        self.labels: list[str | None] = []
+        self.out: list[Instr] = []
+        # Label names by the label's number in the function (for the name section).
+        self.label_names: dict[int, str] = {}
+        self.n_labels = 0
+
+    def _push_label(self, label: str | None) -> None:
+        if label is not None:
+            self.label_names[self.n_labels] = label
+        self.n_labels += 1
+        self.labels.append(label)
+
+    # -- sequences --------------------------------------------------------
+
+    def expr(self) -> tuple[Instr, ...]:
+        """Instructions up to the closing paren, plus the final ``end``."""
+        self.instrs()
+        if not self.cur.at_rp():
+            raise self.cur.unexpected()
+        self.out.append(END)
+        return tuple(self.out)
+
+    def instrs(self) -> None:
+        cur = self.cur
+        while True:
+            tok = cur.peek()
+            if tok.kind == LP:
+                nxt = cur.peek(1)
+                if nxt.kind != KW or nxt.value in ("then", "do", "catch", "catch_all", "delegate"):
+                    return
+                if nxt.value in ("item", "result", "param", "type", "local"):
+                    return
+                self.folded()
+            elif tok.kind == KW and tok.value not in _TERMINATORS:
+                self.plain()
+            else:
+                return
+
+    # -- labels -----------------------------------------------------------
+
+    def label(self) -> int:
+        cur = self.cur
+        tok = cur.peek()
+        if tok.kind == ID:
+            cur.i += 1
+            for depth, name in enumerate(reversed(self.labels)):
+                if name == tok.value:
+                    return depth
+            raise cur.error(f"unknown label ${tok.value}", tok)
+        if tok.kind == NUM:
+            return cur.nat()
+        raise cur.unexpected()
+
+    def _end_label(self, label: str | None) -> None:
+        tok = self.cur.peek()
+        if tok.kind == ID:
+            self.cur.i += 1
+            if tok.value != label:
+                raise self.cur.error(f"mismatching label ${tok.value}", tok)
+
+    # -- one instruction --------------------------------------------------
+
+    def _end_plain(self, label: str | None) -> None:
+        """``end $label?`` closing a plain block."""
+        self.cur.kw("end")
+        self._end_label(label)
+        self.labels.pop()
+        self.out.append(END)
+
+    def _block_head(self):
+        """After a block keyword: its label and block type."""
+        self.cur.i += 1
+        label = self.cur.opt_id()
+        return label, self.ctx.blocktype()
+
+    def plain(self) -> None:
+        cur = self.cur
+        tok = cur.peek()
+        name = tok.value
+        if name in _BLOCKS:
+            label, bt = self._block_head()
+            self._push_label(label)
+            self.out.append(Instr(_BLOCKS[name], bt))
+            self.instrs()
+            if name == "if" and cur.at_kw("else"):
+                cur.i += 1
+                self._end_label(label)
+                self.out.append(ELSE)
+                self.instrs()
+            self._end_plain(label)
+            return
+        if name == "try_table":
+            cur.i += 1
+            label = cur.opt_id()
+            self.out.append(Instr(Op.TRY_TABLE, self._try_table_head(label)))
+            self.instrs()
+            self._end_plain(label)
+            return
+        if name == "try" and self.ctx.features.legacy_exceptions:
+            cur.i += 1
+            label = cur.opt_id()
+            self.out.append(Instr(Op.TRY, self.ctx.blocktype()))
+            self._push_label(label)
+            self.instrs()
+            while cur.at_kw("catch", "catch_all"):
+                if cur.kw() == "catch":
+                    self.out.append(Instr(Op.CATCH, self.ctx.space("tag").resolve(cur)))
+                    self.instrs()
+                    continue
+                self.out.append(Instr(Op.CATCH_ALL))
+                self.instrs()
+                break  # catch_all comes last
+            if cur.at_kw("delegate"):
+                cur.i += 1
+                self.labels.pop()
+                self.out.append(Instr(Op.DELEGATE, self.label()))
+                return
+            self._end_plain(label)
+            return
+        cur.i += 1
+        self.out.append(self._operator(tok))
+
+    def _try_table_head(self, label: str | None) -> tuple:
+        cur = self.cur
+        bt = self.ctx.blocktype()
+        catches = []
+        while cur.peek().kind == LP and cur.peek(1).value in _CATCHES:
+            cur.i += 1
+            kind = _CATCHES[cur.kw()]
+            tag = self.ctx.space("tag").resolve(cur) if kind < 2 else None
+            catches.append(Catch(CatchKind(kind), tag, self.label()))
+            cur.rp()
+        self._push_label(label)  # the catches' labels are outside the block
+        return (bt, tuple(catches))
+
+    def folded(self) -> None:
+        cur = self.cur
+        cur.lp()
+        tok = cur.peek()
+        name = tok.value
+        if name in _BLOCKS:
+            label, bt = self._block_head()
+            if name == "if":
+                while cur.peek().kind == LP and not cur.at_form("then"):
+                    self.folded()
+                self._push_label(label)
+                self.out.append(Instr(Op.IF, bt))
+                cur.open("then")
+                self.instrs()
+                cur.rp()
+                if cur.at_form("else"):
+                    cur.i += 2
+                    self.out.append(ELSE)
+                    self.instrs()
+                    cur.rp()
+            else:
+                self._push_label(label)
+                self.out.append(Instr(_BLOCKS[name], bt))
+                self.instrs()
+            self.labels.pop()
+            self.out.append(END)
+        elif name == "try_table":
+            cur.i += 1
+            label = cur.opt_id()
+            self.out.append(Instr(Op.TRY_TABLE, self._try_table_head(label)))
+            self.instrs()
+            self.labels.pop()
+            self.out.append(END)
+        elif name == "try" and self.ctx.features.legacy_exceptions:
+            cur.i += 1
+            self._folded_try()
+        elif tok.kind == KW:
+            cur.i += 1
+            instr = self._operator(tok)
+            self.instrs()
+            self.out.append(instr)
+        else:
+            raise cur.unexpected()
+        cur.rp()
+
+    def _folded_try(self) -> None:
+        cur = self.cur
+        label = cur.opt_id()
+        self.out.append(Instr(Op.TRY, self.ctx.blocktype()))
+        self._push_label(label)
+        cur.open("do")
+        self.instrs()
+        cur.rp()
+        if cur.at_form("delegate"):
+            cur.i += 2
+            self.labels.pop()
+            self.out.append(Instr(Op.DELEGATE, self.label()))
+            cur.rp()
+            return
+        while cur.at_form("catch", "catch_all"):
+            cur.i += 1
+            last = cur.kw() == "catch_all"
+            if last:
+                self.out.append(Instr(Op.CATCH_ALL))
+            else:
+                self.out.append(Instr(Op.CATCH, self.ctx.space("tag").resolve(cur)))
+            self.instrs()
+            cur.rp()
+            if last:
+                break  # catch_all comes last
+        self.labels.pop()
+        self.out.append(END)
+
+    def _operator(self, tok) -> Instr:
+        """A non-structured instruction, its keyword already taken."""
+        name = tok.value
+        if tok.kind != KW:
+            raise self.cur.unexpected(tok)
+        if name == "select":
+            return self._select()
+        if name in ("call_indirect", "return_call_indirect"):
+            table = self.ctx.space("table").resolve(self.cur) if self.cur.at_index() else 0
+            type_index, _ = self.ctx.typeuse(names=False)
+            return Instr(BY_NAME[name].code, (type_index, table))
+        info = BY_NAME.get(name)
+        if info is None or name in ("select_t", "try", "catch", "catch_all", "delegate"):
+            raise self.cur.unexpected(tok)
+        if info.immediates == "-":
+            return Instr(info.code)
+        imm = READERS[info.immediates](self, info)
+        if info.immediates == "reftype" and imm.nullable:
+            return Instr(_NULL_VARIANT[info.code], imm)
+        return Instr(info.code, imm)
+
+    def _select(self) -> Instr:
+        cur = self.cur
+        if not cur.at_form("result"):
+            return Instr(Op.SELECT)
+        types: list[t.ValType] = []
+        while cur.at_form("result"):
+            cur.i += 2
+            while not cur.at_rp():
+                types.append(self.ctx.tr.valtype())
+            cur.rp()
+        return Instr(Op.SELECT_T, tuple(types))
+
+
+# -- immediate readers, by immediate kind ----------------------------------------
+
+
+def _space(kind: str):
+    def read(body: FuncBody, info: OpInfo) -> int:
+        return body.ctx.space(kind).resolve(body.cur)
+
+    return read
+
+
+def _optional(kind: str):
+    def read(body: FuncBody, info: OpInfo) -> int:
+        if body.cur.at_index():
+            return body.ctx.space(kind).resolve(body.cur)
+        return 0
+
+    return read
+
+
+def _local(body: FuncBody, info: OpInfo) -> int:
+    return body.locals.resolve(body.cur)
+
+
+def _label(body: FuncBody, info: OpInfo) -> int:
+    return body.label()
+
+
+def _labels(body: FuncBody, info: OpInfo) -> tuple:
+    labels = [body.label()]
+    while body.cur.at_index():
+        labels.append(body.label())
+    return (tuple(labels[:-1]), labels[-1])
+
+
+def _two(first: str, second: str, optional_first: bool):
+    """Two indices, the first optional (``memory.init $m? $d``) or both
+    optional (``memory.copy``); the result is (second, first) for init
+    forms, whose immediates are (segment, memory/table)."""
+
+    def read(body: FuncBody, info: OpInfo) -> tuple[int, int]:
+        cur = body.cur
+        ctx = body.ctx
+        both = cur.at_index() and _index_at(cur, 1)
+        if optional_first:
+            a = ctx.space(first).resolve(cur) if both else 0
+            b = ctx.space(second).resolve(cur)
+            return (b, a)
+        if both:
+            return (ctx.space(first).resolve(cur), ctx.space(second).resolve(cur))
+        if cur.at_index():
+            raise cur.unexpected(cur.peek(1))
+        return (0, 0)
+
+    return read
+
+
+def _index_at(cur: Cursor, k: int) -> bool:
+    tok = cur.peek(k)
+    return tok.kind == ID or (tok.kind == NUM and tok.value[0] not in "+-")
+
+
+def _memarg(body: FuncBody, info: OpInfo) -> MemArg:
+    cur = body.cur
+    mem = body.ctx.space("memory").resolve(cur) if cur.at_index() else 0
+    offset = 0
+    align = natural_alignment(info.name)
+    tok = cur.peek()
+    if tok.kind == KW and tok.value.startswith("offset="):
+        cur.i += 1
+        offset = _keyword_nat(cur, tok, 64 if wasm3_texts(body.ctx.features) else 32)
+        tok = cur.peek()
+    if tok.kind == KW and tok.value.startswith("align="):
+        cur.i += 1
+        value = _keyword_nat(cur, tok, 64)
+        if value <= 0 or value & (value - 1):
+            raise cur.error("alignment must be a power of two", tok)
+        align = value.bit_length() - 1
+    return MemArg(align, offset, mem)
+
+
+def _keyword_nat(cur: Cursor, tok, bits: int) -> int:
+    text = tok.value.partition("=")[2]
+    if not text or text[0] in "+-" or not is_int(text):
+        raise cur.error(f"unknown operator {tok.value}", tok)
+    return parse_uint(text, bits, tok.line)
+
+
+def _lane_index(body: FuncBody) -> int:
+    """A lane index: a u8.  Out of range, the Wasm 2.0 interpreter says
+    "malformed lane index", the 3.0 one "i8 constant out of range"."""
+    cur = body.cur
+    tok = cur.peek()
+    if tok.kind != NUM or tok.value[0] in "+-" or not is_int(tok.value):
+        raise cur.unexpected()
+    cur.i += 1
+    return _u8(body, tok)
+
+
+def _u8(body: FuncBody, tok) -> int:
+    text = tok.value
+    bad = "i8 constant out of range" if wasm3_texts(body.ctx.features) else "malformed lane index"
+    if text[0] in "+-" or not is_int(text):
+        raise body.cur.error(bad, tok)
+    value = to_int(text)
+    if value > 0xFF:
+        raise body.cur.error(bad, tok)
+    return value
+
+
+def _lane(body: FuncBody, info: OpInfo) -> int:
+    return _lane_index(body)
+
+
+def _memarg_lane(body: FuncBody, info: OpInfo) -> tuple[MemArg, int]:
+    cur = body.cur
+    # ``v128.load8_lane 1 0``: a lone number after a memarg-less op is the lane.
+    after = cur.peek(1)
+    if (
+        cur.peek().kind == NUM
+        and after.kind != NUM
+        and not (after.kind == KW and after.value.startswith(("offset=", "align=")))
+    ):
+        return (MemArg(natural_alignment(info.name), 0, 0), _lane_index(body))
+    arg = _memarg(body, info)
+    return (arg, _lane_index(body))
+
+
+def _shuffle(body: FuncBody, info: OpInfo) -> tuple[int, ...]:
+    cur = body.cur
+    lanes = []
+    for _ in range(16):
+        tok = cur.peek()
+        if tok.kind != NUM:
+            raise cur.error("invalid lane length", tok)
+        cur.i += 1
+        value = _u8(body, tok)
+        lanes.append(value)
+    if cur.peek().kind == NUM:
+        raise cur.error("invalid lane length", cur.peek())
+    return tuple(lanes)
+
+
+def _number(bits: int):
+    def read(body: FuncBody, info: OpInfo) -> int:
+        cur = body.cur
+        tok = cur.peek()
+        if tok.kind != NUM:
+            raise cur.unexpected()
+        cur.i += 1
+        if bits in (32, 64) and info.immediates.startswith("f"):
+            return parse_float(tok.value, F32 if bits == 32 else F64, tok.line)
+        return parse_int(tok.value, bits, tok.line)
+
+    return read
+
+
+def v128_const(cur: Cursor) -> int:
+    """``shape lane*`` (the v128.const immediate; also script constants)."""
+    tok = cur.peek()
+    if tok.kind != KW or tok.value not in _SHAPES:
+        raise cur.unexpected()
+    cur.i += 1
+    count, width, fmt = _SHAPES[tok.value]
+    lanes = []
+    while cur.peek().kind == NUM:
+        lanes.append(cur.next())
+    if cur.peek().kind != RP and cur.peek().kind != LP:
+        raise cur.unexpected()
+    if len(lanes) != count:
+        raise cur.error("wrong number of lane literals", cur.peek())
+    bits = 0
+    for i, lane in enumerate(lanes):
+        if fmt is None:
+            value = parse_int(lane.value, width, lane.line)
+        else:
+            value = parse_float(lane.value, fmt, lane.line)
+        bits |= value << (i * width)
+    return bits
+
+
+def _v128(body: FuncBody, info: OpInfo) -> int:
+    return v128_const(body.cur)
+
+
+def _heaptype(body: FuncBody, info: OpInfo) -> t.HeapType:
+    return body.ctx.tr.heaptype()
+
+
+def _reftype(body: FuncBody, info: OpInfo) -> t.RefType:
+    return body.ctx.tr.reftype()
+
+
+def _type_field(body: FuncBody, info: OpInfo) -> tuple[int, int]:
+    ctx = body.ctx
+    type_index = ctx.space("type").resolve(body.cur)
+    return (type_index, ctx.fields_of(type_index).resolve(body.cur))
+
+
+def _type_n(body: FuncBody, info: OpInfo) -> tuple[int, int]:
+    return (body.ctx.space("type").resolve(body.cur), body.cur.nat())
+
+
+def _type_and(second: str):
+    def read(body: FuncBody, info: OpInfo) -> tuple[int, int]:
+        ctx = body.ctx
+        return (ctx.space("type").resolve(body.cur), ctx.space(second).resolve(body.cur))
+
+    return read
+
+
+def _cast(body: FuncBody, info: OpInfo) -> tuple:
+    label = body.label()
+    return (label, body.ctx.tr.reftype(), body.ctx.tr.reftype())
+
+
+READERS = {
+    "func": _space("func"),
+    "global": _space("global"),
+    "elem": _space("elem"),
+    "data": _space("data"),
+    "tag": _space("tag"),
+    "type": _space("type"),
+    "table": _optional("table"),
+    "mem": _optional("memory"),
+    "local": _local,
+    "label": _label,
+    "labels": _labels,
+    "memarg": _memarg,
+    "memarg_lane": _memarg_lane,
+    "data_mem": _two("memory", "data", True),
+    "elem_table": _two("table", "elem", True),
+    "mem_mem": _two("memory", "memory", False),
+    "table_table": _two("table", "table", False),
+    "i32": _number(32),
+    "i64": _number(64),
+    "f32": _number(32),
+    "f64": _number(64),
+    "v128": _v128,
+    "shuffle": _shuffle,
+    "lane": _lane,
+    "heaptype": _heaptype,
+    "reftype": _reftype,
+    "type_field": _type_field,
+    "type_n": _type_n,
+    "type_type": _type_and("type"),
+    "type_data": _type_and("data"),
+    "type_elem": _type_and("elem"),
+    "cast": _cast,
+}
+
+# ``ref.test``/``ref.cast`` -> the opcode of the same name for a nullable type.
+_NULL_VARIANT = {
+    BY_NAME[info.name].code: code for code, info in OPS.items() if info.variant == "null"
+}
+
+__all__ = ["ELSE", "END", "READERS", "FuncBody", "natural_alignment", "v128_const"]

@@ -1,0 +1,729 @@
+"""Modules (spec 6.6): fields, their abbreviations, and index resolution.
+
+Two passes, as identifiers may be used before their definition: the first
+walks the fields and binds every identifier of every index space (imports
+first: an import after a definition is malformed); the second reads each
+field.  Explicit types are read before anything else, so that a type use
+with inline parameters finds the first matching type, and types implied by
+inline type uses are appended after them, in the order they occur.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ..binary.types import FUNC_INDEX_TYPE
+from ..features import Features
+from ..syntax import module as m
+from ..syntax import types as t
+from ..syntax.opcodes import Instr, Op
+from .customs import SECTION_ORDER, check_branch_hints, custom_section, present_sections
+from .instructions import END, FuncBody
+from .keywords import wasm3_texts
+from .lexer import ID, KW, LP, STR, Annotation, Token
+from .names import name_section
+from .reader import Cursor, Names, TypeReader
+
+# Instructions naming a data segment need the data count section (spec 5.5.16).
+_USES_DATA_COUNT = frozenset((Op.MEMORY_INIT, Op.DATA_DROP, Op.ARRAY_NEW_DATA, Op.ARRAY_INIT_DATA))
+SPACES = ("type", "func", "table", "memory", "global", "tag", "elem", "data")
+FIELDS = frozenset((*SPACES, "rec", "import", "export", "start"))  # module field keywords
+_DEFINITIONS = {
+    "func": "function",
+    "table": "table",
+    "memory": "memory",
+    "global": "global",
+    "tag": "tag",
+}
+_EXTERN = {
+    "func": t.ExternKind.FUNC,
+    "table": t.ExternKind.TABLE,
+    "memory": t.ExternKind.MEMORY,
+    "global": t.ExternKind.GLOBAL,
+    "tag": t.ExternKind.TAG,
+}
+
+
+@dataclass
+class _Field:
+    kind: str
+    start: int  # token index of the field's "("
+    end: int  # token index just past its ")"
+
+
+@dataclass
+class ModuleContext:
+    cur: Cursor
+    features: Features
+    spaces: dict[str, Names] = field(default_factory=dict)
+    fields: dict[int, Names] = field(default_factory=dict)
+    types: list[t.SubType] = field(default_factory=list)
+    rec_groups: list[t.RecType] = field(default_factory=list)
+    n_explicit_types: int = 0
+
+    def __post_init__(self) -> None:
+        self.spaces = {s: Names(s) for s in SPACES}
+        self.tr = TypeReader(self.cur, self.spaces["type"], wasm3_texts(self.features))
+
+    def space(self, kind: str) -> Names:
+        return self.spaces[kind]
+
+    def fields_of(self, type_index: int) -> Names:
+        return self.fields.get(type_index) or Names("field")
+
+    # -- type uses (spec 6.6.3) ---------------------------------------------
+
+    def func_signature(
+        self, names: bool, definition: bool = False
+    ) -> tuple[list[t.ValType], list[t.ValType], list]:
+        """``(param ...)* (result ...)*``: params, results, param ids."""
+        cur = self.cur
+        params: list[t.ValType] = []
+        ids: list[tuple[str | None, Token]] = []
+        while cur.at_form("param"):
+            cur.i += 2
+            tok = cur.peek()
+            if tok.kind == ID:
+                if not names:
+                    raise cur.unexpected()
+                cur.i += 1
+                params.append(self.tr.valtype())
+                ids.append((tok.value, tok))  # type: ignore[arg-type]
+            else:
+                while not cur.at_rp():
+                    params.append(self.tr.valtype())
+                    ids.append((None, tok))
+            cur.rp()
+        results: list[t.ValType] = []
+        while cur.at_form("result"):
+            cur.i += 2
+            while not cur.at_rp():
+                results.append(self.tr.valtype())
+            cur.rp()
+        if cur.at_form("param"):  # parameters after results
+            if definition and not self.features.bulk_memory:  # Wasm 1.0's text
+                raise cur.error("result before parameter", cur.peek(1))
+            raise cur.unexpected(cur.peek(1))
+        return params, results, ids
+
+    def typeuse(self, names: bool = True) -> tuple[int, list]:
+        """``(type x)? (param ...)* (result ...)*``: the type index (an
+        implied type is added when needed) and the parameters' ids."""
+        cur = self.cur
+        explicit = None
+        tok = cur.peek(1)
+        if cur.at_form("type"):
+            cur.i += 2
+            explicit = self.space("type").resolve(cur)
+            cur.rp()
+        params, results, ids = self.func_signature(names)
+        ft = t.FuncType(tuple(params), tuple(results))
+        if explicit is not None:
+            if (params or results) and explicit >= len(self.types):
+                raise cur.error(f"unknown type {explicit}", tok)
+            if params or results:
+                known = self.types[explicit].comp if explicit < len(self.types) else None
+                if known != ft:
+                    raise cur.error("inline function type", tok)
+            elif explicit < len(self.types) and isinstance(self.types[explicit].comp, t.FuncType):
+                n = len(self.types[explicit].comp.params)
+                ids = [(None, tok)] * n
+            return explicit, ids
+        return self.implied_type(ft), ids
+
+    def implied_type(self, ft: t.FuncType) -> int:
+        plain = t.SubType(ft)
+        for i, group in enumerate(self.rec_groups):
+            if len(group.subtypes) == 1 and group.subtypes[0] == plain:
+                return self._group_start(i)
+        self.rec_groups.append(t.RecType((plain,)))
+        self.types.append(plain)
+        return len(self.types) - 1
+
+    def _group_start(self, group: int) -> int:
+        return sum(len(g.subtypes) for g in self.rec_groups[:group])
+
+    def blocktype(self):
+        """A block type: none, one result type, or a type index."""
+        cur = self.cur
+        if cur.at_form("type"):
+            index, _ = self.typeuse(names=False)
+            return index
+        if not cur.at_form("param", "result"):
+            return None
+        params, results, _ = self.func_signature(False)
+        if not params and len(results) == 1:
+            return results[0]
+        if not params and not results:
+            return None
+        return self.implied_type(t.FuncType(tuple(params), tuple(results)))
+
+
+class ModuleParser:
+    """Reads the fields of one module from ``cur`` up to a closing paren
+    (or the end of the tokens)."""
+
+    def __init__(
+        self,
+        cur: Cursor,
+        features: Features,
+        annotations: list[Annotation],
+        name: str | None = None,
+        branch_hints: list[Annotation] | None = None,
+    ):
+        self.cur = cur
+        self.branch_hints = branch_hints or []
+        self.name = name  # the module's $id, for the name section
+        self.local_names: dict[int, dict[int, str]] = {}
+        self.label_names: dict[int, dict[int, str]] = {}
+        self.ctx = ModuleContext(cur, features)
+        self.annotations = annotations
+        self.imports: list[m.Import] = []
+        self.funcs: list[m.Func] = []
+        self.tables: list[m.Table] = []
+        self.mems: list[m.Memory] = []
+        self.globals: list[m.Global] = []
+        self.tags: list[m.Tag] = []
+        self.elems: list[m.Elem] = []
+        self.datas: list[m.Data] = []
+        self.exports: list[m.Export] = []
+        self.start: int | None = None
+        self.uses_data_count = False
+
+    def parse(self) -> m.Module:
+        cur = self.cur
+        fields = self._scan()
+        if self.branch_hints:
+            funcs = [(f.start, f.end) for f in fields if f.kind == "func"]
+            check_branch_hints(self.branch_hints, funcs)
+        ctx = self.ctx
+        for f in fields:
+            if f.kind in ("type", "rec"):
+                cur.i = f.start
+                self._type_field(f.kind)
+        ctx.n_explicit_types = len(ctx.types)
+        for f in fields:
+            if f.kind in ("type", "rec"):
+                continue
+            cur.i = f.start + 2
+            getattr(self, "_" + f.kind)()
+            cur.rp()
+        if fields:
+            cur.i = fields[-1].end
+        module = m.Module(
+            types=tuple(ctx.types),
+            rec_groups=tuple(ctx.rec_groups),
+            imports=tuple(self.imports),
+            funcs=tuple(self.funcs),
+            tables=tuple(self.tables),
+            mems=tuple(self.mems),
+            globals=tuple(self.globals),
+            tags=tuple(self.tags),
+            elems=tuple(self.elems),
+            datas=tuple(self.datas),
+            start=self.start,
+            exports=tuple(self.exports),
+            data_count=len(self.datas) if self.uses_data_count else None,
+        )
+        present = present_sections(module)
+        placed = sorted(
+            (custom_section(ann, present) for ann in self.annotations), key=lambda c: c[0]
+        )
+        customs = tuple(custom for _, custom in placed)
+        names = name_section(
+            self.name,
+            {space: names.ids for space, names in ctx.spaces.items()},
+            self.local_names,
+            self.label_names,
+            {i: {n: name for name, n in f.ids.items()} for i, f in ctx.fields.items()},
+        )
+        if names is not None:
+            last = next((s for s in reversed(SECTION_ORDER) if s in present), 0)
+            customs += (m.Custom("name", names, last),)
+        return replace(module, customs=customs)
+
+    # -- pass 1: identifiers --------------------------------------------------
+
+    def _scan(self) -> list[_Field]:
+        cur = self.cur
+        ctx = self.ctx
+        fields: list[_Field] = []
+        defined: str | None = None
+        while cur.peek().kind == LP:
+            start = cur.i
+            kind_tok = cur.peek(1)
+            kind = kind_tok.value
+            if kind_tok.kind != KW or kind not in FIELDS:
+                raise cur.unexpected(kind_tok)
+            cur.i += 2
+            if kind == "type":
+                self._bind_type(cur)
+            elif kind == "rec":
+                while cur.at_form("type"):
+                    sub_start = cur.i
+                    cur.i += 2
+                    self._bind_type(cur)
+                    cur.i = sub_start
+                    cur.skip_form()
+            elif kind in _DEFINITIONS:
+                id_tok = cur.peek()
+                ctx.space(kind).bind(cur.opt_id(), cur, id_tok)
+                while cur.at_form("export"):
+                    cur.skip_form()
+                if cur.at_form("import"):
+                    if defined:
+                        raise cur.error(f"import after {defined}", cur.peek(1))
+                else:
+                    defined = defined or _DEFINITIONS[kind]
+            elif kind == "import":
+                if defined:
+                    raise cur.error(f"import after {defined}", kind_tok)
+                cur.string()
+                cur.string()
+                if cur.peek().kind == LP and cur.peek(1).value in _DEFINITIONS:
+                    what = cur.peek(1).value
+                    cur.i += 2
+                    id_tok = cur.peek()
+                    ctx.space(what).bind(cur.opt_id(), cur, id_tok)
+            elif kind in ("elem", "data") and self.ctx.features.bulk_memory:
+                # (Wasm 1.0 segments have no names: an id there is the
+                # table's or memory's.)
+                id_tok = cur.peek()
+                ctx.space(kind).bind(cur.opt_id(), cur, id_tok)
+            elif kind == "start" and any(f.kind == "start" for f in fields):
+                raise cur.error("multiple start sections", kind_tok)
+            cur.i = start
+            cur.skip_form()
+            fields.append(_Field(kind, start, cur.i))
+            if kind in ("table", "memory"):
+                self._scan_inline_segment(kind, start)
+        return fields
+
+    def _scan_inline_segment(self, kind: str, start: int) -> None:
+        """``(table ... (elem ...))`` and ``(memory (data ...))`` define a
+        segment: bind its (anonymous) index."""
+        cur = self.cur
+        end = cur.i
+        cur.i = start + 2
+        cur.opt_id()
+        while cur.at_form("export"):
+            cur.skip_form()
+        segment = "elem" if kind == "table" else "data"
+        while cur.i < end - 1 and not cur.at_form(segment, "import"):
+            if cur.peek().kind == LP:
+                cur.skip_form()  # a reference type: (ref null $t)
+            else:
+                cur.i += 1
+        if cur.at_form(segment):
+            self.ctx.space(segment).bind(None, cur)
+        cur.i = end
+
+    def _bind_type(self, cur: Cursor) -> None:
+        id_tok = cur.peek()
+        index = self.ctx.space("type").bind(cur.opt_id(), cur, id_tok)
+        # Field names of struct types (for struct.get $t $f).
+        save = cur.i
+        if cur.at_form("sub"):
+            cur.i += 2
+            if cur.at_kw("final"):
+                cur.i += 1
+            while cur.at_index():
+                cur.i += 1
+        if cur.at_form("struct"):
+            cur.i += 2
+            names = Names("field")
+            while cur.at_form("field"):
+                cur.i += 2
+                tok = cur.peek()
+                if tok.kind == ID:
+                    cur.i += 1
+                    names.bind(tok.value, cur, tok)  # type: ignore[arg-type]
+                    cur.skip_to_close()
+                else:
+                    names.count += _count_items(cur)
+            self.ctx.fields[index] = names
+        cur.i = save
+
+    # -- types --------------------------------------------------------------
+
+    def _type_field(self, kind: str) -> None:
+        cur = self.cur
+        ctx = self.ctx
+        cur.lp()
+        cur.kw(kind)
+        if kind == "rec":
+            subs = []
+            while cur.at_form("type"):
+                cur.i += 2
+                cur.opt_id()
+                subs.append(self._subtype())
+                cur.rp()
+            cur.rp()
+        else:
+            cur.opt_id()
+            subs = [self._subtype()]
+            cur.rp()
+        ctx.rec_groups.append(t.RecType(tuple(subs)))
+        ctx.types.extend(subs)
+
+    def _subtype(self) -> t.SubType:
+        cur = self.cur
+        if cur.at_form("sub"):
+            cur.i += 2
+            final = cur.at_kw("final")
+            if final:
+                cur.i += 1
+            supers = []
+            while cur.at_index():
+                supers.append(self.ctx.space("type").resolve(cur))
+            comp = self._comptype()
+            cur.rp()
+            return t.SubType(comp, tuple(supers), final)
+        return t.SubType(self._comptype())
+
+    def _comptype(self) -> t.CompType:
+        cur = self.cur
+        tr = self.ctx.tr
+        cur.lp()
+        word = cur.kw()
+        if word == "func":
+            params, results, _ = self.ctx.func_signature(True, definition=True)
+            comp: t.CompType = t.FuncType(tuple(params), tuple(results))
+        elif word == "struct":
+            fields = []
+            while cur.at_form("field"):
+                cur.i += 2
+                if cur.opt_id() is not None:
+                    fields.append(tr.fieldtype())
+                else:
+                    while not cur.at_rp():
+                        fields.append(tr.fieldtype())
+                cur.rp()
+            comp = t.StructType(tuple(fields))
+        elif word == "array":
+            comp = t.ArrayType(tr.fieldtype())
+        else:
+            raise cur.unexpected(cur.toks[cur.i - 1])
+        cur.rp()
+        return comp
+
+    # -- imports and definitions --------------------------------------------
+
+    def _inline_exports(self, kind: str, index: int) -> None:
+        cur = self.cur
+        while cur.at_form("export"):
+            cur.i += 2
+            self.exports.append(m.Export(cur.name(), _EXTERN[kind], index))
+            cur.rp()
+
+    def _inline_import(self) -> tuple[str, str] | None:
+        cur = self.cur
+        if not cur.at_form("import"):
+            return None
+        cur.i += 2
+        names = (cur.name(), cur.name())
+        cur.rp()
+        return names
+
+    def _import(self) -> None:
+        cur = self.cur
+        module, name = cur.name(), cur.name()
+        cur.lp()
+        kind = cur.kw()
+        if kind not in _DEFINITIONS:
+            raise cur.unexpected(cur.toks[cur.i - 1])
+        cur.opt_id()
+        self.imports.append(m.Import(module, name, self._import_desc(kind)))
+        cur.rp()
+
+    def _import_desc(self, kind: str) -> m.ImportDesc:
+        tr = self.ctx.tr
+        if kind == "func":
+            return m.FuncImport(self.ctx.typeuse()[0])
+        if kind == "tag":
+            return t.TagType(self.ctx.typeuse()[0])
+        if kind == "global":
+            return tr.globaltype()
+        if kind == "memory":
+            return self._memtype()
+        addr = tr.addrtype()
+        lim = tr.limits(addr)
+        return t.TableType(lim, tr.reftype())
+
+    def _memtype(self) -> t.MemType:
+        tr = self.ctx.tr
+        lim = tr.limits(tr.addrtype())
+        self._pagesize()
+        return t.MemType(lim)
+
+    def _pagesize(self) -> None:
+        cur = self.cur
+        if cur.at_form("pagesize"):
+            tok = cur.peek(1)
+            cur.i += 2
+            size = cur.nat(64)
+            cur.rp()
+            if size & (size - 1) or not size:
+                raise cur.error("invalid custom page size", tok)
+            if size != t.PAGE_SIZE:
+                from ..errors import UnsupportedFeature
+
+                raise UnsupportedFeature("custom page sizes")
+
+    def _func(self) -> None:
+        cur = self.cur
+        ctx = self.ctx
+        index = len(self.funcs) + sum(i.kind is t.ExternKind.FUNC for i in self.imports)
+        cur.opt_id()
+        self._inline_exports("func", index)
+        imported = self._inline_import()
+        type_index, ids = ctx.typeuse()
+        if imported:
+            self.imports.append(m.Import(*imported, m.FuncImport(type_index)))
+            return
+        locals_ = Names("local")
+        for name, tok in ids:
+            locals_.bind(name, cur, tok)
+        local_types: list[t.ValType] = []
+        while cur.at_form("local"):
+            cur.i += 2
+            tok = cur.peek()
+            if tok.kind == ID:
+                cur.i += 1
+                locals_.bind(tok.value, cur, tok)  # type: ignore[arg-type]
+                local_types.append(ctx.tr.valtype())
+            else:
+                while not cur.at_rp():
+                    locals_.bind(None, cur)
+                    local_types.append(ctx.tr.valtype())
+            cur.rp()
+        body = FuncBody(ctx, locals_)
+        code = body.expr()
+        self.local_names[index] = {i: name for name, i in locals_.ids.items()}
+        self.label_names[index] = body.label_names
+        if any(i.op in _USES_DATA_COUNT for i in code):
+            self.uses_data_count = True
+        self.funcs.append(m.Func(type_index, tuple(local_types), code))
+
+    def _const_expr(self) -> tuple[Instr, ...]:
+        return FuncBody(self.ctx).expr()
+
+    def _table(self) -> None:
+        cur = self.cur
+        tr = self.ctx.tr
+        index = len(self.tables) + sum(i.kind is t.ExternKind.TABLE for i in self.imports)
+        cur.opt_id()
+        self._inline_exports("table", index)
+        imported = self._inline_import()
+        addr = tr.addrtype()
+        if imported:
+            lim = tr.limits(addr)
+            self.imports.append(m.Import(*imported, t.TableType(lim, tr.reftype())))
+            return
+        if not cur.at_nat():  # reftype (elem ...): the table fits its elements
+            elem_type = tr.reftype()
+            cur.open("elem")
+            # Function indices into a funcref table are ``func x*`` (as
+            # wasm-tools reads them); into a typed table, ref.func items.
+            seg_type = elem_type
+            if self._wasm1_segments() and not (cur.at_index() or cur.at_rp()):
+                raise cur.unexpected()
+            if elem_type == t.FUNCREF and cur.at_index():
+                seg_type = self._func_list_type()
+            init = self._elem_list_items(elem_type)
+            cur.rp()
+            n = len(init)
+            lim = t.Limits(n, n, addr)
+            self.tables.append(m.Table(t.TableType(lim, elem_type)))
+            const = Op.I64_CONST if addr is t.AddrType.I64 else Op.I32_CONST
+            offset = (Instr(const, 0), END)
+            self.elems.append(m.Elem(seg_type, init, m.Active(index, offset)))
+            return
+        lim = tr.limits(addr)
+        elem_type = tr.reftype()
+        init = None if cur.at_rp() else self._const_expr()
+        self.tables.append(m.Table(t.TableType(lim, elem_type), init))
+
+    def _memory(self) -> None:
+        cur = self.cur
+        tr = self.ctx.tr
+        index = len(self.mems) + sum(i.kind is t.ExternKind.MEMORY for i in self.imports)
+        cur.opt_id()
+        self._inline_exports("memory", index)
+        imported = self._inline_import()
+        if imported:
+            self.imports.append(m.Import(*imported, self._memtype()))
+            return
+        addr = tr.addrtype()
+        if cur.at_form("data"):
+            cur.i += 2
+            data = self._strings()
+            cur.rp()
+            pages = -(-len(data) // t.PAGE_SIZE)
+            self.mems.append(m.Memory(t.MemType(t.Limits(pages, pages, addr))))
+            const = Op.I64_CONST if addr is t.AddrType.I64 else Op.I32_CONST
+            self.datas.append(m.Data(data, m.Active(index, (Instr(const, 0), END))))
+            return
+        lim = tr.limits(addr)
+        self._pagesize()
+        self.mems.append(m.Memory(t.MemType(lim)))
+
+    def _global(self) -> None:
+        cur = self.cur
+        index = len(self.globals) + sum(i.kind is t.ExternKind.GLOBAL for i in self.imports)
+        cur.opt_id()
+        self._inline_exports("global", index)
+        imported = self._inline_import()
+        gt = self.ctx.tr.globaltype()
+        if imported:
+            self.imports.append(m.Import(*imported, gt))
+            return
+        self.globals.append(m.Global(gt, self._const_expr()))
+
+    def _tag(self) -> None:
+        cur = self.cur
+        index = len(self.tags) + sum(i.kind is t.ExternKind.TAG for i in self.imports)
+        cur.opt_id()
+        self._inline_exports("tag", index)
+        imported = self._inline_import()
+        tt = t.TagType(self.ctx.typeuse()[0])
+        if imported:
+            self.imports.append(m.Import(*imported, tt))
+            return
+        self.tags.append(m.Tag(tt))
+
+    def _export(self) -> None:
+        cur = self.cur
+        name = cur.name()
+        cur.lp()
+        kind = cur.kw()
+        if kind not in _EXTERN:
+            raise cur.unexpected(cur.toks[cur.i - 1])
+        self.exports.append(m.Export(name, _EXTERN[kind], self.ctx.space(kind).resolve(cur)))
+        cur.rp()
+
+    def _start(self) -> None:
+        self.start = self.ctx.space("func").resolve(self.cur)
+
+    # -- segments -----------------------------------------------------------
+
+    def _offset(self) -> tuple[Instr, ...]:
+        cur = self.cur
+        if cur.at_form("offset"):
+            cur.i += 2
+            expr = self._const_expr()
+            cur.rp()
+            return expr
+        body = FuncBody(self.ctx)
+        body.folded()
+        body.out.append(END)
+        return tuple(body.out)
+
+    def _elem(self) -> None:
+        cur = self.cur
+        if self.ctx.features.bulk_memory:
+            cur.opt_id()
+        mode: m.SegmentMode = m.PASSIVE
+        if cur.at_kw("declare"):
+            cur.i += 1
+            mode = m.DECLARATIVE
+        elif (cur.peek().kind == LP and not cur.at_form("ref")) or cur.at_index():
+            table = 0
+            if cur.at_form("table"):
+                cur.i += 2
+                table = self.ctx.space("table").resolve(cur)
+                cur.rp()
+            elif cur.at_index():
+                table = self.ctx.space("table").resolve(cur)
+            mode = m.Active(table, self._offset())
+            if cur.at_index() or cur.at_rp():  # Wasm 1.0: function indices
+                self.elems.append(m.Elem(self._func_list_type(), self._func_indices(), mode))
+                return
+        if self._wasm1_segments() and not isinstance(mode, m.Active):
+            raise cur.unexpected()
+        if cur.at_kw("func"):
+            cur.i += 1
+            self.elems.append(m.Elem(self._func_list_type(), self._func_indices(), mode))
+            return
+        if self._wasm1_segments():
+            raise cur.unexpected()
+        elem_type = self.ctx.tr.reftype()
+        self.elems.append(m.Elem(elem_type, self._elem_list_items(elem_type), mode))
+
+    def _func_list_type(self) -> t.RefType:
+        """The type ``func x*`` gives a segment: ``(ref func)`` since typed
+        references (spec 3.0 6.6.12), ``funcref`` before."""
+        return FUNC_INDEX_TYPE if self.ctx.features.function_references else t.FUNCREF
+
+    def _func_indices(self) -> tuple[tuple[Instr, ...], ...]:
+        cur = self.cur
+        out = []
+        while cur.at_index():
+            out.append((Instr(Op.REF_FUNC, self.ctx.space("func").resolve(cur)), END))
+        return tuple(out)
+
+    def _elem_list_items(self, elem_type: t.RefType) -> tuple[tuple[Instr, ...], ...]:
+        """Element expressions: ``(item instr*)`` or one folded instruction;
+        plain function indices where the list abbreviates them."""
+        cur = self.cur
+        if cur.at_index():
+            return self._func_indices()
+        out = []
+        while cur.peek().kind == LP:
+            if cur.at_form("item"):
+                cur.i += 2
+                out.append(self._const_expr())
+                cur.rp()
+            else:
+                body = FuncBody(self.ctx)
+                body.folded()
+                body.out.append(END)
+                out.append(tuple(body.out))
+        return tuple(out)
+
+    def _data(self) -> None:
+        cur = self.cur
+        if self.ctx.features.bulk_memory:
+            cur.opt_id()
+        mode: m.Passive | m.Active = m.PASSIVE
+        if cur.peek().kind == LP or cur.at_index():
+            mem = 0
+            if cur.at_form("memory"):
+                cur.i += 2
+                mem = self.ctx.space("memory").resolve(cur)
+                cur.rp()
+            elif cur.at_index():
+                mem = self.ctx.space("memory").resolve(cur)
+            mode = m.Active(mem, self._offset())
+        elif self._wasm1_segments():
+            raise cur.unexpected()
+        self.datas.append(m.Data(self._strings(), mode))
+
+    def _wasm1_segments(self) -> bool:
+        """Whether segments are Wasm 1.0's: active only, elements function
+        indices (no bulk memory nor reference types, as the encoder says)."""
+        f = self.ctx.features
+        return not (f.bulk_memory or f.reference_types)
+
+    def _strings(self) -> bytes:
+        cur = self.cur
+        out = bytearray()
+        while cur.peek().kind == STR:
+            out += cur.string()
+        return bytes(out)
+
+    # -- custom sections (the @custom annotation) ---------------------------
+
+
+def _count_items(cur: Cursor) -> int:
+    """The number of items (words or forms) up to the ``)`` closing the
+    form the cursor is in; leaves the cursor past that paren."""
+    n = 0
+    while not cur.at_rp():
+        if cur.peek().kind == LP:
+            cur.skip_form()
+        else:
+            cur.next()
+        n += 1
+    cur.i += 1
+    return n

@@ -1,0 +1,50 @@
+"""Robustness of the text parser: whatever the input, reading (and
+encoding) a module ends in MalformedModule or UnsupportedFeature, and
+reading a script in its parse error or per-command failures; never another
+exception, never a long stall.  ``fuzz_text.py`` is the long run."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+
+import pytest
+from text_mutations import mutate, seed_modules
+
+from harness.script.wast import ScriptParseError, parse_script
+from harness.testsuite import find_testsuite
+from refimpl.errors import MalformedModule, UnsupportedFeature
+from refimpl.features import Features
+from refimpl.text import wat_to_binary
+
+PROFILES = [Features.profile(p) for p in ("3.0", "2.0", "mvp")]
+INPUTS = 3000
+SLOWEST_ALLOWED = 2.0  # seconds for one input
+
+
+@pytest.fixture(scope="module")
+def seeds() -> list[bytes]:
+    return seed_modules(find_testsuite(), limit=150)
+
+
+def test_mutated_modules(seeds):
+    rng = random.Random(11)
+    slowest = 0.0
+    for n in range(INPUTS):
+        data = mutate(rng.choice(seeds), rng)
+        start = time.perf_counter()
+        with contextlib.suppress(MalformedModule, UnsupportedFeature):
+            wat_to_binary(data, PROFILES[n % 3])
+        slowest = max(slowest, time.perf_counter() - start)
+    assert slowest < SLOWEST_ALLOWED
+
+
+def test_mutated_scripts(seeds):
+    rng = random.Random(12)
+    for n in range(INPUTS // 10):
+        module = mutate(rng.choice(seeds), rng)
+        script = module + b'\n(assert_return (invoke "f" (i32.const 1)) (i32.const 2))\n'
+        script = mutate(script, rng) if n % 2 else script
+        with contextlib.suppress(ScriptParseError):
+            parse_script(script, PROFILES[n % 3])
