@@ -274,13 +274,30 @@ IMMEDIATES: dict[str, ImmReader] = {
 }
 
 
+# One-byte immediates are most of real code (``local.get 3``, ``i32.const
+# -1``): for these opcodes every one-byte encoding has a shared ``Instr``,
+# which is as fast to look up as an opcode and costs no memory per use.
+_SMALL_IMMEDIATES = {
+    "local": lambda b: b,
+    "global": lambda b: b,
+    "label": lambda b: b,
+    "func": lambda b: b,
+    "i32": lambda b: (b - 0x80 if b & 0x40 else b) & 0xFFFFFFFF,
+    "i64": lambda b: (b - 0x80 if b & 0x40 else b) & 0xFFFFFFFFFFFFFFFF,
+}
+
+
 class _Tables:
     """Per feature set: for every opcode that exists, either its one shared
-    ``Instr`` (no immediates) or the reader of its immediates."""
+    ``Instr`` (no immediates) or the reader of its immediates; for opcodes
+    with a small immediate, the shared ``Instr`` of each one-byte encoding;
+    for memory accesses, whether the memarg fast path applies."""
 
     def __init__(self, f: Features):
         self.singles: list[Instr | None] = [None] * 256
         self.readers: list[ImmReader | None] = [None] * 256
+        self.small: list[tuple[Instr, ...] | None] = [None] * 256
+        self.memops: list[bool] = [False] * 256
         self.prefixed: dict[int, Instr | ImmReader] = {}
         for code, info in OPS.items():
             needs = _needs(code)
@@ -296,6 +313,10 @@ class _Tables:
                 self.singles[code] = entry
             else:
                 self.readers[code] = entry
+                value = _SMALL_IMMEDIATES.get(info.immediates)
+                if value is not None:
+                    self.small[code] = tuple(Instr(code, value(b)) for b in range(0x80))
+                self.memops[code] = info.immediates == "memarg"
 
 
 _STRUCTURE = frozenset((BLOCK, LOOP, IF, ELSE, END, TRY, CATCH, CATCH_ALL, DELEGATE, TRY_TABLE))
@@ -309,13 +330,26 @@ def _tables(f: Features) -> _Tables:
 class InstrDecoder:
     """Reads expressions (function bodies, constant expressions)."""
 
-    __slots__ = ("f", "max_align", "memargs", "op", "r", "tables", "uses_data", "zero_message")
+    __slots__ = (
+        "f",
+        "max_align",
+        "memargs",
+        "memops",
+        "op",
+        "r",
+        "tables",
+        "uses_data",
+        "zero_message",
+    )
 
     def __init__(self, r: Reader, f: Features):
         self.r = r
         self.f = f
         self.tables = _tables(f)
         self.memargs: dict[tuple[int, int, int], MemArg] = {}
+        # Memory accesses whose flags and offset are one byte each, by
+        # (opcode, flags, offset): shared like the small immediates.
+        self.memops: dict[int, Instr] = {}
         self.max_align = 64 if f.memory64 else 32
         # The spec interpreter renamed this error with Wasm 2.0.
         self.zero_message = (
@@ -333,6 +367,10 @@ class InstrDecoder:
         data, size = r.data, r.size
         tables = self.tables
         singles, readers = tables.singles, tables.readers
+        small, memops = tables.small, tables.memops
+        memop_cache = self.memops
+        # A flags byte below this is a plain alignment (no memory index bit).
+        short_flags = min(self.max_align, 0x40)
         out: list[Instr] = []
         append = out.append
         frames = [_PLAIN]  # per open construct: what may still come (_IF ...)
@@ -348,6 +386,21 @@ class InstrDecoder:
             if instr is not None:
                 append(instr)
                 continue
+            p = pos + 1  # the first byte of the immediates
+            if p < size and data[p] < 0x80:
+                shared = small[op]
+                if shared is not None:
+                    r.pos = p + 1
+                    append(shared[data[p]])
+                    continue
+                if memops[op] and p + 1 < size and data[p + 1] < 0x80 and data[p] < short_flags:
+                    key = (op << 16) | (data[p] << 8) | data[p + 1]
+                    instr = memop_cache.get(key)
+                    if instr is None:
+                        instr = memop_cache[key] = _new(Instr, (op, _memarg(self)))
+                    r.pos = p + 2
+                    append(instr)
+                    continue
             reader = readers[op]
             if reader is not None:
                 append(_new(Instr, (op, reader(self))))
