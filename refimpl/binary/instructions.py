@@ -25,6 +25,7 @@ from .types import heap_type, ref_type, ref_type_of, result_type, val_type
 _new = tuple.__new__  # Instr(op, imm) without NamedTuple's Python-level __new__
 
 BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
+I32_CONST = 0x41
 TRY, CATCH, DELEGATE, CATCH_ALL, TRY_TABLE = 0x06, 0x07, 0x18, 0x19, 0x1F
 # Instructions that name a data segment: the code needs a data count section.
 USES_DATA = frozenset(
@@ -337,6 +338,7 @@ class InstrDecoder:
         "memops",
         "op",
         "r",
+        "short_flags",
         "tables",
         "uses_data",
         "zero_message",
@@ -350,7 +352,9 @@ class InstrDecoder:
         # Memory accesses whose flags and offset are one byte each, by
         # (opcode, flags, offset): shared like the small immediates.
         self.memops: dict[int, Instr] = {}
+        # A flags byte below this is a plain alignment (no memory index bit).
         self.max_align = 64 if f.memory64 else 32
+        self.short_flags = min(self.max_align, 0x40)
         # The spec interpreter renamed this error with Wasm 2.0.
         self.zero_message = (
             "zero byte expected" if f.bulk_memory or f.reference_types else "zero flag expected"
@@ -368,9 +372,7 @@ class InstrDecoder:
         tables = self.tables
         singles, readers = tables.singles, tables.readers
         small, memops = tables.small, tables.memops
-        memop_cache = self.memops
-        # A flags byte below this is a plain alignment (no memory index bit).
-        short_flags = min(self.max_align, 0x40)
+        memop_cache, short_flags = self.memops, self.short_flags
         out: list[Instr] = []
         append = out.append
         frames = [_PLAIN]  # per open construct: what may still come (_IF ...)
@@ -443,6 +445,22 @@ class InstrDecoder:
                 append(self._prefixed(op, pos))
             else:
                 raise self._illegal(op, pos)
+
+    def offset(self) -> tuple[Instr, ...]:
+        """A constant expression, usually a segment's offset: ``i32.const n``
+        ``end``, read directly (Go modules have tens of thousands); anything
+        else as ``expr`` reads it, errors included."""
+        r = self.r
+        data, start = r.data, r.pos
+        if start < r.size and data[start] == I32_CONST:
+            r.pos = start + 1
+            value = r.s32() & 0xFFFFFFFF
+            if r.pos < r.size and data[r.pos] == END:
+                r.pos += 1
+                small = self.tables.small[I32_CONST]
+                return (small[value] if value < 0x40 else Instr(I32_CONST, value)), END_INSTR
+            r.pos = start
+        return self.expr()
 
     def _prefixed(self, prefix: int, pos: int) -> Instr:
         sub = self.r.u32()
