@@ -1,6 +1,7 @@
 """Benchmarks: ``python -m benchmarks [--repeat N] [--only NAME] [--no-suite]``
 (``--only init``: instantiation under refimpl's init modes, ``init_modes.py``;
-``--only corpus``: decode, validate, instantiate real modules, ``corpus.py``).
+``--only corpus``: decode, validate, instantiate real modules, ``corpus.py``;
+``--only programs``: real programs of the corpus over 1 MiB, ``programs.py``).
 
 Each figure is the median of several runs, measured in this run for every
 runtime that can run the kernel: refimpl's compiled fast path, its plain
@@ -88,6 +89,10 @@ def main(argv=None) -> int:
         from . import init_modes  # instantiation under refimpl's init modes
 
         return init_modes.main(["--repeat", str(args.repeat)])
+    if args.only and "programs" in args.only:
+        from . import programs  # real programs of the corpus
+
+        return programs.main(args.corpus)
     if args.only and "corpus" in args.only:
         from . import corpus  # decode, validate, instantiate real modules
 
