@@ -78,7 +78,8 @@ class Wasmtime(Instance):
         imports = []
         for imp in module.imports:
             ftype = imp.type
-            zeros = [0] * len(ftype.results) or None
+            n = len(ftype.results)
+            zeros = None if n == 0 else 0 if n == 1 else (0,) * n
             imports.append(wasmtime.Func(self.store, ftype, lambda *a, zeros=zeros: zeros))
         self.inst = wasmtime.Instance(self.store, module, imports)
         exports = self.inst.exports(self.store)
