@@ -35,6 +35,7 @@ USES_DATA = frozenset(
 # What an open structured instruction still allows (the decoder's frames).
 _PLAIN, _IF, _TRY, _CATCHES, _CATCH_ALL = range(5)
 END_INSTR = Instr(END)
+EMPTY_BLOCKS = {op: Instr(op, None) for op in (BLOCK, LOOP, IF)}
 ELSE_INSTR = Instr(ELSE)
 
 # The feature every post-MVP opcode needs, as inclusive opcode ranges.
@@ -417,7 +418,11 @@ class InstrDecoder:
                 frames[-1] = _PLAIN
                 append(ELSE_INSTR)
             elif BLOCK <= op <= IF:
-                append(_new(Instr, (op, _blocktype(self))))
+                if p < size and data[p] == 0x40:  # no parameters or results: shared
+                    r.pos = p + 1
+                    append(EMPTY_BLOCKS[op])
+                else:
+                    append(_new(Instr, (op, _blocktype(self))))
                 frames.append(_IF if op == IF else _PLAIN)
             elif op == TRY_TABLE and has_try_table:
                 append(_new(Instr, (op, _try_table(self))))
