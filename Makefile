@@ -26,14 +26,16 @@ demo: setup
 # Unit tests; then the spec suites: Wasm 2.0 on refimpl and wasmtime with state
 # probes, Wasm 1.0 on refimpl and wabt, Wasm 3.0 and its proposals on wasmtime,
 # refimpl's fast path against its interpreter, and every init mode against the
-# plain path.
+# plain path.  Each command prints one line (counts and seconds); its whole
+# output is in reports/test-LABEL.log, and printed when it fails.
+QUIET := .ci/quiet
 test: setup
-	$(PYTEST) -n 2 tests
-	$(PYTEST) -n 2 spectests --engine refimpl --engine wasmtime --suite wasm-2.0
-	$(PYTEST) -n 2 spectests --engine refimpl --engine wabt --suite pre-bulk-memory
-	$(PYTEST) -n 2 spectests --engine wasmtime --suite current --suite-recursive
-	$(PYTEST) -n 2 spectests --engine refimpl --engine refimpl-interpreter --suite wasm-2.0
-	$(PYTEST) -n 2 spectests --init-mode all --suite wasm-2.0 --suite pre-bulk-memory
+	@$(QUIET) unit $(PYTEST) -q -n 2 tests
+	@$(QUIET) wasm-2.0 $(PYTEST) -q -n 2 spectests --engine refimpl --engine wasmtime --suite wasm-2.0
+	@$(QUIET) pre-bulk-memory $(PYTEST) -q -n 2 spectests --engine refimpl --engine wabt --suite pre-bulk-memory
+	@$(QUIET) current $(PYTEST) -q -n 2 spectests --engine wasmtime --suite current --suite-recursive
+	@$(QUIET) fast-vs-interp $(PYTEST) -q -n 2 spectests --engine refimpl --engine refimpl-interpreter --suite wasm-2.0
+	@$(QUIET) init-modes $(PYTEST) -q -n 2 spectests --init-mode all --suite wasm-2.0 --suite pre-bulk-memory
 
 lint: setup
 	$(BIN)/ruff check .

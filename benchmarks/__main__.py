@@ -1,5 +1,7 @@
 """Benchmarks: ``python -m benchmarks [--repeat N] [--only NAME] [--no-suite]``
-(``--only init``: instantiation under refimpl's init modes, ``init_modes.py``).
+(``--only init``: instantiation under refimpl's init modes, ``init_modes.py``;
+``--only corpus``: decode, validate, instantiate real modules, ``corpus.py``;
+``--only programs``: real programs of the corpus over 1 MiB, ``programs.py``).
 
 Each figure is the median of several runs, measured in this run for every
 runtime that can run the kernel: refimpl's compiled fast path, its plain
@@ -82,11 +84,20 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
     parser.add_argument("--only", action="append", help="substring of benchmark names to run")
     parser.add_argument("--no-suite", action="store_true", help="skip the wasm-2.0 suite run")
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     args = parser.parse_args(argv)
     if args.only and any(o.startswith("init") for o in args.only):
         from . import init_modes  # instantiation under refimpl's init modes
 
         return init_modes.main(["--repeat", str(args.repeat)])
+    if args.only and "programs" in args.only:
+        from . import programs  # real programs of the corpus
+
+        return programs.main(args.corpus)
+    if args.only and "corpus" in args.only:
+        from . import corpus  # decode, validate, instantiate real modules
+
+        return corpus.main(args.corpus)
 
     runtimes = {
         "refimpl (fast)": refimpl_runner("compiled"),

@@ -25,6 +25,7 @@ from .types import heap_type, ref_type, ref_type_of, result_type, val_type
 _new = tuple.__new__  # Instr(op, imm) without NamedTuple's Python-level __new__
 
 BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
+I32_CONST = 0x41
 TRY, CATCH, DELEGATE, CATCH_ALL, TRY_TABLE = 0x06, 0x07, 0x18, 0x19, 0x1F
 # Instructions that name a data segment: the code needs a data count section.
 USES_DATA = frozenset(
@@ -34,6 +35,7 @@ USES_DATA = frozenset(
 # What an open structured instruction still allows (the decoder's frames).
 _PLAIN, _IF, _TRY, _CATCHES, _CATCH_ALL = range(5)
 END_INSTR = Instr(END)
+EMPTY_BLOCKS = {op: Instr(op, None) for op in (BLOCK, LOOP, IF)}
 ELSE_INSTR = Instr(ELSE)
 
 # The feature every post-MVP opcode needs, as inclusive opcode ranges.
@@ -274,13 +276,30 @@ IMMEDIATES: dict[str, ImmReader] = {
 }
 
 
+# One-byte immediates are most of real code (``local.get 3``, ``i32.const
+# -1``): for these opcodes every one-byte encoding has a shared ``Instr``,
+# which is as fast to look up as an opcode and costs no memory per use.
+_SMALL_IMMEDIATES = {
+    "local": lambda b: b,
+    "global": lambda b: b,
+    "label": lambda b: b,
+    "func": lambda b: b,
+    "i32": lambda b: (b - 0x80 if b & 0x40 else b) & 0xFFFFFFFF,
+    "i64": lambda b: (b - 0x80 if b & 0x40 else b) & 0xFFFFFFFFFFFFFFFF,
+}
+
+
 class _Tables:
     """Per feature set: for every opcode that exists, either its one shared
-    ``Instr`` (no immediates) or the reader of its immediates."""
+    ``Instr`` (no immediates) or the reader of its immediates; for opcodes
+    with a small immediate, the shared ``Instr`` of each one-byte encoding;
+    for memory accesses, whether the memarg fast path applies."""
 
     def __init__(self, f: Features):
         self.singles: list[Instr | None] = [None] * 256
         self.readers: list[ImmReader | None] = [None] * 256
+        self.small: list[tuple[Instr, ...] | None] = [None] * 256
+        self.memops: list[bool] = [False] * 256
         self.prefixed: dict[int, Instr | ImmReader] = {}
         for code, info in OPS.items():
             needs = _needs(code)
@@ -296,6 +315,10 @@ class _Tables:
                 self.singles[code] = entry
             else:
                 self.readers[code] = entry
+                value = _SMALL_IMMEDIATES.get(info.immediates)
+                if value is not None:
+                    self.small[code] = tuple(Instr(code, value(b)) for b in range(0x80))
+                self.memops[code] = info.immediates == "memarg"
 
 
 _STRUCTURE = frozenset((BLOCK, LOOP, IF, ELSE, END, TRY, CATCH, CATCH_ALL, DELEGATE, TRY_TABLE))
@@ -309,14 +332,30 @@ def _tables(f: Features) -> _Tables:
 class InstrDecoder:
     """Reads expressions (function bodies, constant expressions)."""
 
-    __slots__ = ("f", "max_align", "memargs", "op", "r", "tables", "uses_data", "zero_message")
+    __slots__ = (
+        "f",
+        "max_align",
+        "memargs",
+        "memops",
+        "op",
+        "r",
+        "short_flags",
+        "tables",
+        "uses_data",
+        "zero_message",
+    )
 
     def __init__(self, r: Reader, f: Features):
         self.r = r
         self.f = f
         self.tables = _tables(f)
         self.memargs: dict[tuple[int, int, int], MemArg] = {}
+        # Memory accesses whose flags and offset are one byte each, by
+        # (opcode, flags, offset): shared like the small immediates.
+        self.memops: dict[int, Instr] = {}
+        # A flags byte below this is a plain alignment (no memory index bit).
         self.max_align = 64 if f.memory64 else 32
+        self.short_flags = min(self.max_align, 0x40)
         # The spec interpreter renamed this error with Wasm 2.0.
         self.zero_message = (
             "zero byte expected" if f.bulk_memory or f.reference_types else "zero flag expected"
@@ -333,6 +372,8 @@ class InstrDecoder:
         data, size = r.data, r.size
         tables = self.tables
         singles, readers = tables.singles, tables.readers
+        small, memops = tables.small, tables.memops
+        memop_cache, short_flags = self.memops, self.short_flags
         out: list[Instr] = []
         append = out.append
         frames = [_PLAIN]  # per open construct: what may still come (_IF ...)
@@ -348,6 +389,21 @@ class InstrDecoder:
             if instr is not None:
                 append(instr)
                 continue
+            p = pos + 1  # the first byte of the immediates
+            if p < size and data[p] < 0x80:
+                shared = small[op]
+                if shared is not None:
+                    r.pos = p + 1
+                    append(shared[data[p]])
+                    continue
+                if memops[op] and p + 1 < size and data[p + 1] < 0x80 and data[p] < short_flags:
+                    key = (op << 16) | (data[p] << 8) | data[p + 1]
+                    instr = memop_cache.get(key)
+                    if instr is None:
+                        instr = memop_cache[key] = _new(Instr, (op, _memarg(self)))
+                    r.pos = p + 2
+                    append(instr)
+                    continue
             reader = readers[op]
             if reader is not None:
                 append(_new(Instr, (op, reader(self))))
@@ -362,7 +418,11 @@ class InstrDecoder:
                 frames[-1] = _PLAIN
                 append(ELSE_INSTR)
             elif BLOCK <= op <= IF:
-                append(_new(Instr, (op, _blocktype(self))))
+                if p < size and data[p] == 0x40:  # no parameters or results: shared
+                    r.pos = p + 1
+                    append(EMPTY_BLOCKS[op])
+                else:
+                    append(_new(Instr, (op, _blocktype(self))))
                 frames.append(_IF if op == IF else _PLAIN)
             elif op == TRY_TABLE and has_try_table:
                 append(_new(Instr, (op, _try_table(self))))
@@ -390,6 +450,22 @@ class InstrDecoder:
                 append(self._prefixed(op, pos))
             else:
                 raise self._illegal(op, pos)
+
+    def offset(self) -> tuple[Instr, ...]:
+        """A constant expression, usually a segment's offset: ``i32.const n``
+        ``end``, read directly (Go modules have tens of thousands); anything
+        else as ``expr`` reads it, errors included."""
+        r = self.r
+        data, start = r.data, r.pos
+        if start < r.size and data[start] == I32_CONST:
+            r.pos = start + 1
+            value = r.s32() & 0xFFFFFFFF
+            if r.pos < r.size and data[r.pos] == END:
+                r.pos += 1
+                small = self.tables.small[I32_CONST]
+                return (small[value] if value < 0x40 else Instr(I32_CONST, value)), END_INSTR
+            r.pos = start
+        return self.expr()
 
     def _prefixed(self, prefix: int, pos: int) -> Instr:
         sub = self.r.u32()

@@ -269,7 +269,7 @@ class _ModuleDecoder:
 
     def global_(self) -> Global:
         gtype = global_type(self.r, self.f)
-        return Global(gtype, self.instrs.expr())
+        return Global(gtype, self.instrs.offset())
 
     def export(self) -> Export:
         r = self.r
@@ -305,7 +305,7 @@ class _ModuleDecoder:
         r, f = self.r, self.f
         if not (f.bulk_memory or f.reference_types):
             table = r.u32()
-            offset = self.instrs.expr()
+            offset = self.instrs.offset()
             return Elem(FUNCREF, self.func_indices(), Active(table, offset))
         pos = r.pos
         flags = r.u32()
@@ -316,7 +316,7 @@ class _ModuleDecoder:
             mode = DECLARATIVE if flags & 2 else PASSIVE
         else:
             table = r.u32() if flags & 2 else 0
-            mode = Active(table, self.instrs.expr())
+            mode = Active(table, self.instrs.offset())
         exprs = flags & 4
         # Function indices are non-null references since typed references.
         etype: RefType = FUNC_INDEX_TYPE if f.function_references and not exprs else FUNCREF
@@ -340,7 +340,7 @@ class _ModuleDecoder:
         r, f = self.r, self.f
         if not (f.bulk_memory or f.reference_types):
             memory = r.u32()
-            offset = self.instrs.expr()
+            offset = self.instrs.offset()
             return Data(r.bytes(r.length()), Active(memory, offset))
         pos = r.pos
         flags = r.u32()
@@ -351,5 +351,5 @@ class _ModuleDecoder:
             mode = PASSIVE
         else:
             memory = r.u32() if flags == 2 else 0
-            mode = Active(memory, self.instrs.expr())
+            mode = Active(memory, self.instrs.offset())
         return Data(r.bytes(r.length()), mode)

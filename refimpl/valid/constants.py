@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..errors import InvalidModule
 from ..syntax.module import Expr
 from ..syntax.opcodes import BY_NAME
-from ..syntax.types import ValType
+from ..syntax.types import F32, F64, I32, I64, ValType
 from .context import Context
 from .instructions import ExprChecker
 
@@ -48,10 +48,16 @@ GC = frozenset(
     )
 )
 GLOBAL_GET = BY_NAME["global.get"].code
+END = BY_NAME["end"].code
+# ``t.const c`` alone is constant and of type t: most initialisers and
+# offsets (Go modules have tens of thousands) need no checker.
+_NUMERIC = {BY_NAME[f"{t}.const"].code: t for t in (I32, I64, F32, F64)}
 
 
 def check_const(c: Context, expr: Expr, t: ValType) -> None:
     """``expr`` is constant and of type [] -> [t]."""
+    if len(expr) == 2 and _NUMERIC.get(expr[0][0]) is t and expr[1][0] == END:
+        return
     extended = c.features.extended_const
     gc = c.features.gc
     for op, imm in expr[:-1]:

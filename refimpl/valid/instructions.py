@@ -45,6 +45,7 @@ BOT_REF = RefType(False, None)  # type: ignore[arg-type]
 OPCODE, START, END_TYPES, HEIGHT, UNREACHABLE, INITS = range(6)
 
 BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
+LOCAL_GET = 0x20
 
 
 def type_mismatch(expected: object, actual: object) -> InvalidModule:
@@ -192,6 +193,8 @@ class ExprChecker:
         vals, ctrls = self.vals, self.ctrls
         plain = _plain_table(self.c.features)
         rules = RULES
+        locals_, uninit = self.locals, self.uninit
+        n_locals = len(locals_)
         it = iter(expr)
         for op, imm in it:
             sig = plain.get(op)
@@ -217,6 +220,8 @@ class ExprChecker:
                     del vals[n:]
                 if results:
                     vals.extend(results)
+            elif op == LOCAL_GET and 0 <= imm < n_locals and imm not in uninit:
+                vals.append(locals_[imm])  # the commonest rule, inlined
             elif op == END:
                 _end(self, op, imm)
                 if not ctrls:

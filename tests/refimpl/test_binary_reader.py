@@ -122,3 +122,18 @@ def test_names(data: bytes, text: str) -> None:
 def test_malformed_names(data: bytes) -> None:
     with pytest.raises(MalformedModule, match="malformed UTF-8 encoding"):
         Reader(data).name()
+
+
+@pytest.mark.parametrize(("method", "general", "bits"), [
+    ("u32", "uleb", 32), ("s32", "sleb", 32), ("s64", "sleb", 64),
+])  # fmt: skip
+def test_short_encodings_read_as_the_general_loop_reads_them(method, general, bits):
+    """The inline one- and two-byte paths agree with the LEB128 loop on every
+    one- and two-byte encoding, followed by more input or not."""
+    encodings = [bytes([b]) for b in range(0x80)]
+    encodings += [bytes([b, b2]) for b in range(0x80, 0x100) for b2 in range(0x80)]
+    for enc in encodings:
+        for data in (enc, enc + b"\x0b"):
+            fast, slow = Reader(data), Reader(data)
+            assert getattr(fast, method)() == getattr(slow, general)(bits), data
+            assert fast.pos == slow.pos == len(enc)

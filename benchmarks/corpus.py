@@ -1,0 +1,161 @@
+"""Real modules: decode + validate and instantiation over ``../shared/corpus``.
+
+``python -m benchmarks --only corpus [--corpus DIR]``.  Per module: decode and
+validate times, MB/s, peak Python heap during decoding and validation (as a
+multiple of the module's size, measured in a second pass under tracemalloc,
+which slows the run), the heap the decoded module keeps per module byte, and
+the time to instantiate it with stub imports (functions that return zeros,
+fresh tables, memories and globals of the declared types).  With ``SPEC_WASM``
+naming an OCaml spec interpreter binary, its ``wasm -d`` time (decode and
+validate) is measured side by side; none is built or shipped here.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+import refimpl
+from refimpl.binary import decode_module
+from refimpl.errors import WasmError
+from refimpl.runtime.instances import GlobalInst, HostFunc, TableInst
+from refimpl.runtime.memory import MemInst
+from refimpl.runtime.values import default_value
+from refimpl.syntax.module import FuncImport, Import, Module
+from refimpl.syntax.types import GlobalType, MemType, TableType, TagType
+from refimpl.valid import validate_module
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+# Real modules use what their toolchains emit: legacy exceptions (Emscripten),
+# shared memories (pthreads).
+FEATURES = refimpl.Features.parse("3.0,+legacy_exceptions,+threads")
+
+
+@dataclass
+class Figures:
+    name: str
+    size: int
+    decode: float | None = None
+    validate: float | None = None
+    peak: int | None = None  # bytes of Python heap at the peak of decode + validate
+    kept: int | None = None  # bytes of Python heap the decoded module holds
+    instantiate: float | None = None
+    segments: int = 0
+    spec: float | None = None
+    error: str = ""
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    manifest = corpus / "manifest.json"
+    if not manifest.exists():
+        raise SystemExit(f"no corpus at {corpus} (manifest.json missing)")
+    entries = json.loads(manifest.read_text())
+    return sorted((corpus / e["file"] for e in entries), key=lambda p: p.stat().st_size)
+
+
+def stub_imports(module: Module):
+    """A resolver giving every import a fresh value of its declared type."""
+
+    def resolve(imp: Import):
+        desc = imp.desc
+        if isinstance(desc, FuncImport):
+            ftype = module.func_type(desc.type_index)
+            zeros = [default_value(t) for t in ftype.results]
+            return HostFunc(ftype, lambda args, zeros=zeros: list(zeros), imp.name)
+        if isinstance(desc, TableType):
+            return TableInst(desc)
+        if isinstance(desc, MemType):
+            return MemInst(desc)
+        if isinstance(desc, GlobalType):
+            return GlobalInst(desc, default_value(desc.type))
+        if isinstance(desc, TagType):
+            return None  # no module of the corpus imports a tag
+        return None
+
+    return resolve
+
+
+def measure(path: Path, instantiate: bool = True) -> Figures:
+    data = path.read_bytes()
+    fig = Figures(path.stem, len(data))
+    gc.collect()
+    try:
+        start = time.perf_counter()
+        module = decode_module(data, FEATURES)
+        fig.decode = time.perf_counter() - start
+        start = time.perf_counter()
+        validate_module(module, FEATURES)
+        fig.validate = time.perf_counter() - start
+    except WasmError as exc:
+        fig.error = f"{type(exc).__name__}: {exc}"
+        return fig
+    fig.segments = len(module.datas) + len(module.elems)
+    del module
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    module = decode_module(data, FEATURES)
+    fig.kept = tracemalloc.get_traced_memory()[0] - base
+    validate_module(module, FEATURES)
+    fig.peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    if instantiate:
+        store = refimpl.Store(FEATURES)
+        start = time.perf_counter()
+        try:
+            refimpl.instantiate(store, module, stub_imports(module))
+            fig.instantiate = time.perf_counter() - start
+        except Exception as exc:  # a trap in a start function, an unsupported feature
+            fig.error = f"instantiate: {type(exc).__name__}: {exc}"
+    spec = os.environ.get("SPEC_WASM")
+    if spec:
+        start = time.perf_counter()
+        proc = subprocess.run([spec, "-d", str(path)], capture_output=True, timeout=600)
+        if proc.returncode == 0:
+            fig.spec = time.perf_counter() - start
+    return fig
+
+
+def _s(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def main(corpus: Path = CORPUS, instantiate: bool = True) -> int:
+    spec = bool(os.environ.get("SPEC_WASM"))
+    cols = "module                       MiB  decode  valid.   MB/s  peak/B kept/B  segs  inst."
+    print(cols + ("   spec  spec/ours" if spec else ""))
+    total = total_size = 0.0
+    worst_ratio = 0.0
+    for path in corpus_files(corpus):
+        fig = measure(path, instantiate)
+        mib = fig.size / 2**20
+        if fig.decode is None:
+            print(f"{fig.name:26s} {mib:6.2f}  {fig.error}", flush=True)
+            continue
+        both = fig.decode + fig.validate
+        total += both
+        total_size += fig.size
+        ratio = (fig.peak or 0) / fig.size
+        worst_ratio = max(worst_ratio, ratio)
+        line = (
+            f"{fig.name:26s} {mib:6.2f} {fig.decode:7.3f} {fig.validate:7.3f} "
+            f"{fig.size / 1e6 / both:6.2f} {ratio:7.1f} {(fig.kept or 0) / fig.size:6.1f} "
+            f"{fig.segments:5d} {_s(fig.instantiate):>6s}"
+        )
+        if spec:
+            line += f" {_s(fig.spec):>6s} {(fig.spec or 0) / both:8.2f}x"
+        if fig.error:
+            line += f"  ({fig.error})"
+        print(line, flush=True)
+    print(
+        f"total decode + validate {total:.2f} s over {total_size / 1e6:.1f} MB "
+        f"({total_size / 1e6 / total:.2f} MB/s); worst peak {worst_ratio:.1f} bytes per module byte"
+    )
+    return 0
