@@ -33,11 +33,28 @@ def _wabt() -> ScriptEngine:
     return WabtEngine()
 
 
+def _v8() -> Engine:
+    from ..adapters.v8_engine import v8_engine
+
+    try:
+        return v8_engine()
+    except EngineUnavailable as exc:
+        raise UnknownEngine(str(exc)) from None
+
+
+def _pywasm() -> Engine:
+    from ..adapters.pywasm_engine import PywasmEngine
+
+    return PywasmEngine()
+
+
 FACTORIES: dict[str, Callable[[], Engine | ScriptEngine]] = {
     "refimpl": _refimpl,
     "refimpl-interpreter": _refimpl_interpreter,
     "wasmtime": _wasmtime,
     "wabt": _wabt,
+    "v8": _v8,
+    "pywasm": _pywasm,
 }
 
 # Engines that run in a worker process by default, so that a crash (an abort
@@ -93,6 +110,10 @@ def _checked(name: str, made_by: Callable[[], object]) -> Engine | ScriptEngine:
             f"{name!r} made a {type(engine).__name__}, which does not subclass "
             "harness.engines.Engine (or ScriptEngine)"
         )
+    if isinstance(engine, Engine) and engine.crossings:
+        from .crossings import CrossingEngine
+
+        return CrossingEngine(engine)
     return engine
 
 
@@ -138,6 +159,9 @@ def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0)
     if name.startswith("program:"):  # in a process of its own already
         return _program(name, timeout)
     engine = factory(name)()
+    if isinstance(engine, ProgramEngine):  # a named program engine (v8): its own process
+        engine.timeout = timeout
+        return engine
     if isolate is None:
         isolate = name in ISOLATED_BY_DEFAULT
     if isolate and not isinstance(engine, ScriptEngine):

@@ -32,6 +32,7 @@ from ..probes.state import InstanceState
 from ..script.commands import ModuleSource
 from ..values import Value
 from .base import Engine, Session, SessionOptions
+from .crossings import CrossingSession, declared_crossings
 from .protocol import decode_outcome, encode_module, encode_value
 
 
@@ -194,9 +195,14 @@ class ProgramEngine(_ProcessEngine):
         self._description = str(answer.get("describe", self.name))
         self.exact_messages = bool(answer.get("exact_messages", False))
         self.probes = bool(answer.get("probes", False))
+        self.crossings = declared_crossings(answer.get("crossings"))
 
     def _start(self) -> _Worker:
         return _Worker(self.argv)
+
+    def open(self, options: SessionOptions) -> Session:
+        session = IsolatedSession(self, options)
+        return CrossingSession(session, self.crossings) if self.crossings else session
 
     def describe(self) -> str:
         return self._description
