@@ -16,7 +16,7 @@ from . import preinit_cli
 from .engines import FACTORIES, UnknownEngine, check_engine, engine_names
 from .execution import FileJob, RunConfig, display_name, run_file
 from .known_differences import KnownDifferenceError, load_known
-from .report import Differential, Report, probe_notes
+from .report import Differential, Report, probe_notes, testsuite_info
 from .script import CONVERTERS
 from .testsuite import (
     MISSING_MESSAGE,
@@ -113,12 +113,44 @@ def main(argv: list[str] | None = None) -> int:
         help="list every file in the table, not only those with failures",
     )
     preinit_cli.add_parser(sub)
+    report = sub.add_parser("report", help="write the HTML conformance matrix of runs")
+    report.add_argument("runs", nargs="+", help="JSON files of runs (run --json); "
+                        "later runs are compared with the first")  # fmt: skip
+    report.add_argument("-o", "--output", type=Path, required=True, help="folder to write")
+    check = sub.add_parser("check-engine", help="self-test an engine's adapter")
+    check.add_argument("engine", help="an engine name, python:MODULE:ATTR or program:NAME=CMD")
+    check.add_argument("--timeout", type=float, default=30.0, help="seconds per command")
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args, parser)
     if args.command == "preinit":
         return preinit_cli.run(args)
+    if args.command == "report":
+        return _report(args)
+    if args.command == "check-engine":
+        from .check_engine import main as check_engine_main
+
+        return check_engine_main(args.engine, args.timeout)
     return 2
+
+
+def _report(args) -> int:
+    from .html_report import ReportError, load_run, render
+
+    try:
+        runs = [load_run(path) for path in args.runs]
+        args.output.mkdir(parents=True, exist_ok=True)
+        page = args.output / "index.html"
+        page.write_text(render(runs), encoding="utf-8")
+    except ReportError as exc:
+        print(f"wasm-harness report: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"wasm-harness report: error: cannot write {args.output}: {exc.strerror or exc}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    print(page)
+    return 0
 
 
 def _collect(args, parser) -> tuple[list[FileJob], list[str]]:
@@ -183,6 +215,8 @@ def _run(args, parser) -> int:
         args.known_differences,
     )
     report = Report(engines=list(config.engines), known=known)
+    report.engine_versions = {n: e.describe() for n, e in zip(args.engine, engines, strict=True)}
+    report.testsuite = testsuite_info(find_testsuite(args.testsuite))
     report.notes += probe_notes(engines, probes)
     progress = _Progress(len(jobs), sys.stderr.isatty())
     start = time.monotonic()

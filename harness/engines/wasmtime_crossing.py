@@ -282,10 +282,14 @@ class Trampoline:
 
 def wat_string(text: str) -> str:
     """A WAT string literal of ``text`` (its UTF-8 bytes, escaped)."""
-    return '"' + "".join(
-        chr(b) if 0x20 <= b < 0x7F and b not in (0x22, 0x5C) else f"\\{b:02x}"
-        for b in text.encode()
-    ) + '"'
+    return (
+        '"'
+        + "".join(
+            chr(b) if 0x20 <= b < 0x7F and b not in (0x22, 0x5C) else f"\\{b:02x}"
+            for b in text.encode()
+        )
+        + '"'
+    )
 
 
 def plan(params, results, kinds, host_payload, exact_f64: bool = True) -> Trampoline | str:

@@ -23,7 +23,7 @@ const DESCRIBE = {
 
 // V8's trap texts -> the spec's categories (harness/messages.py).  A text may
 // stand for several: V8 says "null function or function signature mismatch"
-// both for a null table entry and for a signature mismatch.
+// both for a null table entry and for a signature mismatch.  First match wins.
 const TRAPS = [
   ["unreachable", ["unreachable"]],
   ["memory access out of bounds", ["memory-bounds"]],
@@ -31,7 +31,8 @@ const TRAPS = [
   ["divide by zero", ["integer-divide-by-zero"]],
   ["remainder by zero", ["integer-divide-by-zero"]],
   ["divide result unrepresentable", ["integer-overflow"]],
-  ["float unrepresentable in integer range", ["invalid-conversion"]],
+  // Both a NaN (spec: invalid conversion) and a value out of range (integer overflow).
+  ["float unrepresentable in integer range", ["invalid-conversion", "integer-overflow"]],
   ["table index is out of bounds", ["table-bounds"]],
   ["table access out of bounds", ["table-bounds"]],
   ["element segment", ["table-bounds"]],
