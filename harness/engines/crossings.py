@@ -52,8 +52,6 @@ def _lowered_value(kind: str, x: object) -> Value:
     """A lowered argument (``wasmtime_crossing``'s API terms) as a value."""
     if kind in _MASKS:
         return Value(kind, int(x) & _MASKS[kind])  # type: ignore[call-overload]
-    if kind == "f64bits":
-        return Value("f64", int(x))  # type: ignore[call-overload]
     if kind == "extern":
         return Value("externref", NULL if x is None else Ref("extern", x))
     raise ValueError(f"cannot pass a lowered {kind}")
@@ -110,8 +108,10 @@ class CrossingSession(Session):
         key = (handle, field)
         if key in self.trampolines:
             return self.trampolines[key]
+        # f64 crosses as i64 bits whatever was declared: results come back
+        # here as values (bit patterns), never as the API's floats.
         trampoline = crossing.plan(
-            sig.params, sig.results, sig.kinds, _host_payload, exact_f64="f64" not in self.types
+            sig.params, sig.results, sig.kinds, _host_payload, exact_f64=False
         )
         if isinstance(trampoline, str):
             return Unsupported(trampoline.replace("wasmtime-py", "the engine's API"))
