@@ -45,7 +45,10 @@ def _v8() -> Engine:
 def _pywasm() -> Engine:
     from ..adapters.pywasm_engine import PywasmEngine
 
-    return PywasmEngine()
+    try:
+        return PywasmEngine()
+    except EngineUnavailable as exc:
+        raise UnknownEngine(str(exc)) from None
 
 
 FACTORIES: dict[str, Callable[[], Engine | ScriptEngine]] = {
@@ -59,7 +62,7 @@ FACTORIES: dict[str, Callable[[], Engine | ScriptEngine]] = {
 
 # Engines that run in a worker process by default, so that a crash (an abort
 # inside native code) or a hang costs one command, not the run.
-ISOLATED_BY_DEFAULT = {"wasmtime"}
+ISOLATED_BY_DEFAULT = {"wasmtime", "pywasm"}
 
 
 class UnknownEngine(ValueError):
