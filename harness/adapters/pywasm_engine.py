@@ -35,9 +35,23 @@ MAX_PAGES = 1 << 14  # 1 GiB
 TRAP_SOURCES: tuple[tuple[str, str], ...] = (
     ("len(self.stack.frame) < 1024", "call-stack-exhausted"),
     ("len(mems.data)", "memory-bounds"),
+    ("len(data.data)", "memory-bounds"),
     ("a != self.min or b != -1", "integer-overflow"),
+    (".to_bytes(", "integer-overflow"),  # a truncation's result out of range
     ("self.data[4] == 0x01", "null-table-entry"),
+    ("self.store.func[addr].type == type", "signature-mismatch"),
+    ("tabl.elem[", "table-bounds"),
+    ("len(tabl.elem)", "table-bounds"),
+    ("len(tabx.elem)", "table-bounds"),
+    ("len(taby.elem)", "table-bounds"),
+    ("len(elem.data)", "table-bounds"),
     ("assert 0", "unreachable"),
+)
+# Python's own errors in a truncation: int(nan), int(inf).
+TRAP_ERRORS: tuple[tuple[type[BaseException], str], ...] = (
+    (ZeroDivisionError, "integer-divide-by-zero"),
+    (ValueError, "invalid-conversion"),
+    (OverflowError, "integer-overflow"),
 )
 
 
@@ -232,14 +246,14 @@ def _text(exc: BaseException) -> str:
 
 
 def _failure(exc: BaseException) -> Outcome:
-    if isinstance(exc, ZeroDivisionError):
-        return Trapped(_text(exc), "integer-divide-by-zero")
     if isinstance(exc, RecursionError):
         return Exhausted(_text(exc), "call-stack-exhausted")
     frames = traceback.extract_tb(exc.__traceback__)
     line = (frames[-1].line or "") if frames else ""
     where = f"{_text(exc)} at pywasm's {line!r}" if line else _text(exc)
     category = next((cat for text, cat in TRAP_SOURCES if text in line), None)
+    if category is None:
+        category = next((cat for t, cat in TRAP_ERRORS if isinstance(exc, t)), None)
     if category == "call-stack-exhausted":
         return Exhausted(where, category)
     return Trapped(where, category)
