@@ -215,7 +215,7 @@ def _run(args, parser) -> int:
         args.known_differences,
     )
     report = Report(engines=list(config.engines), known=known)
-    report.engine_versions = {n: e.describe() for n, e in zip(args.engine, engines, strict=True)}
+    report.engine_versions = {e.name: e.describe() for e in engines}
     report.testsuite = testsuite_info(find_testsuite(args.testsuite))
     report.notes += probe_notes(engines, probes)
     progress = _Progress(len(jobs), sys.stderr.isatty())

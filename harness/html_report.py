@@ -106,8 +106,11 @@ class Run:
 
     @property
     def engines(self) -> list[str]:
-        named = list(self.data.get("engines", []))
-        return named + sorted({r["engine"] for r in self.records} - set(named))
+        """The engines of the records, in the run's order (the run names a
+        program engine by its whole ``program:NAME=...``, records by NAME)."""
+        seen = list(dict.fromkeys(r["engine"] for r in self.records))
+        order = [n.partition("=")[0].removeprefix("program:") for n in self.data.get("engines", [])]
+        return sorted(seen, key=lambda e: (order.index(e) if e in order else len(order), e))
 
     def summary(self) -> dict[str, Counter]:
         totals: dict[str, Counter] = defaultdict(Counter)
@@ -284,7 +287,14 @@ def _keyed(run: Run) -> dict[tuple, str]:
 
 
 def _comparison(base: Run, new: Run, limit: int = 500) -> str:
-    old, now = _keyed(base), _keyed(new)
+    """Status changes of the engines both runs have (an engine only one run
+    has is not a regression of the other's)."""
+    common = set(base.engines) & set(new.engines)
+    title = f"<h2>Comparison: {_e(base.path)} → {_e(new.path)}</h2>"
+    if not common:
+        return title + '<p class="muted">no engine in common</p>'
+    old = {k: v for k, v in _keyed(base).items() if k[0] in common}
+    now = {k: v for k, v in _keyed(new).items() if k[0] in common}
     changes: dict[str, list[tuple]] = defaultdict(list)
     for key in sorted(old.keys() | now.keys()):
         a, b = old.get(key, "absent"), now.get(key, "absent")
@@ -292,9 +302,9 @@ def _comparison(base: Run, new: Run, limit: int = 500) -> str:
             continue
         kind = "regressed" if a == "pass" else "newly passing" if b == "pass" else "changed"
         changes[kind].append((key, a, b))
-    engines = list(dict.fromkeys(base.engines + new.engines))
+    engines = [e for e in base.engines if e in common]
     features = sorted({feature_of(k[1]) for k in old.keys() | now.keys()})
-    out = [f"<h2>Comparison: {_e(base.path)} → {_e(new.path)}</h2>"]
+    out = [title]
     out.append('<table class="comparison"><tr><th class="name">feature</th>')
     out[-1] += "".join(f"<th>{_e(e)}: passes</th>" for e in engines) + "</tr>"
     for feature in features:
