@@ -25,30 +25,25 @@ from .script import ConversionError, load_script
 PROFILE = "2.0"
 # Each check is a comment naming what it exercises, then its commands.
 SCRIPT = r"""
-;; check: instantiate a module importing spectest's function, global, memory and table
+;; check: instantiate a module importing a spectest function
 (module $M
   (import "spectest" "print_i32" (func $print (param i32)))
-  (import "spectest" "global_i32" (global $g666 i32))
-  (import "spectest" "memory" (memory 1))
-  (import "spectest" "table" (table 10 funcref))
+  (memory 1)
+  (table 1 funcref)
   (global (export "g-i32") i32 (i32.const -7))
   (global (export "g-i64") i64 (i64.const -7))
   (global (export "g-f32") f32 (f32.const 1.5))
   (global (export "g-f64") f64 (f64.const -2.5))
-  (global (export "g-spectest") i32 (global.get $g666))
   (func (export "id-i32") (param i32) (result i32) (local.get 0))
   (func (export "id-i64") (param i64) (result i64) (local.get 0))
   (func (export "id-f32") (param f32) (result f32) (local.get 0))
   (func (export "id-f64") (param f64) (result f64) (local.get 0))
-  (func (export "id-v128") (param v128) (result v128) (local.get 0))
-  (func (export "id-externref") (param externref) (result externref) (local.get 0))
-  (func (export "id-funcref") (param funcref) (result funcref) (local.get 0))
   (func (export "swap") (param i32 i64) (result i64 i32) (local.get 1) (local.get 0))
   (func (export "print") (param i32) (call $print (local.get 0)))
   (func (export "unreachable") (unreachable))
   (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
   (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
-  (func (export "call-null") (call_indirect (i32.const 9)))
+  (func (export "call-null") (call_indirect (i32.const 0)))
   (func $loop (export "recurse") (call $loop))
 )
 ;; check: i32 values (negative numbers as unsigned bits)
@@ -69,34 +64,53 @@ SCRIPT = r"""
 ;; check: f64 signalling NaN keeps its bits (nan:0x4000000000000)
 (assert_return (invoke "id-f64" (f64.const nan:0x4000000000000)) (f64.const nan:0x4000000000000))
 ;; check: v128 values (128-bit integers)
+(module (func (export "id-v128") (param v128) (result v128) (local.get 0)))
 (assert_return (invoke "id-v128" (v128.const i32x4 1 -1 2 -2)) (v128.const i32x4 1 -1 2 -2))
 ;; check: externref: host references keep their payload, null stays null
+(module (func (export "id-externref") (param externref) (result externref) (local.get 0)))
 (assert_return (invoke "id-externref" (ref.extern 1)) (ref.extern 1))
 (assert_return (invoke "id-externref" (ref.null extern)) (ref.null extern))
 ;; check: funcref: null arguments and results
+(module (func (export "id-funcref") (param funcref) (result funcref) (local.get 0)))
 (assert_return (invoke "id-funcref" (ref.null func)) (ref.null func))
 ;; check: several results, in order
-(assert_return (invoke "swap" (i32.const 1) (i64.const 2)) (i64.const 2) (i32.const 1))
+(assert_return (invoke $M "swap" (i32.const 1) (i64.const 2)) (i64.const 2) (i32.const 1))
 ;; check: a function without results calling a spectest function
-(assert_return (invoke "print" (i32.const 42)))
+(assert_return (invoke $M "print" (i32.const 42)))
 ;; check: get: exported globals of each number type
-(assert_return (get "g-i32") (i32.const -7))
-(assert_return (get "g-i64") (i64.const -7))
-(assert_return (get "g-f32") (f32.const 1.5))
-(assert_return (get "g-f64") (f64.const -2.5))
-;; check: get: spectest's global_i32 is 666
-(assert_return (get "g-spectest") (i32.const 666))
+(assert_return (get $M "g-i32") (i32.const -7))
+(assert_return (get $M "g-i64") (i64.const -7))
+(assert_return (get $M "g-f32") (f32.const 1.5))
+(assert_return (get $M "g-f64") (f64.const -2.5))
+;; check: spectest: global_i32 (666), global_f64 (666.6)
+(module
+  (import "spectest" "global_i32" (global $i i32))
+  (import "spectest" "global_f64" (global $f f64))
+  (func (export "i") (result i32) (global.get $i))
+  (func (export "f") (result f64) (global.get $f)))
+(assert_return (invoke "i") (i32.const 666))
+(assert_return (invoke "f") (f64.const 666.6))
+;; check: spectest: memory of 1 page (up to 2)
+(module
+  (import "spectest" "memory" (memory 1 2))
+  (func (export "size") (result i32) (memory.size)))
+(assert_return (invoke "size") (i32.const 1))
+;; check: spectest: table of 10 funcref (up to 20)
+(module
+  (import "spectest" "table" (table 10 20 funcref))
+  (func (export "size") (result i32) (table.size)))
+(assert_return (invoke "size") (i32.const 10))
 ;; check: trap: unreachable
-(assert_trap (invoke "unreachable") "unreachable")
+(assert_trap (invoke $M "unreachable") "unreachable")
 ;; check: trap: integer divide by zero, integer overflow
-(assert_trap (invoke "div" (i32.const 1) (i32.const 0)) "integer divide by zero")
-(assert_trap (invoke "div" (i32.const 0x80000000) (i32.const -1)) "integer overflow")
+(assert_trap (invoke $M "div" (i32.const 1) (i32.const 0)) "integer divide by zero")
+(assert_trap (invoke $M "div" (i32.const 0x80000000) (i32.const -1)) "integer overflow")
 ;; check: trap: out of bounds memory access
-(assert_trap (invoke "load" (i32.const 65536)) "out of bounds memory access")
+(assert_trap (invoke $M "load" (i32.const 65536)) "out of bounds memory access")
 ;; check: trap: calling a null table entry
-(assert_trap (invoke "call-null") "uninitialized element")
+(assert_trap (invoke $M "call-null") "uninitialized element")
 ;; check: exhaustion: unbounded recursion
-(assert_exhaustion (invoke "recurse") "call stack exhausted")
+(assert_exhaustion (invoke $M "recurse") "call stack exhausted")
 ;; check: register, then import from the registered instance
 (register "M" $M)
 (module $N

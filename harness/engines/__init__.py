@@ -51,6 +51,15 @@ def _pywasm() -> Engine:
         raise UnknownEngine(str(exc)) from None
 
 
+def _wasm3() -> Engine:
+    from ..adapters.wasm3_engine import Wasm3Engine
+
+    try:
+        return Wasm3Engine()
+    except EngineUnavailable as exc:
+        raise UnknownEngine(str(exc)) from None
+
+
 FACTORIES: dict[str, Callable[[], Engine | ScriptEngine]] = {
     "refimpl": _refimpl,
     "refimpl-interpreter": _refimpl_interpreter,
@@ -58,11 +67,12 @@ FACTORIES: dict[str, Callable[[], Engine | ScriptEngine]] = {
     "wabt": _wabt,
     "v8": _v8,
     "pywasm": _pywasm,
+    "wasm3": _wasm3,
 }
 
 # Engines that run in a worker process by default, so that a crash (an abort
 # inside native code) or a hang costs one command, not the run.
-ISOLATED_BY_DEFAULT = {"wasmtime", "pywasm"}
+ISOLATED_BY_DEFAULT = {"wasmtime", "pywasm", "wasm3"}
 
 
 class UnknownEngine(ValueError):

@@ -230,3 +230,32 @@ def import_module_names(binary: bytes) -> set[str]:
     except (ValueError, IndexError, UnicodeDecodeError):
         pass
     return names
+
+
+def import_signatures(binary: bytes) -> list[tuple[str, str, FuncSig | None]] | None:
+    """The module's imports in order: (module, name, signature), the
+    signature None for an import that is not a function; None if the module
+    can't be read this way."""
+    try:
+        r = _Reader(binary, 8)
+        types: list[FuncSig | str] = []
+        out: list[tuple[str, str, FuncSig | None]] = []
+        while r.pos < r.end:
+            sid = r.byte()
+            size = r.uleb()
+            body = _Reader(binary, r.pos, r.pos + size)
+            r.pos += size
+            if sid == 1:
+                for _ in range(body.uleb()):
+                    _read_rec(body, types)
+            elif sid == 2:
+                for _ in range(body.uleb()):
+                    module, name = body.name(), body.name()
+                    funcs: list[int] = []
+                    _read_import(body, funcs)
+                    sig = types[funcs[0]] if funcs else None
+                    out.append((module, name, sig if isinstance(sig, FuncSig) else None))
+                return out
+        return out
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return None

@@ -63,7 +63,7 @@ def test_without_node_the_engine_is_unsupported_with_a_reason(monkeypatch):
 @needs_node
 def test_check_engine_passes(capsys):
     assert main(["check-engine", "v8"]) == 0
-    assert "v8: 26 checks ok, 0 wrong, 0 unsupported" in capsys.readouterr().out
+    assert "v8: 28 checks ok, 0 wrong, 0 unsupported" in capsys.readouterr().out
 
 
 @needs_node
