@@ -46,6 +46,7 @@ TRAPS: dict[str, str | Categories] = {
     "undefined element": Categories(["table-bounds", "null-table-entry"]),
     "stack overflow": "call-stack-exhausted",
     "indirect call to null": "null-table-entry",
+    "null table element": "null-table-entry",
     "table index is out of range": "table-bounds",
     "integer conversion overflow": "integer-overflow",
 }
