@@ -115,37 +115,54 @@ def export_signatures(binary: bytes) -> dict[str, FuncSig] | None:
         return None
 
 
-def _read(binary: bytes) -> dict[str, FuncSig]:
+def _sections(binary: bytes):
+    """(section id, a reader of its body) for each section, in order."""
     r = _Reader(binary, 8)
-    types: list[FuncSig | str] = []
-    funcs: list[int] = []
-    exports: dict[str, int] = {}
     while r.pos < r.end:
         sid = r.byte()
         size = r.uleb()
-        body = _Reader(binary, r.pos, r.pos + size)
+        yield sid, _Reader(binary, r.pos, r.pos + size)
         r.pos += size
+
+
+@dataclass
+class _Interface:
+    types: list[FuncSig | str]
+    imports: list[tuple[str, str, int | None]]  # module, name, type index of a function
+    funcs: list[int]  # type index of every function, imported ones first
+    exports: dict[str, int]  # exported function -> function index
+
+
+def _interface(binary: bytes) -> _Interface:
+    it = _Interface([], [], [], {})
+    for sid, body in _sections(binary):
         if sid == 1:
             for _ in range(body.uleb()):
-                _read_rec(body, types)
+                _read_rec(body, it.types)
         elif sid == 2:
             for _ in range(body.uleb()):
-                body.name()
-                body.name()
-                _read_import(body, funcs)
+                module, name = body.name(), body.name()
+                before = len(it.funcs)
+                _read_import(body, it.funcs)
+                it.imports.append((module, name, it.funcs[-1] if len(it.funcs) > before else None))
         elif sid == 3:
-            funcs.extend(body.uleb() for _ in range(body.uleb()))
+            it.funcs.extend(body.uleb() for _ in range(body.uleb()))
         elif sid == 7:
             for _ in range(body.uleb()):
                 name = body.name()
                 kind = body.byte()
                 index = body.uleb()
                 if kind == 0:
-                    exports[name] = index
-    kinds = tuple("func" if isinstance(t, FuncSig) else t for t in types)
+                    it.exports[name] = index
+    return it
+
+
+def _read(binary: bytes) -> dict[str, FuncSig]:
+    it = _interface(binary)
+    kinds = tuple("func" if isinstance(t, FuncSig) else t for t in it.types)
     out = {}
-    for name, index in exports.items():
-        sig = types[funcs[index]]
+    for name, index in it.exports.items():
+        sig = it.types[it.funcs[index]]
         if isinstance(sig, FuncSig):
             out[name] = FuncSig(sig.params, sig.results, kinds)
     return out
@@ -237,25 +254,11 @@ def import_signatures(binary: bytes) -> list[tuple[str, str, FuncSig | None]] | 
     signature None for an import that is not a function; None if the module
     can't be read this way."""
     try:
-        r = _Reader(binary, 8)
-        types: list[FuncSig | str] = []
-        out: list[tuple[str, str, FuncSig | None]] = []
-        while r.pos < r.end:
-            sid = r.byte()
-            size = r.uleb()
-            body = _Reader(binary, r.pos, r.pos + size)
-            r.pos += size
-            if sid == 1:
-                for _ in range(body.uleb()):
-                    _read_rec(body, types)
-            elif sid == 2:
-                for _ in range(body.uleb()):
-                    module, name = body.name(), body.name()
-                    funcs: list[int] = []
-                    _read_import(body, funcs)
-                    sig = types[funcs[0]] if funcs else None
-                    out.append((module, name, sig if isinstance(sig, FuncSig) else None))
-                return out
-        return out
+        it = _interface(binary)
+        sigs = [None if t is None else it.types[t] for _, _, t in it.imports]
     except (ValueError, IndexError, UnicodeDecodeError):
         return None
+    return [
+        (module, name, sig if isinstance(sig, FuncSig) else None)
+        for (module, name, _), sig in zip(it.imports, sigs, strict=True)
+    ]
