@@ -119,3 +119,15 @@ def test_find_node_rejects_an_old_node(tmp_path, monkeypatch):
     old.chmod(0o755)
     monkeypatch.setattr(v8_engine.shutil, "which", lambda name: str(old))
     assert find_node() == (None, "node v18.19.0 is too old (V8 needs node >= 20)")
+
+
+@needs_node
+def test_v8_declines_wasm_1_semantics():
+    engine = factory("v8")()
+    try:
+        assert "bulk memory is always on" in engine.unsupported_profile("mvp")
+        assert "bulk memory is always on" in engine.unsupported_profile("mvp,+threads")
+        assert engine.unsupported_profile("2.0") is None
+        assert engine.unsupported_profile("3.0,+legacy_exceptions") is None
+    finally:
+        engine.discard_worker()

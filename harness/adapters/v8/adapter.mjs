@@ -157,6 +157,16 @@ function spectest() {
   return exports;
 }
 
+// -- profiles ----------------------------------------------------------------------
+
+// V8 has bulk memory always on: under Wasm 1.0 semantics an out-of-bounds
+// segment writes nothing, under V8's earlier segments' writes stay.
+function declines(profile) {
+  const [base, ...flags] = String(profile).split(",");
+  const bulk = flags.includes("+bulk_memory") || (base !== "mvp" && !flags.includes("-bulk_memory"));
+  return bulk ? null : "V8 cannot run Wasm 1.0 semantics: bulk memory is always on";
+}
+
 // -- sessions ----------------------------------------------------------------------
 
 let session = null;
@@ -218,7 +228,7 @@ function get(req) {
 function handle(req) {
   switch (req.op) {
     case "describe": return DESCRIBE;
-    case "unsupported_profile": return { reason: null };
+    case "unsupported_profile": return { reason: declines(req.profile) };
     case "open": return open();
     case "close": session = null; return { kind: "ok", values: [] };
   }
