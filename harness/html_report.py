@@ -207,7 +207,11 @@ def _matrix(title: str, kind: str, table: dict[tuple[str, str], Counter], engine
 def _totals(run: Run) -> str:
     summary = run.summary()
     out = ['<table class="totals">', '<tr><th class="name">engine</th>']
-    out[-1] += "".join(f"<th>{s}</th>" for s in STATUSES) + "<th>total</th></tr>"
+    out[-1] += "".join(f"<th>{s}</th>" for s in STATUSES)
+    out[-1] += "<th>total</th><th>passes by category<br><small>not exact text</small></th></tr>"
+    by_category = Counter(
+        r["engine"] for r in run.records if r["status"] == "pass" and r.get("by_category")
+    )
     for engine in run.engines:
         counts = summary.get(engine, Counter())
         cells = "".join(
@@ -216,7 +220,8 @@ def _totals(run: Run) -> str:
         )
         out.append(
             f'<tr data-engine="{_e(engine)}"><td class="name">{_e(engine)}</td>{cells}'
-            f'<td data-status="total">{sum(counts.values())}</td></tr>'
+            f'<td data-status="total">{sum(counts.values())}</td>'
+            f"<td>{by_category[engine]}</td></tr>"
         )
     out.append("</table>")
     return "\n".join(out)
@@ -337,9 +342,33 @@ def _comparison(base: Run, new: Run, limit: int = 500) -> str:
     return "\n".join(out)
 
 
+def combined(runs: list[Run]) -> Run:
+    """The runs' records as one run, for a matrix of every engine: an engine
+    that several runs have is named with its run (``v8 [run 2]``)."""
+    owners = Counter(e for run in runs for e in run.engines)
+    records, engines, versions = [], [], {}
+    for i, run in enumerate(runs, start=1):
+        for engine in run.engines:
+            name = engine if owners[engine] == 1 else f"{engine} [run {i}]"
+            engines.append(name)
+            versions[name] = run.data.get("engine_versions", {}).get(engine, "")
+        for r in run.records:
+            name = r["engine"] if owners[r["engine"]] == 1 else f"{r['engine']} [run {i}]"
+            records.append({**r, "engine": name})
+    return Run("all runs", {"engines": engines, "engine_versions": versions, "records": records})
+
+
 def render(runs: list[Run]) -> str:
     """The whole page for these runs (the first is the base of comparisons)."""
     body = ["<h1>WebAssembly conformance</h1>"]
+    if len(runs) > 1:
+        every = combined(runs)
+        body.append('<section class="all">')
+        body.append("<h2>All runs</h2>")
+        body.append(_totals(every))
+        by_feature = _grouped(every.records, lambda r: feature_of(r["file"]))
+        body.append(_matrix("By feature / proposal", "feature", by_feature, every.engines))
+        body.append("</section>")
     for i, run in enumerate(runs):
         engines = run.engines
         body.append(f'<section class="run" data-run="{i}">')

@@ -177,11 +177,19 @@ def test_the_browser_shows_the_json_totals(tmp_path):
         capture_output=True, text=True, timeout=120, check=True,
     ).stdout  # fmt: skip
     assert "WebAssembly conformance" in dom
-    first, _, _ = dom.partition('data-run="1"')
+    every, _, rest = dom.partition('data-run="0"')
+    first, _, _ = rest.partition('data-run="1"')
     shown = _Cells()
     shown.feed(first)
     summary = json.loads(runs[0].read_text())["summary"]
     assert set(shown.totals) == set(engines)
+    # The matrix of all runs: refimpl ran in both, so it is named by run.
+    across = _Cells()
+    across.feed(every)
+    second = json.loads(runs[1].read_text())["summary"]["refimpl"]
+    assert across.totals["refimpl [run 2]"]["total"] == sum(second.values())
+    assert across.totals["refimpl [run 1]"]["pass"] == summary["refimpl"]["pass"]
+    assert across.totals["refimpl-interpreter"]["fail"] == summary["refimpl-interpreter"]["fail"]
     for engine in engines:
         want = Counter(summary[engine])
         got = shown.totals[engine]
