@@ -157,6 +157,7 @@ td.cell { min-width: 11em; }
 .bar span.pass { background: #3a9a4f; } .bar span.fail { background: #d33; }
 .bar span.unsupported { background: #e0b400; } .bar span.excused { background: #999; }
 .failures td { text-align: left; font-family: ui-monospace, monospace; font-size: 12px; }
+.failures td.where { white-space: nowrap; } .failures th { text-align: left; }
 details { margin: .3em 0; } summary { cursor: pointer; }
 .meta td { text-align: left; } .muted { color: #777; }
 """
@@ -264,7 +265,8 @@ def _failures(run: Run) -> str:
             for r in records:
                 expected, got = expected_and_got(r.get("detail", ""))
                 out.append(
-                    f"<tr><td>{_e(r['file'])}:{r['line']}</td><td>{_e(r['status'])}</td>"
+                    f'<tr><td class="where">{_e(r["file"])}:{r["line"]}</td>'
+                    f"<td>{_e(r['status'])}</td>"
                     f"<td>{_e(r.get('command', ''))}</td><td>{_e(expected)}</td>"
                     f"<td>{_e(got)}</td></tr>"
                 )
@@ -291,11 +293,11 @@ def _keyed(run: Run) -> dict[tuple, str]:
     return out
 
 
-def _comparison(base: Run, new: Run, limit: int = 500) -> str:
+def _comparison(base: Run, new: Run, anchor: str, limit: int = 500) -> str:
     """Status changes of the engines both runs have (an engine only one run
     has is not a regression of the other's)."""
     common = set(base.engines) & set(new.engines)
-    title = f"<h2>Comparison: {_e(base.path)} → {_e(new.path)}</h2>"
+    title = f'<h2 id="{_e(anchor)}">Comparison: {_e(base.path)} → {_e(new.path)}</h2>'
     if not common:
         return title + '<p class="muted">no engine in common</p>'
     old = {k: v for k, v in _keyed(base).items() if k[0] in common}
@@ -333,7 +335,7 @@ def _comparison(base: Run, new: Run, limit: int = 500) -> str:
         )
         for (engine, file, command, _), a, b in items[:limit]:
             out.append(
-                f"<tr><td>{_e(engine)}</td><td>{_e(file)}</td><td>{_e(command)}</td>"
+                f'<tr><td>{_e(engine)}</td><td class="where">{_e(file)}</td><td>{_e(command)}</td>'
                 f"<td>{_e(a)}</td><td>{_e(b)}</td></tr>"
             )
         if len(items) > limit:
@@ -372,7 +374,7 @@ def render(runs: list[Run]) -> str:
     for i, run in enumerate(runs):
         engines = run.engines
         body.append(f'<section class="run" data-run="{i}">')
-        body.append(f"<h2>Run {i + 1}: {_e(run.path)}</h2>")
+        body.append(f'<h2 id="run-{i + 1}">Run {i + 1}: {_e(run.path)}</h2>')
         body.append(_meta(run))
         body.append("<h3>Totals</h3>")
         body.append(_totals(run))
@@ -382,8 +384,8 @@ def render(runs: list[Run]) -> str:
         body.append(_matrix("By assertion kind", "kind", by_kind, engines))
         body.append(_failures(run))
         body.append("</section>")
-    for run in runs[1:]:
-        body.append(_comparison(runs[0], run))
+    for i, run in enumerate(runs[1:], start=2):
+        body.append(_comparison(runs[0], run, f"comparison-{i}"))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         "<title>WebAssembly conformance</title>"
