@@ -156,12 +156,23 @@ def _labels() -> dict[int, str]:
     return labels
 
 
-def run_checks(engine_name: str, timeout: float = 30.0) -> list[CheckResult]:
-    """The checks' results on an engine; raises UnknownEngine or ConversionError."""
+def about(engine) -> str:
+    """What the engine says of itself (its ``describe`` answer, for a program)."""
+    crossings = ", ".join(sorted(getattr(engine, "crossings", ()))) or "none"
+    return (
+        f"{engine.describe()}: exact messages {'yes' if engine.exact_messages else 'no'}, "
+        f"probes {'yes' if engine.probes else 'no'}, crossings {crossings}"
+    )
+
+
+def run_checks(engine_name: str, timeout: float = 30.0) -> tuple[str, list[CheckResult]]:
+    """What the engine says of itself and the checks' results; raises
+    UnknownEngine or ConversionError."""
     engine = create_engine(engine_name, timeout=timeout)
     declined = engine.unsupported_profile(PROFILE)
     if declined:
-        return [CheckResult(f"profile {PROFILE}", "fail", (f"the engine declines it: {declined}",))]
+        why = (f"the engine declines it: {declined}",)
+        return about(engine), [CheckResult(f"profile {PROFILE}", "fail", why)]
     labels = _labels()
     by_label: dict[str, list[tuple[str, str]]] = {}
     with tempfile.TemporaryDirectory() as tmp:  # a whole-script engine reads the file
@@ -179,20 +190,21 @@ def run_checks(engine_name: str, timeout: float = 30.0) -> list[CheckResult]:
         status = min((s for s, _ in items), key=_WORST.index)
         details = tuple(what for s, what in items if s != "pass")
         out.append(CheckResult(label, status, details))
-    return out
+    return about(engine), out
 
 
 def main(engine_name: str, timeout: float = 30.0) -> int:
     """Print the checks; 0 if nothing failed (unsupported checks are listed), 1 if
     something did, 2 if the engine can't be made at all."""
     try:
-        results = run_checks(engine_name, timeout)
+        description, results = run_checks(engine_name, timeout)
     except UnknownEngine as exc:
         print(f"wasm-harness check-engine: error: {exc}", file=sys.stderr)
         return 2
     except ConversionError as exc:
         print(f"wasm-harness check-engine: error: the built-in script: {exc}", file=sys.stderr)
         return 2
+    print(f"engine: {description}")
     marks = {"pass": "ok", "unsupported": "UNSUPPORTED", "skip": "SKIPPED"}
     for check in results:
         print(f"{marks.get(check.status, check.status.upper()):>11}  {check.label}")
