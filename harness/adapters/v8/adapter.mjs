@@ -18,7 +18,6 @@ const DESCRIBE = {
   exact_messages: false,
   probes: false,
   crossings: CROSSINGS,
-  message_policy: "categories",
 };
 
 // V8's trap texts -> the spec's categories (harness/messages.py).  A text may
