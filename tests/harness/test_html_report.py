@@ -112,6 +112,16 @@ def test_bad_run_files_are_one_line_errors(tmp_path, capsys, content, message):
     assert message in err and len(err.splitlines()) == 1
 
 
+def test_an_output_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
+    run = _run(tmp_path, "small", SCRIPT)
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    assert main(["report", str(run), "-o", str(taken)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"wasm-harness report: error: cannot write {taken}")
+    assert len(err.splitlines()) == 1
+
+
 # -- in a real browser -----------------------------------------------------------
 
 
