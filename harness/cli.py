@@ -216,7 +216,9 @@ def _run(args, parser) -> int:
     )
     report = Report(engines=list(config.engines), known=known)
     report.engine_versions = {e.name: e.describe() for e in engines}
-    report.testsuite = testsuite_info(find_testsuite(args.testsuite))
+    root = find_testsuite(args.testsuite)
+    if root is not None and any(root in job.path.resolve().parents for job in jobs):
+        report.testsuite = testsuite_info(root)
     report.notes += probe_notes(engines, probes)
     progress = _Progress(len(jobs), sys.stderr.isatty())
     start = time.monotonic()

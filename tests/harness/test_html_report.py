@@ -211,3 +211,8 @@ def test_the_browser_shows_the_json_totals(tmp_path):
             assert cells["pass"] == want["pass"]
             assert cells["fail"] == want["fail"] + want["crash"] + want["timeout"]
             assert cells["unsupported"] == want["unsupported"] + want["skip"]
+
+
+def test_testsuite_commits_are_recorded_only_for_its_files(tmp_path):
+    data = json.loads(_run(tmp_path, "small", SCRIPT).read_text())
+    assert data["testsuite"] == {}
