@@ -17,7 +17,7 @@ from .engines import UnknownEngine, engines_for, stop_workers
 from .execution import FileJob, display_name, run_file
 from .known_differences import KnownDifferenceError, load_known
 from .options import RunOptions, add_to_argparse
-from .report import Differential, Report, probe_notes
+from .report import Differential, Report, probe_notes, testsuite_info
 from .testsuite import (
     MISSING_MESSAGE,
     OWN_SPECTESTS,
@@ -49,12 +49,44 @@ def main(argv: list[str] | None = None) -> int:
         help="list every file in the table, not only those with failures",
     )
     preinit_cli.add_parser(sub)
+    report = sub.add_parser("report", help="write the HTML conformance matrix of runs")
+    report.add_argument("runs", nargs="+", help="JSON files of runs (run --json); "
+                        "later runs are compared with the first")  # fmt: skip
+    report.add_argument("-o", "--output", type=Path, required=True, help="folder to write")
+    check = sub.add_parser("check-engine", help="self-test an engine's adapter")
+    check.add_argument("engine", help="an engine name, python:MODULE:ATTR or program:NAME=CMD")
+    check.add_argument("--timeout", type=float, default=30.0, help="seconds per command")
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args, parser)
     if args.command == "preinit":
         return preinit_cli.run(args)
+    if args.command == "report":
+        return _report(args)
+    if args.command == "check-engine":
+        from .check_engine import main as check_engine_main
+
+        return check_engine_main(args.engine, args.timeout)
     return 2
+
+
+def _report(args) -> int:
+    from .html_report import ReportError, load_run, render
+
+    try:
+        runs = [load_run(path) for path in args.runs]
+        args.output.mkdir(parents=True, exist_ok=True)
+        page = args.output / "index.html"
+        page.write_text(render(runs), encoding="utf-8")
+    except ReportError as exc:
+        print(f"wasm-harness report: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"wasm-harness report: error: cannot write {args.output}: {exc.strerror or exc}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    print(page)
+    return 0
 
 
 def _collect(args, run: RunOptions, parser) -> tuple[list[FileJob], list[str]]:
@@ -106,6 +138,10 @@ def _run(args, parser) -> int:
     except (UnknownEngine, KnownDifferenceError) as exc:
         parser.error(str(exc))
     report = Report(engines=list(config.engines), known=known)
+    report.engine_versions = {e.name: e.describe() for e in engines}
+    root = find_testsuite(config.testsuite)
+    if root is not None and any(root in job.path.resolve().parents for job in jobs):
+        report.testsuite = testsuite_info(root)
     report.notes += probe_notes(engines, config.probes)
     progress = _Progress(len(jobs), sys.stderr.isatty())
     start = time.monotonic()

@@ -38,6 +38,40 @@ SPEC_MESSAGES: dict[str, str] = {
 }
 
 
+class Categories(str):
+    """A failure that stands for any of several categories: V8 says "null
+    function or function signature mismatch" both for a null table entry
+    and for a signature mismatch.  Equal to each of them (and written as
+    ``a|b``), so the category comparisons of a single category hold as they
+    are."""
+
+    options: frozenset[str]
+
+    def __new__(cls, options) -> Categories:
+        names = sorted(set(options))
+        self = super().__new__(cls, "|".join(names))
+        self.options = frozenset(names)
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Categories):
+            return self.options == other.options
+        return isinstance(other, str) and other in self.options
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
+def categories(value: object) -> str | None:
+    """A category as an engine gave it: a name, a list of names, or ``a|b``."""
+    if value is None or value == []:
+        return None
+    names = value.split("|") if isinstance(value, str) else [str(v) for v in value]  # type: ignore[attr-defined]
+    return names[0] if len(names) == 1 else Categories(names)
+
+
 def category_of(expected_text: str) -> str | None:
     """The category a script's expected text names (it may be a prefix of
     the full message, e.g. "undefined" or "uninitialized")."""

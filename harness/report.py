@@ -213,6 +213,8 @@ class Report:
     differential: Differential = field(default_factory=Differential)
     known: KnownDifferences | None = None
     notes: list[str] = field(default_factory=list)
+    engine_versions: dict[str, str] = field(default_factory=dict)  # name -> describe()
+    testsuite: dict = field(default_factory=dict)  # {"path", "commits": {folder: commit}}
 
     def add(self, records: list[Record], differential: Differential | None = None) -> None:
         self.records.extend(records)
@@ -303,7 +305,13 @@ class Report:
         data = {
             "engines": self.engines,
             "wall_seconds": round(self.wall_seconds, 3),
+            "engine_versions": self.engine_versions,
+            "testsuite": self.testsuite,
             "summary": {e: dict(c) for e, c in self.totals().items()},
+            "files": {
+                file: {e: dict(c) for e, c in engines.items()}
+                for file, engines in sorted(self.by_file().items())
+            },
             "file_errors": self.file_errors,
             "differential": self.differential.as_dict(),
             "records": [r.as_dict() for r in self.records],
@@ -332,6 +340,33 @@ class Report:
                 elif r.status != Status.PASS:
                     ET.SubElement(case, "skipped", message=f"{r.status}: {r.detail}")
         ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def testsuite_info(root: Path | None) -> dict:
+    """Where the official testsuite came from, for the report: its folder and
+    the commit of each snapshot, from a git checkout (``git rev-parse``) or
+    the snapshot README's table (rows ``| `folder/` | commit | ...``)."""
+    if root is None:
+        return {}
+    commits: dict[str, str] = {}
+    readme = root / "README.md"
+    if readme.is_file():
+        for row in readme.read_text(errors="replace").splitlines():
+            cells = [c.strip().strip("`").rstrip("/") for c in row.strip().strip("|").split("|")]
+            if len(cells) > 1 and (root / cells[0]).is_dir() and cells[1].isalnum():
+                commits[cells[0]] = cells[1]
+    if (root / ".git").exists():
+        import subprocess
+
+        try:
+            head = subprocess.run(
+                ["git", "-C", str(root), "rev-parse", "HEAD"],
+                capture_output=True, text=True, timeout=10, check=True,
+            ).stdout.strip()  # fmt: skip
+            commits["."] = head
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return {"path": str(root), "commits": commits}
 
 
 def probe_notes(engines, probes: bool | None) -> list[str]:

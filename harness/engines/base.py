@@ -88,6 +88,9 @@ class Engine(ABC):
     exact_messages: bool = False
     # True if its sessions implement the state probes (Session.probe ...).
     probes: bool = False
+    # Value types its API can't pass exactly ("f32", "f64", "v128"): exports
+    # that use them are called through trampolines (engines/crossings.py).
+    crossings: frozenset[str] = frozenset()
 
     @abstractmethod
     def open(self, options: SessionOptions) -> Session: ...

@@ -33,6 +33,7 @@ from ..probes.state import InstanceState
 from ..script.commands import ModuleSource
 from ..values import Value
 from .base import Engine, Session, SessionOptions
+from .crossings import CrossingSession, declared_crossings
 from .protocol import decode_outcome, encode_module, encode_value
 
 
@@ -131,6 +132,8 @@ class _ProcessEngine(Engine):
         self.probes = bool(answer.get("probes", False))
         # A whole-script engine (ScriptEngine) can't be driven command by command.
         self.whole_script = bool(answer.get("whole_script", False))
+        # The value types its API can't pass: exports using them go through trampolines.
+        self.crossings = declared_crossings(answer.get("crossings"))
 
     def _start(self) -> _Worker:
         raise NotImplementedError
@@ -150,7 +153,8 @@ class _ProcessEngine(Engine):
             self._worker = None
 
     def open(self, options: SessionOptions) -> Session:
-        return IsolatedSession(self, options)
+        session = IsolatedSession(self, options)
+        return CrossingSession(session, self.crossings) if self.crossings else session
 
     def describe(self) -> str:
         return self._description
