@@ -13,10 +13,12 @@ import time
 from pathlib import Path
 
 from . import preinit_cli
+from .baseline import Baseline, BaselineError, compare, recorded
 from .engines import UnknownEngine, engines_for, stop_workers
 from .execution import FileJob, display_name, run_file
 from .known_differences import KnownDifferenceError, load_known
 from .options import RunOptions, add_to_argparse
+from .outputs import unwritable
 from .report import Differential, Report, probe_notes, testsuite_info
 from .testsuite import (
     MISSING_MESSAGE,
@@ -117,7 +119,7 @@ def _collect(args, run: RunOptions, parser) -> tuple[list[FileJob], list[str]]:
             parser.error(f"no such file or folder: {p}")
     jobs = []
     for f in files:
-        profiles = profiles_for(f, testsuite, run.profile)
+        profiles = profiles_for(f, testsuite, run.profile, run.dialect)
         for profile in profiles:
             name = display_name(f, testsuite)
             if len(profiles) > 1:
@@ -128,19 +130,21 @@ def _collect(args, run: RunOptions, parser) -> tuple[list[FileJob], list[str]]:
 
 def _run(args, parser) -> int:
     config = RunOptions.read(vars(args).get)
+    _check_outputs(args, config, parser)
     jobs, notes = _collect(args, config, parser)
     if not jobs:
-        print("no .wast files to run", file=sys.stderr)
-        return 1
+        parser.error("no .wast files to run")
     try:
         known = load_known(config.known)
         engines = engines_for(config.engines, config.isolate, config.timeout)
-    except (UnknownEngine, KnownDifferenceError) as exc:
+        baseline = _load_baseline(config)
+    except (UnknownEngine, KnownDifferenceError, BaselineError) as exc:
         parser.error(str(exc))
     report = Report(engines=list(config.engines), known=known)
     report.engine_versions = {e.name: e.describe() for e in engines}
     root = find_testsuite(config.testsuite)
-    if root is not None and any(root in job.path.resolve().parents for job in jobs):
+    report.official_files = {job.display for job in jobs if _official(job.path, root)}
+    if report.official_files:
         report.testsuite = testsuite_info(root)
     report.notes += probe_notes(engines, config.probes)
     progress = _Progress(len(jobs), sys.stderr.isatty())
@@ -153,17 +157,61 @@ def _run(args, parser) -> int:
     report.wall_seconds = time.monotonic() - start
     progress.done()
     print(report.format_table(only_problems=not args.all_files and len(jobs) > 40))
-    notes_text = report.format_notes()
+    print(report.format_features())
+    notes_text = report.format_notes(failures=baseline is None)
     if notes_text:
         print(notes_text)
     for note in notes:
         print(f"note: {note}")
+    print(report.format_official())
     print(f"{len(jobs)} files, {len(report.records)} results, {report.wall_seconds:.1f} s")
     if args.json:
         report.write_json(args.json)
     if args.junit:
         report.write_junit(args.junit)
+    if config.update_baseline:
+        assert config.baseline is not None  # checked before the run
+        recorded(report.records, report.file_errors, config.engines, baseline).write(
+            Path(config.baseline)
+        )
+        print(f"baseline written: {config.baseline}")
+        return 0
+    if baseline is not None:
+        comparison = compare(baseline, report.records, report.file_errors, config.engines)
+        print(comparison.format())
+        return 1 if comparison.failed(config.strict_baseline) else 0
     return 1 if report.failed() else 0
+
+
+def _official(path: Path, root: Path | None) -> bool:
+    return root is not None and root in path.resolve().parents
+
+
+def _load_baseline(config: RunOptions) -> Baseline | None:
+    """The baseline to compare with (None: none, or one to be written anew)."""
+    if config.baseline is None:
+        return None
+    path = Path(config.baseline)
+    if config.update_baseline and not path.exists():
+        return None
+    return Baseline.load(path)
+
+
+def _check_outputs(args, config: RunOptions, parser) -> None:
+    """Every file the run will write can be written: checked before the run,
+    so a bad path costs a usage error, not the results."""
+    if config.update_baseline and config.baseline is None:
+        parser.error("--update-baseline needs --baseline FILE (the file to write)")
+    if config.strict_baseline and config.baseline is None:
+        parser.error("--strict-baseline needs --baseline FILE")
+    outputs = [("--json", args.json), ("--junit", args.junit)]
+    if config.update_baseline:
+        outputs.append(("--baseline", Path(config.baseline)))
+    for flag, path in outputs:
+        if path is not None:
+            problem = unwritable(path)
+            if problem:
+                parser.error(f"{flag} {path}: {problem}")
 
 
 def _execute(jobs: list[FileJob], config: RunOptions, parallel: int):

@@ -183,6 +183,9 @@ class ConversionFailure(Command):
 
     message: str
     defines_module: bool = False  # a module that later commands would use
+    # A command of a kind the harness knowingly doesn't run (``thread``):
+    # unsupported with the message as the reason, not a failure.
+    unsupported: bool = False
 
     def describe(self) -> str:
         return "unconvertible command"

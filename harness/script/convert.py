@@ -37,7 +37,7 @@ from .normalize import normalize
 from .sexpr import SplitError, TopLevelForm, split_top_level
 
 # Bump when normalisation or the cache layout changes.
-CACHE_FORMAT = "10"
+CACHE_FORMAT = "11"
 
 
 class ConversionError(Exception):

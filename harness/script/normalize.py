@@ -120,7 +120,8 @@ def _command(raw: dict, files: Path) -> Command:
             line, _module(raw, files), _name(raw.get("name")), definition_only=True
         )
     if kind == "module_instance":
-        return ModuleInstance(line, _name(raw.get("instance")), _name(raw["module"]))
+        # Without a name: the latest module definition.
+        return ModuleInstance(line, _name(raw.get("instance")), _name(raw.get("module")) or "")
     if kind == "register":
         return Register(line, raw["as"], _name(raw.get("name")))
     if kind == "action":
@@ -145,6 +146,9 @@ def _command(raw: dict, files: Path) -> Command:
     }
     if kind in module_asserts:
         return module_asserts[kind](line, _module(raw, files), raw["text"])
+    if kind in ("thread", "wait"):  # wasmtime's runner: a script run in another thread
+        why = f"command {kind!r}: scripts in threads are not supported by the harness"
+        return ConversionFailure(line, why, unsupported=True)
     return ConversionFailure(line, f"command {kind!r} is not supported by the harness")
 
 
