@@ -1,6 +1,13 @@
 """``wasm-harness``: run spec scripts against engines and report.
 
 wasm-harness run [PATHS...] [--engine E ...] [--suite S ...] [--json F] [--junit F]
+                 [--baseline FILE [--update-baseline | --strict-baseline]]
+
+Exit status: 0 when every command passed (with --baseline: when every
+command has the status the baseline records); 1 when one failed, crashed,
+timed out or moved away from its baseline status, or a file could not be
+run; 2 for bad input (a missing or empty suite, an unwritable output path,
+a .wasm instead of a script, an unreadable baseline), in one line.
 """
 
 from __future__ import annotations
@@ -24,14 +31,22 @@ from .testsuite import (
     MISSING_MESSAGE,
     OWN_SPECTESTS,
     SUITES,
+    TESTSUITE_ENV,
     find_testsuite,
     profiles_for,
     suite_files,
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """Errors in one line (exit status 2), without the usage block."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="wasm-harness", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="wasm-harness", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run .wast scripts against engines")
     run.add_argument("paths", nargs="*", type=Path, help=".wast files or folders")
@@ -95,24 +110,37 @@ def _collect(args, run: RunOptions, parser) -> tuple[list[FileJob], list[str]]:
     testsuite = find_testsuite(run.testsuite)
     notes: list[str] = []
     paths: list[Path] = list(args.paths)
+    explicit = run.testsuite or os.environ.get(TESTSUITE_ENV)
+    if explicit and testsuite is None:
+        parser.error(f"testsuite {explicit}: no such folder ({MISSING_MESSAGE})")
     if run.suites:
         if testsuite is None:
             parser.error(MISSING_MESSAGE)
         for s in run.suites:
-            paths += suite_files(testsuite, s, nested=run.recursive)
+            found = suite_files(testsuite, s, nested=run.recursive)
+            if not found:
+                parser.error(f"suite {s}: no .wast files in {testsuite / SUITES[s].folder}")
+            paths += found
     if not paths:  # the embedded default: our own scripts, and the official suites if found
         if OWN_SPECTESTS.is_dir():
             paths.append(OWN_SPECTESTS)
         if testsuite is None:
             notes.append(MISSING_MESSAGE)
         else:
-            for s in SUITES:
-                paths += suite_files(testsuite, s, nested=run.recursive)
+            official = [f for s in SUITES for f in suite_files(testsuite, s, run.recursive)]
+            if explicit and not official:
+                parser.error(f"testsuite {testsuite}: no .wast files in its suites' folders")
+            paths += official
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
             pattern = "**/*.wast" if run.recursive or p == OWN_SPECTESTS else "*.wast"
             files += sorted(p.glob(pattern))
+        elif p.suffix == ".wasm" or (p.is_file() and _is_binary(p)):
+            parser.error(
+                f"{p}: a Wasm binary; run takes .wast scripts "
+                "(hint: a .wast with (module binary ...), or `wasm-tools print` for its text)"
+            )
         elif p.is_file():
             files.append(p)
         else:
@@ -126,6 +154,11 @@ def _collect(args, run: RunOptions, parser) -> tuple[list[FileJob], list[str]]:
                 name += f"[{profile}]"
             jobs.append(FileJob(f, profile, name))
     return jobs, notes
+
+
+def _is_binary(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(4) == b"\0asm"
 
 
 def _run(args, parser) -> int:

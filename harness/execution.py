@@ -35,7 +35,7 @@ def run_file(job: FileJob, config: RunOptions) -> tuple[list[Record], Differenti
     try:
         script = load_script(job.path, config.converter, job.profile)
     except ConversionError as exc:
-        return [], diff, exc.message
+        return [], diff, exc.one_line(job.display)
     options = SessionOptions(profile=job.profile, timeout=config.timeout)
     engines = engines_for(config.engines, config.isolate, config.timeout)
     runner = ScriptRunner(

@@ -49,6 +49,11 @@ class Record:
             "excused_by": self.excused_by,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Record:
+        names = cls.__dataclass_fields__
+        return cls(**{**{k: v for k, v in d.items() if k in names}, "status": Status(d["status"])})
+
 
 def records_of(result: CommandResult, display_file: str, fingerprint: str = "") -> list[Record]:
     """One record per engine, with the status the runner settled."""

@@ -17,7 +17,15 @@ from pathlib import Path
 
 from .dialect import Dialect, detect
 from .differential import Divergence, Figures
-from .engines.base import Engine, ScriptEngine, ScriptUnsupported, Session, SessionOptions
+from .engines.base import (
+    Engine,
+    ScriptEngine,
+    ScriptTimedOut,
+    ScriptUnsupported,
+    Session,
+    SessionOptions,
+)
+from .engines.isolated import _ProcessEngine
 from .judge import Verdict, judge, outcome_categories
 from .known_differences import KnownDifferences, shipped
 from .lenient_reader import import_module_names
@@ -56,6 +64,7 @@ from .script.commands import (
 )
 from .status import Status
 from .values import results_agree
+from .watchdog import DeadlineExceeded, deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +127,10 @@ class _Lane:
         self.session: Session | None = None
         self.profile_gap = dialect.unsupported() or engine.unsupported_profile(options.profile)
         self.policy = dialect.policy(engine.name, policy_of(engine))
+        # In-process engines get a watchdog; engines in a process are killed.
+        in_process = not isinstance(engine, (_ProcessEngine, ScriptEngine))
+        self.deadline = options.timeout if in_process else None
+        self.abandoned = False  # timed out: its state can't be trusted
         self.can_probe = isinstance(engine, Engine) and engine.probes and not self.profile_gap
         self.script_outcomes: dict[int, CommandOutcome] | None = None
         # Handles whose module this engine could not instantiate, and why.
@@ -140,6 +153,9 @@ class _Lane:
             assert isinstance(self.engine, ScriptEngine)
             try:
                 self.script_outcomes = self.engine.run_script(self.script, self.options)
+            except ScriptTimedOut as exc:  # its process was killed: the file is reported
+                self.script_outcomes = {}
+                self.failure = TimedOut(exc.seconds)
             except ScriptUnsupported as exc:
                 self.script_outcomes = {}
                 self.failure = Unsupported(str(exc))
@@ -150,9 +166,18 @@ class _Lane:
             self, "failure", Unsupported(f"{self.name} reported no result for this command")
         )
 
+    def abandon(self) -> None:
+        """Drop a session interrupted mid-command; the runner replays into a new one."""
+        self.abandoned = True
+
+    def lost(self) -> bool:
+        return self.abandoned or (self.session is not None and self.session.lost())
+
     def close(self) -> None:
+        self.abandoned = False
         if self.session is not None:
-            self.session.close()
+            with contextlib.suppress(Exception):  # an interrupted session may not close cleanly
+                self.session.close()
             self.session = None
 
 
@@ -219,7 +244,7 @@ class ScriptRunner:
         commands = self.script.commands
         if index < self.next_index:
             raise ValueError("commands run in order; start a new runner to go back")
-        if any(lane.session is not None and lane.session.lost() for lane in self.lanes):
+        if any(lane.lost() for lane in self.lanes):
             self._start_afresh()
         for earlier in range(self.next_index, index):
             if changes_state(commands[earlier]) and earlier not in self._not_replayed:
@@ -330,7 +355,11 @@ class ScriptRunner:
                 lane.missing[handle] = outcome  # later commands must not act on a stale module
         else:
             try:
-                outcome = self._perform(lane, cmd, handle)
+                with deadline(lane.deadline):
+                    outcome = self._perform(lane, cmd, handle)
+            except DeadlineExceeded:  # an in-process engine ran past --timeout
+                outcome = TimedOut(lane.deadline or 0.0)
+                lane.abandon()
             except Exception as exc:  # an adapter bug must not stop the run
                 outcome = Crashed(f"{type(exc).__name__} in the {lane.name} adapter: {exc}")
         if isinstance(cmd, ConversionFailure) and cmd.unsupported:

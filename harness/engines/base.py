@@ -125,5 +125,14 @@ class ScriptEngine(ABC):
         return None
 
 
+class ScriptTimedOut(Exception):
+    """A whole-script engine ran past its deadline; its process was killed.
+    Every command of the script is reported timed out."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"the script ran longer than {seconds:g} s")
+        self.seconds = seconds
+
+
 class ScriptUnsupported(Exception):
     """A whole-script engine can't run this script (the reason is the message)."""

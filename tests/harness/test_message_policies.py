@@ -7,7 +7,7 @@ from harness.dialect import Dialect
 from harness.engines.protocol import decode_outcome, encode_outcome
 from harness.judge import judge, outcome_categories
 from harness.messages import Match, MessagePolicy, categories, category_set
-from harness.outcomes import Invalid, LinkFailed, Malformed, Trapped
+from harness.outcomes import Exhausted, Invalid, LinkFailed, Malformed, Trapped
 from harness.script.commands import (
     Action,
     AssertInvalid,
@@ -100,3 +100,10 @@ def test_the_wasmtime_dialect_judges_wasmtime_by_substring_and_others_by_categor
     assert dialect.policy("v8", P.IGNORE) == P.IGNORE
     assert dialect.profile() == "3.0,+gc,-simd"
     assert Dialect().policy("refimpl", P.PREFIX) == P.PREFIX
+
+
+def test_a_foreign_suites_trap_may_be_an_exhaustion():
+    overflow = trap("call stack exhausted")
+    got = Exhausted("call stack exhausted")
+    assert judge(overflow, got, P.SUBSTRING, foreign_texts=True).status == "pass"
+    assert judge(overflow, got, P.PREFIX).status == "fail"
