@@ -86,6 +86,9 @@ class Engine(ABC):
     name: str = "?"
     # True if failure messages are the spec interpreter's texts.
     exact_messages: bool = False
+    # How its failure messages are judged (messages.MessagePolicy): None
+    # means "prefix" with exact_messages, else "categories".
+    message_policy: str | None = None
     # True if its sessions implement the state probes (Session.probe ...).
     probes: bool = False
     # Value types its API can't pass exactly ("f32", "f64", "v128"): exports

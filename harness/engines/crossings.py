@@ -177,6 +177,7 @@ class CrossingEngine(Engine):
         self.inner = inner
         self.name = inner.name
         self.exact_messages = inner.exact_messages
+        self.message_policy = inner.message_policy
         self.probes = inner.probes
         self.crossings = declared_crossings(inner.crossings)
 

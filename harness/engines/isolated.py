@@ -129,6 +129,8 @@ class _ProcessEngine(Engine):
         self.name = name or str(answer.get("name") or spec)
         self._description = str(answer.get("describe", self.name))
         self.exact_messages = bool(answer.get("exact_messages", False))
+        # "prefix", "categories", "substring" or "ignore" (messages.MessagePolicy).
+        self.message_policy = _policy(answer.get("messages"))
         self.probes = bool(answer.get("probes", False))
         # A whole-script engine (ScriptEngine) can't be driven command by command.
         self.whole_script = bool(answer.get("whole_script", False))
@@ -180,6 +182,13 @@ class _ProcessEngine(Engine):
                 self._worker.kill()
             except Exception:
                 pass
+
+
+def _policy(declared: object) -> str | None:
+    """A declared message policy, or None (then exact_messages decides)."""
+    from ..messages import MessagePolicy
+
+    return str(declared) if declared in tuple(MessagePolicy) else None
 
 
 class IsolatedEngine(_ProcessEngine):
