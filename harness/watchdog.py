@@ -6,9 +6,9 @@ killed, but refimpl and the Python adapters are pure Python: a SIGALRM timer
 interrupts them between bytecodes.  The exception derives from
 BaseException so no engine's ``except Exception`` swallows it; the session
 is then abandoned and the runner replays the script into a new one, as for
-a crashed process.  Measured on wasm-2.0 (docs/architecture.md): the timer
-costs two system calls per command, where isolating refimpl by default
-would cost a JSON round trip per command and a process per file worker.
+a crashed process.  Measured (docs/architecture.md): the timer costs two
+system calls per command (1.4 s -> 1.7 s on 4,113 commands), where
+isolating refimpl by default costs a JSON round trip per command (4.1 s).
 
 Only the main thread can take signals: elsewhere (or on systems without
 SIGALRM) the deadline is not enforced and ``enforced`` says so.
