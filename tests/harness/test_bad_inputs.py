@@ -78,3 +78,12 @@ def test_an_infinite_loop_times_out_on_the_in_process_engine(tmp_path, capsys):
     out = capsys.readouterr().out
     assert 'loop.wast:6: [refimpl] invoke "spin": timed out after 1 s' in out
     assert "1 files, 4 results" in out and "failures (1)" in out
+
+
+def test_preinit_checks_its_output_path_before_the_work(tmp_path, capsys):
+    module = tmp_path / "m.wasm"
+    module.write_bytes(b"\0asm\1\0\0\0")
+    out = tmp_path / "no" / "out.wasm"
+    assert main(["preinit", str(module), "--no-init-func", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"wasm-harness preinit: -o {out}: no such folder: {out.parent}"
