@@ -19,6 +19,7 @@ from pathlib import Path
 from .engines import UnknownEngine, create_engine
 from .engines.base import SessionOptions
 from .known_differences import KnownDifferences
+from .messages import policy_of
 from .runner import ScriptRunner
 from .script import ConversionError, load_script
 
@@ -160,7 +161,7 @@ def about(engine) -> str:
     """What the engine says of itself (its ``describe`` answer, for a program)."""
     crossings = ", ".join(sorted(getattr(engine, "crossings", ()))) or "none"
     return (
-        f"{engine.describe()}: exact messages {'yes' if engine.exact_messages else 'no'}, "
+        f"{engine.describe()}: message policy {policy_of(engine)}, "
         f"probes {'yes' if engine.probes else 'no'}, crossings {crossings}"
     )
 

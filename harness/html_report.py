@@ -160,9 +160,15 @@ def _totals(run: Run) -> str:
     summary = run.summary()
     out = ['<table class="totals">', '<tr><th class="name">engine</th>']
     out[-1] += "".join(f"<th>{s}</th>" for s in STATUSES)
-    out[-1] += "<th>total</th><th>passes by category<br><small>not exact text</small></th></tr>"
+    out[-1] += (
+        "<th>total</th><th>passes by category<br><small>not exact text</small></th>"
+        "<th>passes unchecked<br><small>message ignored</small></th></tr>"
+    )
     by_category = Counter(
         r["engine"] for r in run.records if r["status"] == "pass" and r.get("by_category")
+    )
+    unchecked = Counter(
+        r["engine"] for r in run.records if r["status"] == "pass" and r.get("match") == "unchecked"
     )
     for engine in run.engines:
         counts = summary.get(engine, Counter())
@@ -173,7 +179,7 @@ def _totals(run: Run) -> str:
         out.append(
             f'<tr data-engine="{_e(engine)}"><td class="name">{_e(engine)}</td>{cells}'
             f'<td data-status="total">{sum(counts.values())}</td>'
-            f"<td>{by_category[engine]}</td></tr>"
+            f"<td>{by_category[engine]}</td><td>{unchecked[engine]}</td></tr>"
         )
     out.append("</table>")
     return "\n".join(out)

@@ -15,7 +15,7 @@ def test_refimpl_passes_every_check(capsys):
     out = capsys.readouterr().out
     assert "refimpl: 28 checks ok, 0 wrong, 0 unsupported" in out
     assert out.startswith("engine: refimpl")
-    assert "exact messages yes, probes yes, crossings none" in out.splitlines()[0]
+    assert "message policy prefix, probes yes, crossings none" in out.splitlines()[0]
 
 
 def test_a_wrong_engine_is_named_check_by_check(capsys, monkeypatch):
