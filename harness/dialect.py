@@ -76,6 +76,14 @@ class Dialect:
         """Expected texts are another runtime's, not the spec interpreter's."""
         return self.name == WASMTIME
 
+    @property
+    def unprovided_modules(self) -> dict[str, str]:
+        """Host modules the dialect's scripts may import that no engine here
+        provides, with the reason a module importing them is unsupported."""
+        if self.name != WASMTIME:
+            return {}
+        return {"wasmtime": "the host module of wasmtime's own runner is provided by no engine"}
+
     def policy(self, engine_name: str, own: MessagePolicy) -> MessagePolicy:
         """The message policy for an engine in this dialect: the suite's
         runtime by its runner's rule, others by category."""

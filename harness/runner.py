@@ -135,8 +135,10 @@ class _Lane:
         self.script_outcomes: dict[int, CommandOutcome] | None = None
         # Handles whose module this engine could not instantiate, and why.
         self.missing: dict[str, CommandOutcome] = {}
-        # Names registered for a module this engine could not support.
-        self.unsupported_names: dict[str, str] = {}
+        # Names registered for a module this engine could not support (and
+        # host modules of the dialect nobody provides).
+        self.unprovided = dialect.unprovided_modules
+        self.unsupported_names: dict[str, str] = dict(self.unprovided)
 
     @property
     def name(self) -> str:
@@ -261,7 +263,7 @@ class ScriptRunner:
         self.close()
         for lane in self.lanes:
             lane.missing.clear()
-            lane.unsupported_names.clear()
+            lane.unsupported_names = dict(lane.unprovided)
         self.names = _Names()
         self.next_index = 0
 

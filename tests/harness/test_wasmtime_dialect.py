@@ -55,3 +55,13 @@ def test_a_wasmtime_suite_runs_on_every_engine(tmp_path, engine):
     assert "scripts in threads are not supported" in records[15]["detail"]
     # wasmtime by substring (exact), others by category.
     assert records[11]["match"] == ("exact" if engine == "wasmtime" else "category")
+
+
+def test_the_wasmtime_host_module_is_unsupported_with_a_reason(tmp_path):
+    path = tmp_path / "gc.wast"
+    path.write_text(';;! gc = true\n(module (import "wasmtime" "gc" (func)))\n')
+    out = tmp_path / "r.json"
+    assert main(["run", str(path), "--json", str(out)]) == 0
+    [record] = json.loads(out.read_text())["records"]
+    assert record["status"] == "unsupported"
+    assert "host module of wasmtime's own runner" in record["detail"]
