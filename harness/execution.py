@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .baseline import fingerprints
+from .dialect import detect
 from .engines import engines_for
 from .engines.base import SessionOptions
 from .known_differences import load_known
@@ -33,15 +35,20 @@ def run_file(job: FileJob, config: RunOptions) -> tuple[list[Record], Differenti
     try:
         script = load_script(job.path, config.converter, job.profile)
     except ConversionError as exc:
-        return [], diff, exc.message
+        return [], diff, exc.one_line(job.display)
     options = SessionOptions(profile=job.profile, timeout=config.timeout)
     engines = engines_for(config.engines, config.isolate, config.timeout)
     runner = ScriptRunner(
-        script, engines, options, probes=config.probes, known=load_known(config.known)
+        script,
+        engines,
+        options,
+        probes=config.probes,
+        known=load_known(config.known),
+        dialect=detect(job.path, config.dialect),
     )
     records: list[Record] = []
-    for result in runner.run_all():
-        records.extend(records_of(result, job.display))
+    for result, fp in zip(runner.run_all(), fingerprints(script.commands), strict=False):
+        records.extend(records_of(result, job.display, fp))
         diff.add_result(result, job.display)
     diff.engine_stats.update(runner.engine_stats)
     return records, diff, None

@@ -248,17 +248,41 @@ def export_signatures(binary: bytes) -> dict[str, FuncSig] | None:
         return None
 
 
+def import_signatures(binary: bytes) -> list[tuple[str, str, FuncSig | None]] | None:
+    """The module's imports in order: (module, name, signature), the
+    signature None for an import that is not a function; None if the module
+    can't be read this way."""
+    try:
+        all_sections = sections(binary)
+        types = _types(binary, all_sections)
+        imports = read_imports(binary, all_sections)
+        out = []
+        for i in imports:
+            sig = None if i.type_index is None else types[i.type_index]
+            out.append((i.module, i.name, sig if isinstance(sig, FuncSig) else None))
+        return out
+    except UNREADABLE:
+        return None
+
+
+def _types(binary: bytes, all_sections: list[Section]) -> list[FuncSig | str]:
+    types: list[FuncSig | str] = []
+    for section in all_sections:
+        if section.id == 1:
+            r = section.reader(binary)
+            for _ in range(r.u32()):
+                _read_rec(r, types)
+    return types
+
+
 def _export_signatures(binary: bytes) -> dict[str, FuncSig]:
     all_sections = sections(binary)
-    types: list[FuncSig | str] = []
+    types = _types(binary, all_sections)
     funcs = [i.type_index for i in read_imports(binary, all_sections) if i.kind == "func"]
     exports: dict[str, int] = {}
     for section in all_sections:
         r = section.reader(binary)
-        if section.id == 1:
-            for _ in range(r.u32()):
-                _read_rec(r, types)
-        elif section.id == 3:
+        if section.id == 3:
             funcs.extend(r.u32() for _ in range(r.u32()))
         elif section.id == 7:
             for _ in range(r.u32()):

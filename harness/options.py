@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .dialect import DIALECTS
 from .engines import FACTORIES, engine_names
 from .script import CONVERTERS
 from .testsuite import SUITES, TESTSUITE_ENV
@@ -111,6 +112,14 @@ OPTIONS: tuple[Option, ...] = (
         default_text="the suite's own: pre-bulk-memory mvp, wasm-2.0 2.0, current 3.0",
     ),
     Option(
+        "--dialect",
+        "dialect",
+        "the scripts' dialect: spec, or wasmtime (its misc_testsuite: ;;! feature headers, "
+        "named modules importable, wasmtime's messages); auto: wasmtime when ;;! headers",
+        choices=DIALECTS,
+        default="auto",
+    ),
+    Option(
         "--converter",
         "converter",
         "how scripts are read: a converter (wasm-tools, wast2json) or refimpl's parser",
@@ -148,6 +157,25 @@ OPTIONS: tuple[Option, ...] = (
         metavar="DIR",
         default_text="harness/known",
     ),
+    Option(
+        "--baseline",
+        "baseline",
+        "a baseline TOML (docs/baselines.md): fail only on commands whose status moved "
+        "away from pass or from the recorded one",
+        metavar="FILE",
+    ),
+    Option(
+        "--update-baseline",
+        "update_baseline",
+        "write this run's non-pass results to the --baseline file (keeping edited reasons)",
+        action="store_true",
+    ),
+    Option(
+        "--strict-baseline",
+        "strict_baseline",
+        "with --baseline, newly passing commands and stale entries fail the run too",
+        action="store_true",
+    ),
 )
 
 
@@ -173,10 +201,14 @@ class RunOptions:
     testsuite: str | None = None
     profile: str | None = None
     converter: str = "auto"
+    dialect: str = "auto"
     isolate: bool | None = None  # None: each engine's default
     timeout: float = 60.0
     probes: bool | None = None  # None: when two engines can be probed
     known: str | None = None  # folder of known differences (None: harness/known)
+    baseline: str | None = None
+    update_baseline: bool = False
+    strict_baseline: bool = False
 
     @classmethod
     def read(cls, get: Callable[[str], Any]) -> RunOptions:
@@ -188,8 +220,12 @@ class RunOptions:
             testsuite=get("testsuite"),
             profile=get("profile"),
             converter=get("converter"),
+            dialect=get("dialect") or "auto",
             isolate=_ISOLATE[get("isolate")],
             timeout=get("engine_timeout"),
             probes=_PROBE[get("probe")],
             known=get("known_differences"),
+            baseline=get("baseline"),
+            update_baseline=bool(get("update_baseline")),
+            strict_baseline=bool(get("strict_baseline")),
         )

@@ -21,6 +21,7 @@ from pathlib import Path
 from refimpl.preinit import DEFAULT_INIT_FUNC, Refused, preinitialize_module
 from refimpl.preinit.api import load_input, resolve_features
 
+from .outputs import unwritable
 from .preinit.check import check_module
 
 
@@ -71,6 +72,10 @@ def run(args) -> int:
         binary = args.input.read_bytes()
     except OSError as exc:
         print(f"wasm-harness preinit: cannot read {args.input}: {exc}", file=sys.stderr)
+        return 2
+    problem = unwritable(args.output)  # before the work, not after it
+    if problem:
+        print(f"wasm-harness preinit: -o {args.output}: {problem}", file=sys.stderr)
         return 2
     init = None if args.no_init_func else args.init_func
     try:

@@ -8,19 +8,37 @@ item alone replays the commands before it that can change state.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from .baseline import Baseline, BaselineError, compare, fingerprints, recorded
+from .dialect import detect
 from .engines import UnknownEngine, engines_for
 from .engines.base import SessionOptions
+from .execution import display_name
 from .known_differences import KnownDifferenceError, load_known
 from .options import RunOptions, add_to_pytest
-from .report import Differential, differential_of, format_differential, probe_notes, records_of
+from .report import (
+    Differential,
+    Record,
+    differential_of,
+    format_differential,
+    probe_notes,
+    records_of,
+)
 from .runner import CommandResult, ScriptRunner
 from .script import ConversionError, load_script
 from .status import Status
-from .testsuite import MISSING_MESSAGE, SUITES, find_testsuite, profiles_for, suite_files
+from .testsuite import (
+    MISSING_MESSAGE,
+    SUITES,
+    TESTSUITE_ENV,
+    find_testsuite,
+    profiles_for,
+    suite_files,
+)
 
 RUN_KEY = pytest.StashKey[RunOptions]()
 OFFICIAL_MARKER = ".testsuite"  # spectests/official.testsuite stands for the official suites
@@ -38,6 +56,13 @@ def pytest_configure(config: pytest.Config) -> None:
     except (UnknownEngine, KnownDifferenceError) as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[RUN_KEY] = run
+    try:
+        baseline = _baseline_of(run)
+    except BaselineError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if run.baseline is not None:
+        config.stash[BASELINE_KEY] = baseline
+        config.pluginmanager.register(_BaselineSummary(config, baseline), "wasm-baseline")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistScheduling(), "wasm-xdist-scheduling")
     config.pluginmanager.register(_DifferentialSummary(config, engines), "wasm-differential")
@@ -45,6 +70,61 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _run_options(config: pytest.Config) -> RunOptions:
     return config.stash[RUN_KEY]
+
+
+def _baseline_of(run: RunOptions) -> Baseline | None:
+    if run.update_baseline and run.baseline is None:
+        raise BaselineError("--update-baseline needs --baseline FILE (the file to write)")
+    if run.baseline is None or (run.update_baseline and not Path(run.baseline).exists()):
+        return None
+    return Baseline.load(Path(run.baseline))
+
+
+BASELINE_KEY = pytest.StashKey[Baseline | None]()
+BASELINE_PROPERTY = "wasm_baseline"
+
+
+class _BaselineSummary:
+    """Gathers every command's records (also from xdist workers, through
+    their reports) and, at the end, compares them with the baseline (newly
+    passing, stale entries; ``--strict-baseline`` fails on them) or writes
+    it (``--update-baseline``).  Regressions already failed their items."""
+
+    def __init__(self, config: pytest.Config, baseline: Baseline | None):
+        self.config = config
+        self.baseline = baseline
+        self.records: list[Record] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if name == BASELINE_PROPERTY:
+                self.records += [Record.from_dict(r) for r in value]
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        run = _run_options(self.config)
+        if self.config.pluginmanager.hasplugin("xdist") and hasattr(self.config, "workerinput"):
+            return  # a worker: the controller sums up
+        assert run.baseline is not None
+        if run.update_baseline:
+            recorded(self.records, {}, run.engines, self.baseline).write(Path(run.baseline))
+            return
+        assert self.baseline is not None
+        self.comparison = compare(self.baseline, self.records, {}, run.engines)
+        if self.comparison.failed(run.strict_baseline) and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        run = _run_options(self.config)
+        terminalreporter.section("wasm baseline")
+        if run.update_baseline:
+            terminalreporter.write_line(f"baseline written: {run.baseline}")
+            return
+        comparison = getattr(self, "comparison", None)
+        if comparison is not None:
+            for line in comparison.format().splitlines():
+                terminalreporter.write_line(line)
 
 
 DIFF_PROPERTY = "wasm_differential"
@@ -140,12 +220,22 @@ class OfficialSuites(pytest.File):
     def collect(self):
         run = _run_options(self.config)
         root = find_testsuite(run.testsuite)
+        explicit = run.testsuite or os.environ.get(TESTSUITE_ENV)
         if root is None:
+            if explicit or run.suites:  # asked for: an error, never a silent skip
+                raise self.CollectError(f"testsuite {explicit or ''}: {MISSING_MESSAGE}")
             pytest.skip(MISSING_MESSAGE)
-        for suite in run.suites or list(SUITES):
-            for path in suite_files(root, suite, nested=run.recursive):
+        asked = run.suites or tuple(SUITES)
+        found = {suite: suite_files(root, suite, nested=run.recursive) for suite in asked}
+        for suite, paths in found.items():
+            if not paths and (run.suites or not any(found.values())):
+                raise self.CollectError(
+                    f"suite {suite}: no .wast files in {root / SUITES[suite].folder}"
+                )
+        for suite, paths in found.items():
+            for path in paths:
                 rel = path.relative_to(root / SUITES[suite].folder)
-                for profile in profiles_for(path, root, run.profile):
+                for profile in profiles_for(path, root, run.profile, run.dialect):
                     yield WastScript.from_parent(
                         self, name=f"{suite}/{rel}", script_path=path, profile=profile
                     )
@@ -157,7 +247,7 @@ class WastFile(pytest.File):
     def collect(self):
         run = _run_options(self.config)
         root = find_testsuite(run.testsuite)
-        profiles = profiles_for(self.path, root, run.profile)
+        profiles = profiles_for(self.path, root, run.profile, run.dialect)
         if len(profiles) == 1:
             yield from WastScript.items_of(self, self.path, profiles[0])
         else:
@@ -185,7 +275,12 @@ class WastScript(pytest.Collector):
         except ConversionError as exc:
             yield ScriptError.from_parent(parent, name="conversion", message=exc.message)
             return
-        state = ScriptState(script, profile, parent.config)
+        run = _run_options(parent.config)
+        root = find_testsuite(run.testsuite)
+        display = display_name(path, root)
+        if len(profiles_for(path, root, run.profile, run.dialect)) > 1:
+            display += f"[{profile}]"
+        state = ScriptState(script, profile, parent.config, display)
         seen: dict[int, int] = {}
         for index, cmd in enumerate(script.commands):
             n = seen[cmd.line] = seen.get(cmd.line, 0) + 1
@@ -196,10 +291,12 @@ class WastScript(pytest.Collector):
 class ScriptState:
     """The script's runner, shared by its items, started on first use."""
 
-    def __init__(self, script, profile: str, config: pytest.Config):
+    def __init__(self, script, profile: str, config: pytest.Config, display: str):
         self.script = script
         self.profile = profile
         self.config = config
+        self.display = display  # the file as reports and baselines name it
+        self.fingerprints = fingerprints(script.commands)
         self.runner: ScriptRunner | None = None
 
     def run(self, index: int) -> CommandResult:
@@ -209,7 +306,12 @@ class ScriptState:
             options = SessionOptions(profile=self.profile, timeout=run.timeout)
             engines = engines_for(run.engines, run.isolate, run.timeout)
             self.runner = ScriptRunner(
-                self.script, engines, options, probes=run.probes, known=load_known(run.known)
+                self.script,
+                engines,
+                options,
+                probes=run.probes,
+                known=load_known(run.known),
+                dialect=detect(self.script.path, run.dialect),
             )
         return self.runner.run(index)
 
@@ -238,9 +340,17 @@ class CommandItem(pytest.Item):
         if result.figures.any() or result.divergences or result.excused_by:
             diff = differential_of(result, path).as_dict()
             self.user_properties.append((DIFF_PROPERTY, {"file": path, "diff": diff}))
+        records = records_of(result, self.state.display, self.state.fingerprints[self.index])
+        if (
+            self.config.stash.get(BASELINE_KEY, None) is not None
+            or _run_options(self.config).update_baseline
+        ):
+            self.user_properties.append((BASELINE_PROPERTY, [r.as_dict() for r in records]))
+            baseline = self.config.stash.get(BASELINE_KEY, None)
+            if baseline is not None:
+                return self._against(baseline, records, result)
         if result.status == Status.PASS:
             return
-        records = records_of(result, path)
         if result.status.is_problem:
             raise WastFailure(result, self._describe(records, result))
         if result.status == Status.EXCUSED:  # reported as xfail, with the entry: never a pass
@@ -250,6 +360,21 @@ class CommandItem(pytest.Item):
             f"{r.engine}: {r.detail}" for r in records if r.status != Status.PASS and r.detail
         )
         pytest.skip(f"{result.status}: {reasons}")
+
+    def _against(self, baseline: Baseline, records, result: CommandResult) -> None:
+        """With a baseline: fail only on a status that moved away from pass
+        or from the recorded one; a recorded non-pass is an xfail."""
+        moved = []
+        for r in records:
+            entry = baseline.entries.get((r.engine, r.file, r.fingerprint))
+            was = entry.status if entry is not None else Status.PASS
+            if r.status != was and r.status != Status.PASS:
+                moved.append(f"{r.engine}: was {was}, now {r.status}: {r.detail}")
+        if moved:
+            text = self._describe(records, result) + "\n  baseline: " + "; ".join(moved)
+            raise WastFailure(result, text)
+        if result.status != Status.PASS:
+            pytest.xfail(f"as the baseline records: {result.status}")
 
     def _describe(self, records, result: CommandResult) -> str:
         lines = [f"{self.state.script.path}:{self.command.line}: {self.command.describe()}"]

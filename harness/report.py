@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .classify import feature_of
 from .differential import Figures
 from .known_differences import KnownDifferences, path_matches
 from .runner import CommandResult
@@ -24,25 +25,37 @@ class Record:
     engine: str
     status: Status
     detail: str = ""
-    by_category: bool = False
+    match: str = "exact"  # how a pass was established (messages.Match)
     divergence: str | None = None
     excused_by: str | None = None
+    fingerprint: str = ""  # the command's in its file (harness.baseline)
+
+    @property
+    def by_category(self) -> bool:
+        return self.match == "category"
 
     def as_dict(self) -> dict:
         return {
             "file": self.file,
             "line": self.line,
+            "fingerprint": self.fingerprint,
             "command": self.command,
             "engine": self.engine,
             "status": self.status,
             "detail": self.detail,
+            "match": self.match,
             "by_category": self.by_category,
             "divergence": self.divergence,
             "excused_by": self.excused_by,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Record:
+        names = cls.__dataclass_fields__
+        return cls(**{**{k: v for k, v in d.items() if k in names}, "status": Status(d["status"])})
 
-def records_of(result: CommandResult, display_file: str) -> list[Record]:
+
+def records_of(result: CommandResult, display_file: str, fingerprint: str = "") -> list[Record]:
     """One record per engine, with the status the runner settled."""
     return [
         Record(
@@ -52,9 +65,10 @@ def records_of(result: CommandResult, display_file: str) -> list[Record]:
             r.engine,
             r.status,
             r.verdict.detail,
-            r.verdict.by_category,
+            str(r.verdict.match),
             result.divergence,
             r.excused_by,
+            fingerprint,
         )
         for r in result.results
     ]
@@ -213,6 +227,22 @@ class Report:
     differential: Differential = field(default_factory=Differential)
     known: KnownDifferences | None = None
     notes: list[str] = field(default_factory=list)
+    engine_versions: dict[str, str] = field(default_factory=dict)  # name -> describe()
+    testsuite: dict = field(default_factory=dict)  # {"path", "commits": {folder: commit}}
+    official_files: set[str] = field(default_factory=set)  # files of the official testsuite
+
+    def official_commands(self) -> int:
+        """How many commands of the official testsuite ran (on any engine)."""
+        return len(
+            {(r.file, r.line, r.fingerprint) for r in self.records if r.file in self.official_files}
+        )
+
+    def format_official(self) -> str:
+        """The line that says whether the official testsuite was run at all."""
+        n = self.official_commands()
+        if not n:
+            return "official testsuite: no commands ran"
+        return f"official testsuite: {n} commands ran, in {len(self.official_files)} files"
 
     def add(self, records: list[Record], differential: Differential | None = None) -> None:
         self.records.extend(records)
@@ -233,6 +263,21 @@ class Report:
             or any(r.status.is_problem for r in self.records)
             or any(not d.excused_by for d in self.differential.divergences)
         )
+
+    def matches(self) -> dict[str, Counter]:
+        """engine -> how its passes were established (exact, category, unchecked)."""
+        out: dict[str, Counter] = defaultdict(Counter)
+        for r in self.records:
+            if r.status == Status.PASS:
+                out[r.engine][r.match] += 1
+        return out
+
+    def by_feature(self) -> dict[str, dict[str, Counter]]:
+        """feature -> engine -> status counts (``classify.feature_of``)."""
+        table: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+        for r in self.records:
+            table[feature_of(r.file)][r.engine][r.status] += 1
+        return table
 
     def by_file(self) -> dict[str, dict[str, Counter]]:
         table: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
@@ -263,13 +308,29 @@ class Report:
             rows.append(f"{'TOTAL':<{width}}  {engine:<{ew}}{cells}")
         return "\n".join(rows)
 
-    def format_notes(self, limit: int = 50) -> str:
+    def format_features(self) -> str:
+        """The summary by feature or proposal: one row per feature and engine."""
+        table = self.by_feature()
+        width = max([len(f) for f in table] + [7])
+        ew = max([len(e) for e in self.totals()] + [6])
+        header = f"{'feature':<{width}}  {'engine':<{ew}}" + "".join(f"{s:>12}" for s in STATUSES)
+        rows = [header, "-" * len(header)]
+        for feature, engines in sorted(table.items()):
+            for engine, counts in engines.items():
+                cells = "".join(f"{counts[s]:>12}" for s in STATUSES)
+                rows.append(f"{feature:<{width}}  {engine:<{ew}}{cells}")
+        return "\n".join(rows)
+
+    def format_notes(self, limit: int = 50, failures: bool = True) -> str:
+        """Message policies, unsupported reasons, failures (``failures``: off
+        when a baseline comparison lists what matters), divergences."""
         lines = []
-        by_cat = Counter(
-            r.engine for r in self.records if r.status == Status.PASS and r.by_category
-        )
-        for engine, n in by_cat.items():
-            lines.append(f"{engine}: {n} passes matched by message category, not exact text")
+        for engine, matches in self.matches().items():
+            if set(matches) != {"exact"}:
+                lines.append(
+                    f"{engine}: passes: {matches['exact']} exact, {matches['category']} by "
+                    f"message category, {matches['unchecked']} with the message unchecked"
+                )
         reasons: dict[str, Counter] = defaultdict(Counter)
         for r in self.records:
             if r.status == Status.UNSUPPORTED:
@@ -278,7 +339,7 @@ class Report:
             lines.append(f"{engine}: unsupported commands by reason:")
             lines += [f"  {n:6d}  {reason}" for reason, n in counter.most_common(15)]
         problems = [r for r in self.records if r.status.is_problem]
-        if problems:
+        if problems and failures:
             lines.append(f"failures ({len(problems)}):")
             for r in problems[:limit]:
                 lines.append(f"  {r.file}:{r.line}: [{r.engine}] {r.command}: {r.detail}")
@@ -303,7 +364,15 @@ class Report:
         data = {
             "engines": self.engines,
             "wall_seconds": round(self.wall_seconds, 3),
+            "engine_versions": self.engine_versions,
+            "testsuite": self.testsuite,
+            "official_commands": self.official_commands(),
+            "passes_by_match": {e: dict(c) for e, c in self.matches().items()},
             "summary": {e: dict(c) for e, c in self.totals().items()},
+            "files": {
+                file: {e: dict(c) for e, c in engines.items()}
+                for file, engines in sorted(self.by_file().items())
+            },
             "file_errors": self.file_errors,
             "differential": self.differential.as_dict(),
             "records": [r.as_dict() for r in self.records],
@@ -311,27 +380,81 @@ class Report:
         path.write_text(json.dumps(data, indent=1))
 
     def write_junit(self, path: Path) -> None:
+        """One testsuite per file with its counts; one test case per command
+        and engine, named by line and command (``214: assert_trap (invoke
+        "f") [v8]``) so a CI page reads without the .wast at hand."""
         root = ET.Element("testsuites", name="wasm-harness")
         by_file: dict[str, list[Record]] = defaultdict(list)
         for r in self.records:
             by_file[r.file].append(r)
+        totals: Counter = Counter()
         for file in sorted(set(by_file) | set(self.file_errors)):
             records = by_file.get(file, [])
-            suite = ET.SubElement(root, "testsuite", name=file, tests=str(len(records)))
+            counts = Counter(_junit_kind(r.status) for r in records)
+            counts["errors"] += file in self.file_errors
+            suite = ET.SubElement(
+                root,
+                "testsuite",
+                name=file,
+                tests=str(len(records) + (file in self.file_errors)),
+                failures=str(counts["failures"]),
+                errors=str(counts["errors"]),
+                skipped=str(counts["skipped"]),
+            )
+            totals.update(counts)
+            totals["tests"] += int(suite.get("tests", 0))
             if file in self.file_errors:
                 case = ET.SubElement(suite, "testcase", classname=file, name="(file)")
                 ET.SubElement(case, "error", message="file error").text = self.file_errors[file]
             for r in records:
+                command = r.command if len(r.command) <= 100 else r.command[:97] + "..."
                 case = ET.SubElement(
-                    suite, "testcase", classname=file, name=f"line_{r.line}[{r.engine}]"
+                    suite, "testcase", classname=file, name=f"{r.line}: {command} [{r.engine}]"
                 )
                 if r.status.is_problem:
                     tag = "failure" if r.status == Status.FAIL else "error"
-                    el = ET.SubElement(case, tag, message=r.status)
+                    el = ET.SubElement(case, tag, message=f"{r.status}: {r.detail}"[:200])
                     el.text = f"{r.command}\n{r.detail}"
                 elif r.status != Status.PASS:
                     ET.SubElement(case, "skipped", message=f"{r.status}: {r.detail}")
+        for key in ("tests", "failures", "errors", "skipped"):
+            root.set(key, str(totals[key]))
         ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _junit_kind(status: Status) -> str:
+    if status == Status.FAIL:
+        return "failures"
+    if status.is_problem:
+        return "errors"
+    return "passed" if status == Status.PASS else "skipped"
+
+
+def testsuite_info(root: Path | None) -> dict:
+    """Where the official testsuite came from, for the report: its folder and
+    the commit of each snapshot, from a git checkout (``git rev-parse``) or
+    the snapshot README's table (rows ``| `folder/` | commit | ...``)."""
+    if root is None:
+        return {}
+    commits: dict[str, str] = {}
+    readme = root / "README.md"
+    if readme.is_file():
+        for row in readme.read_text(errors="replace").splitlines():
+            cells = [c.strip().strip("`").rstrip("/") for c in row.strip().strip("|").split("|")]
+            if len(cells) > 1 and (root / cells[0]).is_dir() and cells[1].isalnum():
+                commits[cells[0]] = cells[1]
+    if (root / ".git").exists():
+        import subprocess
+
+        try:
+            head = subprocess.run(
+                ["git", "-C", str(root), "rev-parse", "HEAD"],
+                capture_output=True, text=True, timeout=10, check=True,
+            ).stdout.strip()  # fmt: skip
+            commits["."] = head
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return {"path": str(root), "commits": commits}
 
 
 def probe_notes(engines, probes: bool | None) -> list[str]:

@@ -9,16 +9,27 @@ ones that can change state, silently, so any single command can run alone.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .dialect import Dialect, detect
 from .differential import Divergence, Figures
-from .engines.base import Engine, ScriptEngine, ScriptUnsupported, Session, SessionOptions
-from .judge import Verdict, judge, outcome_category
+from .engines.base import (
+    Engine,
+    ScriptEngine,
+    ScriptTimedOut,
+    ScriptUnsupported,
+    Session,
+    SessionOptions,
+)
+from .engines.isolated import _ProcessEngine
+from .judge import Verdict, judge, outcome_categories
 from .known_differences import KnownDifferences, shipped
 from .lenient_reader import import_module_names
+from .messages import MessagePolicy, policy_of
 from .outcomes import (
     CommandOutcome,
     Crashed,
@@ -53,6 +64,7 @@ from .script.commands import (
 )
 from .status import Status
 from .values import results_agree
+from .watchdog import DeadlineExceeded, deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,18 +114,31 @@ class CommandResult:
 class _Lane:
     """One engine's view of the script: its session and which handles it has."""
 
-    def __init__(self, engine: Engine | ScriptEngine, options: SessionOptions, script: Script):
+    def __init__(
+        self,
+        engine: Engine | ScriptEngine,
+        options: SessionOptions,
+        script: Script,
+        dialect: Dialect,
+    ):
         self.engine = engine
         self.options = options
         self.script = script
         self.session: Session | None = None
-        self.profile_gap = engine.unsupported_profile(options.profile)
+        self.profile_gap = dialect.unsupported() or engine.unsupported_profile(options.profile)
+        self.policy = dialect.policy(engine.name, policy_of(engine))
+        # In-process engines get a watchdog; engines in a process are killed.
+        in_process = not isinstance(engine, (_ProcessEngine, ScriptEngine))
+        self.deadline = options.timeout if in_process else None
+        self.abandoned = False  # timed out: its state can't be trusted
         self.can_probe = isinstance(engine, Engine) and engine.probes and not self.profile_gap
         self.script_outcomes: dict[int, CommandOutcome] | None = None
         # Handles whose module this engine could not instantiate, and why.
         self.missing: dict[str, CommandOutcome] = {}
-        # Names registered for a module this engine could not support.
-        self.unsupported_names: dict[str, str] = {}
+        # Names registered for a module this engine could not support (and
+        # host modules of the dialect nobody provides).
+        self.unprovided = dialect.unprovided_modules
+        self.unsupported_names: dict[str, str] = dict(self.unprovided)
 
     @property
     def name(self) -> str:
@@ -130,6 +155,9 @@ class _Lane:
             assert isinstance(self.engine, ScriptEngine)
             try:
                 self.script_outcomes = self.engine.run_script(self.script, self.options)
+            except ScriptTimedOut as exc:  # its process was killed: the file is reported
+                self.script_outcomes = {}
+                self.failure = TimedOut(exc.seconds)
             except ScriptUnsupported as exc:
                 self.script_outcomes = {}
                 self.failure = Unsupported(str(exc))
@@ -140,9 +168,18 @@ class _Lane:
             self, "failure", Unsupported(f"{self.name} reported no result for this command")
         )
 
+    def abandon(self) -> None:
+        """Drop a session interrupted mid-command; the runner replays into a new one."""
+        self.abandoned = True
+
+    def lost(self) -> bool:
+        return self.abandoned or (self.session is not None and self.session.lost())
+
     def close(self) -> None:
+        self.abandoned = False
         if self.session is not None:
-            self.session.close()
+            with contextlib.suppress(Exception):  # an interrupted session may not close cleanly
+                self.session.close()
             self.session = None
 
 
@@ -175,11 +212,14 @@ class ScriptRunner:
         *,
         probes: bool | None = None,
         known: KnownDifferences | None = None,
+        dialect: Dialect | None = None,
     ):
         self.script = script
+        self.dialect = dialect if dialect is not None else detect(script.path)
+        self.foreign_texts = self.dialect.foreign_texts
         self.engine_stats: Counter = Counter()  # summed from the sessions at close
         self.options = options or SessionOptions()
-        self.lanes = [_Lane(e, self.options, script) for e in engines]
+        self.lanes = [_Lane(e, self.options, script, self.dialect) for e in engines]
         self.names = _Names()
         self.next_index = 0
         probing_lanes = sum(lane.can_probe for lane in self.lanes)
@@ -206,7 +246,7 @@ class ScriptRunner:
         commands = self.script.commands
         if index < self.next_index:
             raise ValueError("commands run in order; start a new runner to go back")
-        if any(lane.session is not None and lane.session.lost() for lane in self.lanes):
+        if any(lane.lost() for lane in self.lanes):
             self._start_afresh()
         for earlier in range(self.next_index, index):
             if changes_state(commands[earlier]) and earlier not in self._not_replayed:
@@ -223,7 +263,7 @@ class ScriptRunner:
         self.close()
         for lane in self.lanes:
             lane.missing.clear()
-            lane.unsupported_names.clear()
+            lane.unsupported_names = dict(lane.unprovided)
         self.names = _Names()
         self.next_index = 0
 
@@ -242,8 +282,11 @@ class ScriptRunner:
         results = [self._on_lane(lane, cmd, handle) for lane in self.lanes]
         if _instantiates(cmd):
             self._bind(cmd, handle)
-        elif isinstance(cmd, ModuleCommand) and cmd.name:  # a definition
-            self.names.definitions[cmd.name] = cmd.module
+            if self.dialect.auto_register and isinstance(cmd, ModuleCommand) and cmd.name:
+                self._auto_register(cmd)
+        elif isinstance(cmd, ModuleCommand):  # a definition; "" names the latest
+            self.names.definitions[cmd.name or ""] = cmd.module
+            self.names.definitions[""] = cmd.module
         elif isinstance(cmd, Register):
             target = self._target(cmd.module)
             if target is not None:
@@ -278,6 +321,19 @@ class ScriptRunner:
             return self.names.new_handle()
         return None
 
+    def _auto_register(self, cmd: ModuleCommand) -> None:
+        """wasmtime's dialect: ``(module $m ...)`` is importable as "m"."""
+        assert cmd.name is not None
+        register = Register(cmd.line, cmd.name.removeprefix("$"), cmd.name)
+        for lane in self.lanes:
+            if not lane.profile_gap and not isinstance(lane.engine, ScriptEngine):
+                # Its failure shows on the import that needs it.
+                with contextlib.suppress(Exception):
+                    self._perform(lane, register, None)
+        target = self._target(cmd.name)
+        if target is not None:
+            self.names.registered[register.as_name] = target
+
     def _bind(self, cmd: ModuleCommand | ModuleInstance, handle: str | None) -> None:
         name = cmd.name if isinstance(cmd, ModuleCommand) else cmd.instance
         self.names.current = handle
@@ -301,7 +357,11 @@ class ScriptRunner:
                 lane.missing[handle] = outcome  # later commands must not act on a stale module
         else:
             try:
-                outcome = self._perform(lane, cmd, handle)
+                with deadline(lane.deadline):
+                    outcome = self._perform(lane, cmd, handle)
+            except DeadlineExceeded:  # an in-process engine ran past --timeout
+                outcome = TimedOut(lane.deadline or 0.0)
+                lane.abandon()
             except Exception as exc:  # an adapter bug must not stop the run
                 outcome = Crashed(f"{type(exc).__name__} in the {lane.name} adapter: {exc}")
         if isinstance(cmd, ConversionFailure):
@@ -310,7 +370,7 @@ class ScriptRunner:
             verdict = Verdict(Status.UNSUPPORTED, lane.profile_gap)
         else:
             verdict = _dependent_verdict(lane, cmd, self) or judge(
-                cmd, outcome, lane.engine.exact_messages
+                cmd, outcome, lane.policy, foreign_texts=self.foreign_texts
             )
         return EngineResult(lane.name, outcome, verdict)
 
@@ -464,7 +524,7 @@ class ScriptRunner:
             entry = self.known.failure(r.engine, path, profile, cmd, r.outcome)
             if entry is not None:
                 detail = f"known difference {entry.ref}: {entry.reason} (was: {r.verdict.detail})"
-                verdict = Verdict(Status.EXCUSED, detail, r.verdict.by_category)
+                verdict = Verdict(Status.EXCUSED, detail, r.verdict.match)
                 result.results[i] = EngineResult(r.engine, r.outcome, verdict, entry.ref)
         outcomes = {r.engine: r.outcome for r in result.results}
         excused = []
@@ -494,7 +554,7 @@ def _settle(result: CommandResult) -> None:
         if r.status != Status.PASS:
             continue
         if open_:
-            verdict = Verdict(Status.FAIL, f"engines disagree: {open_}", r.verdict.by_category)
+            verdict = Verdict(Status.FAIL, f"engines disagree: {open_}", r.verdict.match)
             result.results[i] = replace(r, verdict=verdict)
             continue
         # Excused on the result of the engine whose known difference it is.
@@ -502,7 +562,7 @@ def _settle(result: CommandResult) -> None:
             d for d in result.divergences if d.excused_by and d.excused_by.split(":")[0] == r.engine
         ]
         if own:
-            verdict = Verdict(Status.EXCUSED, f"engines disagree: {own[0]}", r.verdict.by_category)
+            verdict = Verdict(Status.EXCUSED, f"engines disagree: {own[0]}", r.verdict.match)
             result.results[i] = replace(r, verdict=verdict, excused_by=own[0].excused_by)
     statuses = [r.status for r in result.results]
     if open_:
@@ -564,14 +624,15 @@ def _divergences(
     for other, other_lane in rest:
         a, b = first.outcome, other.outcome
         engines = (first.engine, other.engine)
-        exact = first_lane.engine.exact_messages and other_lane.engine.exact_messages
+        exact = first_lane.policy == other_lane.policy == MessagePolicy.PREFIX
         if _kind(a, exact) != _kind(b, exact):
             out.append(Divergence(engines, "outcome", f"{first.engine}: {a}; {other.engine}: {b}"))
             continue
-        ca = outcome_category(a, first_lane.engine.exact_messages)
-        cb = outcome_category(b, other_lane.engine.exact_messages)
-        if ca != cb and ca is not None and cb is not None:
-            detail = f"{first.engine}: {a} [{ca}]; {other.engine}: {b} [{cb}]"
+        ca = outcome_categories(a, first_lane.policy)
+        cb = outcome_categories(b, other_lane.policy)
+        if ca is not None and cb is not None and not ca & cb:
+            shown_a, shown_b = "|".join(sorted(ca)), "|".join(sorted(cb))
+            detail = f"{first.engine}: {a} [{shown_a}]; {other.engine}: {b} [{shown_b}]"
             out.append(Divergence(engines, "category", detail))
             continue
         compare_values = isinstance(cmd, ActionCommand) or (

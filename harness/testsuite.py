@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .dialect import detect
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OWN_SPECTESTS = REPO_ROOT / "spectests"
 
@@ -122,12 +124,18 @@ def declared_profiles(path: Path) -> list[str] | None:
     return [p for p in re.split(r"[\s,]+", m.group(1).strip()) if p]
 
 
-def profiles_for(path: Path, root: Path | None, override: str | None = None) -> list[str]:
+def profiles_for(
+    path: Path, root: Path | None, override: str | None = None, dialect: str = "auto"
+) -> list[str]:
     """The profiles a script runs under: an explicit override, else its
-    suite's, else its own header's, else Wasm 3.0."""
+    suite's, else its dialect's (wasmtime's ``;;!`` features), else its own
+    header's, else Wasm 3.0."""
     if override:
         return [override]
     official = suite_profile(path, root)
     if official:
         return [official]
+    foreign = detect(path, dialect).profile()
+    if foreign:
+        return [foreign]
     return declared_profiles(path) or ["3.0"]

@@ -33,16 +33,48 @@ def _wabt() -> ScriptEngine:
     return WabtEngine()
 
 
+def _v8() -> Engine:
+    from ..adapters.v8_engine import v8_engine
+
+    try:
+        return v8_engine()
+    except EngineUnavailable as exc:
+        raise UnknownEngine(str(exc)) from None
+
+
+def _pywasm() -> Engine:
+    from ..adapters.pywasm_engine import PywasmEngine
+
+    try:
+        return PywasmEngine()
+    except EngineUnavailable as exc:
+        raise UnknownEngine(str(exc)) from None
+
+
+def _wasm3() -> Engine:
+    from ..adapters.wasm3_engine import Wasm3Engine
+
+    try:
+        return Wasm3Engine()
+    except EngineUnavailable as exc:
+        raise UnknownEngine(str(exc)) from None
+
+
 FACTORIES: dict[str, Callable[[], Engine | ScriptEngine]] = {
     "refimpl": _refimpl,
     "refimpl-interpreter": _refimpl_interpreter,
     "wasmtime": _wasmtime,
     "wabt": _wabt,
+    "v8": _v8,
+    "pywasm": _pywasm,
+    "wasm3": _wasm3,
 }
 
 # Engines that run in a worker process by default, so that a crash (an abort
 # inside native code) or a hang costs one command, not the run.
-ISOLATED_BY_DEFAULT = {"wasmtime"}
+ISOLATED_BY_DEFAULT = {"wasmtime", "pywasm", "wasm3"}
+# Named engines that are program engines (ProgramEngine): never isolated again.
+NAMED_PROGRAMS = {"v8"}
 
 
 class UnknownEngine(ValueError):
@@ -93,6 +125,10 @@ def _checked(name: str, made_by: Callable[[], object]) -> Engine | ScriptEngine:
             f"{name!r} made a {type(engine).__name__}, which does not subclass "
             "harness.engines.Engine (or ScriptEngine)"
         )
+    if isinstance(engine, Engine) and engine.crossings:
+        from .crossings import CrossingEngine
+
+        return CrossingEngine(engine)
     return engine
 
 
@@ -130,6 +166,10 @@ def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0)
     if name.startswith("program:"):  # in a process of its own already
         return _program(name, timeout)
     make = factory(name)
+    if name in NAMED_PROGRAMS:  # a program engine of ours (v8): its own process already
+        engine = make()
+        engine.timeout = timeout
+        return engine
     if isolate is None:
         isolate = name in ISOLATED_BY_DEFAULT
     if isolate:

@@ -86,8 +86,14 @@ class Engine(ABC):
     name: str = "?"
     # True if failure messages are the spec interpreter's texts.
     exact_messages: bool = False
+    # How its failure messages are judged (messages.MessagePolicy): None
+    # means "prefix" with exact_messages, else "categories".
+    message_policy: str | None = None
     # True if its sessions implement the state probes (Session.probe ...).
     probes: bool = False
+    # Value types its API can't pass exactly ("f32", "f64", "v128"): exports
+    # that use them are called through trampolines (engines/crossings.py).
+    crossings: frozenset[str] = frozenset()
 
     @abstractmethod
     def open(self, options: SessionOptions) -> Session: ...
@@ -120,6 +126,15 @@ class ScriptEngine(ABC):
 
     def unsupported_profile(self, profile: str) -> str | None:
         return None
+
+
+class ScriptTimedOut(Exception):
+    """A whole-script engine ran past its deadline; its process was killed.
+    Every command of the script is reported timed out."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"the script ran longer than {seconds:g} s")
+        self.seconds = seconds
 
 
 class ScriptUnsupported(Exception):

@@ -33,6 +33,7 @@ from ..probes.state import InstanceState
 from ..script.commands import ModuleSource
 from ..values import Value
 from .base import Engine, Session, SessionOptions
+from .crossings import CrossingSession, declared_crossings
 from .protocol import decode_outcome, encode_module, encode_value
 
 
@@ -128,9 +129,13 @@ class _ProcessEngine(Engine):
         self.name = name or str(answer.get("name") or spec)
         self._description = str(answer.get("describe", self.name))
         self.exact_messages = bool(answer.get("exact_messages", False))
+        # "prefix", "categories", "substring" or "ignore" (messages.MessagePolicy).
+        self.message_policy = _policy(answer.get("messages"))
         self.probes = bool(answer.get("probes", False))
         # A whole-script engine (ScriptEngine) can't be driven command by command.
         self.whole_script = bool(answer.get("whole_script", False))
+        # The value types its API can't pass: exports using them go through trampolines.
+        self.crossings = declared_crossings(answer.get("crossings"))
 
     def _start(self) -> _Worker:
         raise NotImplementedError
@@ -150,7 +155,8 @@ class _ProcessEngine(Engine):
             self._worker = None
 
     def open(self, options: SessionOptions) -> Session:
-        return IsolatedSession(self, options)
+        session = IsolatedSession(self, options)
+        return CrossingSession(session, self.crossings) if self.crossings else session
 
     def describe(self) -> str:
         return self._description
@@ -176,6 +182,13 @@ class _ProcessEngine(Engine):
                 self._worker.kill()
             except Exception:
                 pass
+
+
+def _policy(declared: object) -> str | None:
+    """A declared message policy, or None (then exact_messages decides)."""
+    from ..messages import MessagePolicy
+
+    return str(declared) if declared in tuple(MessagePolicy) else None
 
 
 class IsolatedEngine(_ProcessEngine):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from ..messages import categories
 from ..outcomes import (
     OUTCOME_TYPES,
     CommandOutcome,
@@ -86,7 +87,7 @@ def decode_outcome(d: dict[str, Any]) -> CommandOutcome:
     if cls is None:
         return Crashed(f"engine answered with an unknown outcome kind {kind!r}")
     if issubclass(cls, Failure):
-        return cls(d.get("message", ""), d.get("category"))
+        return cls(d.get("message", ""), categories(d.get("category")))
     if cls is Unsupported:
         return Unsupported(d.get("message", ""))
     if cls in (ExpectationFailed, HarnessError):

@@ -1,4 +1,8 @@
-"""How each value type crosses the wasmtime-py API, with trampolines.
+"""How each value type crosses an embedding API, with trampolines.
+
+Written for wasmtime-py, and used for any engine that declares the value
+types its API can't pass exactly (``harness/engines/crossings.py``: V8's JS
+API has no v128 and may quiet signalling NaNs in f32 and f64).
 
 wasmtime-py passes i32, i64 and f64 exactly, funcref and externref partly,
 and the rest not at all: no v128, f32 through a C float (quieting signalling
@@ -187,7 +191,15 @@ def _extern_arg(v: Value) -> list:
     return [("extern", None if ref.is_null else ref.payload)]
 
 
-def param_crossing(t: str, kinds: tuple[str, ...], own_types: bool = False) -> ParamCrossing | None:
+def param_crossing(
+    t: str, kinds: tuple[str, ...], own_types: bool = False, exact_f64: bool = True
+) -> ParamCrossing | None:
+    """``exact_f64``: the API passes f64 bit-exactly (else as its i64 bits)."""
+    if t == "f64" and not exact_f64:
+        return ParamCrossing(
+            t, ("i64",), "(f64.reinterpret_i64 (local.get {0}))",
+            lambda v: [("i64", _signed(v.payload, 64))],
+        )  # fmt: skip
     if t in ("i32", "i64"):
         width = int(t[1:])
         return ParamCrossing(t, (t,), "(local.get {0})", lambda v: [(t, _signed(v.payload, width))])
@@ -237,9 +249,14 @@ def result_crossing(
     kinds: tuple[str, ...],
     host_payload: Callable[[object], object],
     own_types: bool = False,
+    exact_f64: bool = True,
 ) -> ResultCrossing | None:
     """``host_payload`` recovers a host reference's payload from the object
-    wasmtime-py returns for an externref (None if it is not one of ours)."""
+    the API returns for an externref (None if it is not one of ours)."""
+    if t == "f64" and not exact_f64:
+        return ResultCrossing(
+            t, ("i64",), "(i64.reinterpret_f64 {v})", lambda r: Value(t, r[0] & (2**64 - 1))
+        )
     if t in ("i32", "i64"):
         mask = (1 << int(t[1:])) - 1
         return ResultCrossing(t, (t,), "{v}", lambda r: Value(t, r[0] & mask))
@@ -305,7 +322,8 @@ class Trampoline:
     types: str = ""  # a copy of the module's types, when the signature names them
     type_index: int | None = None  # then: the export's own type index
 
-    def wat(self) -> str:
+    def wat(self, module: str = "t", field: str = "f") -> str:
+        """The trampoline, importing the function as ``module``.``field``."""
         lowered_params = [lt for p in self.params for lt in p.lowered]
         pushes, i = [], 0
         for p in self.params:
@@ -324,7 +342,8 @@ class Trampoline:
             else f"(param {declared_params}) (result {declared_results})"
         )
         return (
-            f'(module {self.types} (import "t" "f" (func $f {imported}))'
+            f"(module {self.types} (import {wat_string(module)} {wat_string(field)}"
+            f" (func $f {imported}))"
             f' (func (export "call") (param {" ".join(lowered_params)})'
             f" (result {lowered_results}) (local {declared_results})"
             f" (call $f {' '.join(pushes)}) {pops} {pulls}))"
@@ -342,12 +361,31 @@ class Trampoline:
         return tuple(values)
 
 
+def wat_string(text: str) -> str:
+    """A WAT string literal of ``text`` (its UTF-8 bytes, escaped)."""
+    return (
+        '"'
+        + "".join(
+            chr(b) if 0x20 <= b < 0x7F and b not in (0x22, 0x5C) else f"\\{b:02x}"
+            for b in text.encode()
+        )
+        + '"'
+    )
+
+
 def plan(
-    params, results, kinds, host_payload, types: ModuleTypes | None = None, export: str = ""
+    params,
+    results,
+    kinds,
+    host_payload,
+    types: ModuleTypes | None = None,
+    export: str = "",
+    exact_f64: bool = True,
 ) -> Trampoline | str:
     """The trampoline for a signature, or why its values can't cross.
     ``types``: the module's, copied into the trampoline when the signature
-    names one of them (``export`` says which function's type to import)."""
+    names one of them (``export`` says which function's type to import);
+    ``exact_f64``: the API passes f64 bit-exactly (else as its i64 bits)."""
     own = (
         types is not None
         and export in types.export_types
@@ -355,13 +393,13 @@ def plan(
     )
     ps = []
     for t in params:
-        c = param_crossing(t, kinds, own)
+        c = param_crossing(t, kinds, own, exact_f64)
         if c is None:
             return _unsupported_reason(t)
         ps.append(c)
     rs = []
     for t in results:
-        c = result_crossing(t, kinds, host_payload, own)
+        c = result_crossing(t, kinds, host_payload, own, exact_f64)
         if c is None:
             return _unsupported_reason(t)
         rs.append(c)

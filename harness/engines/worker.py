@@ -53,6 +53,7 @@ def serve(engine_name: str) -> int:
                     "name": engine.name,
                     "describe": engine.describe(),
                     "exact_messages": engine.exact_messages,
+                    "messages": getattr(engine, "message_policy", None),
                     "probes": engine.probes,
                     "whole_script": isinstance(engine, ScriptEngine),
                 }

@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import tempfile
@@ -39,7 +40,7 @@ from .normalize import normalize
 from .sexpr import SplitError, TopLevelForm, split_top_level
 
 # Bump when normalisation or the cache layout changes.
-CACHE_FORMAT = "10"
+CACHE_FORMAT = "11"
 
 
 class ConversionError(Exception):
@@ -50,6 +51,17 @@ class ConversionError(Exception):
         self.path = path
         self.converter = converter
         self.message = message
+
+    def one_line(self, display: str) -> str:
+        """``FILE:LINE:COL: what was expected``, from the converter's
+        ``--> file:line:col`` pointer, for a console line."""
+        where = re.search(r"-->\s*\S*?:(\d+):(\d+)", self.message)
+        first = self.message.splitlines()[0].removeprefix("error: ") if self.message else "failed"
+        at = f"{display}:{where[1]}:{where[2]}" if where else display
+        hint = ""
+        if self.path.suffix == ".wasm" or first.startswith("unexpected character '\\u{0}'"):
+            hint = " (a Wasm binary, not a .wast script: write (module binary ...) in a .wast)"
+        return f"{at}: {first}{hint}"
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,8 @@ def _command(raw: dict, files: Path) -> Command:
             line, _module(raw, files), _name(raw.get("name")), definition_only=True
         )
     if kind == "module_instance":
-        return ModuleInstance(line, _name(raw.get("instance")), _name(raw["module"]))
+        # Without a name: the latest module definition.
+        return ModuleInstance(line, _name(raw.get("instance")), _name(raw.get("module")) or "")
     if kind == "register":
         return Register(line, raw["as"], _name(raw.get("name")))
     if kind == "action":

@@ -8,6 +8,7 @@ from harness.engines.base import SessionOptions
 from harness.engines.wasmtime_engine import WasmtimeEngine, spectest_wats
 from harness.judge import judge
 from harness.known_differences import KnownDifferences
+from harness.messages import MessagePolicy
 from harness.outcomes import Invalid, Malformed, Ok
 from harness.runner import ScriptRunner
 from harness.script import load_script
@@ -158,13 +159,16 @@ def test_custom_assertions_are_judged_only_where_the_engine_reads_custom_content
     malformed = AssertMalformedCustom(1, module, "@custom annotation: missing section name")
     invalid = AssertInvalidCustom(2, module, "@metadata.code.branch_hint annotation")
     # A well-formed module an engine accepts: it ignores custom content.
-    assert judge(malformed, Ok(), exact_messages=True).status == "unsupported"
-    assert judge(invalid, Ok(), exact_messages=False).status == "unsupported"
+    assert judge(malformed, Ok(), MessagePolicy.PREFIX).status == "unsupported"
+    assert judge(invalid, Ok(), MessagePolicy.CATEGORIES).status == "unsupported"
     # Rejected: by the spec's text, or by category for an engine's own texts.
     spec_text = Malformed("@custom annotation: missing section name")
-    assert judge(malformed, spec_text, exact_messages=True).status == "pass"
-    assert judge(malformed, Malformed("unexpected token"), exact_messages=True).status == "fail"
-    assert judge(invalid, Invalid("expected a valid target"), exact_messages=False).status == "pass"
+    assert judge(malformed, spec_text, MessagePolicy.PREFIX).status == "pass"
+    assert judge(malformed, Malformed("unexpected token"), MessagePolicy.PREFIX).status == "fail"
+    assert (
+        judge(invalid, Invalid("expected a valid target"), MessagePolicy.CATEGORIES).status
+        == "pass"
+    )
 
 
 def test_wasmtime_rejects_a_malformed_custom_annotation(tmp_path):

@@ -53,11 +53,21 @@ def test_unconvertible_command_is_one_clear_failure(project):
     result.stdout.fnmatch_lines(["*the converter rejected this command*"])
 
 
-def test_missing_testsuite_is_skipped_with_one_message(project, tmp_path):
+def test_a_testsuite_asked_for_but_missing_is_an_error(project, tmp_path):
+    """Never a silent green: a --testsuite (or $WASM_TESTSUITE) that isn't
+    there fails the collection, saying so."""
     project.makefile(".testsuite", official="")
-    result = project.runpytest("-rs", "--testsuite", str(tmp_path / "nowhere"))
-    result.assert_outcomes(skipped=1)
+    result = project.runpytest("--testsuite", str(tmp_path / "nowhere"))
+    assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*official WebAssembly testsuite was not found*"])
+
+
+def test_an_empty_suite_asked_for_is_an_error(project, tmp_path):
+    project.makefile(".testsuite", official="")
+    (tmp_path / "empty" / "wasm-2.0").mkdir(parents=True)
+    result = project.runpytest("--testsuite", str(tmp_path / "empty"), "--suite", "wasm-2.0")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*suite wasm-2.0: no .wast files in*"])
 
 
 def test_unknown_engine_is_a_usage_error(project):
