@@ -15,6 +15,16 @@ def _wasmtime() -> Engine:
     return WasmtimeEngine()
 
 
+def _wasmtime_lane(name: str, settings) -> Engine:
+    from .wasmtime_config import ConfigError
+    from .wasmtime_engine import WasmtimeEngine
+
+    try:
+        return WasmtimeEngine(settings)
+    except ConfigError as exc:
+        raise UnknownEngine(f"{name!r}: {exc}") from None
+
+
 def _refimpl() -> Engine:
     from .refimpl_engine import RefimplEngine
 
@@ -53,7 +63,8 @@ def factory(name: str) -> Callable[[], Engine | ScriptEngine]:
     """The factory of a named engine, of ``python:MODULE:ATTR``, an engine
     class or factory of your own (a downstream runtime's adapter), or of
     ``program:NAME=COMMAND``, a program speaking the engine protocol.
-    ``refimpl[MODE]`` is refimpl instantiating with an optimized init mode."""
+    ``refimpl[MODE]`` is refimpl instantiating with an optimized init mode;
+    ``wasmtime[NAME=VALUE,...]`` wasmtime with those ``Config`` settings."""
     if name in FACTORIES:
         return FACTORIES[name]
     if name.startswith("refimpl[") and name.endswith("]"):
@@ -65,6 +76,14 @@ def factory(name: str) -> Callable[[], Engine | ScriptEngine]:
         from .refimpl_engine import RefimplEngine
 
         return lambda: RefimplEngine("compiled", init_mode=mode)
+    if name.startswith("wasmtime[") and name.endswith("]"):
+        from .wasmtime_config import ConfigError, checked_settings
+
+        try:  # checked here, so a refused value is the user's error, not a worker's death
+            settings = checked_settings(name[len("wasmtime[") : -1])
+        except ConfigError as exc:
+            raise UnknownEngine(f"{name!r}: {exc}") from None
+        return lambda: _wasmtime_lane(name, settings)
     if name.startswith("program:"):
         return lambda: _program(name)
     if name.startswith("python:"):
@@ -131,7 +150,7 @@ def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0)
         return _program(name, timeout)
     make = factory(name)
     if isolate is None:
-        isolate = name in ISOLATED_BY_DEFAULT
+        isolate = name.partition("[")[0] in ISOLATED_BY_DEFAULT
     if isolate:
         try:
             engine = IsolatedEngine(name, timeout=timeout)

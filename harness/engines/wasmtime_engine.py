@@ -39,6 +39,8 @@ from ..script.commands import ModuleSource
 from ..values import NULL, Ref, Value
 from . import wasmtime_crossing as crossing
 from .base import Engine, Session, SessionOptions
+from .wasmtime_config import Setting, lane_name
+from .wasmtime_config import apply as apply_settings
 
 _TRAP_CATEGORIES = {
     wt.TrapCode.STACK_OVERFLOW: "call-stack-exhausted",
@@ -88,8 +90,9 @@ def _features(profile: str) -> Features:
     return Features.parse(profile)
 
 
-def new_engine(config: wt.Config | None = None) -> wt.Engine:
-    """A wasmtime engine that traps without signal handlers.
+def new_engine(config: wt.Config | None = None, settings: tuple[Setting, ...] = ()) -> wt.Engine:
+    """A wasmtime engine that traps without signal handlers, unless a lane's
+    ``settings`` (applied last) say otherwise.
 
     By default wasmtime turns hardware faults (SIGILL, SIGSEGV, SIGFPE) into
     traps with handlers of its own; anything that installs handlers after it
@@ -97,22 +100,29 @@ def new_engine(config: wt.Config | None = None) -> wt.Engine:
     the process.  Explicit checks cost a little speed and nothing else."""
     config = config or wt.Config()
     config.signals_based_traps = False
+    apply_settings(config, settings)
     return wt.Engine(config)
 
 
 class WasmtimeEngine(Engine):
-    name = "wasmtime"
+    """wasmtime, plainly configured or as a lane (``wasmtime[SETTINGS]``,
+    see ``wasmtime_config``)."""
+
     exact_messages = False
     probes = True
 
-    def __init__(self) -> None:
+    def __init__(self, settings: tuple[Setting, ...] = ()) -> None:
+        self.settings = settings
+        self.name = lane_name(settings)
+        apply_settings(wt.Config(), settings)  # a refused value fails here, not mid-run
         self._engines: dict[str, wt.Engine] = {}
         self._trampolines: dict[tuple[str, str], wt.Module] = {}
 
     def describe(self) -> str:
         from importlib.metadata import version
 
-        return f"wasmtime (wasmtime-py {version('wasmtime')})"
+        configured = f", {', '.join(s.text() for s in self.settings)}" if self.settings else ""
+        return f"wasmtime (wasmtime-py {version('wasmtime')}{configured})"
 
     def unsupported_profile(self, profile: str) -> str | None:
         features = _features(profile)
@@ -135,7 +145,7 @@ class WasmtimeEngine(Engine):
             for flag, switch in _SWITCHES.items():
                 setattr(config, switch, getattr(features, flag))
             config.shared_memory = features.threads
-            self._engines[key] = new_engine(config)
+            self._engines[key] = new_engine(config, self.settings)
         return self._engines[key]
 
     def trampoline(self, engine_key: str, wat: str, engine: wt.Engine) -> wt.Module:
