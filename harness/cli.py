@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from . import preinit_cli
+from .corpus import cli as corpus_cli
 from .engines import UnknownEngine, engines_for, stop_workers
 from .execution import FileJob, display_name, run_file
 from .known_differences import KnownDifferenceError, load_known
@@ -49,11 +50,14 @@ def main(argv: list[str] | None = None) -> int:
         help="list every file in the table, not only those with failures",
     )
     preinit_cli.add_parser(sub)
+    corpus_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args, parser)
     if args.command == "preinit":
         return preinit_cli.run(args)
+    if args.command == "corpus":
+        return corpus_cli.run(args, parser)
     return 2
 
 
