@@ -71,10 +71,14 @@ def _print(r) -> None:
     head += f"wasm-tools {r.wasm_tools}; refimpl {r.refimpl}; "
     head += f"{'agree' if r.agree else 'DISAGREE'}; {r.seconds:.1f} s, peak {r.peak_mb:.0f} MB"
     print(head)
+    if r.probed:
+        print(f"   probed: {r.probed}")
     if r.note:
         print(f"   note: {r.note}")
     for lane, status in r.statuses.items():
         mode = f"  [{r.modes[lane]}]" if lane in r.modes else ""
         print(f"   {lane:<40} {status}{mode}")
+    if r.modes:
+        print("   (init-mode counts include the stub modules' instantiations)")
     for d in r.divergences:
         print(f"   DIVERGENCE {d}")

@@ -65,6 +65,7 @@ class ModuleReport:
     statuses: dict[str, str] = field(default_factory=dict)  # lane -> outcome of the module
     divergences: list[str] = field(default_factory=list)
     modes: dict[str, str] = field(default_factory=dict)  # lane -> applied / fell back (why)
+    probed: str = ""  # what the probes compared after the module's instantiation
     seconds: float = 0.0
     peak_mb: float = 0.0
     note: str = ""
@@ -97,7 +98,9 @@ def _refimpl_verdict(binary: bytes):
     return None, message
 
 
-def run_module(entry: Entry, engines: list, known: KnownDifferences, timeout: float) -> ModuleReport:
+def run_module(
+    entry: Entry, engines: list, known: KnownDifferences, timeout: float
+) -> ModuleReport:
     report = ModuleReport(entry)
     start = time.monotonic()
     binary = entry.path.read_bytes()
@@ -120,7 +123,9 @@ def run_module(entry: Entry, engines: list, known: KnownDifferences, timeout: fl
         return report
     commands: list = []
     for stub in stubs:
-        commands.append(ModuleCommand(len(commands) + 1, ModuleSource(stub.binary, origin=stub.name)))
+        commands.append(
+            ModuleCommand(len(commands) + 1, ModuleSource(stub.binary, origin=stub.name))
+        )
         commands.append(Register(len(commands) + 1, stub.name, None))
     commands.append(ModuleCommand(len(commands) + 1, ModuleSource(binary, origin=entry.path.name)))
     script = Script(entry.path, commands, "corpus")
@@ -132,6 +137,12 @@ def run_module(entry: Entry, engines: list, known: KnownDifferences, timeout: fl
     for r in last.results:
         message = getattr(r.outcome, "message", "")
         report.statuses[r.engine] = f"{r.outcome.kind} {message}".strip()[:120]
+    f = last.figures
+    if f.instantiations_probed:
+        report.probed = (
+            f"{f.instances_compared} states: {f.memory_bytes_compared} memory bytes, "
+            f"{f.table_entries_compared} table entries, {f.globals_compared} globals"
+        )
     for result in results:
         report.divergences += [str(d) for d in result.divergences if not d.excused_by]
     for key, n in runner.engine_stats.items():

@@ -74,9 +74,9 @@ def _export(module: Module, imp) -> str:
 
 def _quote(text: str) -> str:
     return "".join(
-        ch if 0x20 <= ord(ch) < 0x7F and ch not in '"\\' else "".join(
-            f"\\{b:02x}" for b in ch.encode()
-        )
+        ch
+        if 0x20 <= ord(ch) < 0x7F and ch not in '"\\'
+        else "".join(f"\\{b:02x}" for b in ch.encode())
         for ch in text
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from pathlib import Path
 
 from .base import Engine, ScriptEngine, Session, SessionOptions
 from .isolated import EngineUnavailable, IsolatedEngine, ProgramEngine, _ProcessEngine
@@ -148,6 +149,8 @@ def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0)
     whole-script engine (wabt) runs its own process already: never isolated."""
     if name.startswith("program:"):  # in a process of its own already
         return _program(name, timeout)
+    if "@" in name and not name.startswith("python:"):
+        return _elsewhere(name, timeout)
     make = factory(name)
     if isolate is None:
         isolate = name.partition("[")[0] in ISOLATED_BY_DEFAULT
@@ -160,6 +163,18 @@ def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0)
             return engine
         engine.discard_worker()
     return make()
+
+
+def _elsewhere(name: str, timeout: float) -> Engine:
+    """``ENGINE@PYTHON``: a worker run by another Python interpreter."""
+    inner, _, python = name.rpartition("@")
+    if not Path(python).is_file():
+        raise UnknownEngine(f"{name!r}: no Python interpreter at {python!r}")
+    factory(inner)  # a name this checkout knows, checked here
+    try:
+        return IsolatedEngine(inner, timeout=timeout, python=python)
+    except EngineUnavailable as exc:
+        raise UnknownEngine(str(exc)) from None
 
 
 _BUILT: dict[tuple, list] = {}

@@ -42,20 +42,26 @@ from .base import Engine, Session, SessionOptions
 from .wasmtime_config import Setting, lane_name
 from .wasmtime_config import apply as apply_settings
 
+# Trap codes by name: older wasmtime-py releases have fewer (no GC traps).
+_TRAP_NAMES = {
+    "STACK_OVERFLOW": "call-stack-exhausted",
+    "MEMORY_OUT_OF_BOUNDS": "memory-bounds",
+    "HEAP_MISALIGNED": "unaligned-atomic",
+    "TABLE_OUT_OF_BOUNDS": "table-bounds",
+    "INDIRECT_CALL_TO_NULL": "null-table-entry",
+    "BAD_SIGNATURE": "signature-mismatch",
+    "INTEGER_OVERFLOW": "integer-overflow",
+    "INTEGER_DIVISION_BY_ZERO": "integer-divide-by-zero",
+    "BAD_CONVERSION_TO_INTEGER": "invalid-conversion",
+    "UNREACHABLE": "unreachable",
+    "NULL_REFERENCE": "null-reference",
+    "ARRAY_OUT_OF_BOUNDS": "array-bounds",
+    "CAST_FAILURE": "cast-failure",
+}
 _TRAP_CATEGORIES = {
-    wt.TrapCode.STACK_OVERFLOW: "call-stack-exhausted",
-    wt.TrapCode.MEMORY_OUT_OF_BOUNDS: "memory-bounds",
-    wt.TrapCode.HEAP_MISALIGNED: "unaligned-atomic",
-    wt.TrapCode.TABLE_OUT_OF_BOUNDS: "table-bounds",
-    wt.TrapCode.INDIRECT_CALL_TO_NULL: "null-table-entry",
-    wt.TrapCode.BAD_SIGNATURE: "signature-mismatch",
-    wt.TrapCode.INTEGER_OVERFLOW: "integer-overflow",
-    wt.TrapCode.INTEGER_DIVISION_BY_ZERO: "integer-divide-by-zero",
-    wt.TrapCode.BAD_CONVERSION_TO_INTEGER: "invalid-conversion",
-    wt.TrapCode.UNREACHABLE: "unreachable",
-    wt.TrapCode.NULL_REFERENCE: "null-reference",
-    wt.TrapCode.ARRAY_OUT_OF_BOUNDS: "array-bounds",
-    wt.TrapCode.CAST_FAILURE: "cast-failure",
+    getattr(wt.TrapCode, name): category
+    for name, category in _TRAP_NAMES.items()
+    if hasattr(wt.TrapCode, name)
 }
 assert set(_TRAP_CATEGORIES.values()) <= set(SPEC_MESSAGES.values())
 
@@ -86,6 +92,18 @@ _U64 = struct.Struct("<Q")
 
 
 @cache
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("wasmtime")
+
+
+def _has_setting(name: str) -> bool:
+    """Whether this wasmtime-py's Config has the setting (releases differ)."""
+    return isinstance(getattr(wt.Config, name, None), property)
+
+
+@cache
 def _features(profile: str) -> Features:
     return Features.parse(profile)
 
@@ -99,7 +117,8 @@ def new_engine(config: wt.Config | None = None, settings: tuple[Setting, ...] = 
     (faulthandler, e.g. a nested pytest session) makes the next trap kill
     the process.  Explicit checks cost a little speed and nothing else."""
     config = config or wt.Config()
-    config.signals_based_traps = False
+    if _has_setting("signals_based_traps"):  # older releases always use signals
+        config.signals_based_traps = False
     apply_settings(config, settings)
     return wt.Engine(config)
 
@@ -119,10 +138,8 @@ class WasmtimeEngine(Engine):
         self._trampolines: dict[tuple[str, str], wt.Module] = {}
 
     def describe(self) -> str:
-        from importlib.metadata import version
-
         configured = f", {', '.join(s.text() for s in self.settings)}" if self.settings else ""
-        return f"wasmtime (wasmtime-py {version('wasmtime')}{configured})"
+        return f"wasmtime (wasmtime-py {_version()}{configured})"
 
     def unsupported_profile(self, profile: str) -> str | None:
         features = _features(profile)
@@ -134,8 +151,15 @@ class WasmtimeEngine(Engine):
         if not features.reference_types:
             return "turning reference types off aborts wasmtime 50"
         missing = [f for f in _NO_SWITCH if getattr(features, f)]
+        missing += [
+            f
+            for f, switch in _SWITCHES.items()
+            if getattr(features, f) and not _has_setting(switch)
+        ]
+        if features.threads and not _has_setting("shared_memory"):
+            missing.append("shared memories")
         if missing:
-            return f"wasmtime-py has no switch to enable {', '.join(missing)}"
+            return f"wasmtime-py {_version()} has no switch to enable {', '.join(missing)}"
         return None
 
     def engine_for(self, features: Features) -> wt.Engine:
@@ -143,8 +167,10 @@ class WasmtimeEngine(Engine):
         if key not in self._engines:
             config = wt.Config()
             for flag, switch in _SWITCHES.items():
-                setattr(config, switch, getattr(features, flag))
-            config.shared_memory = features.threads
+                if _has_setting(switch):  # else: a feature the release can't switch
+                    setattr(config, switch, getattr(features, flag))
+            if _has_setting("shared_memory"):
+                config.shared_memory = features.threads
             self._engines[key] = new_engine(config, self.settings)
         return self._engines[key]
 
@@ -471,7 +497,9 @@ _PROBE_MARK = PROBE_PREFIX.encode()
 
 def _funcref_key(func: wt.Func) -> tuple[int, int]:
     raw = func._func
-    return (raw.store_id, raw.__private)  # a pointer: the same for each lookup of one funcref
+    # A pointer (wasmtime-py >= 2x: ``__private``; older: ``index``), the
+    # same for each lookup of one funcref.
+    return (raw.store_id, raw.index if hasattr(raw, "index") else raw.__private)
 
 
 def _spectest_items(features: Features) -> dict[str, tuple[str, str | None, str]]:

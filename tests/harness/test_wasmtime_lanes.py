@@ -70,3 +70,19 @@ def test_a_lane_has_its_engines_known_differences():
     known = KnownDifferences([entry])
     assert known._of("wasmtime[memory_init_cow=false]") == [entry]
     assert known._of("wabt") == []
+
+
+def test_an_engine_in_another_python_is_named_by_it():
+    import sys
+
+    engine = create_engine(f"wasmtime@{sys.executable}")
+    try:
+        assert engine.name == f"wasmtime@{sys.executable}"
+        assert "wasmtime-py" in engine.describe()  # the release, for bisecting
+    finally:
+        engine.discard_worker()
+
+
+def test_a_missing_interpreter_is_an_unknown_engine(tmp_path):
+    with pytest.raises(UnknownEngine, match="no Python interpreter"):
+        create_engine(f"wasmtime@{tmp_path / 'python'}")
