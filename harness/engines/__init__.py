@@ -77,6 +77,10 @@ def factory(name: str) -> Callable[[], Engine | ScriptEngine]:
         from .refimpl_engine import RefimplEngine
 
         return lambda: RefimplEngine("compiled", init_mode=mode)
+    if name == "wasmtime-cli" or (name.startswith("wasmtime-cli[") and name.endswith("]")):
+        from .wasmtime_cli import WasmtimeCliEngine
+
+        return lambda: WasmtimeCliEngine(name[len("wasmtime-cli[") : -1] if "[" in name else "")
     if name.startswith("wasmtime[") and name.endswith("]"):
         from .wasmtime_config import ConfigError, checked_settings
 
