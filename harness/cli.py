@@ -18,6 +18,7 @@ from .engines import UnknownEngine, engines_for, stop_workers
 from .execution import FileJob, display_name, run_file
 from .known_differences import KnownDifferenceError, load_known
 from .options import RunOptions, add_to_argparse
+from .probes import export_cli
 from .report import Differential, Report, probe_notes
 from .testsuite import (
     MISSING_MESSAGE,
@@ -51,11 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     preinit_cli.add_parser(sub)
     corpus_cli.add_parser(sub)
+    export_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args, parser)
     if args.command == "preinit":
         return preinit_cli.run(args)
+    if args.command == "export-wast":
+        return export_cli.run(args)
     if args.command == "corpus":
         return corpus_cli.run(args, parser)
     return 2

@@ -2,11 +2,9 @@
 module's run across lanes (a module of our own standing in for the corpus)."""
 
 import json
-import subprocess
 
 from harness.cli import main
 from harness.corpus.stubs import stubs_for
-from harness.script.convert import Converter
 from refimpl import Features
 from refimpl.binary import decode_module
 
@@ -21,18 +19,8 @@ IMPORTING = """(module
   (global (export "x") i32 (i32.const 7)))"""
 
 
-def _binary(wat: str) -> bytes:
-    exe = str(Converter("wasm-tools").executable())
-    return subprocess.run(
-        [exe, "parse", "-", "-o", "/dev/stdout"],
-        input=wat.encode(),
-        capture_output=True,
-        check=True,
-    ).stdout
-
-
-def test_stubs_export_what_is_imported_by_module_name():
-    module = decode_module(_binary(IMPORTING), Features.parse("3.0"))
+def test_stubs_export_what_is_imported_by_module_name(wat):
+    module = decode_module(wat(IMPORTING), Features.parse("3.0"))
     stubs = {s.name: s.wat for s in stubs_for(module)}
     assert list(stubs) == ["env", "other"]
     assert '(func (export "f") (param i32) (param f64) (result i64) unreachable)' in stubs["env"]
@@ -41,10 +29,10 @@ def test_stubs_export_what_is_imported_by_module_name():
     assert '(global (export "g") (mut i32) (i32.const 0))' in stubs["other"]
 
 
-def test_corpus_runs_every_lane_and_reports_per_module(tmp_path, capsys):
+def test_corpus_runs_every_lane_and_reports_per_module(tmp_path, capsys, wat):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "importing.wasm").write_bytes(_binary(IMPORTING))
+    (corpus / "importing.wasm").write_bytes(wat(IMPORTING))
     (corpus / "broken.wasm").write_bytes(b"\0asm\1\0\0\0\x05")
     out_json = tmp_path / "out.json"
     argv = ["corpus", "--corpus", str(corpus), "--engine", "refimpl", "--engine", "wasmtime"]
