@@ -12,6 +12,7 @@ also aborts the process, so a profile without reference types is unsupported.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import math
 import struct
 from functools import cache
@@ -85,6 +86,8 @@ _SWITCHES = {
 # Features wasmtime implements but wasmtime-py 50 can't switch on.
 _NO_SWITCH = ("legacy_exceptions", "custom_descriptors")
 
+_COMPILED_LIMIT = 256  # compiled modules kept per engine
+
 _F32 = struct.Struct("<f")
 _U32 = struct.Struct("<I")
 _F64 = struct.Struct("<d")
@@ -136,6 +139,19 @@ class WasmtimeEngine(Engine):
         apply_settings(wt.Config(), settings)  # a refused value fails here, not mid-run
         self._engines: dict[str, wt.Engine] = {}
         self._trampolines: dict[tuple[str, str], wt.Module] = {}
+        # Compiled modules by (profile, content): a large real module takes
+        # wasmtime tens of seconds to compile, and runs instantiate one
+        # module many times (replays, sequences, several scripts).
+        self._compiled: dict[tuple[str, bytes], wt.Module] = {}
+
+    def compiled(self, profile: str, binary: bytes, engine: wt.Engine) -> wt.Module:
+        """``binary`` compiled for the profile's engine, once (raises WasmtimeError)."""
+        key = (profile, hashlib.blake2b(binary, digest_size=16).digest())
+        if key not in self._compiled:
+            if len(self._compiled) >= _COMPILED_LIMIT:
+                self._compiled.pop(next(iter(self._compiled)))
+            self._compiled[key] = wt.Module(engine, binary)
+        return self._compiled[key]
 
     def describe(self) -> str:
         configured = f", {', '.join(s.text() for s in self.settings)}" if self.settings else ""
@@ -231,6 +247,8 @@ class WasmtimeSession(Session):
             except UnicodeDecodeError:
                 return Unsupported("wasmtime-py accepts module text only as UTF-8")
         try:
+            if isinstance(source, bytes):
+                return self.owner.compiled(self.profile, source, self.engine)
             return wt.Module(self.engine, source)
         except wt.WasmtimeError as exc:
             return _module_error(str(exc), text=module.binary is None)
