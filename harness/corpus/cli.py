@@ -37,6 +37,12 @@ def add_parser(sub) -> None:
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per command and lane")
     p.add_argument("--known-differences", dest="known", help="known differences folder")
     p.add_argument("--json", type=Path, help="write one record per module")
+    p.add_argument(
+        "--preinit",
+        type=float,
+        metavar="SECONDS",
+        help="also pre-initialize each module with an init export, within this time",
+    )
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -52,7 +58,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     chosen = [e for e in entries(args.corpus) if not args.only or e.id in args.only]
     reports = []
     for entry in chosen:
-        report = run_module(entry, engines, known, args.timeout)
+        report = run_module(entry, engines, known, args.timeout, args.preinit)
         reports.append(report)
         _print(report)
     agree = sum(r.agree for r in reports)
@@ -80,5 +86,16 @@ def _print(r) -> None:
         print(f"   {lane:<40} {status}{mode}")
     if r.modes:
         print("   (init-mode counts include the stub modules' instantiations)")
+    if r.preinit is not None:
+        p = r.preinit
+        print(
+            f"   preinit {p.init or '-'}: {p.outcome}"
+            + (
+                f"; data segments {p.segments_before} -> {p.segments_after};"
+                f" wasm-tools {p.wasm_tools}; wasmtime {p.wasmtime}"
+                if p.outcome == "snapshot"
+                else ""
+            )
+        )
     for d in r.divergences:
         print(f"   DIVERGENCE {d}")

@@ -27,6 +27,7 @@ from ..known_differences import KnownDifferences
 from ..runner import ScriptRunner
 from ..script.commands import ModuleCommand, ModuleSource, Register, Script
 from ..script.convert import Converter
+from .preinit import Snapshot, snapshot
 from .stubs import StubError, stubs_for
 
 # Profiles a real module may need, tried in order: the first that decodes
@@ -69,6 +70,7 @@ class ModuleReport:
     seconds: float = 0.0
     peak_mb: float = 0.0
     note: str = ""
+    preinit: Snapshot | None = None
 
 
 def _wasm_tools_verdict(path: Path) -> str:
@@ -99,8 +101,13 @@ def _refimpl_verdict(binary: bytes):
 
 
 def run_module(
-    entry: Entry, engines: list, known: KnownDifferences, timeout: float
+    entry: Entry,
+    engines: list,
+    known: KnownDifferences,
+    timeout: float,
+    preinit_timeout: float | None = None,
 ) -> ModuleReport:
+    """``preinit_timeout``: also pre-initialize the module (``corpus.preinit``)."""
     report = ModuleReport(entry)
     start = time.monotonic()
     binary = entry.path.read_bytes()
@@ -115,6 +122,8 @@ def run_module(
         report.seconds = time.monotonic() - start
         return report
     report.profile = profile
+    if preinit_timeout is not None:
+        report.preinit = snapshot(binary, module, profile, preinit_timeout)
     try:
         stubs = stubs_for(module)
     except StubError as exc:

@@ -45,3 +45,19 @@ def test_corpus_runs_every_lane_and_reports_per_module(tmp_path, capsys, wat):
     assert ran["statuses"] == {"refimpl": "ok", "wasmtime": "ok", "refimpl[paged]": "ok"}
     assert ran["probed"].startswith("2 states")
     assert "applied" in ran["modes"]["refimpl[paged]"]
+
+
+def test_corpus_preinit_snapshots_and_checks_the_snapshot(tmp_path, capsys, wat):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    init = """(module (memory (export "memory") 1)
+      (func (export "_initialize") (i32.store (i32.const 64) (i32.const 7))))"""
+    (corpus / "reactor.wasm").write_bytes(wat(init))
+    with_start = IMPORTING.replace("(func $h)", '(func $h) (func (export "_start"))')
+    (corpus / "importing.wasm").write_bytes(wat(with_start))
+    argv = ["corpus", "--corpus", str(corpus), "--engine", "refimpl", "--init-mode", "paged"]
+    assert main([*argv, "--preinit", "60"]) == 0
+    out = capsys.readouterr().out
+    snapped = "preinit _initialize: snapshot; data segments 0 -> 1; wasm-tools valid;"
+    assert f"{snapped} wasmtime compiles" in out
+    assert "preinit _start: refused (" in out
