@@ -90,11 +90,12 @@ def stubs_for(module: Module) -> list[Stub]:
     out = []
     for name, exports in groups.items():
         wat = "(module\n  " + "\n  ".join(exports.values()) + ")"
-        out.append(Stub(name, wat, _parse(wat)))
+        out.append(Stub(name, wat, parse_wat(wat)))
     return out
 
 
-def _parse(wat: str) -> bytes:
+def parse_wat(wat: str) -> bytes:
+    """WAT text to a binary by ``wasm-tools parse``; ``StubError`` if it rejects it."""
     from ..script.convert import Converter
 
     proc = subprocess.run(

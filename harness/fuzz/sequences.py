@@ -29,12 +29,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from ..corpus.stubs import StubError, parse_wat
 from ..engines import engine_names, engines_for
 from ..engines.base import SessionOptions
 from ..probes.export_wast import export_modules
 from ..runner import ScriptRunner
 from ..script import load_script
-from ..script.convert import Converter
 from ..status import Status
 
 PROFILE = "2.0,+multi-memory"
@@ -199,17 +199,10 @@ class _Gen:
 
 
 def _binary(wat: str) -> bytes | None:
-    import subprocess
-
-    exe = str(Converter("wasm-tools").executable())
-    proc = subprocess.run(
-        [exe, "parse", "-", "-o", "/dev/stdout"],
-        input=wat.encode(),
-        capture_output=True,
-        check=False,
-        timeout=60,
-    )
-    return proc.stdout if proc.returncode == 0 else None
+    try:
+        return parse_wat(wat)
+    except StubError:
+        return None
 
 
 def sequence_script(steps: list[str], path: Path) -> int:

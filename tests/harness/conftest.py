@@ -19,14 +19,6 @@ def project(pytester):
 @pytest.fixture
 def wat():
     """WAT text to a binary, by wasm-tools (the converter's)."""
-    import subprocess
+    from harness.corpus.stubs import parse_wat
 
-    from harness.script.convert import Converter
-
-    exe = str(Converter("wasm-tools").executable())
-
-    def parse(text: str) -> bytes:
-        argv = [exe, "parse", "-", "-o", "/dev/stdout"]
-        return subprocess.run(argv, input=text.encode(), capture_output=True, check=True).stdout
-
-    return parse
+    return parse_wat
