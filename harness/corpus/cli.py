@@ -75,7 +75,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _print(r) -> None:
     head = f"== {r.entry.id} ({r.entry.toolchain or '?'}, {r.size} bytes): "
     head += f"wasm-tools {r.wasm_tools}; refimpl {r.refimpl}; "
-    head += f"{'agree' if r.agree else 'DISAGREE'}; {r.seconds:.1f} s, peak {r.peak_mb:.0f} MB"
+    head += f"{'agree' if r.agree else 'DISAGREE'}; {r.seconds:.1f} s, "
+    head += f"process peak {r.peak_mb:.0f} MB"
     print(head)
     if r.probed:
         print(f"   probed: {r.probed}")

@@ -68,7 +68,7 @@ class ModuleReport:
     modes: dict[str, str] = field(default_factory=dict)  # lane -> applied / fell back (why)
     probed: str = ""  # what the probes compared after the module's instantiation
     seconds: float = 0.0
-    peak_mb: float = 0.0
+    peak_mb: float = 0.0  # the process's peak resident size so far (ru_maxrss)
     note: str = ""
     preinit: Snapshot | None = None
 
@@ -100,16 +100,14 @@ def _refimpl_verdict(binary: bytes):
     return None, message
 
 
-def run_module(
+def _run_module(
     entry: Entry,
     engines: list,
     known: KnownDifferences,
     timeout: float,
     preinit_timeout: float | None = None,
 ) -> ModuleReport:
-    """``preinit_timeout``: also pre-initialize the module (``corpus.preinit``)."""
     report = ModuleReport(entry)
-    start = time.monotonic()
     binary = entry.path.read_bytes()
     report.size = len(binary)
     if entry.sha256 and hashlib.sha256(binary).hexdigest() != entry.sha256:
@@ -119,7 +117,6 @@ def run_module(
     report.refimpl = f"valid ({profile})" if profile else str(module)
     report.agree = (profile is not None) == (report.wasm_tools == "valid")
     if profile is None:
-        report.seconds = time.monotonic() - start
         return report
     report.profile = profile
     if preinit_timeout is not None:
@@ -128,7 +125,6 @@ def run_module(
         stubs = stubs_for(module)
     except StubError as exc:
         report.note = str(exc)
-        report.seconds = time.monotonic() - start
         return report
     commands: list = []
     for stub in stubs:
@@ -159,6 +155,20 @@ def run_module(
         if what.startswith("init mode "):
             done = f"{what.removeprefix('init mode ')} {n}"
             report.modes[lane] = f"{report.modes[lane]}; {done}" if lane in report.modes else done
+    return report
+
+
+def run_module(
+    entry: Entry,
+    engines: list,
+    known: KnownDifferences,
+    timeout: float,
+    preinit_timeout: float | None = None,
+) -> ModuleReport:
+    """The module checked on every lane (``preinit_timeout``: also
+    pre-initialized, see ``corpus.preinit``), with its time and the peak."""
+    start = time.monotonic()
+    report = _run_module(entry, engines, known, timeout, preinit_timeout)
     report.seconds = time.monotonic() - start
     report.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return report
