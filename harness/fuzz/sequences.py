@@ -214,7 +214,12 @@ def sequence_script(steps: list[str], path: Path) -> int:
 
 
 def campaign(
-    sequences: int, seed: int, lanes: list[str], timeout: float = 60.0, per_script: int = 25
+    sequences: int,
+    seed: int,
+    lanes: list[str],
+    timeout: float = 60.0,
+    per_script: int = 25,
+    progress: bool = False,
 ) -> dict:
     """Run the scenarios, then ``sequences`` random sequences on every lane,
     ``per_script`` of them one after another in one script (one store: a
@@ -244,6 +249,12 @@ def campaign(
             bad = [r for r in runner.run_all() if r.status is not Status.PASS or r.divergence]
             figures["sequences"] += count
             figures["steps"] += len(steps)
+            if progress:
+                print(
+                    f"{label}: {'FAILED' if bad else 'ok'} ({figures['sequences']} sequences,"
+                    f" {time.monotonic() - start:.0f} s)",
+                    flush=True,
+                )
             if bad:
                 figures["scripts with failures"] += 1
                 failures.append(
@@ -277,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             for m in ("paged", "static", "functable", "cow", "pooled")
             if not args.engine
         ],
+        progress=True,
     )
     print(f"lanes: {', '.join(result['lanes'])}")
     for k, v in result["figures"].items():
