@@ -100,14 +100,8 @@ def _refimpl_verdict(binary: bytes):
     return None, message
 
 
-def _run_module(
-    entry: Entry,
-    engines: list,
-    known: KnownDifferences,
-    timeout: float,
-    preinit_timeout: float | None = None,
-) -> ModuleReport:
-    report = ModuleReport(entry)
+def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout) -> ModuleReport:
+    entry = report.entry
     binary = entry.path.read_bytes()
     report.size = len(binary)
     if entry.sha256 and hashlib.sha256(binary).hexdigest() != entry.sha256:
@@ -168,7 +162,7 @@ def run_module(
     """The module checked on every lane (``preinit_timeout``: also
     pre-initialized, see ``corpus.preinit``), with its time and the peak."""
     start = time.monotonic()
-    report = _run_module(entry, engines, known, timeout, preinit_timeout)
+    report = _check(ModuleReport(entry), engines, known, timeout, preinit_timeout)
     report.seconds = time.monotonic() - start
     report.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return report
