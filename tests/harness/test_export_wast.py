@@ -62,3 +62,11 @@ def test_exported_scripts_pass_on_script_runners(tmp_path, engine, capsys, wat):
     assert main(["export-wast", str(mod), "-o", str(tmp_path / "out")]) == 0
     script = tmp_path / "out" / "modules.wast"
     assert main(["run", str(script), "--profile", "2.0", "--engine", engine]) == 0
+
+
+def test_debug_names_are_left_out(wat):
+    named = wat('(module $named (func $f (export "f")) (memory 1))')
+    assert b"\x04name" in named
+    text = export_modules([named], "2.0").text
+    assert "\\04\\6e\\61\\6d\\65" not in text  # no "name" section in the written module
+    assert '"size") (i32.const 1))' in text
