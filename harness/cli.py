@@ -21,11 +21,13 @@ from pathlib import Path
 
 from . import preinit_cli
 from .baseline import Baseline, BaselineError, compare, recorded
+from .corpus import cli as corpus_cli
 from .engines import UnknownEngine, engines_for, stop_workers
 from .execution import FileJob, display_name, run_file
 from .known_differences import KnownDifferenceError, load_known
 from .options import RunOptions, add_to_argparse
 from .outputs import unwritable
+from .probes import export_cli
 from .report import Differential, Report, probe_notes, testsuite_info
 from .testsuite import (
     MISSING_MESSAGE,
@@ -73,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check-engine", help="self-test an engine's adapter")
     check.add_argument("engine", help="an engine name, python:MODULE:ATTR or program:NAME=CMD")
     check.add_argument("--timeout", type=float, default=30.0, help="seconds per command")
+    corpus_cli.add_parser(sub)
+    export_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args, parser)
@@ -84,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         from .check_engine import main as check_engine_main
 
         return check_engine_main(args.engine, args.timeout)
+    if args.command == "export-wast":
+        return export_cli.run(args)
+    if args.command == "corpus":
+        return corpus_cli.run(args, parser)
     return 2
 
 

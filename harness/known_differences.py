@@ -134,14 +134,19 @@ class KnownDifferences:
             entries += read_file(path)
         return cls(entries)
 
+    def _of(self, engine: str) -> list[KnownDifference]:
+        """An engine's entries; a configured lane (``wasmtime[...]``) has its
+        engine's unless it has a file of its own."""
+        return self.by_engine.get(engine) or self.by_engine.get(engine.partition("[")[0], [])
+
     def failure(self, engine: str, path, profile: str, cmd: Command, outcome: CommandOutcome):
-        for e in self.by_engine.get(engine, ()):
+        for e in self._of(engine):
             if e.covers_failure(path, profile, cmd, outcome):
                 return e
         return None
 
     def divergence(self, engine: str, path, profile: str, cmd, outcome, divergence: Divergence):
-        for e in self.by_engine.get(engine, ()):
+        for e in self._of(engine):
             if e.covers_divergence(path, profile, cmd, outcome, divergence):
                 return e
         return None

@@ -69,7 +69,8 @@ OPTIONS: tuple[Option, ...] = (
         "--engine",
         "engine",
         "engine to run the scripts on (repeatable): "
-        f"{', '.join(sorted(FACTORIES))}, refimpl[MODE], python:MODULE:ATTR "
+        f"{', '.join(sorted(FACTORIES))}, refimpl[MODE], "
+        "wasmtime[SETTING=VALUE,...] (wasmtime-py Config settings), python:MODULE:ATTR "
         "or program:NAME=COMMAND",
         action="append",
         default_text="refimpl",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from pathlib import Path
 
 from .base import Engine, ScriptEngine, Session, SessionOptions
 from .isolated import EngineUnavailable, IsolatedEngine, ProgramEngine, _ProcessEngine
@@ -13,6 +14,16 @@ def _wasmtime() -> Engine:
     from .wasmtime_engine import WasmtimeEngine
 
     return WasmtimeEngine()
+
+
+def _wasmtime_lane(name: str, settings) -> Engine:
+    from .wasmtime_config import ConfigError
+    from .wasmtime_engine import WasmtimeEngine
+
+    try:
+        return WasmtimeEngine(settings)
+    except ConfigError as exc:
+        raise UnknownEngine(f"{name!r}: {exc}") from None
 
 
 def _refimpl() -> Engine:
@@ -85,7 +96,8 @@ def factory(name: str) -> Callable[[], Engine | ScriptEngine]:
     """The factory of a named engine, of ``python:MODULE:ATTR``, an engine
     class or factory of your own (a downstream runtime's adapter), or of
     ``program:NAME=COMMAND``, a program speaking the engine protocol.
-    ``refimpl[MODE]`` is refimpl instantiating with an optimized init mode."""
+    ``refimpl[MODE]`` is refimpl instantiating with an optimized init mode;
+    ``wasmtime[NAME=VALUE,...]`` wasmtime with those ``Config`` settings."""
     if name in FACTORIES:
         return FACTORIES[name]
     if name.startswith("refimpl[") and name.endswith("]"):
@@ -97,6 +109,18 @@ def factory(name: str) -> Callable[[], Engine | ScriptEngine]:
         from .refimpl_engine import RefimplEngine
 
         return lambda: RefimplEngine("compiled", init_mode=mode)
+    if name == "wasmtime-cli" or (name.startswith("wasmtime-cli[") and name.endswith("]")):
+        from .wasmtime_cli import WasmtimeCliEngine
+
+        return lambda: WasmtimeCliEngine(name[len("wasmtime-cli[") : -1] if "[" in name else "")
+    if name.startswith("wasmtime[") and name.endswith("]"):
+        from .wasmtime_config import ConfigError, checked_settings
+
+        try:  # checked here, so a refused value is the user's error, not a worker's death
+            settings = checked_settings(name[len("wasmtime[") : -1])
+        except ConfigError as exc:
+            raise UnknownEngine(f"{name!r}: {exc}") from None
+        return lambda: _wasmtime_lane(name, settings)
     if name.startswith("program:"):
         return lambda: _program(name)
     if name.startswith("python:"):
@@ -165,13 +189,15 @@ def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0)
     whole-script engine (wabt) runs its own process already: never isolated."""
     if name.startswith("program:"):  # in a process of its own already
         return _program(name, timeout)
+    if "@" in name and not name.startswith("python:"):
+        return _elsewhere(name, timeout)
     make = factory(name)
     if name in NAMED_PROGRAMS:  # a program engine of ours (v8): its own process already
         engine = make()
         engine.timeout = timeout
         return engine
     if isolate is None:
-        isolate = name in ISOLATED_BY_DEFAULT
+        isolate = name.partition("[")[0] in ISOLATED_BY_DEFAULT
     if isolate:
         try:
             engine = IsolatedEngine(name, timeout=timeout)
@@ -181,6 +207,18 @@ def create_engine(name: str, isolate: bool | None = None, timeout: float = 60.0)
             return engine
         engine.discard_worker()
     return make()
+
+
+def _elsewhere(name: str, timeout: float) -> Engine:
+    """``ENGINE@PYTHON``: a worker run by another Python interpreter."""
+    inner, _, python = name.rpartition("@")
+    if not Path(python).is_file():
+        raise UnknownEngine(f"{name!r}: no Python interpreter at {python!r}")
+    factory(inner)  # a name this checkout knows, checked here
+    try:
+        return IsolatedEngine(inner, timeout=timeout, python=python)
+    except EngineUnavailable as exc:
+        raise UnknownEngine(str(exc)) from None
 
 
 _BUILT: dict[tuple, list] = {}

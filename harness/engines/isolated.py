@@ -192,10 +192,17 @@ def _policy(declared: object) -> str | None:
 
 
 class IsolatedEngine(_ProcessEngine):
-    """One of our Python engines (a name ``factory`` knows) in ``worker.py``."""
+    """One of our Python engines (a name ``factory`` knows) in ``worker.py``;
+    with ``python``, run by that interpreter (another environment, e.g. a
+    side virtual environment with an older wasmtime-py, for bisecting) and
+    named ``NAME@PYTHON``."""
 
-    def __init__(self, name: str, timeout: float = 60.0):
-        super().__init__(name, None, timeout)
+    def __init__(self, name: str, timeout: float = 60.0, python: str | None = None):
+        self.python = python
+        super().__init__(name, f"{name}@{python}" if python else None, timeout)
+
+    def _program(self) -> str:
+        return f"{self.spec} in {self.python}" if self.python else self.spec
 
     def _start(self) -> _Worker:
         # The worker imports the harness from where this process did, whatever
@@ -203,7 +210,8 @@ class IsolatedEngine(_ProcessEngine):
         here = str(Path(__file__).resolve().parents[2])
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
-        return _Worker([sys.executable, "-m", "harness.engines.worker", self.spec], env)
+        python = self.python or sys.executable
+        return _Worker([python, "-m", "harness.engines.worker", self.spec], env)
 
 
 class ProgramEngine(_ProcessEngine):

@@ -12,6 +12,7 @@ also aborts the process, so a profile without reference types is unsupported.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import math
 import struct
 from functools import cache
@@ -39,21 +40,29 @@ from ..script.commands import ModuleSource
 from ..values import NULL, Ref, Value
 from . import wasmtime_crossing as crossing
 from .base import Engine, Session, SessionOptions
+from .wasmtime_config import Setting, lane_name
+from .wasmtime_config import apply as apply_settings
 
+# Trap codes by name: older wasmtime-py releases have fewer (no GC traps).
+_TRAP_NAMES = {
+    "STACK_OVERFLOW": "call-stack-exhausted",
+    "MEMORY_OUT_OF_BOUNDS": "memory-bounds",
+    "HEAP_MISALIGNED": "unaligned-atomic",
+    "TABLE_OUT_OF_BOUNDS": "table-bounds",
+    "INDIRECT_CALL_TO_NULL": "null-table-entry",
+    "BAD_SIGNATURE": "signature-mismatch",
+    "INTEGER_OVERFLOW": "integer-overflow",
+    "INTEGER_DIVISION_BY_ZERO": "integer-divide-by-zero",
+    "BAD_CONVERSION_TO_INTEGER": "invalid-conversion",
+    "UNREACHABLE": "unreachable",
+    "NULL_REFERENCE": "null-reference",
+    "ARRAY_OUT_OF_BOUNDS": "array-bounds",
+    "CAST_FAILURE": "cast-failure",
+}
 _TRAP_CATEGORIES = {
-    wt.TrapCode.STACK_OVERFLOW: "call-stack-exhausted",
-    wt.TrapCode.MEMORY_OUT_OF_BOUNDS: "memory-bounds",
-    wt.TrapCode.HEAP_MISALIGNED: "unaligned-atomic",
-    wt.TrapCode.TABLE_OUT_OF_BOUNDS: "table-bounds",
-    wt.TrapCode.INDIRECT_CALL_TO_NULL: "null-table-entry",
-    wt.TrapCode.BAD_SIGNATURE: "signature-mismatch",
-    wt.TrapCode.INTEGER_OVERFLOW: "integer-overflow",
-    wt.TrapCode.INTEGER_DIVISION_BY_ZERO: "integer-divide-by-zero",
-    wt.TrapCode.BAD_CONVERSION_TO_INTEGER: "invalid-conversion",
-    wt.TrapCode.UNREACHABLE: "unreachable",
-    wt.TrapCode.NULL_REFERENCE: "null-reference",
-    wt.TrapCode.ARRAY_OUT_OF_BOUNDS: "array-bounds",
-    wt.TrapCode.CAST_FAILURE: "cast-failure",
+    getattr(wt.TrapCode, name): category
+    for name, category in _TRAP_NAMES.items()
+    if hasattr(wt.TrapCode, name)
 }
 assert set(_TRAP_CATEGORIES.values()) <= set(SPEC_MESSAGES.values())
 
@@ -77,6 +86,8 @@ _SWITCHES = {
 # Features wasmtime implements but wasmtime-py 50 can't switch on.
 _NO_SWITCH = ("legacy_exceptions", "custom_descriptors")
 
+_COMPILED_LIMIT = 256  # compiled modules kept per engine
+
 _F32 = struct.Struct("<f")
 _U32 = struct.Struct("<I")
 _F64 = struct.Struct("<d")
@@ -84,35 +95,67 @@ _U64 = struct.Struct("<Q")
 
 
 @cache
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("wasmtime")
+
+
+def _has_setting(name: str) -> bool:
+    """Whether this wasmtime-py's Config has the setting (releases differ)."""
+    return isinstance(getattr(wt.Config, name, None), property)
+
+
+@cache
 def _features(profile: str) -> Features:
     return Features.parse(profile)
 
 
-def new_engine(config: wt.Config | None = None) -> wt.Engine:
-    """A wasmtime engine that traps without signal handlers.
+def new_engine(config: wt.Config | None = None, settings: tuple[Setting, ...] = ()) -> wt.Engine:
+    """A wasmtime engine that traps without signal handlers, unless a lane's
+    ``settings`` (applied last) say otherwise.
 
     By default wasmtime turns hardware faults (SIGILL, SIGSEGV, SIGFPE) into
     traps with handlers of its own; anything that installs handlers after it
     (faulthandler, e.g. a nested pytest session) makes the next trap kill
     the process.  Explicit checks cost a little speed and nothing else."""
     config = config or wt.Config()
-    config.signals_based_traps = False
+    if _has_setting("signals_based_traps"):  # older releases always use signals
+        config.signals_based_traps = False
+    apply_settings(config, settings)
     return wt.Engine(config)
 
 
 class WasmtimeEngine(Engine):
-    name = "wasmtime"
+    """wasmtime, plainly configured or as a lane (``wasmtime[SETTINGS]``,
+    see ``wasmtime_config``)."""
+
     exact_messages = False
     probes = True
 
-    def __init__(self) -> None:
+    def __init__(self, settings: tuple[Setting, ...] = ()) -> None:
+        self.settings = settings
+        self.name = lane_name(settings)
+        apply_settings(wt.Config(), settings)  # a refused value fails here, not mid-run
         self._engines: dict[str, wt.Engine] = {}
         self._trampolines: dict[tuple[str, str], wt.Module] = {}
+        # Compiled modules by (profile, content): a large real module takes
+        # wasmtime tens of seconds to compile, and runs instantiate one
+        # module many times (replays, sequences, several scripts).
+        self._compiled: dict[tuple[str, bytes], wt.Module] = {}
+
+    def compiled(self, profile: str, binary: bytes, engine: wt.Engine) -> wt.Module:
+        """``binary`` compiled for the profile's engine, once (raises WasmtimeError)."""
+        key = (profile, hashlib.blake2b(binary, digest_size=16).digest())
+        if key not in self._compiled:
+            if len(self._compiled) >= _COMPILED_LIMIT:
+                self._compiled.pop(next(iter(self._compiled)))
+            self._compiled[key] = wt.Module(engine, binary)
+        return self._compiled[key]
 
     def describe(self) -> str:
-        from importlib.metadata import version
-
-        return f"wasmtime (wasmtime-py {version('wasmtime')})"
+        configured = f", {', '.join(s.text() for s in self.settings)}" if self.settings else ""
+        return f"wasmtime (wasmtime-py {_version()}{configured})"
 
     def unsupported_profile(self, profile: str) -> str | None:
         features = _features(profile)
@@ -124,8 +167,15 @@ class WasmtimeEngine(Engine):
         if not features.reference_types:
             return "turning reference types off aborts wasmtime 50"
         missing = [f for f in _NO_SWITCH if getattr(features, f)]
+        missing += [
+            f
+            for f, switch in _SWITCHES.items()
+            if getattr(features, f) and not _has_setting(switch)
+        ]
+        if features.threads and not _has_setting("shared_memory"):
+            missing.append("shared memories")
         if missing:
-            return f"wasmtime-py has no switch to enable {', '.join(missing)}"
+            return f"wasmtime-py {_version()} has no switch to enable {', '.join(missing)}"
         return None
 
     def engine_for(self, features: Features) -> wt.Engine:
@@ -133,9 +183,11 @@ class WasmtimeEngine(Engine):
         if key not in self._engines:
             config = wt.Config()
             for flag, switch in _SWITCHES.items():
-                setattr(config, switch, getattr(features, flag))
-            config.shared_memory = features.threads
-            self._engines[key] = new_engine(config)
+                if _has_setting(switch):  # else: a feature the release can't switch
+                    setattr(config, switch, getattr(features, flag))
+            if _has_setting("shared_memory"):
+                config.shared_memory = features.threads
+            self._engines[key] = new_engine(config, self.settings)
         return self._engines[key]
 
     def trampoline(self, engine_key: str, wat: str, engine: wt.Engine) -> wt.Module:
@@ -197,6 +249,8 @@ class WasmtimeSession(Session):
             except UnicodeDecodeError:
                 return Unsupported("wasmtime-py accepts module text only as UTF-8")
         try:
+            if isinstance(source, bytes):
+                return self.owner.compiled(self.profile, source, self.engine)
             return wt.Module(self.engine, source)
         except wt.WasmtimeError as exc:
             return _module_error(str(exc), text=module.binary is None)
@@ -512,7 +566,9 @@ _PROBE_MARK = PROBE_PREFIX.encode()
 
 def _funcref_key(func: wt.Func) -> tuple[int, int]:
     raw = func._func
-    return (raw.store_id, raw.__private)  # a pointer: the same for each lookup of one funcref
+    # A pointer (wasmtime-py >= 2x: ``__private``; older: ``index``), the
+    # same for each lookup of one funcref.
+    return (raw.store_id, raw.index if hasattr(raw, "index") else raw.__private)
 
 
 def _spectest_items(features: Features) -> dict[str, tuple[str, str | None, str]]:

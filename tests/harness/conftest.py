@@ -14,3 +14,11 @@ def project(pytester):
     """A pytester project whose pytest has the spec-script plugin, exactly once."""
     pytester.makeconftest(ROOT_CONFTEST)
     return pytester
+
+
+@pytest.fixture
+def wat():
+    """WAT text to a binary, by wasm-tools (the converter's)."""
+    from harness.corpus.stubs import parse_wat
+
+    return parse_wat

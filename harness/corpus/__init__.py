@@ -1,0 +1,1 @@
+"""Real modules under every init mode and engine lane (``wasm-harness corpus``)."""

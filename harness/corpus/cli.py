@@ -1,0 +1,102 @@
+"""``wasm-harness corpus``: every module of a corpus under every lane, a table per module."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from ..engines import UnknownEngine, engine_names, engines_for
+from ..known_differences import KnownDifferenceError, load_known
+from .run import entries, run_module
+
+DEFAULT_CORPUS = Path("../shared/corpus")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "corpus",
+        help="instantiate real modules with stub imports under every init mode and engine lane",
+    )
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help="a folder of .wasm files, with or without manifest.json (default: ../shared/corpus)",
+    )
+    p.add_argument("--engine", action="append", help="engine lane (repeatable; default: refimpl)")
+    p.add_argument(
+        "--init-mode",
+        action="append",
+        default=None,
+        help="refimpl init mode lane (repeatable, or all; default: all)",
+    )
+    p.add_argument("--only", action="append", help="only modules with this id (repeatable)")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per command and lane")
+    p.add_argument("--known-differences", dest="known", help="known differences folder")
+    p.add_argument("--json", type=Path, help="write one record per module")
+    p.add_argument(
+        "--preinit",
+        type=float,
+        metavar="SECONDS",
+        help="also pre-initialize each module with an init export, within this time",
+    )
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if not args.corpus.is_dir():
+        print(f"no corpus at {args.corpus} (give --corpus DIR)", file=sys.stderr)
+        return 2
+    names = tuple(engine_names(args.engine, args.init_mode or ["all"]))
+    try:
+        known = load_known(args.known)
+        engines = engines_for(names, None, args.timeout)
+    except (UnknownEngine, KnownDifferenceError) as exc:
+        parser.error(str(exc))
+    chosen = [e for e in entries(args.corpus) if not args.only or e.id in args.only]
+    reports = []
+    for entry in chosen:
+        report = run_module(entry, engines, known, args.timeout, args.preinit)
+        reports.append(report)
+        _print(report)
+    agree = sum(r.agree for r in reports)
+    diverged = sum(bool(r.divergences) for r in reports)
+    print(
+        f"{len(reports)} modules; validation agrees with wasm-tools on {agree}; "
+        f"{diverged} with divergences; lanes: {', '.join(names)}"
+    )
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in reports], default=str, indent=1))
+    return 1 if diverged or agree < len(reports) else 0
+
+
+def _print(r) -> None:
+    head = f"== {r.entry.id} ({r.entry.toolchain or '?'}, {r.size} bytes): "
+    head += f"wasm-tools {r.wasm_tools}; refimpl {r.refimpl}; "
+    head += f"{'agree' if r.agree else 'DISAGREE'}; {r.seconds:.1f} s, "
+    head += f"process peak {r.peak_mb:.0f} MB"
+    print(head)
+    if r.probed:
+        print(f"   probed: {r.probed}")
+    if r.note:
+        print(f"   note: {r.note}")
+    for lane, status in r.statuses.items():
+        mode = f"  [{r.modes[lane]}]" if lane in r.modes else ""
+        print(f"   {lane:<40} {status}{mode}")
+    if r.modes:
+        print("   (init-mode counts include the stub modules' instantiations)")
+    if r.preinit is not None:
+        p = r.preinit
+        print(
+            f"   preinit {p.init or '-'}: {p.outcome}"
+            + (
+                f"; data segments {p.segments_before} -> {p.segments_after};"
+                f" wasm-tools {p.wasm_tools}; wasmtime {p.wasmtime}"
+                if p.outcome == "snapshot"
+                else ""
+            )
+        )
+    for d in r.divergences:
+        print(f"   DIVERGENCE {d}")

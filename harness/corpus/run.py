@@ -1,0 +1,168 @@
+"""One real module under every engine lane: validation agreement, then an
+instantiation with stub imports, every lane's state compared by the probes.
+
+A module becomes a little script (stubs registered under their import
+names, then the module), run by the ordinary ``ScriptRunner``: the lanes,
+the probes, the init-mode statistics and the known differences are the ones
+``wasm-harness run`` has, not a second copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import resource
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from refimpl import Features
+from refimpl.binary import decode_module
+from refimpl.errors import RefimplError
+from refimpl.valid import validate_module
+
+from ..engines.base import SessionOptions
+from ..known_differences import KnownDifferences
+from ..runner import ScriptRunner
+from ..script.commands import ModuleCommand, ModuleSource, Register, Script
+from ..script.convert import Converter
+from .preinit import Snapshot, snapshot
+from .stubs import StubError, stubs_for
+
+# Profiles a real module may need, tried in order: the first that decodes
+# and validates it is the one its lanes run under.
+PROFILES = ("3.0", "3.0,+threads", "3.0,+legacy_exceptions", "3.0,+threads,+legacy_exceptions")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    path: Path
+    toolchain: str = ""
+    sha256: str | None = None
+
+
+def entries(corpus: Path) -> list[Entry]:
+    """The corpus's modules: its manifest.json if it has one, else every .wasm."""
+    manifest = corpus / "manifest.json"
+    if manifest.exists():
+        items = json.loads(manifest.read_text())
+        return [
+            Entry(i["id"], corpus / i["file"], i.get("toolchain", ""), i.get("sha256"))
+            for i in items
+        ]
+    return [Entry(p.stem, p) for p in sorted(corpus.glob("*.wasm"))]
+
+
+@dataclass
+class ModuleReport:
+    entry: Entry
+    size: int = 0
+    wasm_tools: str = ""  # "valid" or its message
+    refimpl: str = ""  # "valid (PROFILE)" or its message
+    agree: bool = False
+    profile: str | None = None
+    statuses: dict[str, str] = field(default_factory=dict)  # lane -> outcome of the module
+    divergences: list[str] = field(default_factory=list)
+    modes: dict[str, str] = field(default_factory=dict)  # lane -> applied / fell back (why)
+    probed: str = ""  # what the probes compared after the module's instantiation
+    seconds: float = 0.0
+    peak_mb: float = 0.0  # the process's peak resident size so far (ru_maxrss)
+    note: str = ""
+    preinit: Snapshot | None = None
+
+
+def _wasm_tools_verdict(path: Path) -> str:
+    exe = str(Converter("wasm-tools").executable())
+    proc = subprocess.run(
+        [exe, "validate", "--features", "all", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if proc.returncode == 0:
+        return "valid"
+    return (proc.stderr.strip().splitlines() or ["rejected"])[0][:160]
+
+
+def _refimpl_verdict(binary: bytes):
+    """(profile, module) of the first profile that accepts it, or (None, message)."""
+    message = ""
+    for profile in PROFILES:
+        try:
+            module = decode_module(binary, Features.parse(profile))
+            validate_module(module, Features.parse(profile))
+            return profile, module
+        except RefimplError as exc:
+            message = message or f"{type(exc).__name__}: {exc}"[:160]
+    return None, message
+
+
+def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout) -> ModuleReport:
+    entry = report.entry
+    binary = entry.path.read_bytes()
+    report.size = len(binary)
+    if entry.sha256 and hashlib.sha256(binary).hexdigest() != entry.sha256:
+        report.note = "sha256 differs from the manifest"
+    report.wasm_tools = _wasm_tools_verdict(entry.path)
+    profile, module = _refimpl_verdict(binary)
+    report.refimpl = f"valid ({profile})" if profile else str(module)
+    report.agree = (profile is not None) == (report.wasm_tools == "valid")
+    if profile is None:
+        return report
+    report.profile = profile
+    if preinit_timeout is not None:
+        report.preinit = snapshot(binary, module, profile, preinit_timeout)
+    try:
+        stubs = stubs_for(module)
+    except StubError as exc:
+        report.note = str(exc)
+        return report
+    commands: list = []
+    for stub in stubs:
+        commands.append(
+            ModuleCommand(len(commands) + 1, ModuleSource(stub.binary, origin=stub.name))
+        )
+        commands.append(Register(len(commands) + 1, stub.name, None))
+    commands.append(ModuleCommand(len(commands) + 1, ModuleSource(binary, origin=entry.path.name)))
+    script = Script(entry.path, commands, "corpus")
+    runner = ScriptRunner(
+        script, engines, SessionOptions(profile=profile, timeout=timeout), known=known
+    )
+    results = list(runner.run_all())
+    last = results[-1]
+    for r in last.results:
+        message = getattr(r.outcome, "message", "")
+        report.statuses[r.engine] = f"{r.outcome.kind} {message}".strip()[:120]
+    f = last.figures
+    if f.instantiations_probed:
+        report.probed = (
+            f"{f.instances_compared} states: {f.memory_bytes_compared} memory bytes, "
+            f"{f.table_entries_compared} table entries, {f.globals_compared} globals"
+        )
+    for result in results:
+        report.divergences += [str(d) for d in result.divergences if not d.excused_by]
+    for key, n in runner.engine_stats.items():
+        lane, _, what = key.partition(": ")
+        if what.startswith("init mode "):
+            done = f"{what.removeprefix('init mode ')} {n}"
+            report.modes[lane] = f"{report.modes[lane]}; {done}" if lane in report.modes else done
+    return report
+
+
+def run_module(
+    entry: Entry,
+    engines: list,
+    known: KnownDifferences,
+    timeout: float,
+    preinit_timeout: float | None = None,
+) -> ModuleReport:
+    """The module checked on every lane (``preinit_timeout``: also
+    pre-initialized, see ``corpus.preinit``), with its time and the peak."""
+    start = time.monotonic()
+    report = _check(ModuleReport(entry), engines, known, timeout, preinit_timeout)
+    report.seconds = time.monotonic() - start
+    report.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return report

@@ -1,0 +1,246 @@
+"""Portable expectation scripts: the probes' state checks as a ``.wast``
+that any spec runner checks on its own (``wasmtime wast`` under any ``-O``
+configuration, the OCaml spec interpreter, ``spectest-interp``).
+
+Each module is run on refimpl (the reference path) and written into the
+script rewritten for probes (its memories, tables and globals exported under
+reserved names), registered, and followed by assertions of the state it was
+left in by instantiation:
+
+- a global: ``assert_return`` of its ``get``;
+- a memory: a checker module importing it asserts its size in pages, a
+  digest of its bytes (FNV-style over little-endian 64-bit words: cheap in
+  Wasm, computed in Python from refimpl's bytes), and that a load at its
+  current end traps (the out-of-bounds boundary);
+- a table: a checker asserts its size and a digest of which entries are
+  null (references have no portable identity in scripts).
+
+A module that fails to instantiate becomes ``assert_trap``/``assert_unlinkable``
+of refimpl's message.  One spectest instance serves the whole script, as in
+the runners, so writes into its memory or table carry over.  Modules that
+import anything but ``spectest``, memories that can't be checked portably
+(64-bit, shared, 4 GiB) and non-null reference globals are skipped, with a
+reason counted.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections import Counter
+from dataclasses import dataclass, field
+
+import refimpl
+from refimpl.errors import Exhaustion, LinkError, RefimplError, Trap, UnsupportedFeature
+from refimpl.host.spectest import spectest_instance
+from refimpl.runtime.instances import GlobalInst, TableInst
+from refimpl.runtime.memory import MemInst
+from refimpl.syntax.types import PAGE_SIZE
+
+from ..lenient_reader import UnreadableModule, sections
+from .rewrite import parse_probe_name, probe_binary
+
+_PRIME = 0x100000001B3
+_M64 = (1 << 64) - 1
+_WORDS = struct.Struct("<Q")
+
+
+def memory_digest(data) -> int:
+    """The checker's digest of a memory: h = h * P + word, mod 2^64."""
+    h = 0
+    for (word,) in _WORDS.iter_unpack(bytes(data)):
+        h = (h * _PRIME + word) & _M64
+    return h
+
+
+def null_digest(elements: list) -> int:
+    """The checker's digest of a table's nulls: h = h * 3 + (1 if null else 2), mod 2^32."""
+    h = 0
+    for e in elements:
+        h = (h * 3 + (1 if e is None else 2)) & 0xFFFFFFFF
+    return h
+
+
+_MEMORY_CHECKER = """(module
+  (import "{mod}" "{name}" (memory 0))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "digest") (result i64) (local $i i32) (local $n i32) (local $h i64)
+    (local.set $n (i32.mul (memory.size) (i32.const 65536)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $h (i64.add (i64.mul (local.get $h) (i64.const {prime}))
+                             (i64.load (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br $next)))
+    (local.get $h))
+  (func (export "end") (result i32) (i32.load8_u (i32.mul (memory.size) (i32.const 65536)))))"""
+
+_TABLE_CHECKER = """(module
+  (import "{mod}" "{name}" (table 0 {elem}))
+  (func (export "size") (result i32) (table.size))
+  (func (export "nulls") (result i32) (local $i i32) (local $h i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (table.size)))
+      (local.set $h (i32.add (i32.mul (local.get $h) (i32.const 3))
+        (select (i32.const 1) (i32.const 2) (ref.is_null (table.get (local.get $i))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.get $h)))"""
+
+
+@dataclass
+class Exported:
+    text: str = ""
+    modules: int = 0  # modules written
+    assertions: int = 0
+    skipped: Counter = field(default_factory=Counter)  # reason -> items
+
+
+def _bytes(data: bytes) -> str:
+    return "".join(f"\\{b:02x}" for b in data)
+
+
+def _name(text: str) -> str:
+    return _bytes(text.encode())
+
+
+def _const(vtype: str, value) -> str | None:
+    if vtype in ("i32", "i64"):
+        return f"({vtype}.const {value})"
+    if vtype in ("f32", "f64"):
+        if math.isnan(value):
+            return None  # a NaN's payload is the bits refimpl keeps, not the float
+        if math.isinf(value):
+            return f"({vtype}.const {'-' if value < 0 else ''}inf)"
+        return f"({vtype}.const {value.hex()})"
+    if vtype == "v128":
+        return f"(v128.const i64x2 {value & _M64} {value >> 64})"
+    return None
+
+
+class _Writer:
+    def __init__(self, profile: str):
+        self.features = refimpl.Features.parse(profile)
+        self.store = refimpl.Store(self.features)
+        self.registry = {"spectest": spectest_instance(self.features)}
+        self.out = Exported()
+        self.lines: list[str] = []
+        self.count = 0
+
+    def module(self, binary: bytes) -> None:
+        rewritten = probe_binary(_without_names(binary))
+        if rewritten is None:
+            self.out.skipped["module not rewritable for probes"] += 1
+            return
+        data, shape = rewritten
+        if any(i.module != "spectest" for i in shape.imports):
+            self.out.skipped["module imports beyond spectest"] += 1
+            return
+        try:
+            module = refimpl.load(data, self.features)
+        except RefimplError:
+            self.out.skipped["module refimpl rejects or can't run"] += 1
+            return
+        text = f'(module binary "{_bytes(data)}")'
+        try:
+            inst = refimpl.instantiate(self.store, module, self.registry)
+        except UnsupportedFeature:
+            self.out.skipped["module refimpl can't run"] += 1
+            return
+        except (Trap, Exhaustion) as exc:
+            self._emit(f'(assert_trap {text} "{_escape(str(exc))}")')
+            return
+        except LinkError as exc:
+            self._emit(f'(assert_unlinkable {text} "{_escape(str(exc))}")')
+            return
+        self.count += 1
+        label = f"m{self.count}"
+        self.out.modules += 1
+        self._emit(f'(module ${label} binary "{_bytes(data)}")', count=False)
+        self._emit(f'(register "{label}" ${label})', count=False)
+        for name, item in inst.exports.items():
+            parsed = parse_probe_name(name)
+            if parsed is None:
+                continue
+            if isinstance(item, MemInst):
+                self._memory(label, name, item)
+            elif isinstance(item, TableInst):
+                self._table(label, name, item)
+            elif isinstance(item, GlobalInst):
+                self._global(label, name, item)
+
+    def _emit(self, line: str, count: bool = True) -> None:
+        self.lines.append(line)
+        self.out.assertions += count
+
+    def _memory(self, label: str, name: str, mem: MemInst) -> None:
+        limits = mem.type.limits
+        if limits.shared or str(limits.address).lower().endswith("i64"):
+            self.out.skipped["shared or 64-bit memory"] += 1
+            return
+        pages = len(mem.data) // PAGE_SIZE
+        if pages >= 65536:
+            self.out.skipped["4 GiB memory (its end does not fit in i32)"] += 1
+            return
+        checker = f"$c{len(self.lines)}"
+        wat = _MEMORY_CHECKER.format(mod=label, name=_name(name), prime=_PRIME)
+        self._emit(wat.replace("(module", f"(module {checker}", 1), count=False)
+        self._emit(f'(assert_return (invoke {checker} "size") (i32.const {pages}))')
+        self._emit(
+            f'(assert_return (invoke {checker} "digest") (i64.const {memory_digest(mem.data)}))'
+        )
+        self._emit(f'(assert_trap (invoke {checker} "end") "out of bounds memory access")')
+
+    def _table(self, label: str, name: str, table: TableInst) -> None:
+        elem = str(table.elem_type)
+        if elem not in ("funcref", "externref") or str(table.address).lower().endswith("i64"):
+            self.out.skipped["table of a type checkers can't import"] += 1
+            return
+        checker = f"$c{len(self.lines)}"
+        wat = _TABLE_CHECKER.format(mod=label, name=_name(name), elem=elem)
+        self._emit(wat.replace("(module", f"(module {checker}", 1), count=False)
+        size = len(table.elements)
+        self._emit(f'(assert_return (invoke {checker} "size") (i32.const {size}))')
+        digest = null_digest(table.elements)
+        self._emit(f'(assert_return (invoke {checker} "nulls") (i32.const {digest}))')
+
+    def _global(self, label: str, name: str, g: GlobalInst) -> None:
+        vtype = str(g.type.type)
+        value = g.value
+        if vtype in ("funcref", "externref") and value is None:
+            expected = f"(ref.null {vtype[:-3]})"
+        else:
+            expected = _const(vtype, value)
+        if expected is None:
+            self.out.skipped[f"{vtype} global with no portable expectation"] += 1
+            return
+        self._emit(f'(assert_return (get ${label} "{_name(name)}") {expected})')
+
+
+def _without_names(binary: bytes) -> bytes:
+    """The module without its "name" custom sections: debug names only,
+    which some runners fail to read (spectest-interp and a global-names
+    subsection), so they would make a script fail for nothing it checks."""
+    try:
+        found = sections(binary)
+    except UnreadableModule:
+        return binary
+    out, at = bytearray(binary[:8]), 8
+    for s in found:
+        if s.id == 0 and s.reader(binary).name() == "name":
+            out += binary[at : s.start]
+            at = s.end
+    return bytes(out + binary[at:])
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').splitlines()[0] if text else ""
+
+
+def export_modules(binaries, profile: str = "2.0") -> Exported:
+    """A self-checking script of these modules (bytes), instantiated in order."""
+    writer = _Writer(profile)
+    for binary in binaries:
+        writer.module(binary)
+    writer.out.text = "\n".join(writer.lines) + "\n"
+    return writer.out

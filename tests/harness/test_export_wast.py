@@ -1,0 +1,72 @@
+"""export-wast: the state refimpl leaves after instantiation, as assertions
+any runner checks; they pass on refimpl and fail when the state differs."""
+
+import pytest
+
+from harness.cli import main
+from harness.probes.export_wast import export_modules, memory_digest, null_digest
+
+MODULE = """(module (memory 1) (data (i32.const 8) "abc")
+  (table 3 funcref) (elem (i32.const 1) $f) (func $f)
+  (global (mut i64) (i64.const -5)) (global f32 (f32.const -0.5)))"""
+TRAPPING = """(module (memory 1) (data (i32.const 65535) "ab"))"""
+
+
+def test_digests_are_the_checkers():
+    assert memory_digest(b"\1" + b"\0" * 7 + b"\2" + b"\0" * 7) == 0x100000001B3 + 2
+    assert null_digest([None, object(), None]) == (1 * 3 + 2) * 3 + 1
+
+
+def test_every_probe_becomes_an_assertion(wat):
+    out = export_modules([wat(MODULE), wat(TRAPPING)], "2.0")
+    assert out.modules == 1
+    text = out.text
+    assert '"size") (i32.const 1))' in text
+    assert '"end") "out of bounds memory access")' in text
+    assert "(i64.const 18446744073709551611)" in text  # -5, as refimpl keeps it
+    assert "(f32.const -0x1.0000000000000p-1)" in text
+    assert '"nulls") (i32.const 16))' in text  # null, function, null
+    assert text.count("(assert_trap (module binary") == 1
+    # memory: size, digest, end; table: size, nulls; two globals; the trapping module
+    assert out.assertions == 3 + 2 + 2 + 1
+
+
+def test_exported_scripts_pass_on_refimpl_and_catch_a_changed_state(tmp_path, capsys, wat):
+    mod = tmp_path / "m.wasm"
+    mod.write_bytes(wat(MODULE))
+    assert main(["export-wast", str(mod), "-o", str(tmp_path / "out")]) == 0
+    script = tmp_path / "out" / "modules.wast"
+    assert main(["run", str(script), "--profile", "2.0"]) == 0
+    # The same assertions against a module whose data differs must fail.
+    text = script.read_text()
+    other = export_modules([wat(MODULE.replace('"abc"', '"abd"'))], "2.0").text
+    module_line = other.splitlines()[0]
+    broken = tmp_path / "broken.wast"
+    broken.write_text("\n".join([module_line, *text.splitlines()[1:]]) + "\n")
+    capsys.readouterr()
+    assert main(["run", str(broken), "--profile", "2.0"]) == 1
+    assert '"digest"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("engine", ["wabt", "wasmtime-cli[-O pooling-allocator=y]"])
+def test_exported_scripts_pass_on_script_runners(tmp_path, engine, capsys, wat):
+    if engine.startswith("wasmtime-cli"):
+        from harness.engines.wasmtime_cli import CliUnavailable, executable
+
+        try:
+            executable()
+        except CliUnavailable as exc:
+            pytest.skip(str(exc))
+    mod = tmp_path / "m.wasm"
+    mod.write_bytes(wat(MODULE))
+    assert main(["export-wast", str(mod), "-o", str(tmp_path / "out")]) == 0
+    script = tmp_path / "out" / "modules.wast"
+    assert main(["run", str(script), "--profile", "2.0", "--engine", engine]) == 0
+
+
+def test_debug_names_are_left_out(wat):
+    named = wat('(module $named (func $f (export "f")) (memory 1))')
+    assert b"\x04name" in named
+    text = export_modules([named], "2.0").text
+    assert "\\04\\6e\\61\\6d\\65" not in text  # no "name" section in the written module
+    assert '"size") (i32.const 1))' in text
