@@ -1,6 +1,7 @@
 """``wasm-harness``: run spec scripts against engines and report.
 
 wasm-harness run [PATHS...] [--engine E ...] [--suite S ...] [--json F] [--junit F]
+wasm-harness fuzz CAMPAIGN [--profile P ...] [--count N | --time S] [--seed N] (docs/fuzzing.md)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from . import preinit_cli
 from .engines import UnknownEngine, engines_for, stop_workers
 from .execution import FileJob, display_name, run_file
+from .fuzz import cli as fuzz_cli
 from .known_differences import KnownDifferenceError, load_known
 from .options import RunOptions, add_to_argparse
 from .report import Differential, Report, probe_notes
@@ -49,11 +51,14 @@ def main(argv: list[str] | None = None) -> int:
         help="list every file in the table, not only those with failures",
     )
     preinit_cli.add_parser(sub)
+    fuzz_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args, parser)
     if args.command == "preinit":
         return preinit_cli.run(args)
+    if args.command == "fuzz":
+        return fuzz_cli.run(args)
     return 2
 
 
