@@ -29,6 +29,7 @@ def make_differential(config: Config, profile: str):
     engine; a divergence is minimized and written as a .wast to review."""
     engines = engines_for(config.engines, False, config.timeout)
     run_profile = RUN_PROFILE.get(profile, profile)
+    shrunk = [0]  # divergences shrunk so far: a few, or a buggy engine stalls the campaign
 
     def run(index: int) -> Item:
         try:
@@ -42,13 +43,20 @@ def make_differential(config: Config, profile: str):
             return Item(f"skipped: unsupported by {result.unsupported.split(':')[0]}")
         if result.outcome != DIVERGED:
             return Item(result.outcome)
-        files = _write_divergence(config, profile, run_profile, index, module.binary, result)
+        minimize = config.minimize and shrunk[0] < MAX_SHRUNK
+        shrunk[0] += minimize
+        files = _write_divergence(
+            config, profile, run_profile, index, module.binary, result, minimize
+        )
         return Item(DIVERGED, True, "; ".join(result.divergences)[:500], files)
 
     return run
 
 
-def _write_divergence(config, profile, run_profile, index, binary, result) -> list[str]:
+MAX_SHRUNK = 5  # per profile; the rest are written unreduced
+
+
+def _write_divergence(config, profile, run_profile, index, binary, result, minimize):
     from .minimize import regression_wast, shrink
 
     if config.out is None:
@@ -58,7 +66,7 @@ def _write_divergence(config, profile, run_profile, index, binary, result) -> li
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "divergence.txt").write_text("\n".join(result.divergences) + "\n")
     reduced = binary
-    if config.minimize:
+    if minimize:
         reduced = shrink(binary, config.engines, run_profile, index, folder / "shrink")
     title = f"fuzz: smith profile {profile}, seed {config.seed}, module {index} (reduced)"
     wast = folder / f"{name}.wast"

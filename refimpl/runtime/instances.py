@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..errors import Exhaustion
 from ..syntax.module import Func, Module
 from ..syntax.types import (
     ExternKind,
@@ -70,6 +71,10 @@ class TableInst:
         self.elem_type: RefType = ttype.elem
         self.address = ttype.limits.address
         self.max = ttype.limits.max
+        if ttype.limits.min > MAX_TABLE_ELEMENTS:  # refused, not allocated element by element
+            raise Exhaustion(
+                f"out of memory: cannot allocate a table of {ttype.limits.min} elements"
+            )
         self.elements: list = [init] * ttype.limits.min
 
     @property

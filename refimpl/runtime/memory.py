@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import mmap
 
+from ..errors import Exhaustion
 from ..syntax.types import PAGE_SIZE, AddrType, MemType
 
 # Above this many bytes a memory is backed by an anonymous mapping.
@@ -35,6 +36,16 @@ def zeroed(nbytes: int):
     return anonymous(nbytes)
 
 
+def _allocated(pages: int):
+    """A new memory's zero pages; a size the machine can't map (a 64-bit
+    minimum, say) is the resource exhaustion the spec allows allocation to
+    end in, not a Python error."""
+    try:
+        return zeroed(pages * PAGE_SIZE)
+    except (MemoryError, OSError, OverflowError, ValueError):
+        raise Exhaustion(f"out of memory: cannot allocate a memory of {pages} pages") from None
+
+
 class MemInst:
     __slots__ = ("data", "max_pages", "type")
 
@@ -43,7 +54,7 @@ class MemInst:
         limit = MAX_PAGES_64 if mtype.limits.address is AddrType.I64 else MAX_PAGES_32
         declared = mtype.limits.max
         self.max_pages = limit if declared is None else min(declared, limit)
-        self.data = zeroed(mtype.limits.min * PAGE_SIZE) if data is None else data
+        self.data = _allocated(mtype.limits.min) if data is None else data
 
     @property
     def pages(self) -> int:

@@ -1,0 +1,34 @@
+#!/usr/bin/python3
+"""Atheris (libFuzzer) target for the text parser, once refimpl has one:
+parsing ends in the parser's error or a module error, nothing else.  The
+parser is found by ``harness.fuzz.mutation.text_parser`` (the one place
+that knows its name); without one the target exits at once."""
+
+import contextlib
+import sys
+
+import atheris
+
+with atheris.instrument_imports():
+    from harness.fuzz.mutation import text_parser
+    from refimpl.errors import InvalidModule, MalformedModule, UnsupportedFeature
+
+PARSER = text_parser()
+
+
+def TestOneInput(data: bytes) -> None:
+    parse, error = PARSER
+    with contextlib.suppress(error, MalformedModule, InvalidModule, UnsupportedFeature):
+        parse(data.decode("utf-8", errors="replace"))
+
+
+def main() -> None:
+    if PARSER is None:
+        print("no text parser in refimpl yet: nothing to fuzz")
+        return
+    atheris.Setup(sys.argv, TestOneInput)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
