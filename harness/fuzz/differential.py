@@ -40,6 +40,7 @@ UNSUPPORTED = "skipped: unsupported by an engine"
 class ModuleRun:
     outcome: str  # AGREED, DIVERGED or UNSUPPORTED
     divergences: list[str] = field(default_factory=list)
+    aspects: list[str] = field(default_factory=list)  # "invoke:values", "module:memory" ...
     unsupported: str = ""  # why, when some engine declined
     calls: int = 0  # calls compared
     script: Script | None = None
@@ -105,25 +106,28 @@ def run_module(
             skipped = [r for r in result.results if r.status == Status.SKIP]
             if skipped and index == 0:
                 return run  # nothing instantiated: compared as an outcome already
-            problems = [str(d) for d in result.divergences]
+            found = list(result.divergences)
+            if isinstance(cmd, ActionCommand):
+                run.calls += 1
+                found += _state_divergences(runner)
+            problems = [(d.aspect, str(d)) for d in found]
             problems += [
-                f"{r.engine}: {r.status} {r.outcome}"
+                (str(r.status), f"{r.engine}: {r.status} {r.outcome}")
                 for r in result.results
                 if r.status in (Status.CRASH, Status.TIMEOUT)
             ]
-            if isinstance(cmd, ActionCommand):
-                run.calls += 1
-                problems += _state_divergences(runner)
             if problems:
+                kind = "invoke" if isinstance(cmd, ActionCommand) else "module"
                 run.outcome = DIVERGED
-                run.divergences += [f"{cmd.describe()}: {p}" for p in problems]
+                run.aspects += [f"{kind}:{a}" for a, _ in problems]
+                run.divergences += [f"{cmd.describe()}: {p}" for _, p in problems]
                 return run
     finally:
         runner.close()
     return run
 
 
-def _state_divergences(runner: ScriptRunner) -> list[str]:
+def _state_divergences(runner: ScriptRunner) -> list[Divergence]:
     """The current instance's whole state, probed on every engine that
     can be, compared with the first (the runner probes only after
     instantiation)."""
@@ -150,4 +154,4 @@ def _state_divergences(runner: ScriptRunner) -> list[str]:
             state,
             Figures(),
         )
-    return [str(d) for d in out]
+    return out

@@ -27,22 +27,15 @@ from ..values import format_float, format_v128
 from .differential import DIVERGED, run_module
 
 
-def aspect(divergences: list[str]) -> str:
+def aspect(run) -> str:
     """What a divergence is about (its command kind and aspect), kept
     while shrinking so that the reduction doesn't wander to another bug."""
-    if not divergences:
-        return ""
-    first = divergences[0]
-    command = "module" if first.startswith("module") else "invoke"
-    for word in ("outcome", "category", "values", "memory", "table", "global", "crash", "timeout"):
-        if f"{word}" in first:
-            return f"{command}:{word}"
-    return command
+    return run.aspects[0] if run.aspects else ""
 
 
 def still_diverges(binary: bytes, engines: tuple[str, ...], profile: str, want: str, seed: int):
     run = run_module(binary, engines_for(engines, False, 20), profile, seed=seed)
-    return run.outcome == DIVERGED and aspect(run.divergences) == want
+    return run.outcome == DIVERGED and aspect(run) == want
 
 
 def shrink(
@@ -51,7 +44,7 @@ def shrink(
     """The smallest module ``wasm-tools shrink`` finds that still diverges
     the same way (``binary`` itself if it can't reduce it)."""
     first = run_module(binary, engines_for(engines, False, 20), profile, seed=seed)
-    want = aspect(first.divergences)
+    want = aspect(first)
     folder.mkdir(parents=True, exist_ok=True)
     original = folder / "original.wasm"
     original.write_bytes(binary)
