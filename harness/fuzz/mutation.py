@@ -3,9 +3,10 @@ must end in the spec's failures only, never another Python exception, a
 hang, or runaway memory.
 
 The seeds are the modules of the testsuite's scripts (every script of
-wasm-2.0 and current/, so Wasm 3.0 sections and opcodes are mutated too)
-and the small modules of ../shared/corpus; ``seed_modules`` is also the
-Atheris targets' seed corpus (tests/fuzz/).
+wasm-2.0, current/ and current/legacy/, so that Wasm 3.0's sections and
+opcodes and legacy exceptions are mutated too) and the small modules of
+../shared/corpus; ``seed_modules`` is also the Atheris targets' seed corpus
+(tests/fuzz/).
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
 
 
 @functools.cache
-def seed_modules(suites: tuple[str, ...] = ("wasm-2.0", "current")) -> tuple[bytes, ...]:
+def seed_modules(
+    suites: tuple[str, ...] = ("wasm-2.0", "current", "current/legacy"),
+) -> tuple[bytes, ...]:
     """Every module ``wasm-tools json-from-wast`` makes of the suites'
     scripts, and ../shared/corpus's modules up to CORPUS_LIMIT bytes;
     deduplicated, in a fixed order."""
@@ -86,7 +89,7 @@ def seed_modules(suites: tuple[str, ...] = ("wasm-2.0", "current")) -> tuple[byt
         for suite in suites:
             folder = root / suite if root else None
             for script in sorted(folder.glob("*.wast")) if folder and folder.is_dir() else ():
-                out = Path(tmp) / f"{suite}-{script.stem}"
+                out = Path(tmp) / f"{suite.replace('/', '-')}-{script.stem}"
                 out.mkdir()
                 cmd = [tool, "json-from-wast", str(script), "-o", str(out / "x.json")]
                 done = subprocess.run([*cmd, "--wasm-dir", str(out)], capture_output=True)
