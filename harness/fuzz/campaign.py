@@ -28,6 +28,7 @@ class Config:
     out: Path | None = None  # where divergences and their reductions go
     minimize: bool = True
     shard: tuple[int, int] = (0, 1)  # (k, N): items k, k+N, ...
+    start: int = 0  # the first item (to resume a campaign)
     timeout: float = 20.0  # seconds per item (per command for engines)
     progress: bool = True
 
@@ -89,8 +90,8 @@ def _one_profile(run, profile: str, config: Config, budget: float | None) -> Pro
     start = time.monotonic()
     last_note = start
     k, step = config.shard
-    index = k
-    while config.count is None or index < config.count:
+    index = config.start + k
+    while config.count is None or index < config.start + config.count:
         if budget is not None and time.monotonic() - start >= budget:
             break
         item = run(index)

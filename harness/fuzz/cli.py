@@ -43,6 +43,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="a profile or feature description (repeatable; default 2.0)",
     )
     p.add_argument("--calls", type=int, default=2, help="calls of each export (default 2)")
+    p.add_argument("--start", type=int, default=0, help="the first item (to resume)")
     p.add_argument("--shard", default="0/1", help="K/N: this process runs items K, K+N, ...")
     p.add_argument("--timeout", type=float, default=20.0, help="seconds per item or command")
     p.add_argument("--out", type=Path, help="where reproducers and reduced .wast files go")
@@ -72,6 +73,7 @@ def run(args) -> int:
         out=args.out,
         minimize=not args.no_minimize,
         shard=(k, n),
+        start=args.start,
         timeout=args.timeout,
         progress=not args.quiet,
     )
