@@ -47,6 +47,7 @@ class ProfileSummary:
     seconds: float = 0.0
     outcomes: Counter = field(default_factory=Counter)
     failures: list[dict] = field(default_factory=list)
+    interrupted: bool = False
 
     def as_dict(self) -> dict:
         return {
@@ -55,6 +56,7 @@ class ProfileSummary:
             "per_second": round(self.items / self.seconds, 2) if self.seconds else None,
             "outcomes": dict(self.outcomes.most_common()),
             "failures": self.failures,
+            "interrupted": self.interrupted,
         }
 
 
@@ -72,6 +74,8 @@ def drive(name: str, make: Make, config: Config) -> dict:
             None if deadline is None else (deadline - time.monotonic()) / (len(config.profiles) - n)
         )
         profiles[profile] = _one_profile(make(config, profile), profile, config, share)
+        if profiles[profile].interrupted:
+            break
     total = sum(p.items for p in profiles.values())
     return {
         "campaign": name,
@@ -94,7 +98,11 @@ def _one_profile(run, profile: str, config: Config, budget: float | None) -> Pro
     while config.count is None or index < config.start + config.count:
         if budget is not None and time.monotonic() - start >= budget:
             break
-        item = run(index)
+        try:
+            item = run(index)
+        except KeyboardInterrupt:  # Ctrl-C (SIGINT): stop here, keep the summary
+            summary.interrupted = True
+            break
         summary.items += 1
         summary.outcomes[item.outcome] += 1
         if item.failed:

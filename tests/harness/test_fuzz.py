@@ -102,3 +102,19 @@ def test_cli_writes_a_json_summary(tmp_path, capsys):
     assert code == 0 and summary["items"] == 3 and summary["campaign"] == "executors"
     assert "executors [mvp]: 3 items" in capsys.readouterr().out
     assert set(CAMPAIGNS) >= {"differential", "executors", "binary", "text"}
+
+
+def test_an_interrupted_campaign_keeps_its_summary():
+    from harness.fuzz.campaign import Item
+
+    def make(config, profile):
+        def run(index):
+            if index == 3:
+                raise KeyboardInterrupt
+            return Item("counted")
+
+        return run
+
+    summary = drive("t", make, Config(count=10, profiles=("mvp", "2.0"), progress=False))
+    assert summary["items"] == 3 and list(summary["profiles"]) == ["mvp"]
+    assert summary["profiles"]["mvp"]["interrupted"]
