@@ -44,10 +44,10 @@ def indirect_callee(table: TableInst, i: int, expected):
     type at the instruction's type index)."""
     elements = table.elements
     if i >= len(elements):
-        raise Trap(f"undefined element {i}")
+        raise Trap(f"undefined element {i:d}")  # :d, as i may be a compiled bool
     f = elements[i]
     if f is None:
-        raise Trap(f"uninitialized element {i}")
+        raise Trap(f"uninitialized element {i:d}")
     if f.type is not expected and f.type != expected:
         raise Trap("indirect call type mismatch")
     return f
