@@ -5,6 +5,7 @@
     wasm-harness fuzz executors|binary|text ...    wasm-harness fuzz init -- ARGS
 
 Exits 1 if any item failed (a divergence, a stray exception, a hang).
+Ctrl-C or SIGTERM stops it early, with the summary so far.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -77,6 +79,10 @@ def run(args) -> int:
         timeout=args.timeout,
         progress=not args.quiet,
     )
+    # Ctrl-C, and SIGTERM (a background job ignores SIGINT), end the
+    # campaign with its summary.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     summary = drive(args.campaign, CAMPAIGNS[args.campaign], config)
     text = json.dumps(summary, indent=2)
     if args.json:
