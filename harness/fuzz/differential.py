@@ -97,15 +97,12 @@ def run_module(
     run = ModuleRun(AGREED, script=script)
     try:
         for index, cmd in enumerate(script.commands):
-            result = runner.run(index)
+            result = runner.run(index)  # after a failed instantiation: skipped on both
             unsupported = [r for r in result.results if isinstance(r.outcome, Unsupported)]
             if unsupported:
                 run.outcome = UNSUPPORTED
                 run.unsupported = f"{unsupported[0].engine}: {unsupported[0].outcome.reason}"
                 return run
-            skipped = [r for r in result.results if r.status == Status.SKIP]
-            if skipped and index == 0:
-                return run  # nothing instantiated: compared as an outcome already
             found = list(result.divergences)
             if isinstance(cmd, ActionCommand):
                 run.calls += 1
