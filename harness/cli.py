@@ -2,6 +2,7 @@
 
 wasm-harness run [PATHS...] [--engine E ...] [--suite S ...] [--json F] [--junit F]
                  [--baseline FILE [--update-baseline | --strict-baseline]]
+wasm-harness fuzz CAMPAIGN [--profile P ...] [--count N | --time S] [--seed N] (docs/fuzzing.md)
 
 Exit status: 0 when every command passed (with --baseline: when every
 command has the status the baseline records); 1 when one failed, crashed,
@@ -24,6 +25,7 @@ from .baseline import Baseline, BaselineError, compare, recorded
 from .corpus import cli as corpus_cli
 from .engines import UnknownEngine, engines_for, stop_workers
 from .execution import FileJob, display_name, run_file
+from .fuzz import cli as fuzz_cli
 from .known_differences import KnownDifferenceError, load_known
 from .options import RunOptions, add_to_argparse
 from .outputs import unwritable
@@ -77,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--timeout", type=float, default=30.0, help="seconds per command")
     corpus_cli.add_parser(sub)
     export_cli.add_parser(sub)
+    fuzz_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args, parser)
@@ -92,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         return export_cli.run(args)
     if args.command == "corpus":
         return corpus_cli.run(args, parser)
+    if args.command == "fuzz":
+        return fuzz_cli.run(args)
     return 2
 
 

@@ -46,10 +46,10 @@ def indirect_callee(table: TableInst, i: int, expected: DefType):
     canonical type, or (Wasm 3.0) one declared below it."""
     elements = table.elements
     if i >= len(elements):
-        raise Trap(f"undefined element {i}")
+        raise Trap(f"undefined element {i:d}")  # :d, as i may be a compiled bool
     f = elements[i]
     if f is None:
-        raise Trap(f"uninitialized element {i}")
+        raise Trap(f"uninitialized element {i:d}")
     d = f.deftype
     if d is not expected and not d.is_subtype_of(expected):
         raise Trap("indirect call type mismatch")

@@ -36,6 +36,16 @@ def zeroed(nbytes: int):
     return anonymous(nbytes)
 
 
+def _allocated(pages: int):
+    """A new memory's zero pages; a size the machine can't map (a 64-bit
+    minimum, say) is the resource exhaustion the spec allows allocation to
+    end in, not a Python error."""
+    try:
+        return zeroed(pages * PAGE_SIZE)
+    except (MemoryError, OSError, OverflowError, ValueError):
+        raise Exhaustion(f"out of memory: cannot allocate a memory of {pages} pages") from None
+
+
 class MemInst:
     __slots__ = ("data", "max_pages", "type")
 
@@ -44,14 +54,7 @@ class MemInst:
         limit = MAX_PAGES_64 if mtype.limits.address is AddrType.I64 else MAX_PAGES_32
         declared = mtype.limits.max
         self.max_pages = limit if declared is None else min(declared, limit)
-        if data is None:
-            try:
-                data = zeroed(mtype.limits.min * PAGE_SIZE)
-            except (MemoryError, OSError, OverflowError, ValueError) as exc:
-                raise Exhaustion(
-                    f"out of memory: a memory of {mtype.limits.min} pages cannot be mapped ({exc})"
-                ) from None
-        self.data = data
+        self.data = _allocated(mtype.limits.min) if data is None else data
 
     @property
     def pages(self) -> int:

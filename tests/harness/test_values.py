@@ -92,3 +92,13 @@ def test_formatting_shows_exact_floats():
     assert format_value(Value("f32", F32_SIGNALLING)) == "f32.const nan:0x200000"
     assert format_value(Value("f64", 1 << 63)) == "f64.const -0.0"
     assert format_value(Value("i32", 0xFFFFFFFF)) == "i32.const -1 (0xffffffff)"
+
+
+def test_a_reference_without_identity_agrees_with_one_of_its_kind():
+    from harness.values import values_agree
+
+    known, unknown = Value("funcref", Ref("func", ("m1", 0))), Value("funcref", Ref("func"))
+    assert values_agree(known, unknown) and values_agree(unknown, known)
+    assert not values_agree(unknown, Value("funcref", NULL))
+    assert not values_agree(Value("externref", Ref("extern")), unknown)
+    assert not values_agree(known, Value("funcref", Ref("func", ("m1", 1))))

@@ -2,7 +2,7 @@
 the spec's failures (or UnsupportedFeature), never another exception.
 
 A bounded, deterministic sample: testsuite modules truncated at (many)
-byte offsets and with bytes changed.  ``fuzz_decoder.py`` is the long run.
+byte offsets and with bytes changed.  ``wasm-harness fuzz binary`` is the long run.
 """
 
 from __future__ import annotations

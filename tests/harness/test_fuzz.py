@@ -1,0 +1,120 @@
+"""The fuzz campaigns' machinery: generated modules run on several
+engines, divergences found and written as .wast, the driver's shards and
+summary, the mutation campaign's verdicts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.engines import engines_for
+from harness.fuzz.campaign import Config, drive
+from harness.fuzz.campaigns import CAMPAIGNS
+from harness.fuzz.differential import AGREED, DIVERGED, UNSUPPORTED, run_module
+from harness.fuzz.minimize import aspect, regression_wast
+from harness.fuzz.mutation import judge_binary, mutate
+from harness.fuzz.smith import generate
+from refimpl.features import Features
+
+HERE = Path(__file__).resolve().parent
+WRONG = "python:wrong_engine:OffByOne"
+sys.path.insert(0, str(HERE))
+
+# (module (memory 1) (func (export "f") (param i32) (result i32)
+#   (i32.store (i32.const 0) (local.get 0)) (i32.add (local.get 0) (i32.const 1))))
+ADD_ONE = bytes.fromhex(
+    "0061736d0100000001060160017f017f030201000503010001070501016600000a"
+    "10010e0041002000360200200041016a0b"
+)
+
+
+def test_engines_that_agree_agree():
+    run = run_module(ADD_ONE, engines_for(("refimpl", "refimpl-interpreter"), False, 20), "2.0")
+    assert run.outcome == AGREED and run.calls == 2
+
+
+def test_a_wrong_result_is_a_divergence_with_both_candidates():
+    engines = ("refimpl", WRONG)
+    run = run_module(ADD_ONE, engines_for(engines, False, 20), "2.0")
+    assert run.outcome == DIVERGED
+    assert aspect(run) == "invoke:values"
+    wast = regression_wast(ADD_ONE, engines, "2.0", 0, "test")
+    assert ';; candidate of refimpl:\n(assert_return (invoke "f"' in wast
+    assert ';; candidate of off-by-one:\n;; (assert_return (invoke "f"' in wast
+
+
+def test_unsupported_is_skipped_not_agreement():
+    # A module with a tag: refimpl's executors decline tags until they run exceptions,
+    # or, once they do, it agrees; it never counts as agreement while unsupported.
+    tagged = bytes.fromhex("0061736d01000000010401600000030201000d03010000")
+    run = run_module(tagged, engines_for(("refimpl", "wasmtime"), False, 20), "3.0")
+    assert run.outcome in (AGREED, UNSUPPORTED)
+    assert (run.outcome == UNSUPPORTED) == bool(run.unsupported)
+
+
+@pytest.mark.parametrize("profile", ["mvp", "2.0", "3.0"])
+def test_smith_modules_are_valid_for_their_profile(profile):
+    from harness.lenient_reader import export_signatures
+
+    module = generate(5, 0, profile, canonical_nans=True)
+    assert export_signatures(module.binary) is not None
+    assert module.binary == generate(5, 0, profile, canonical_nans=True).binary
+
+
+def test_shards_partition_the_campaign():
+    seen = []
+
+    def make(config, profile):
+        def run(index):
+            seen.append(index)
+            from harness.fuzz.campaign import Item
+
+            return Item("counted")
+
+        return run
+
+    for k in range(3):
+        summary = drive("t", make, Config(count=10, shard=(k, 3), progress=False))
+        assert summary["profiles"]["2.0"]["outcomes"] == {"counted": len(range(k, 10, 3))}
+    assert sorted(seen) == list(range(10))
+
+
+def test_mutation_verdicts():
+    features = Features.parse("3.0")
+    assert judge_binary(b"\0asm\x01\0\0\0", features, 5) == ("valid", "")
+    assert judge_binary(b"\0asm\x02\0\0\0", features, 5)[0] == "MalformedModule"
+    import random
+
+    rng = random.Random(1)
+    assert {len(mutate(rng, ADD_ONE)) for _ in range(50)} != {len(ADD_ONE)}
+
+
+def test_cli_writes_a_json_summary(tmp_path, capsys):
+    out = tmp_path / "s.json"
+    code = main(
+        ["fuzz", "executors", "--profile", "mvp", "--count", "3", "--quiet", "--json", str(out)]
+    )
+    summary = json.loads(out.read_text())
+    assert code == 0 and summary["items"] == 3 and summary["campaign"] == "executors"
+    assert "executors [mvp]: 3 items" in capsys.readouterr().out
+    assert set(CAMPAIGNS) >= {"differential", "executors", "binary", "text"}
+
+
+def test_an_interrupted_campaign_keeps_its_summary():
+    from harness.fuzz.campaign import Item
+
+    def make(config, profile):
+        def run(index):
+            if index == 3:
+                raise KeyboardInterrupt
+            return Item("counted")
+
+        return run
+
+    summary = drive("t", make, Config(count=10, profiles=("mvp", "2.0"), progress=False))
+    assert summary["items"] == 3 and list(summary["profiles"]) == ["mvp"]
+    assert summary["profiles"]["mvp"]["interrupted"]

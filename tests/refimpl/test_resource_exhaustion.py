@@ -1,0 +1,113 @@
+"""Resource exhaustion is an outcome: huge declared sizes, huge growth,
+declared maxima and deep recursion end in the spec's result (-1 from a
+grow) or a typed ``Exhaustion``, never ``MemoryError``/``RecursionError``/
+``OSError`` or an eager allocation of gigabytes; on both executors."""
+
+from __future__ import annotations
+
+import resource
+
+import pytest
+from binary_helpers import wat
+
+import refimpl
+from refimpl.errors import Exhaustion, UnsupportedFeature
+
+FEATURES = refimpl.Features.parse("3.0")
+EXECUTORS = ["compiled", "interpreter"]
+
+
+def _run(text: str, executor: str, args=()):
+    """The results of export "f" (None if the module exports none)."""
+    store = refimpl.Store(FEATURES, executor_name=executor, max_call_depth=500)
+    inst = refimpl.instantiate(store, refimpl.load(wat(text), FEATURES), {})
+    f = inst.exports.get("f")
+    return None if f is None else store.invoke(f, list(args))
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(module (table 0xffffffff funcref))",
+        "(module (table i64 0x10000000000 funcref))",
+        "(module (table i64 0xffffffffffffffff externref))",
+        "(module (memory i64 0x10000000000))",
+        "(module (memory i64 0x1000000000000))",
+    ],
+    ids=["table-2^32-1", "table64-2^40", "table64-2^64-1", "memory64-2^40", "memory64-2^48"],
+)
+def test_huge_declared_sizes_are_exhaustion(text, executor):
+    with pytest.raises(Exhaustion, match="out of memory"):
+        _run(text, executor)
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_4_gib_memory_is_not_allocated_eagerly(executor):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _run('(module (memory 65536) (func (export "f") (i32.store8 (i32.const -1) (i32.const 1))))',
+         executor)  # fmt: skip
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kib < 256 * 1024  # far below the 4 GiB it declares
+
+
+GROWS = {
+    "memory.grow": '(module (memory 1) (func (export "f") (param i32) (result i32) '
+    "(memory.grow (local.get 0))))",
+    "memory64.grow": '(module (memory i64 1) (func (export "f") (param i64) (result i64) '
+    "(memory.grow (local.get 0))))",
+    "table.grow": '(module (table 1 funcref) (func (export "f") (param i32) (result i32) '
+    "(table.grow (ref.null func) (local.get 0))))",
+    "table64.grow": '(module (table i64 1 externref) (func (export "f") (param i64) (result i64) '
+    "(table.grow (ref.null extern) (local.get 0))))",
+}
+
+
+DELTAS = [0x7FFF_FFFF, 0xFFFF_FFFF, 0x7FFF_FFFF_FFFF_FFFF, (1 << 64) - 1]
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize(
+    ("op", "delta"),
+    [(op, d) for op in GROWS for d in DELTAS if d >> (64 if "64" in op else 32) == 0],
+)
+def test_huge_growth_fails_with_minus_one(op, delta, executor):
+    bits = 64 if "64" in op else 32
+    assert _run(GROWS[op], executor, [delta]) == [(1 << bits) - 1]
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_declared_maxima_bound_growth(executor):
+    text = """(module (memory 1 2) (table 1 3 funcref)
+      (func (export "f") (result i32 i32 i32 i32)
+        (memory.grow (i32.const 1)) (memory.grow (i32.const 1))
+        (table.grow (ref.null func) (i32.const 2)) (table.grow (ref.null func) (i32.const 1))))"""
+    assert _run(text, executor) == [1, 0xFFFF_FFFF, 1, 0xFFFF_FFFF]
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize(
+    "text",
+    [
+        '(module (func $f (export "f") (call $f)))',
+        "(module (type $t (func)) (table 1 funcref) (elem (i32.const 0) $f) "
+        '(func $f (export "f") (call_indirect (type $t) (i32.const 0))))',
+        '(module (func $f (export "f") (param i64) (result i64) '
+        "(i64.add (call $f (local.get 0)) (i64.const 1))))",
+    ],
+    ids=["call", "call_indirect", "non-tail-with-operands"],
+)
+def test_deep_recursion_is_exhaustion(text, executor):
+    args = [1] if "param i64" in text else []
+    with pytest.raises(Exhaustion, match="call stack exhausted"):
+        _run(text, executor, args)
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_huge_array_new_is_a_typed_outcome(executor):
+    """array.new of 2^32-1 elements: a trap or Exhaustion once GC runs;
+    until refimpl's executors run GC types, UnsupportedFeature."""
+    text = """(module (type $a (array (mut i8)))
+      (func (export "f") (drop (array.new_default $a (i32.const -1)))))"""
+    with pytest.raises((Exhaustion, refimpl.Trap, UnsupportedFeature)):
+        _run(text, executor)
