@@ -40,7 +40,7 @@ from .normalize import normalize
 from .sexpr import SplitError, TopLevelForm, split_top_level
 
 # Bump when normalisation or the cache layout changes.
-CACHE_FORMAT = "11"
+CACHE_FORMAT = "12"
 
 
 class ConversionError(Exception):
@@ -169,8 +169,8 @@ def _cached_script(pickled: Path, path: Path) -> Script | None:
     try:
         with pickled.open("rb") as f:
             script = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        return None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None  # TypeError: written by another version of the command classes
     script.path = path
     return script
 
