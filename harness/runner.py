@@ -60,6 +60,7 @@ from .script.commands import (
     ModuleSource,
     Register,
     Script,
+    UnsupportedCommand,
     changes_state,
 )
 from .status import Status
@@ -413,6 +414,11 @@ class ScriptRunner:
             return lane.open().check(cmd.module)
         if isinstance(cmd, (AssertUnlinkable, AssertUninstantiable)):
             return self._instantiate(lane, cmd.module, None)
+        if isinstance(cmd, UnsupportedCommand):  # thread / wait
+            return Unsupported(
+                f"command {cmd.wast_name} is not supported: scripts in threads are not"
+                " supported by the harness"
+            )
         return Unsupported(f"command {cmd.wast_name} is not supported")
 
     def _instantiate(self, lane: _Lane, module: ModuleSource, handle: str | None) -> CommandOutcome:
