@@ -65,6 +65,9 @@ class UncaughtException(WasmError):
     def __init__(self, exn):
         super().__init__("uncaught exception")
         self.exn = exn
+        # Compiled code's mark of a legacy ``delegate``: (activation depth,
+        # target label), see ``exec.compiler.structure``.
+        self.skip: tuple[int, int] | None = None
 
     @property
     def tag(self):

@@ -140,7 +140,8 @@ class RefimplSession(Session):
         glob = self.instances[handle].exports.get(field)
         if not isinstance(glob, GlobalInst):
             return HarnessError(f"no exported global {field!r}")
-        return Ok((_to_value(glob.type.type, glob.value),))
+        inst = self.instances[handle]
+        return Ok((_to_value(_module_type(glob.type.type, inst), glob.value),))
 
     # -- state probes ------------------------------------------------------------
 
@@ -179,7 +180,8 @@ class RefimplSession(Session):
                 entries = tuple(_entry(e) for e in item.elements)
                 state.tables[key] = TableState(len(entries), entries)
             else:
-                vtype = item.type.type
+                owner = self.instances.get(handle)
+                vtype = item.type.type if owner is None else _module_type(item.type.type, owner)
                 value = _to_value(vtype, item.value)
                 payload = value.payload
                 state.globals[key] = GlobalState(
@@ -270,6 +272,20 @@ def _to_refimpl(v: Value):
         if p.kind == "host":
             return HostRef(p.payload)
     raise ValueError(f"refimpl cannot take a {v} argument from a script")
+
+
+def _module_type(vtype, inst):
+    """A value type as the module writes it, as other engines name it:
+    a canonical type (an instance's global's) back to the instance's first
+    type index with that canonical type."""
+    from refimpl.syntax.types import RefType
+    from refimpl.valid.canonical import DefType
+
+    if isinstance(vtype, RefType) and isinstance(vtype.heap, DefType):
+        index = next((i for i, d in enumerate(inst.types) if d is vtype.heap), None)
+        if index is not None:
+            return RefType(vtype.nullable, index)
+    return vtype
 
 
 def _to_value(vtype, raw) -> Value:

@@ -251,6 +251,18 @@ LEGACY_TEXT = """(module
       i32.const -1
     catch $e
     end)
+  (func (export "delegate_skips") (result i32)
+    try (result i32)
+      try (result i32)
+        try
+          i32.const 7 call $throw
+        delegate 1
+        i32.const -1
+      catch_all
+        i32.const -5
+      end
+    catch $e
+    end)
   (func (export "delegate_out")
     try
       i32.const 2 call $throw
@@ -263,5 +275,7 @@ def test_legacy_exceptions(executor):
     assert call(store, inst, "catch_all") == [3]
     assert call(store, inst, "rethrow") == [4]
     assert call(store, inst, "delegate") == [6]
+    assert call(store, inst, "delegate_skips") == [7]  # not the catch_all in between
     with pytest.raises(UncaughtException):
         call(store, inst, "delegate_out")
+    no_fallbacks(store)

@@ -22,7 +22,7 @@ from ...syntax.types import F32, F64, FuncType, RefType
 from ...valid.canonical import canonical_types
 from .. import gc, numerics, simd
 from ..simd import memory as vmem
-from .structure import Branch, CannotCompile, Node, build, crossed_loops
+from .structure import Branch, CannotCompile, Node, Rethrow, build, crossed_loops
 from .templates import TEMPLATES, TRAPPING
 
 MAX_EXPR_DEPTH = 24  # operator nesting kept in one expression
@@ -102,6 +102,7 @@ class FunctionCodegen:
         self.mems_used: set[int] = set()
         self.uses_br = False
         self.touches_memory = False
+        self.delegates = any(ins.op == Op.DELEGATE for ins in self.func.body)
 
     # -- output ------------------------------------------------------------------
 
@@ -209,6 +210,9 @@ class FunctionCodegen:
                 self.structured(item)
             elif isinstance(item, Branch):
                 self.branch_instr(item)
+            elif isinstance(item, Rethrow):
+                self.emit(f"raise throw_ref(_e{item.target.id})")
+                self.dead = True
             else:
                 self.instruction(item)
             if self.dead:
@@ -241,6 +245,10 @@ class FunctionCodegen:
             self.emit("try:")
             self.arm(node.body, node)
             self.handlers(node, below)
+        elif node.kind == "try":
+            self.emit("try:")
+            self.arm(node.body, node)
+            self.legacy_handlers(node, below)
         else:
             self.block_body(node.body, node)
             self.end_of_arm()
@@ -260,6 +268,7 @@ class FunctionCodegen:
         caught = f"_x{node.id}"
         self.emit(f"except UncaughtException as {caught}:")
         self.indent += 1
+        self.skip_check(node, caught)
         self.emit("D.n = _d")
         self.emit(f"_e = {caught}.exn")
         catches_all = False
@@ -282,6 +291,54 @@ class FunctionCodegen:
         if not catches_all:
             self.emit("raise")
         self.indent -= 1
+
+    def legacy_handlers(self, node: Node, below: list[Entry]) -> None:
+        """A legacy try's catches (the first whose tag matches, or
+        catch_all, runs its body with the payload; none, it propagates),
+        or its delegate: the exception marked for the target label."""
+        caught, exn = f"_x{node.id}", f"_e{node.id}"
+        self.emit(f"except UncaughtException as {caught}:")
+        self.indent += 1
+        self.skip_check(node, caught)
+        if node.delegate_to is not None:
+            self.emit(f"{caught}.skip = (_d, {node.delegate_to.id})")
+            self.emit("raise")
+            self.indent -= 1
+            return
+        self.emit("D.n = _d")
+        self.emit(f"{exn} = {caught}.exn")
+        first = True
+        for tag, items in node.clauses:
+            if tag is None:
+                self.emit("if True:" if first else "else:")
+                values = []
+            else:
+                self.emit(f"{'if' if first else 'elif'} {exn}.tag is TAG{tag}:")
+                values = [f"{exn}.payload[{k}]" for k in range(self.tag_arity(tag))]
+            self.stack = below + [Entry(v) for v in values]
+            self.arm(items, node)
+            first = False
+            if tag is None:
+                break
+        else:
+            if first:
+                self.emit("raise")
+            else:
+                self.emit("else:")
+                self.emit("    raise")
+        self.indent -= 1
+
+    def skip_check(self, node: Node, caught: str) -> None:
+        """A handler inside the label a ``delegate`` of this activation
+        named passes the exception on (only in functions with delegates)."""
+        if not self.delegates:
+            return
+        outer = self.const(frozenset(a.id for a in node.ancestors() if a is not node))
+        self.emit(
+            f"if {caught}.skip is not None and {caught}.skip[0] == _d"
+            f" and {caught}.skip[1] in {outer}:"
+        )
+        self.emit("    raise")
 
     def tag_arity(self, x: int) -> int:
         tag = self.module.tag_types()[x]

@@ -16,14 +16,19 @@ Python has loops with ``break``/``continue`` but no labels or goto, so:
 - a ``try_table`` is a block whose body is a Python ``try`` and whose
   handlers, in the ``except UncaughtException`` clause, are branches to
   labels around it (sited in the ``try_table``, inside its Python loop if
-  it has one).
+  it has one);
+- a legacy ``try`` is a Python ``try`` whose ``except`` clause runs the
+  matching ``catch`` body; ``rethrow`` raises what its ``catch`` caught
+  (``_e<id>``); ``delegate`` marks the exception with the target label and
+  the activation (``skip``), and every handler inside that label passes
+  it on (``FunctionCodegen.skip_check``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...syntax.opcodes import OPS, Instr, Op
+from ...syntax.opcodes import Instr, Op
 
 
 class CannotCompile(Exception):
@@ -34,7 +39,7 @@ class CannotCompile(Exception):
 class Node:
     """A block, loop, if, or the function body."""
 
-    kind: str  # "func" | "block" | "loop" | "if" | "try_table"
+    kind: str  # "func" | "block" | "loop" | "if" | "try_table" | "try"
     blocktype: object
     parent: Node | None
     id: int
@@ -49,12 +54,21 @@ class Node:
     exits: dict[int, Node] = field(default_factory=dict)
     height: int = 0  # operand height below the block's parameters (set by codegen)
     handlers: list = field(default_factory=list)  # a try_table's: (Catch, Branch)
+    clauses: list = field(default_factory=list)  # a try's catches: (tag or None, body)
+    delegate_to: Node | None = None  # a try that ends in ``delegate``
 
     def ancestors(self):
         node = self
         while node is not None:
             yield node
             node = node.parent
+
+
+@dataclass(eq=False)
+class Rethrow:
+    """A legacy ``rethrow`` of what the ``try`` ``target`` caught."""
+
+    target: Node
 
 
 @dataclass(eq=False)
@@ -76,10 +90,8 @@ def build(body: tuple[Instr, ...]) -> Node:
     for ins in body:
         op = ins.op
         node = stack[-1]
-        if op == Op.TRY:  # legacy exceptions run in the interpreter
-            raise CannotCompile(f"the compiler has no {OPS[op].name}")
-        if op in (Op.BLOCK, Op.LOOP, Op.IF):
-            kind = {Op.BLOCK: "block", Op.LOOP: "loop", Op.IF: "if"}[op]
+        if op in (Op.BLOCK, Op.LOOP, Op.IF, Op.TRY):
+            kind = {Op.BLOCK: "block", Op.LOOP: "loop", Op.IF: "if", Op.TRY: "try"}[op]
             child = Node(kind, ins.imm, node, next(ids))
             current.append(child)
             stack.append(child)
@@ -95,7 +107,14 @@ def build(body: tuple[Instr, ...]) -> Node:
         elif op == Op.ELSE:
             node.orelse = []
             current = node.orelse
-        elif op == Op.END:
+        elif op in (Op.CATCH, Op.CATCH_ALL):
+            node.clauses.append((ins.imm if op == Op.CATCH else None, []))
+            current = node.clauses[-1][1]
+        elif op == Op.RETHROW:
+            current.append(Rethrow(stack[-1 - ins.imm]))
+        elif op in (Op.END, Op.DELEGATE):
+            if op == Op.DELEGATE:  # its label counts in the context around the try
+                node.delegate_to = stack[-2 - ins.imm]
             stack.pop()
             if not stack:
                 break
@@ -118,6 +137,8 @@ def build(body: tuple[Instr, ...]) -> Node:
 
 
 def _open_list(node: Node) -> list:
+    if node.clauses:
+        return node.clauses[-1][1]
     return node.orelse if node.orelse is not None else node.body
 
 
@@ -135,7 +156,7 @@ def _plan(root: Node) -> None:
         if node.kind == "loop":
             node.is_py_loop = True
             node.construct, node.action = node, "continue"
-        elif node.kind in ("block", "if", "try_table") and node.branches_in:
+        elif node.kind in ("block", "if", "try_table", "try") and node.branches_in:
             tail = node.body[-1] if node.kind == "block" and node.body else None
             if (
                 isinstance(tail, Node)
@@ -169,6 +190,9 @@ def crossed_loops(site: Node, target: Node) -> list[Node]:
 
 def _walk(node: Node):
     yield node
-    for item in node.body + (node.orelse or []):
+    items = node.body + (node.orelse or [])
+    for _, clause in node.clauses:
+        items += clause
+    for item in items:
         if isinstance(item, Node):
             yield from _walk(item)

@@ -128,25 +128,10 @@ class Interpreter:
         code = lowered.code
         end = len(code)
         pc = 0
-        if lowered.regions:
-            return self._run_guarded(f, lowered)
-        while pc < end:
-            ins = code[pc]
-            pc += 1
-            target = ins[0](f, ins)
-            if target is not None:
-                pc = target
-        return f.stack
-
-    def _run_guarded(self, f: Frame, lowered: Lowered) -> list | TailCall:
-        """``run`` for code with handlers: an exception raised in a guarded
-        region continues at its handler, with the call depth put back to
-        this frame's (``exec.calls``)."""
-        code = lowered.code
-        end = len(code)
         depth = self.depth.n
-        pc = 0
         while True:
+            # Entering ``try`` costs nothing (Python 3.11+): one loop serves
+            # code with and without handlers.
             try:
                 while pc < end:
                     ins = code[pc]
@@ -156,6 +141,10 @@ class Interpreter:
                         pc = target
                 return f.stack
             except UncaughtException as exc:
+                if not lowered.regions:
+                    raise
+                # Continue at the handler, the call depth put back to this
+                # frame's (``exec.calls``).
                 pc = self.handle(f, lowered, pc - 1, exc)
                 self.depth.n = depth
 
