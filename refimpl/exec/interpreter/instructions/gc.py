@@ -20,12 +20,13 @@ def _defs(lw: Lowering):
 # -- handlers -----------------------------------------------------------------------
 
 
-def struct_new(f, ins):
+def new_from_operands(f, ins):
+    """struct.new / array.new_fixed: ``(handler, new, type, count, masks)``."""
     s = f.stack
-    n = ins[2]
+    n = ins[3]
     values = s[len(s) - n :]
     del s[len(s) - n :]
-    s.append(gc.struct_new(ins[1], values, ins[3]))
+    s.append(ins[1](ins[2], values, ins[4]))
 
 
 def struct_new_default(f, ins):
@@ -57,14 +58,6 @@ def array_new(f, ins):
 def array_new_default(f, ins):
     s = f.stack
     s[-1] = gc.array_new_default(ins[1], s[-1])
-
-
-def array_new_fixed(f, ins):
-    s = f.stack
-    n = ins[2]
-    values = s[len(s) - n :]
-    del s[len(s) - n :]
-    s.append(gc.array_new_fixed(ins[1], values, ins[3]))
 
 
 def array_new_segment(f, ins):
@@ -158,7 +151,7 @@ def _simple(handler, pops: int, pushes: int):
 def lower_struct_new(lw: Lowering, ins) -> None:
     dt = _defs(lw)[ins.imm]
     n = len(dt.comp.fields)
-    lw.emit(struct_new, dt, n, gc.struct_masks(dt))
+    lw.emit(new_from_operands, gc.struct_new, dt, n, gc.struct_masks(dt))
     lw.pop(n)
     lw.push()
 
@@ -197,7 +190,7 @@ def lower_array_new_default(lw: Lowering, ins) -> None:
 
 def lower_array_new_fixed(lw: Lowering, ins) -> None:
     t, n = ins.imm
-    lw.emit(array_new_fixed, _defs(lw)[t], n, _element_mask(lw, t))
+    lw.emit(new_from_operands, gc.array_new_fixed, _defs(lw)[t], n, _element_mask(lw, t))
     lw.pop(n)
     lw.push()
 
