@@ -31,10 +31,12 @@ class Ok(CommandOutcome):
 @dataclass(frozen=True, slots=True)
 class Failure(CommandOutcome):
     """An outcome with a message: the engine's own text, and, for engines
-    whose texts are not the spec interpreter's, the spec category it maps to."""
+    whose texts are not the spec interpreter's, the spec category it maps
+    to: a name, or a sorted tuple of names when the text stands for several
+    (``messages.categories``)."""
 
     message: str
-    category: str | None = None
+    category: str | tuple[str, ...] | None = None
 
     def __str__(self) -> str:
         return f"{self.kind} {self.message!r}"

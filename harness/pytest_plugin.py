@@ -75,6 +75,8 @@ def _run_options(config: pytest.Config) -> RunOptions:
 def _baseline_of(run: RunOptions) -> Baseline | None:
     if run.update_baseline and run.baseline is None:
         raise BaselineError("--update-baseline needs --baseline FILE (the file to write)")
+    if run.strict_baseline and run.baseline is None:
+        raise BaselineError("--strict-baseline needs --baseline FILE")
     if run.baseline is None or (run.update_baseline and not Path(run.baseline).exists()):
         return None
     return Baseline.load(Path(run.baseline))
