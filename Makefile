@@ -23,19 +23,25 @@ demo: setup
 	$(BIN)/wasm-harness run --engine refimpl --engine wasmtime --suite wasm-2.0 --json reports/demo-2.0.json
 	$(BIN)/wasm-harness run --engine refimpl --engine wabt --suite pre-bulk-memory
 
-# Unit tests; then the spec suites: Wasm 2.0 on refimpl and wasmtime with state
-# probes, Wasm 1.0 on refimpl and wabt, Wasm 3.0 and its proposals on wasmtime,
-# refimpl's fast path against its interpreter, and every init mode against the
-# plain path.  Each command prints one line (counts and seconds); its whole
+# Unit tests; then the spec suites: Wasm 2.0 and Wasm 3.0 (with its proposals)
+# on refimpl's fast path, its plain interpreter and wasmtime with state probes;
+# Wasm 1.0 on refimpl and wabt; every init mode against the plain path;
+# wasmtime's own misc tests on refimpl and wasmtime; V8 against its baseline.  Each command prints one line (counts and seconds); its whole
 # output is in reports/test-LABEL.log, and printed when it fails.
 QUIET := .ci/quiet
+# Other runtimes' test suites (data, outside the repository).
+FOREIGN ?= $(or $(WASM_FOREIGN),../shared/foreign)
 test: setup
+	@rm -f reports/test-*.log reports/test-counts.tsv
 	@$(QUIET) unit $(PYTEST) -q -n 2 tests
-	@$(QUIET) wasm-2.0 $(PYTEST) -q -n 2 spectests --engine refimpl --engine wasmtime --suite wasm-2.0
+	@$(QUIET) wasm-2.0 $(PYTEST) -q -n 2 spectests --engine refimpl --engine refimpl-interpreter --engine wasmtime --suite wasm-2.0
 	@$(QUIET) pre-bulk-memory $(PYTEST) -q -n 2 spectests --engine refimpl --engine wabt --suite pre-bulk-memory
-	@$(QUIET) current $(PYTEST) -q -n 2 spectests --engine wasmtime --suite current --suite-recursive
-	@$(QUIET) fast-vs-interp $(PYTEST) -q -n 2 spectests --engine refimpl --engine refimpl-interpreter --suite wasm-2.0
+	@$(QUIET) current $(PYTEST) -q -n 2 spectests --engine refimpl --engine refimpl-interpreter --engine wasmtime --suite current --suite-recursive
 	@$(QUIET) init-modes $(PYTEST) -q -n 2 spectests --init-mode all --suite wasm-2.0 --suite pre-bulk-memory
+	@$(QUIET) wasmtime-misc $(BIN)/wasm-harness run $(FOREIGN)/wasmtime-misc --dialect wasmtime --engine refimpl --engine wasmtime -j 2
+	@if command -v node >/dev/null; then $(QUIET) v8-baseline $(BIN)/wasm-harness run --engine v8 --suite wasm-2.0 --baseline harness/adapters/v8/baseline-wasm-2.0.toml -j 2; \
+	else echo "v8-baseline      skipped: node is not on PATH"; fi
+	@.ci/quiet --total
 
 lint: setup
 	$(BIN)/ruff check .
