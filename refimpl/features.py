@@ -120,7 +120,6 @@ NOT_IMPLEMENTED = (
     "threads",
     "wide_arithmetic",
     "custom_page_sizes",
-    "custom_descriptors",
 )
 
 

@@ -20,7 +20,7 @@ from ..features import Features
 from ..syntax.opcodes import FB, FC, FD, OPS, Catch, CatchKind, Instr, MemArg, prefixed
 from ..syntax.types import RefType
 from .reader import Reader
-from .types import heap_type, ref_type, ref_type_of, result_type, val_type
+from .types import heap_type, ref_type, ref_type_to, result_type, val_type
 
 _new = tuple.__new__  # Instr(op, imm) without NamedTuple's Python-level __new__
 
@@ -205,7 +205,7 @@ def _valtypes(d: InstrDecoder) -> tuple:
 def _reftype(d: InstrDecoder) -> RefType:
     """The target of ``ref.test``/``ref.cast``; the opcode, which the
     decoder has just read, says whether it is nullable."""
-    return ref_type_of(OPS[d.op].variant == "null", heap_type(d.r, d.f))
+    return ref_type_to(d.r, d.f, OPS[d.op].variant == "null")
 
 
 def _cast(d: InstrDecoder) -> tuple[int, RefType, RefType]:
@@ -216,8 +216,8 @@ def _cast(d: InstrDecoder) -> tuple[int, RefType, RefType]:
     if flags > 3:
         raise MalformedModule("malformed br_on_cast flags", pos)
     label = r.u32()
-    rt1 = ref_type_of(bool(flags & 1), heap_type(r, d.f))
-    rt2 = ref_type_of(bool(flags & 2), heap_type(r, d.f))
+    rt1 = ref_type_to(r, d.f, bool(flags & 1))
+    rt2 = ref_type_to(r, d.f, bool(flags & 2))
     return label, rt1, rt2
 
 

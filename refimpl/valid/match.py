@@ -99,7 +99,14 @@ def match_heap(a: Heap, b: Heap, defs: Sequence[DefType] = NO_DEFS) -> bool:
 
 
 def match_ref(a: RefType, b: RefType, defs: Sequence[DefType] = NO_DEFS) -> bool:
-    return (b.nullable or not a.nullable) and match_heap(a.heap, b.heap, defs)
+    if not (b.nullable or not a.nullable):
+        return False
+    if b.exact and not a.exact:
+        # Only the bottom types reach below an exact type.
+        return not isinstance(a.heap, (int, DefType)) and match_heap(a.heap, b.heap, defs)
+    if b.exact:
+        return match_heap(a.heap, b.heap, defs) and match_heap(b.heap, a.heap, defs)
+    return match_heap(a.heap, b.heap, defs)
 
 
 def match_val(a: ValType | None, b: ValType, defs: Sequence[DefType] = NO_DEFS) -> bool:
