@@ -20,7 +20,7 @@ from ..features import Features
 from ..syntax.opcodes import FB, FC, FD, OPS, Catch, CatchKind, Instr, MemArg, prefixed
 from ..syntax.types import RefType
 from .reader import Reader
-from .types import heap_type, ref_type, ref_type_to, result_type, val_type
+from .types import exact_index, heap_type, ref_type, ref_type_to, result_type, val_type
 
 _new = tuple.__new__  # Instr(op, imm) without NamedTuple's Python-level __new__
 
@@ -193,6 +193,11 @@ def _lane(d: InstrDecoder) -> int:
 
 
 def _heaptype(d: InstrDecoder) -> object:
+    if d.f.custom_descriptors and d.r.peek() == 0x62:
+        # ref.null (exact x): a null has every exact type of its hierarchy,
+        # and validation types ``ref.null x`` exact anyway.
+        d.r.pos += 1
+        return exact_index(d.r)
     if d.f.function_references:
         return heap_type(d.r, d.f)
     return ref_type(d.r, d.f).heap

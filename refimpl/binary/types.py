@@ -120,8 +120,18 @@ def ref_type_to(r: Reader, f: Features, nullable: bool) -> RefType:
     (``0x62 x``, custom descriptors) or not."""
     if f.custom_descriptors and r.peek() == _EXACT:
         r.pos += 1
-        return ref_type_of(nullable, r.u32(), exact=True)
+        return ref_type_of(nullable, exact_index(r), exact=True)
     return ref_type_of(nullable, heap_type(r, f))
+
+
+def exact_index(r: Reader) -> int:
+    """The type index after the exact prefix: abstract heap types (and a
+    second prefix) have no exact form."""
+    pos = r.pos
+    index = r.s33()
+    if index < 0:
+        raise MalformedModule("malformed heap type", pos)
+    return index
 
 
 def ref_type(r: Reader, f: Features) -> RefType:
@@ -182,6 +192,12 @@ def field_type(r: Reader, f: Features) -> FieldType:
     storage: ValType | str
     if b in (0x78, 0x77):
         storage = _PACKED[r.s7()]
+    elif f.custom_descriptors:
+        pos = r.pos
+        try:
+            storage = val_type(r, f)
+        except MalformedModule as exc:
+            raise MalformedModule("malformed storage type", pos) from exc
     else:
         storage = val_type(r, f)
     pos = r.pos

@@ -288,6 +288,12 @@ class Exact:
 
     deftype: object
 
+    def __repr__(self) -> str:
+        # By identity: structurally equal types may be distinct canonical
+        # types (their supertypes differ), and the compiler names constants
+        # by repr.
+        return f"Exact(<type at {id(self.deftype):#x}>)"
+
 
 def _matches(ref, heap) -> bool:
     if type(heap) is Exact:

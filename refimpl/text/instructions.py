@@ -493,6 +493,8 @@ def _v128(body: FuncBody, info: OpInfo) -> int:
 
 
 def _heaptype(body: FuncBody, info: OpInfo) -> t.HeapType:
+    if body.cur.at_form("exact"):  # ref.null (exact x): see valid ref.null
+        return body.ctx.tr.exact_typeidx()
     return body.ctx.tr.heaptype()
 
 
