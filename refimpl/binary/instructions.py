@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from ..errors import MalformedModule
+from ..errors import MalformedModule, UnsupportedFeature
 from ..features import Features
 from ..syntax.opcodes import FB, FC, FD, OPS, Catch, CatchKind, Instr, MemArg, prefixed
 from ..syntax.types import RefType
@@ -61,6 +61,12 @@ _OPCODE_FEATURES: tuple[tuple[int, int, str], ...] = (
     (prefixed(FD, 0x100), prefixed(FD, 0xFFF), "relaxed_simd"),
     (prefixed(FB, 0x000), prefixed(FB, 0xFFF), "gc"),
 )
+
+
+# Custom descriptors: struct.new(_default)_desc, ref.get_desc,
+# ref.cast_desc_eq(_null), br_on_cast_desc_eq(_fail); declined until
+# descriptor clauses are implemented.
+_DESCRIPTOR_OPS = range(0x20, 0x27)
 
 
 def opcode_feature(code: int) -> str | None:
@@ -477,6 +483,8 @@ class InstrDecoder:
         code = prefixed(prefix, sub) if sub < 0x1000 else -1
         entry = self.tables.prefixed.get(code)
         if entry is None:
+            if prefix == FB and sub in _DESCRIPTOR_OPS and self.f.custom_descriptors:
+                raise UnsupportedFeature(f"the descriptor instruction fb {sub:02x}")
             raise self._illegal(code, pos, f"{prefix:02x} {sub:02x}")
         if isinstance(entry, Instr):
             return entry

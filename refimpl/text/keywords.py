@@ -21,7 +21,7 @@ nofunc noextern noexn register invoke get assert_return assert_trap assert_exhau
 assert_malformed assert_invalid assert_unlinkable assert_uninstantiable assert_exception
 assert_malformed_custom assert_invalid_custom script input output either thread wait
 ref.extern ref.host ref.any ref.eq ref.i31 ref.struct ref.array ref.exn nan:canonical
-nan:arithmetic select call_indirect return_call_indirect
+nan:arithmetic select call_indirect return_call_indirect exact descriptor describes
 """
 
 KNOWN_KEYWORDS = frozenset(STRUCTURE.split()) | frozenset(BY_NAME)
