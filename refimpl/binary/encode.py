@@ -383,7 +383,7 @@ def _import(imp: Import) -> bytes:
     desc = imp.desc
     head = name(imp.module) + name(imp.name)
     if isinstance(desc, FuncImport):
-        return head + b"\x00" + uleb(desc.type_index)
+        return head + (b"\x20" if desc.exact else b"\x00") + uleb(desc.type_index)
     if isinstance(desc, TableType):
         return head + b"\x01" + table_type(desc)
     if isinstance(desc, MemType):

@@ -553,7 +553,8 @@ def _ref_func(v: ExprChecker, op: int, x: int) -> None:
     if x not in v.c.refs:
         raise InvalidModule(f"undeclared function reference {x}")
     if v.c.features.function_references:
-        v.vals.append(RefType(False, v.c.func_type_indices[x]))
+        exact = v.c.features.custom_descriptors and x not in v.c.inexact_funcs
+        v.vals.append(RefType(False, v.c.func_type_indices[x], exact))
     else:
         v.vals.append(FUNCREF)
 

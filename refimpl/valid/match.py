@@ -170,6 +170,7 @@ class ExternType:
 
     kind: ExternKind
     type: DefType | TableType | MemType | GlobalType
+    exact: bool = False  # an exact function import (custom descriptors)
 
 
 def match_limits(a: Limits, b: Limits) -> bool:
@@ -187,7 +188,9 @@ def match_extern_type(actual: ExternType, expected: ExternType) -> bool:
         return False
     a, b = actual.type, expected.type
     if isinstance(a, DefType) and isinstance(b, DefType):
-        return a.is_subtype_of(b) if actual.kind is ExternKind.FUNC else a is b
+        if actual.kind is ExternKind.FUNC and not expected.exact:
+            return a.is_subtype_of(b)
+        return a is b
     if isinstance(a, TableType) and isinstance(b, TableType):
         return equal_val(a.elem, b.elem) and match_limits(a.limits, b.limits)
     if isinstance(a, MemType) and isinstance(b, MemType):
@@ -215,7 +218,8 @@ def _canonical_desc(
 def import_extern_type(module: Module, index: int) -> ExternType:
     """The canonical external type the module's ``index``-th import expects."""
     imp = module.imports[index]
-    return ExternType(imp.kind, _canonical_desc(imp.desc, canonical_types(module)))
+    exact = isinstance(imp.desc, FuncImport) and imp.desc.exact
+    return ExternType(imp.kind, _canonical_desc(imp.desc, canonical_types(module)), exact)
 
 
 def extern_type_at(module: Module, kind: ExternKind, index: int) -> ExternType:
