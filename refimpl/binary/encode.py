@@ -162,10 +162,15 @@ def heap_type(h: AbsHeapType | int) -> bytes:
     return sleb(h)
 
 
+def target_heap(t: RefType) -> bytes:
+    """A cast target's heap type, ``0x62 x`` when exact (custom descriptors)."""
+    return (b"\x62" if t.exact else b"") + heap_type(t.heap)
+
+
 def ref_type(t: RefType) -> bytes:
     if t.nullable and isinstance(t.heap, AbsHeapType):
         return bytes((_HEAP_CODES[t.heap],))  # the shorthands funcref, externref, ...
-    return (b"\x63" if t.nullable else b"\x64") + heap_type(t.heap)
+    return (b"\x63" if t.nullable else b"\x64") + target_heap(t)
 
 
 def val_type(t: ValType) -> bytes:
@@ -273,7 +278,7 @@ def _try_table(imm) -> bytes:
 def _cast(imm) -> bytes:
     label, rt1, rt2 = imm
     flags = rt1.nullable | rt2.nullable << 1
-    return bytes((flags,)) + uleb(label) + heap_type(rt1.heap) + heap_type(rt2.heap)
+    return bytes((flags,)) + uleb(label) + target_heap(rt1) + target_heap(rt2)
 
 
 IMMEDIATES = {
@@ -307,7 +312,7 @@ IMMEDIATES = {
     "heaptype": heap_type,
     "valtypes": result_type,
     "try_table": _try_table,
-    "reftype": lambda imm: heap_type(imm.heap),  # the opcode holds the nullability
+    "reftype": target_heap,  # the opcode holds the nullability
     "cast": _cast,
     "type_field": _pair,
     "type_n": _pair,
@@ -378,7 +383,7 @@ def _import(imp: Import) -> bytes:
     desc = imp.desc
     head = name(imp.module) + name(imp.name)
     if isinstance(desc, FuncImport):
-        return head + b"\x00" + uleb(desc.type_index)
+        return head + (b"\x20" if desc.exact else b"\x00") + uleb(desc.type_index)
     if isinstance(desc, TableType):
         return head + b"\x01" + table_type(desc)
     if isinstance(desc, MemType):

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from ..errors import MalformedModule
+from ..errors import MalformedModule, UnsupportedFeature
 from ..features import Features
 from ..syntax.opcodes import FB, FC, FD, OPS, Catch, CatchKind, Instr, MemArg, prefixed
 from ..syntax.types import RefType
 from .reader import Reader
-from .types import heap_type, ref_type, ref_type_of, result_type, val_type
+from .types import exact_index, heap_type, ref_type, ref_type_to, result_type, val_type
 
 _new = tuple.__new__  # Instr(op, imm) without NamedTuple's Python-level __new__
 
@@ -61,6 +61,12 @@ _OPCODE_FEATURES: tuple[tuple[int, int, str], ...] = (
     (prefixed(FD, 0x100), prefixed(FD, 0xFFF), "relaxed_simd"),
     (prefixed(FB, 0x000), prefixed(FB, 0xFFF), "gc"),
 )
+
+
+# Custom descriptors: struct.new(_default)_desc, ref.get_desc,
+# ref.cast_desc_eq(_null), br_on_cast_desc_eq(_fail); declined until
+# descriptor clauses are implemented.
+_DESCRIPTOR_OPS = range(0x20, 0x27)
 
 
 def opcode_feature(code: int) -> str | None:
@@ -193,6 +199,11 @@ def _lane(d: InstrDecoder) -> int:
 
 
 def _heaptype(d: InstrDecoder) -> object:
+    if d.f.custom_descriptors and d.r.peek() == 0x62:
+        # ref.null (exact x): a null has every exact type of its hierarchy,
+        # and validation types ``ref.null x`` exact anyway.
+        d.r.pos += 1
+        return exact_index(d.r)
     if d.f.function_references:
         return heap_type(d.r, d.f)
     return ref_type(d.r, d.f).heap
@@ -205,7 +216,7 @@ def _valtypes(d: InstrDecoder) -> tuple:
 def _reftype(d: InstrDecoder) -> RefType:
     """The target of ``ref.test``/``ref.cast``; the opcode, which the
     decoder has just read, says whether it is nullable."""
-    return ref_type_of(OPS[d.op].variant == "null", heap_type(d.r, d.f))
+    return ref_type_to(d.r, d.f, OPS[d.op].variant == "null")
 
 
 def _cast(d: InstrDecoder) -> tuple[int, RefType, RefType]:
@@ -216,8 +227,8 @@ def _cast(d: InstrDecoder) -> tuple[int, RefType, RefType]:
     if flags > 3:
         raise MalformedModule("malformed br_on_cast flags", pos)
     label = r.u32()
-    rt1 = ref_type_of(bool(flags & 1), heap_type(r, d.f))
-    rt2 = ref_type_of(bool(flags & 2), heap_type(r, d.f))
+    rt1 = ref_type_to(r, d.f, bool(flags & 1))
+    rt2 = ref_type_to(r, d.f, bool(flags & 2))
     return label, rt1, rt2
 
 
@@ -472,6 +483,8 @@ class InstrDecoder:
         code = prefixed(prefix, sub) if sub < 0x1000 else -1
         entry = self.tables.prefixed.get(code)
         if entry is None:
+            if prefix == FB and sub in _DESCRIPTOR_OPS and self.f.custom_descriptors:
+                raise UnsupportedFeature(f"the descriptor instruction fb {sub:02x}")
             raise self._illegal(code, pos, f"{prefix:02x} {sub:02x}")
         if isinstance(entry, Instr):
             return entry

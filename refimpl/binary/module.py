@@ -94,6 +94,9 @@ _READERS = {
 MAX_LOCALS = 50_000
 
 
+_EXACT_FUNC = 0x20  # custom descriptors: an exact function import
+
+
 def decode_module(data: bytes, features: Features) -> Module:
     """Decode a binary module (spec 5.5.16); raise MalformedModule with the
     spec interpreter's message if it is not well-formed."""
@@ -245,6 +248,8 @@ class _ModuleDecoder:
         desc: ImportDesc
         if kind == ExternKind.FUNC:
             desc = FuncImport(r.u32())
+        elif kind == _EXACT_FUNC and f.custom_descriptors:
+            desc = FuncImport(r.u32(), exact=True)
         elif kind == ExternKind.TABLE:
             desc = table_type(r, f)
         elif kind == ExternKind.MEMORY:

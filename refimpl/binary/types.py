@@ -10,7 +10,7 @@ is malformed with the message of the spec interpreter of that generation.
 
 from __future__ import annotations
 
-from ..errors import MalformedModule
+from ..errors import MalformedModule, UnsupportedFeature
 from ..features import Features
 from ..syntax.types import (
     EXTERNREF,
@@ -78,19 +78,21 @@ _REF = -0x1C  # 0x64: (ref ht)
 # The type of an element segment of function indices with typed references.
 FUNC_INDEX_TYPE = RefType(False, AbsHeapType.FUNC)
 
-_ref_types: dict[tuple[bool, object], RefType] = {
-    (True, AbsHeapType.FUNC): FUNCREF,
-    (True, AbsHeapType.EXTERN): EXTERNREF,
-    (False, AbsHeapType.FUNC): FUNC_INDEX_TYPE,
+_ref_types: dict[tuple[bool, object, bool], RefType] = {
+    (True, AbsHeapType.FUNC, False): FUNCREF,
+    (True, AbsHeapType.EXTERN, False): EXTERNREF,
+    (False, AbsHeapType.FUNC, False): FUNC_INDEX_TYPE,
 }
 
+_EXACT = 0x62  # custom descriptors: an exact type index follows
 
-def ref_type_of(nullable: bool, heap: AbsHeapType | int) -> RefType:
+
+def ref_type_of(nullable: bool, heap: AbsHeapType | int, exact: bool = False) -> RefType:
     """Interned reference types, so that validation can compare by identity."""
-    key = (nullable, heap)
+    key = (nullable, heap, exact)
     t = _ref_types.get(key)
     if t is None:
-        t = _ref_types[key] = RefType(nullable, heap)
+        t = _ref_types[key] = RefType(nullable, heap, exact)
     return t
 
 
@@ -113,6 +115,25 @@ def heap_type(r: Reader, f: Features) -> AbsHeapType | int:
     return heap
 
 
+def ref_type_to(r: Reader, f: Features, nullable: bool) -> RefType:
+    """The heap type after a nullability the caller knows, exact
+    (``0x62 x``, custom descriptors) or not."""
+    if f.custom_descriptors and r.peek() == _EXACT:
+        r.pos += 1
+        return ref_type_of(nullable, exact_index(r), exact=True)
+    return ref_type_of(nullable, heap_type(r, f))
+
+
+def exact_index(r: Reader) -> int:
+    """The type index after the exact prefix: abstract heap types (and a
+    second prefix) have no exact form."""
+    pos = r.pos
+    index = r.s33()
+    if index < 0:
+        raise MalformedModule("malformed heap type", pos)
+    return index
+
+
 def ref_type(r: Reader, f: Features) -> RefType:
     pos = r.pos
     code = r.s7() if not f.function_references else r.s33()
@@ -121,7 +142,7 @@ def ref_type(r: Reader, f: Features) -> RefType:
     if code == -0x11 and f.reference_types:
         return EXTERNREF
     if f.function_references and code in (_REF_NULL, _REF):
-        return ref_type_of(code == _REF_NULL, heap_type(r, f))
+        return ref_type_to(r, f, code == _REF_NULL)
     heap = _ABS_HEAP.get(code)
     if heap is not None and f.function_references and _heap_enabled(heap, f):
         return ref_type_of(True, heap)  # the shorthands anyref, exnref, ...
@@ -171,6 +192,12 @@ def field_type(r: Reader, f: Features) -> FieldType:
     storage: ValType | str
     if b in (0x78, 0x77):
         storage = _PACKED[r.s7()]
+    elif f.custom_descriptors:
+        pos = r.pos
+        try:
+            storage = val_type(r, f)
+        except MalformedModule as exc:
+            raise MalformedModule("malformed storage type", pos) from exc
     else:
         storage = val_type(r, f)
     pos = r.pos
@@ -183,6 +210,8 @@ def field_type(r: Reader, f: Features) -> FieldType:
 def comp_type(r: Reader, f: Features) -> CompType:
     """func, struct or array (spec 5.3.8); before GC only func."""
     pos = r.pos
+    if f.custom_descriptors and r.peek() in (0x4D, 0x4C):
+        raise UnsupportedFeature("descriptor and describes clauses")
     form = r.s7()
     if form == -0x20:
         return func_type(r, f)

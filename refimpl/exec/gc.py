@@ -12,6 +12,7 @@ leaves its target untouched; messages are the spec interpreter's.
 from __future__ import annotations
 
 import struct as _struct
+from dataclasses import dataclass
 
 from ..errors import Exhaustion, Trap
 from ..runtime.instances import MAX_TABLE_ELEMENTS, DataInst, ElemInst, FuncInst, HostFunc
@@ -280,11 +281,32 @@ def heap_of(ref):
     return _A.EXN  # exception references: the only other kind
 
 
+@dataclass(frozen=True, slots=True)
+class Exact:
+    """An exact cast target (custom descriptors): canonical types are
+    interned, so a value matches only if its type is this very one."""
+
+    deftype: object
+
+    def __repr__(self) -> str:
+        # By identity: structurally equal types may be distinct canonical
+        # types (their supertypes differ), and the compiler names constants
+        # by repr.
+        return f"Exact(<type at {id(self.deftype):#x}>)"
+
+
+def _matches(ref, heap) -> bool:
+    if type(heap) is Exact:
+        return heap_of(ref) is heap.deftype
+    return match_heap(heap_of(ref), heap)
+
+
 def ref_test(ref, heap, nullable: bool) -> int:
-    """``ref.test``: ``heap`` is resolved (an abstract type or a ``DefType``)."""
+    """``ref.test``: ``heap`` is resolved (an abstract type, a ``DefType``
+    or an ``Exact`` one)."""
     if ref is None:
         return 1 if nullable else 0
-    return 1 if match_heap(heap_of(ref), heap) else 0
+    return 1 if _matches(ref, heap) else 0
 
 
 def ref_cast(ref, heap, nullable: bool):
@@ -292,7 +314,7 @@ def ref_cast(ref, heap, nullable: bool):
         if nullable:
             return None
         raise Trap(CAST_FAILURE)
-    if not match_heap(heap_of(ref), heap):
+    if not _matches(ref, heap):
         raise Trap(CAST_FAILURE)
     return ref
 
@@ -300,3 +322,9 @@ def ref_cast(ref, heap, nullable: bool):
 def resolve_heap(heap, defs):
     """A module's heap type with its type index made canonical."""
     return defs[heap] if isinstance(heap, int) else heap
+
+
+def resolve_target(rt, defs):
+    """A cast target's heap type made canonical, exact if the type is."""
+    heap = resolve_heap(rt.heap, defs)
+    return Exact(heap) if rt.exact else heap

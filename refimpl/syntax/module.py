@@ -29,7 +29,11 @@ Expr = tuple[Instr, ...]
 
 @dataclass(frozen=True, slots=True)
 class FuncImport:
+    """``exact`` (custom descriptors): the function must have exactly this
+    type, not a subtype, and ``ref.func`` of it is then exact."""
+
     type_index: int
+    exact: bool = False
 
 
 ImportDesc = FuncImport | TableType | MemType | GlobalType | TagType

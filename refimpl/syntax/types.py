@@ -56,14 +56,19 @@ HeapType = AbsHeapType | int  # an int is a type index
 
 @dataclass(frozen=True, slots=True)
 class RefType:
+    """``exact`` (custom descriptors) excludes the subtypes of a defined
+    heap type: only values of exactly that type inhabit it."""
+
     nullable: bool
     heap: HeapType
+    exact: bool = False
 
     def __str__(self) -> str:
         short = _SHORTHANDS.get(self)
         if short:
             return short
-        return f"(ref {'null ' if self.nullable else ''}{self.heap})"
+        heap = f"(exact {self.heap})" if self.exact else str(self.heap)
+        return f"(ref {'null ' if self.nullable else ''}{heap})"
 
 
 I32, I64, F32, F64 = NumType.I32, NumType.I64, NumType.F32, NumType.F64

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ..errors import UnsupportedFeature
 from ..syntax import types as t
 from ..syntax.opcodes import BY_NAME, OPS, Catch, CatchKind, Instr, MemArg, Op, OpInfo
-from .keywords import wasm3_texts
+from .keywords import DESCRIPTOR_INSTRUCTIONS, wasm3_texts
 from .lexer import ID, KW, LP, NUM, RP
 from .numbers import F32, F64, is_int, parse_float, parse_int, parse_uint, to_int
 from .reader import Cursor, Names
@@ -286,6 +287,8 @@ class FuncBody:
             type_index, _ = self.ctx.typeuse(names=False)
             return Instr(BY_NAME[name].code, (type_index, table))
         info = BY_NAME.get(name)
+        if name in DESCRIPTOR_INSTRUCTIONS:
+            raise UnsupportedFeature(f"the descriptor instruction {name}")
         if info is None or name in ("select_t", "try", "catch", "catch_all", "delegate"):
             raise self.cur.unexpected(tok)
         if info.immediates == "-":
@@ -493,6 +496,8 @@ def _v128(body: FuncBody, info: OpInfo) -> int:
 
 
 def _heaptype(body: FuncBody, info: OpInfo) -> t.HeapType:
+    if body.cur.at_form("exact"):  # ref.null (exact x): see valid ref.null
+        return body.ctx.tr.exact_typeidx()
     return body.ctx.tr.heaptype()
 
 

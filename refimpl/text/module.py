@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..binary.types import FUNC_INDEX_TYPE
+from ..errors import UnsupportedFeature
 from ..features import Features
 from ..syntax import module as m
 from ..syntax import types as t
@@ -383,6 +384,8 @@ class ModuleParser:
 
     def _comptype(self) -> t.CompType:
         cur = self.cur
+        if cur.at_form("descriptor") or cur.at_form("describes"):
+            raise UnsupportedFeature("descriptor and describes clauses")
         tr = self.ctx.tr
         cur.lp()
         word = cur.kw()
@@ -436,10 +439,20 @@ class ModuleParser:
         self.imports.append(m.Import(module, name, self._import_desc(kind)))
         cur.rp()
 
+    def _func_import(self) -> m.FuncImport:
+        """A type use, or ``(exact typeuse)`` (custom descriptors)."""
+        cur = self.cur
+        if not cur.at_form("exact"):
+            return m.FuncImport(self.ctx.typeuse()[0])
+        cur.open("exact")
+        type_index = self.ctx.typeuse()[0]
+        cur.rp()
+        return m.FuncImport(type_index, exact=True)
+
     def _import_desc(self, kind: str) -> m.ImportDesc:
         tr = self.ctx.tr
         if kind == "func":
-            return m.FuncImport(self.ctx.typeuse()[0])
+            return self._func_import()
         if kind == "tag":
             return t.TagType(self.ctx.typeuse()[0])
         if kind == "global":
@@ -466,8 +479,6 @@ class ModuleParser:
             if size & (size - 1) or not size:
                 raise cur.error("invalid custom page size", tok)
             if size != t.PAGE_SIZE:
-                from ..errors import UnsupportedFeature
-
                 raise UnsupportedFeature("custom page sizes")
 
     def _func(self) -> None:
@@ -477,10 +488,10 @@ class ModuleParser:
         cur.opt_id()
         self._inline_exports("func", index)
         imported = self._inline_import()
-        type_index, ids = ctx.typeuse()
         if imported:
-            self.imports.append(m.Import(*imported, m.FuncImport(type_index)))
+            self.imports.append(m.Import(*imported, self._func_import()))
             return
+        type_index, ids = ctx.typeuse()
         locals_ = Names("local")
         for name, tok in ids:
             locals_.bind(name, cur, tok)

@@ -245,9 +245,23 @@ class TypeReader:
         nullable = cur.at_kw("null")
         if nullable:
             cur.i += 1
-        heap = self.heaptype()
+        if cur.at_form("exact"):
+            heap, exact = self.exact_typeidx(), True
+        else:
+            heap, exact = self.heaptype(), False
         cur.rp()
-        return t.RefType(nullable, heap)
+        return t.RefType(nullable, heap, exact)
+
+    def exact_typeidx(self) -> int:
+        """``(exact x)`` (custom descriptors): only a type index, never an
+        abstract heap type, may be exact."""
+        cur = self.cur
+        cur.open("exact")
+        if cur.peek().kind not in (ID, NUM):
+            raise cur.unexpected()
+        index = self.types.resolve(cur)
+        cur.rp()
+        return index
 
     def heaptype(self) -> t.HeapType:
         cur = self.cur

@@ -73,7 +73,7 @@ _lock = threading.Lock()
 
 def _map_val(t: ValType, heap: Callable) -> object:
     if isinstance(t, RefType):
-        return RefType(t.nullable, heap(t.heap))
+        return RefType(t.nullable, heap(t.heap), t.exact)
     return t
 
 
@@ -168,7 +168,7 @@ def canonical_val_type(t: ValType, defs: Sequence[DefType]) -> ValType:
     """A module's value type with its type index replaced by the
     canonical type, for comparison across modules."""
     if isinstance(t, RefType) and isinstance(t.heap, int):
-        return RefType(t.nullable, defs[t.heap])  # type: ignore[arg-type]
+        return RefType(t.nullable, defs[t.heap], t.exact)  # type: ignore[arg-type]
     return t
 
 

@@ -60,6 +60,9 @@ class Context:
     elems: list[RefType] = field(default_factory=list)
     datas: int = 0
     refs: frozenset[int] = frozenset()
+    # Functions imported without ``exact`` (custom descriptors): ``ref.func``
+    # of any other function has its exact type.
+    inexact_funcs: set[int] = field(default_factory=set)
 
     def _comp_at(self, index: int, kind: type, what: str):
         """The comp type of type index ``index`` ("unknown type"), which

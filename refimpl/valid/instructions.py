@@ -531,7 +531,10 @@ _NULLABLE = {FUNCREF.heap: FUNCREF, EXTERNREF.heap: EXTERNREF}
 
 @rule("ref.null")
 def _ref_null(v: ExprChecker, op: int, heap: object) -> None:
-    t = _NULLABLE.get(heap) or RefType(True, heap)
+    # With custom descriptors ``ref.null x`` is exact: null is a value of
+    # every type of its hierarchy, ``(ref.null (exact x))`` decodes to ``x``.
+    exact = isinstance(heap, int) and v.c.features.custom_descriptors
+    t = _NULLABLE.get(heap) or RefType(True, heap, exact)  # type: ignore[arg-type]
     check_val_type(t, v.c)
     v.vals.append(t)
 
@@ -550,7 +553,8 @@ def _ref_func(v: ExprChecker, op: int, x: int) -> None:
     if x not in v.c.refs:
         raise InvalidModule(f"undeclared function reference {x}")
     if v.c.features.function_references:
-        v.vals.append(RefType(False, v.c.func_type_indices[x]))
+        exact = v.c.features.custom_descriptors and x not in v.c.inexact_funcs
+        v.vals.append(RefType(False, v.c.func_type_indices[x], exact))
     else:
         v.vals.append(FUNCREF)
 

@@ -99,7 +99,14 @@ def match_heap(a: Heap, b: Heap, defs: Sequence[DefType] = NO_DEFS) -> bool:
 
 
 def match_ref(a: RefType, b: RefType, defs: Sequence[DefType] = NO_DEFS) -> bool:
-    return (b.nullable or not a.nullable) and match_heap(a.heap, b.heap, defs)
+    if not (b.nullable or not a.nullable):
+        return False
+    if b.exact and not a.exact:
+        # Only the bottom types reach below an exact type.
+        return not isinstance(a.heap, (int, DefType)) and match_heap(a.heap, b.heap, defs)
+    if b.exact:
+        return match_heap(a.heap, b.heap, defs) and match_heap(b.heap, a.heap, defs)
+    return match_heap(a.heap, b.heap, defs)
 
 
 def match_val(a: ValType | None, b: ValType, defs: Sequence[DefType] = NO_DEFS) -> bool:
@@ -163,6 +170,7 @@ class ExternType:
 
     kind: ExternKind
     type: DefType | TableType | MemType | GlobalType
+    exact: bool = False  # an exact function import (custom descriptors)
 
 
 def match_limits(a: Limits, b: Limits) -> bool:
@@ -180,7 +188,9 @@ def match_extern_type(actual: ExternType, expected: ExternType) -> bool:
         return False
     a, b = actual.type, expected.type
     if isinstance(a, DefType) and isinstance(b, DefType):
-        return a.is_subtype_of(b) if actual.kind is ExternKind.FUNC else a is b
+        if actual.kind is ExternKind.FUNC and not expected.exact:
+            return a.is_subtype_of(b)
+        return a is b
     if isinstance(a, TableType) and isinstance(b, TableType):
         return equal_val(a.elem, b.elem) and match_limits(a.limits, b.limits)
     if isinstance(a, MemType) and isinstance(b, MemType):
@@ -208,7 +218,8 @@ def _canonical_desc(
 def import_extern_type(module: Module, index: int) -> ExternType:
     """The canonical external type the module's ``index``-th import expects."""
     imp = module.imports[index]
-    return ExternType(imp.kind, _canonical_desc(imp.desc, canonical_types(module)))
+    exact = isinstance(imp.desc, FuncImport) and imp.desc.exact
+    return ExternType(imp.kind, _canonical_desc(imp.desc, canonical_types(module)), exact)
 
 
 def extern_type_at(module: Module, kind: ExternKind, index: int) -> ExternType:

@@ -67,6 +67,8 @@ def _init_context(module: Module, f: Features) -> Context:
     for imp in module.imports:
         desc = imp.desc
         if isinstance(desc, FuncImport):
+            if not desc.exact:
+                c.inexact_funcs.add(len(c.funcs))
             c.funcs.append(c.func_type_at(desc.type_index))
         elif isinstance(desc, TableType):
             c.tables.append(desc)

@@ -53,7 +53,7 @@ def unpacked(storage: ValType | str) -> ValType:
 @rule("ref.as_non_null")
 def _ref_as_non_null(v: ExprChecker, op: int, imm: object) -> None:
     rt = v.pop_ref()
-    v.vals.append(RefType(False, rt.heap))
+    v.vals.append(RefType(False, rt.heap, rt.exact))
 
 
 @rule("br_on_null")
@@ -62,7 +62,7 @@ def _br_on_null(v: ExprChecker, op: int, depth: int) -> None:
     types = v.label_types(depth)
     v.pop_vals(types)
     v.vals.extend(types)
-    v.vals.append(RefType(False, rt.heap))
+    v.vals.append(RefType(False, rt.heap, rt.exact))
 
 
 def _split_label(v: ExprChecker, depth: int, what: str) -> tuple[tuple[ValType, ...], ValType]:
@@ -77,8 +77,8 @@ def _split_label(v: ExprChecker, depth: int, what: str) -> tuple[tuple[ValType, 
 def _br_on_non_null(v: ExprChecker, op: int, depth: int) -> None:
     rt = v.pop_ref()
     rest, last = _split_label(v, depth, "br_on_non_null")
-    if not v.matches(RefType(False, rt.heap), last):
-        raise type_mismatch(last, RefType(False, rt.heap))
+    if not v.matches(RefType(False, rt.heap, rt.exact), last):
+        raise type_mismatch(last, RefType(False, rt.heap, rt.exact))
     v.pop_vals(rest)
     v.vals.extend(rest)  # the label's types, not the operands' (gc#516)
 
@@ -126,14 +126,14 @@ def _require_defaultable(fields: tuple[FieldType, ...], what: str) -> None:
 def _struct_new(v: ExprChecker, op: int, x: int) -> None:
     st = v.c.struct_type_at(x)
     v.pop_vals(tuple(unpacked(f.storage) for f in st.fields))
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, v.c.features.custom_descriptors))  # exact: allocated here
 
 
 @rule("struct.new_default")
 def _struct_new_default(v: ExprChecker, op: int, x: int) -> None:
     st = v.c.struct_type_at(x)
     _require_defaultable(st.fields, f"struct type {x}")
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, v.c.features.custom_descriptors))  # exact: allocated here
 
 
 def _check_packing(f: FieldType, name: str, what: str) -> None:
@@ -191,7 +191,7 @@ def _array_new(v: ExprChecker, op: int, x: int) -> None:
     at = v.c.array_type_at(x)
     v.pop_expect(I32)
     v.pop_expect(unpacked(at.element.storage))
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, v.c.features.custom_descriptors))  # exact: allocated here
 
 
 @rule("array.new_default")
@@ -199,7 +199,7 @@ def _array_new_default(v: ExprChecker, op: int, x: int) -> None:
     at = v.c.array_type_at(x)
     _require_defaultable((at.element,), f"array type {x}")
     v.pop_expect(I32)
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, v.c.features.custom_descriptors))  # exact: allocated here
 
 
 @rule("array.new_fixed")
@@ -210,7 +210,7 @@ def _array_new_fixed(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
     available = len(v.vals) - v.ctrls[-1][HEIGHT]
     for _ in range(min(n, available + 1)):
         v.pop_expect(t)
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, v.c.features.custom_descriptors))  # exact: allocated here
 
 
 @rule("array.new_data", "array.new_elem")
@@ -220,7 +220,7 @@ def _array_new_segment(v: ExprChecker, op: int, imm: tuple[int, int]) -> None:
     _check_source(v, op, at, segment)
     v.pop_expect(I32)
     v.pop_expect(I32)
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, v.c.features.custom_descriptors))  # exact: allocated here
 
 
 @rule("array.get", "array.get_s", "array.get_u")
@@ -316,7 +316,15 @@ def _ref_test(v: ExprChecker, op: int, rt: RefType) -> None:
 
 def _diff(rt1: RefType, rt2: RefType) -> RefType:
     """rt1 \\ rt2: what is left of rt1 when a cast to rt2 failed."""
-    return RefType(rt1.nullable and not rt2.nullable, rt1.heap)
+    return RefType(rt1.nullable and not rt2.nullable, rt1.heap, rt1.exact)
+
+
+def _castable(v: ExprChecker, rt1: RefType, rt2: RefType) -> bool:
+    """GC wants the target below the operand type; custom descriptors relax
+    that to one hierarchy (a cast may then just always fail)."""
+    if v.c.features.custom_descriptors:
+        return top_of(rt1.heap, v.c.defs) == top_of(rt2.heap, v.c.defs)
+    return v.matches(rt2, rt1)
 
 
 @rule("br_on_cast", "br_on_cast_fail")
@@ -324,7 +332,7 @@ def _br_on_cast(v: ExprChecker, op: int, imm: tuple[int, RefType, RefType]) -> N
     depth, rt1, rt2 = imm
     check_val_type(rt1, v.c)
     check_val_type(rt2, v.c)
-    if not v.matches(rt2, rt1):
+    if not _castable(v, rt1, rt2):
         raise type_mismatch(f"a cast type below {rt1}", rt2)
     rest, last = _split_label(v, depth, _NAMES[op])
     fail = _NAMES[op] == "br_on_cast_fail"

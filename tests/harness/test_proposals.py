@@ -90,6 +90,7 @@ def test_engines_decline_profiles_they_cannot_run():
     refimpl, wasmtime, wabt = (create_engine(n) for n in ("refimpl", "wasmtime", "wabt"))
     assert "threads" in refimpl.unsupported_profile("3.0,+threads")
     assert refimpl.unsupported_profile("3.0") is None
+    assert refimpl.unsupported_profile("3.0,+custom_descriptors") is None  # in part, by construct
     assert "legacy_exceptions" in wasmtime.unsupported_profile("3.0,+legacy_exceptions")
     assert "Wasm 1.0" in wasmtime.unsupported_profile("mvp,+threads")
     assert wasmtime.unsupported_profile("3.0,+wide_arithmetic") is None

@@ -446,7 +446,7 @@ class FunctionCodegen:
         ref = self.temp()
         self.emit(f"{ref} = {self.pop().expr}")
         self.push(ref)
-        test = f"ref_test({ref}, {self.heap(rt2.heap)}, {rt2.nullable})"
+        test = f"ref_test({ref}, {self.target(rt2)}, {rt2.nullable})"
         self.emit(f"if {test if b.instr.op == Op.BR_ON_CAST else 'not ' + test}:")
         self.indent += 1
         self.branch_to(b, b.targets[0])
@@ -788,6 +788,12 @@ class FunctionCodegen:
 
     # GC (Wasm 3.0): calls into ``exec.gc``; field access inline
 
+    def target(self, rt) -> str:
+        """The name of a cast target's resolved heap type."""
+        if rt.exact:
+            return self.const(gc.resolve_target(rt, self.defs()))
+        return self.heap(rt.heap)
+
     def heap(self, heap) -> str:
         """The name of a resolved heap type: the canonical type of a type
         index (``TY``), or an abstract heap type."""
@@ -877,7 +883,7 @@ class FunctionCodegen:
 
     def ref_test(self, ins: Instr) -> None:
         rt = ins.imm
-        heap = self.heap(rt.heap)
+        heap = self.target(rt)
         if ins.op in (Op.REF_TEST, Op.REF_TEST_NULL):
             self.operator(lambda x: f"ref_test({x}, {heap}, {rt.nullable})", [self.pop()])
         else:

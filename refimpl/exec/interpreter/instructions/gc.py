@@ -245,13 +245,13 @@ def lower_ref_eq(lw: Lowering, ins) -> None:
 def lower_ref_test(lw: Lowering, ins) -> None:
     rt = ins.imm
     handler = ref_test if ins.op in (Op.REF_TEST, Op.REF_TEST_NULL) else ref_cast
-    lw.emit(handler, gc.resolve_heap(rt.heap, _defs(lw)), rt.nullable)
+    lw.emit(handler, gc.resolve_target(rt, _defs(lw)), rt.nullable)
 
 
 def lower_br_on_cast(lw: Lowering, ins) -> None:
     depth, _, rt2 = ins.imm
     taken = 1 if ins.op == Op.BR_ON_CAST else 0
-    heap = gc.resolve_heap(rt2.heap, _defs(lw))
+    heap = gc.resolve_target(rt2, _defs(lw))
     lw.emit(br_on_cast, lw.branch_target(depth), heap, rt2.nullable, taken)
 
 
