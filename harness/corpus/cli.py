@@ -94,7 +94,7 @@ def _print(r) -> None:
             + (
                 f"; data segments {p.segments_before} -> {p.segments_after};"
                 f" wasm-tools {p.wasm_tools}; wasmtime {p.wasmtime}"
-                if p.outcome == "snapshot"
+                if p.outcome.startswith("snapshot")
                 else ""
             )
         )

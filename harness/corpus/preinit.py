@@ -19,12 +19,12 @@ from pathlib import Path
 
 from refimpl import Features
 from refimpl.binary import decode_module
+from refimpl.preinit.regions import SEGMENT_LIMIT
 from refimpl.syntax.module import ExternKind, Module
 
 from ..script.convert import Converter
 
 INIT_EXPORTS = ("wizer.initialize", "_initialize", "__wasm_call_ctors", "_start")
-SEGMENT_LIMIT = 100_000  # data segments wasm-tools and wasmtime accept
 
 
 @dataclass
@@ -79,6 +79,8 @@ def snapshot(binary: bytes, module: Module, profile: str, timeout: float) -> Sna
         return out
     snap: bytes = payload
     out.segments_after = len(decode_module(snap, Features.parse(profile)).datas)
+    if out.segments_after > SEGMENT_LIMIT:
+        out.outcome = f"snapshot over the limit of {SEGMENT_LIMIT} data segments"
     out.wasm_tools = _validate(snap)
     out.wasmtime = _compiles(snap, profile)
     return out

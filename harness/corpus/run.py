@@ -88,16 +88,22 @@ def _wasm_tools_verdict(path: Path) -> str:
 
 
 def _refimpl_verdict(binary: bytes):
-    """(profile, module) of the first profile that accepts it, or (None, message)."""
-    message = ""
+    """(profile, module) of the first profile that accepts it, or (None,
+    message): the error of the profile that got furthest (a module with a
+    shared memory fails early without threads, and later with them, e.g. at
+    an instruction refimpl lacks), naming that profile."""
+    best: tuple[float, str] = (-1, "")
     for profile in PROFILES:
         try:
             module = decode_module(binary, Features.parse(profile))
             validate_module(module, Features.parse(profile))
             return profile, module
         except RefimplError as exc:
-            message = message or f"{type(exc).__name__}: {exc}"[:160]
-    return None, message
+            reached = getattr(exc, "offset", None)
+            reached = len(binary) if reached is None else reached  # validation: decoded
+            if reached > best[0]:
+                best = (reached, f"{type(exc).__name__} ({profile}): {exc}"[:160])
+    return None, best[1]
 
 
 def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout) -> ModuleReport:

@@ -41,6 +41,7 @@ from refimpl.preinit.api import (
     preinitialize_module,
     resolve_features,
 )
+from refimpl.preinit.emit import named_datas
 from refimpl.preinit.errors import Refused
 from refimpl.preinit.run import initialize, instantiate_with_stand_ins
 from refimpl.runtime.instances import ModuleInst
@@ -195,7 +196,7 @@ def _time_limit(seconds: float | None):
 
 def full_state(module: Module, inst: ModuleInst, segments: bool = True) -> dict:
     """Tables, globals, limits, and (with ``segments``) the original
-    segments; memories are compared in place by ``state_divergences``."""
+    segments code can name; memories are compared in place by ``state_divergences``."""
     state: dict = {}
     for i, mem in enumerate(inst.mems):
         state[f"memory {i} max"] = mem.max_pages
@@ -205,7 +206,9 @@ def full_state(module: Module, inst: ModuleInst, segments: bool = True) -> dict:
         state[f"table {i} max"] = table.max
     for i, g in enumerate(inst.globals):
         state[f"global {i}"] = extern_state(g, inst)
-    for i in range(len(module.datas) if segments else 0):
+    # Data segments no instruction names are unobservable (a snapshot leaves
+    # them out); only those code can name are compared.
+    for i in range(named_datas(module) if segments else 0):
         state[f"data segment {i}"] = bytes(inst.datas[i].data)
     for i in range(len(module.elems) if segments else 0):
         state[f"elem segment {i}"] = tuple(ref_key(e, inst) for e in inst.elems[i].elements)

@@ -248,24 +248,30 @@ def tag_type(r: Reader, f: Features) -> TagType:
 
 def limits(r: Reader, f: Features) -> Limits:
     """Limits (spec 5.3.7).  Before memory64 the flag is a one-bit LEB128
-    number; since then a byte whose bit 2 selects 64-bit addresses."""
-    if not f.memory64:
+    number; since then a byte whose bit 2 selects 64-bit addresses.  With
+    threads, bit 1 marks a shared memory."""
+    if not f.memory64 and not f.threads:
         has_max = r.uleb(1)
         lo = r.u32()
         return Limits(lo, r.u32() if has_max else None)
     pos = r.pos
     flags = r.byte()
-    if flags & ~0x05:
+    if flags & ~((0x04 if f.memory64 else 0) | (0x02 if f.threads else 0) | 0x01):
         raise MalformedModule("malformed limits flags", pos)
     wide = bool(flags & 0x04)
-    lo = r.u64()  # the validator bounds 32-bit limits
-    hi = r.u64() if flags & 0x01 else None
-    return Limits(lo, hi, AddrType.I64 if wide else AddrType.I32)
+    num = r.u64 if f.memory64 else r.u32  # the validator bounds 32-bit limits
+    lo = num()
+    hi = num() if flags & 0x01 else None
+    return Limits(lo, hi, AddrType.I64 if wide else AddrType.I32, bool(flags & 0x02))
 
 
 def table_type(r: Reader, f: Features) -> TableType:
     elem = ref_type(r, f)
-    return TableType(limits(r, f), elem)
+    pos = r.pos
+    lim = limits(r, f)
+    if lim.shared:  # only memories can be shared (threads proposal)
+        raise MalformedModule("malformed limits flags", pos)
+    return TableType(lim, elem)
 
 
 def mem_type(r: Reader, f: Features) -> MemType:

@@ -88,6 +88,7 @@ def preinitialize_module(
     *,
     min_gap: int = regions.MIN_GAP,
     max_segments: int = regions.MAX_SEGMENTS,
+    near_gap: int = regions.NEAR_GAP,
     executor: str = "compiled",
     max_call_depth: int = DEFAULT_CALL_DEPTH,
 ) -> Preinitialized:
@@ -105,6 +106,7 @@ def preinitialize_module(
         renames=pairs,
         min_gap=min_gap,
         max_segments=max_segments,
+        near_gap=near_gap,
     )
     binary = encode_module(out, f)
     try:
@@ -112,9 +114,10 @@ def preinitialize_module(
         validate_module(again, f)
     except WasmError as exc:  # pragma: no cover - a bug here, not in the input
         raise RuntimeError(f"the snapshot does not validate: {exc}") from exc
-    new_datas = [d for d in again.datas[len(module.datas) :] if isinstance(d.mode, Active)]
-    kept_elems = len(module.elems) if f.bulk_memory else 0
-    new_elems = [e for e in again.elems[kept_elems:] if isinstance(e.mode, Active)]
+    # The originals kept are all passive or declarative now: every active
+    # segment is the snapshot's own.
+    new_datas = [d for d in again.datas if isinstance(d.mode, Active)]
+    new_elems = [e for e in again.elems if isinstance(e.mode, Active)]
     return Preinitialized(
         binary,
         again,
@@ -138,7 +141,7 @@ def preinitialize(
 
     ``renames``: ``dst=src`` pairs renaming function exports (Wizer's
     ``--rename-func``); ``keep_init``: keep exporting the init function.
-    Options: ``min_gap``/``max_segments`` (data segment merging),
+    Options: ``min_gap``/``max_segments``/``near_gap`` (data segment merging),
     ``executor``, ``max_call_depth``.  Raises ``Refused`` with the reason
     where a faithful snapshot is impossible."""
     f = resolve_features(features)

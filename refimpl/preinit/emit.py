@@ -18,8 +18,10 @@ segment, which every instruction treats exactly like a dropped one (both
 hold no bytes or references; ``memory.init`` with ``n = 0, s = 0``
 succeeds on both and anything more traps on both); a passive segment not
 dropped keeps its contents; a declarative one stays (it is dropped at
-instantiation anyway).  The snapshot's own segments are appended after the
-originals, and the data count follows.  Since emptied active element
+instantiation anyway).  Data segments past the highest index any
+instruction names are left out (nothing can observe them), so a snapshot
+does not carry hundreds of empty ones.  The snapshot's own segments are
+appended after the originals, and the data count follows.  Since emptied active element
 segments (and a removed init export) no longer declare the functions they
 named, a declarative segment is appended with every function that a
 ``ref.func`` in a function body names and the snapshot otherwise wouldn't
@@ -69,6 +71,7 @@ def emit(
     renames: Sequence[tuple[str, str]] = (),
     min_gap: int = regions.MIN_GAP,
     max_segments: int = regions.MAX_SEGMENTS,
+    near_gap: int = regions.NEAR_GAP,
 ) -> Module:
     """The pre-initialized module (not yet validated)."""
     bulk = features.bulk_memory
@@ -87,18 +90,26 @@ def emit(
         for t, s in zip(module.tables, snap.tables, strict=True)
     )
 
-    # Data segments: the originals in place, then the memory contents.
+    # Data segments: the originals code can name, in place, then the memory
+    # contents, merged down to the input's segment count where gaps are near.
     datas: list[Data] = []
-    for i, d in enumerate(module.datas):
-        if not bulk:
-            if not isinstance(d.mode, Active):  # pragma: no cover - no passive data in 1.0
-                datas.append(d)
-        elif isinstance(d.mode, Active) or i in snap.dropped_datas:
+    named = named_datas(module) if bulk else 0
+    for i, d in enumerate(module.datas[:named]):
+        if isinstance(d.mode, Active) or i in snap.dropped_datas:
             datas.append(Data(b"", PASSIVE))
         else:
             datas.append(d)
-    for i, (m, s) in enumerate(zip(module.mems, snap.memories, strict=True)):
-        runs = regions.merge_runs(regions.nonzero_runs(s.data), min_gap, max_segments)
+    every = [
+        regions.merge_runs(regions.nonzero_runs(s.data), min_gap, regions.SEGMENT_LIMIT)
+        for s in snap.memories
+    ]
+    every = regions.merge_to_target(
+        every,
+        target=len(module.datas) - named,
+        cap=min(max_segments, regions.SEGMENT_LIMIT - named),
+        near_gap=near_gap,
+    )
+    for i, (m, s, runs) in enumerate(zip(module.mems, snap.memories, every, strict=True)):
         for start, end in runs:
             offset = offset_expr(m.type.limits.address, start)
             datas.append(Data(bytes(s.data[start:end]), Active(n_mems + i, offset)))
@@ -116,7 +127,8 @@ def emit(
     for i, (t, s) in enumerate(zip(module.tables, snap.tables, strict=True)):
         runs = regions.present_runs(list(s.entries), None)
         if features.reference_types and t.init is None:
-            runs = regions.merge_runs(runs, TABLE_MIN_GAP, max_segments)
+            cap = min(max_segments, regions.SEGMENT_LIMIT - len(elems))
+            runs = regions.merge_runs(runs, TABLE_MIN_GAP, cap)
         null = (Instr(Op.REF_NULL, t.type.elem.heap), END)
         for start, end in runs:
             init = tuple(x if x is not None else null for x in s.entries[start:end])
@@ -146,6 +158,22 @@ def emit(
             )
             out = replace(out, elems=(*out.elems, decl), _index_spaces={}, derived={})
     return out
+
+
+def named_datas(module: Module) -> int:
+    """How many leading data segments code can name (one past the highest
+    index a ``memory.init``, ``data.drop`` or ``array.*_data`` names): the
+    rest have no observable identity after instantiation and can go."""
+    highest = -1
+    for f in module.funcs:
+        for ins in f.body:
+            if ins.op == Op.DATA_DROP:
+                highest = max(highest, ins.imm)
+            elif ins.op == Op.MEMORY_INIT:
+                highest = max(highest, ins.imm[0])
+            elif ins.op in (Op.ARRAY_NEW_DATA, Op.ARRAY_INIT_DATA):
+                highest = max(highest, ins.imm[1])
+    return highest + 1
 
 
 def _exports(

@@ -3,9 +3,12 @@
 A fresh instance of the snapshot starts with zeroed memories, so only the
 non-zero bytes need data segments.  Each segment costs a few bytes of
 encoding (flags, an offset expression, a length) and some work at
-instantiation, so runs separated by a short gap of zeros are merged, and
-when there are still more runs than the cap allows, the runs separated by
-the smallest gaps are merged first until the count fits.
+instantiation, so runs separated by a short gap of zeros are merged; then,
+while there are more runs than a target (the input's own segment count: a
+snapshot should not need more segments than its module had), runs
+separated by *near* gaps (at most ``NEAR_GAP`` zeros) are merged smallest
+gap first; and whatever the gaps, never more than a hard cap (runtimes
+reject modules with more than ``SEGMENT_LIMIT`` data segments).
 """
 
 from __future__ import annotations
@@ -15,9 +18,14 @@ import re
 # Runs separated by fewer zero bytes than this are merged: a segment's own
 # overhead (flags, i32.const, a LEB128 offset, end, a length) is about this.
 MIN_GAP = 8
-# At most this many data segments per snapshot (wasmtime, for one, has a
-# limit on segment counts; the rest get merged).
+# Data (and element) segments wasm-tools and wasmtime accept in one module.
+SEGMENT_LIMIT = 100_000
+# At most this many segments of snapshot contents by default (the rest get
+# merged), leaving room for the input's own segments under ``SEGMENT_LIMIT``.
 MAX_SEGMENTS = 10_000
+# To reach the target count, gaps up to this many zero bytes are written
+# inline; larger ones would grow the module more than a segment costs.
+NEAR_GAP = 4096
 
 _NONZERO = re.compile(rb"[^\x00]+")
 
@@ -52,6 +60,36 @@ def merge_runs(
             out[-1] = (out[-1][0], merged[i][1])
         else:
             out.append(merged[i])
+    return out
+
+
+def merge_to_target(
+    runs: list[list[tuple[int, int]]], target: int, cap: int, near_gap: int = NEAR_GAP
+) -> list[list[tuple[int, int]]]:
+    """Merge runs of several memories (one list each) so that their total is
+    at most ``target`` using gaps up to ``near_gap`` only, and at most
+    ``cap`` using any gap (smallest gaps first in both cases).  A memory
+    with runs keeps at least one."""
+    out = [list(r) for r in runs]
+    for limit, widest in ((target, near_gap), (cap, None)):
+        excess = sum(map(len, out)) - max(limit, sum(1 for r in out if r))
+        if excess <= 0:
+            continue
+        gaps = sorted(
+            (r[i][0] - r[i - 1][1], m, i)
+            for m, r in enumerate(out)
+            for i in range(1, len(r))
+            if widest is None or r[i][0] - r[i - 1][1] <= widest
+        )
+        join = {(m, i) for _, m, i in gaps[:excess]}
+        for m, r in enumerate(out):
+            merged = r[:1]
+            for i in range(1, len(r)):
+                if (m, i) in join:
+                    merged[-1] = (merged[-1][0], r[i][1])
+                else:
+                    merged.append(r[i])
+            out[m] = merged
     return out
 
 

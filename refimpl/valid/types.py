@@ -87,6 +87,8 @@ def check_mem_type(mt: MemType, f: Features) -> None:
         check_limits(mt.limits, MAX_PAGES_64, "memory size must be at most 2^48 pages")
     else:
         check_limits(mt.limits, MAX_PAGES_32, "memory size must be at most 65536 pages (4GiB)")
+    if mt.limits.shared and mt.limits.max is None:  # threads proposal
+        raise InvalidModule("shared memory must have maximum")
 
 
 def check_type_section(module: Module, c: Context) -> None:

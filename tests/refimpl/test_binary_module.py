@@ -208,6 +208,22 @@ def test_memory64_limits() -> None:
     assert malformed(module(section(5, vec(b"\x08\x00"))), V3) == "malformed limits flags"
 
 
+def test_shared_memory_limits() -> None:
+    """Limits flag 0x02 marks a shared memory, with threads only; tables
+    cannot be shared."""
+    threads = Features.parse("3.0,+threads")
+    mvp_threads = Features.parse("mvp,+threads")
+    mems = module(section(5, vec(b"\x03\x01\x02")))
+    assert decode(mems, threads).mems[0].type == MemType(Limits(1, 2, shared=True))
+    assert decode(mems, mvp_threads).mems[0].type == MemType(Limits(1, 2, shared=True))
+    assert malformed(mems, V3) == "malformed limits flags"
+    assert malformed(module(section(5, vec(b"\x07\x01\x02"))), mvp_threads) == (
+        "malformed limits flags"
+    )
+    tables = module(section(4, vec(b"\x70\x03\x01\x02")))
+    assert malformed(tables, threads) == "malformed limits flags"
+
+
 # -- code ---------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from refimpl.features import MVP, WASM_2_0, WASM_3_0
 from refimpl.preinit import Refused, preinitialize, preinitialize_module
 from refimpl.preinit import errors as reasons
 from refimpl.preinit.api import load_input
-from refimpl.preinit.regions import merge_runs, nonzero_runs, present_runs
+from refimpl.preinit.regions import merge_runs, merge_to_target, nonzero_runs, present_runs
 from refimpl.preinit.run import initialize, instantiate_with_stand_ins
 from refimpl.preinit.snapshot import take_snapshot
 from refimpl.runtime.values import ExternRef
@@ -360,8 +360,51 @@ def test_segment_cap():
     body = "".join(f"(i32.store8 (i32.const {i * 100}) (i32.const 1))" for i in range(50))
     binary = wat(f'(module (memory 1) (func (export "wizer.initialize") {body}))')
     module = load_input(binary, WASM_2_0)
-    assert preinitialize_module(module).data_segments == 50
-    assert preinitialize_module(module, max_segments=7).data_segments == 7
-    assert preinitialize_module(module, min_gap=150).data_segments == 1
+    # The input has no data segment: near gaps (99 zeros) merge into one.
+    assert preinitialize_module(module).data_segments == 1
+    # Gaps wider than near_gap are kept as segment boundaries ...
+    assert preinitialize_module(module, near_gap=50).data_segments == 50
+    # ... up to the hard cap, whatever the gaps.
+    assert preinitialize_module(module, near_gap=50, max_segments=7).data_segments == 7
+    assert preinitialize_module(module, min_gap=150, near_gap=0).data_segments == 1
+    r = check_module(binary)
+    assert r.snapshotted and not r.divergences
+
+
+def test_merge_to_target():
+    runs = [[(0, 2), (4, 6), (100, 101)], [], [(10, 11), (13, 14)]]
+    # target 3 with near gaps <= 2: the two gaps of 2 merge; the gap of 94 stays.
+    assert merge_to_target(runs, target=3, cap=10, near_gap=2) == [
+        [(0, 6), (100, 101)],
+        [],
+        [(10, 14)],
+    ]
+    # target 1 is below one per memory with contents; the cap forces the far gap.
+    assert merge_to_target(runs, target=1, cap=2, near_gap=2) == [[(0, 101)], [], [(10, 14)]]
+    assert merge_to_target(runs, target=10, cap=10) == runs
+
+
+def test_snapshot_never_grows_data_segment_count():
+    # 20 active segments far apart, none named by code: the snapshot needs no
+    # empty placeholders and merges near contents down to at most 20.
+    datas = "".join(f'(data (i32.const {i * 16}) "ab")' for i in range(20))
+    body = "".join(f"(i32.store8 (i32.const {i * 16 + 8}) (i32.const 1))" for i in range(20))
+    binary = wat(f'(module (memory 1) {datas} (func (export "wizer.initialize") {body}))')
+    out = preinitialize_module(load_input(binary, WASM_2_0))
+    assert len(out.module.datas) <= 20
+    r = check_module(binary)
+    assert r.snapshotted and not r.divergences
+
+
+def test_named_data_segments_keep_their_index():
+    # data.drop 1 names segment 1: segments 0 and 1 stay (emptied), 2 goes.
+    binary = wat(
+        '(module (memory 1) (data (i32.const 0) "a") (data "b") (data (i32.const 9) "c")'
+        ' (func (export "wizer.initialize") (data.drop 1))'
+        ' (func (export "f") (memory.init 1 (i32.const 0) (i32.const 0) (i32.const 0))))'
+    )
+    out = preinitialize_module(load_input(binary, WASM_2_0))
+    assert [d.init for d in out.module.datas[:2]] == [b"", b""]
+    assert len(out.module.datas) == 2 + out.data_segments
     r = check_module(binary)
     assert r.snapshotted and not r.divergences

@@ -169,3 +169,12 @@ def test_table_size_limit() -> None:
     memory = module(section(5, vec(b"\x00\x81\x80\x04")))  # min 65537
     with pytest.raises(InvalidModule, match="memory size must be at most 65536 pages"):
         validate_module(decode_module(memory, V3), V3)
+
+
+def test_shared_memory_needs_a_maximum() -> None:
+    """Threads proposal: a shared memory must declare its maximum."""
+    threads = Features.parse("3.0,+threads")
+    validate_module(decode_module(module(section(5, vec(b"\x03\x01\x02"))), threads), threads)
+    unbounded = decode_module(module(section(5, vec(b"\x02\x01"))), threads)
+    with pytest.raises(InvalidModule, match="shared memory must have maximum"):
+        validate_module(unbounded, threads)
