@@ -54,5 +54,4 @@
 (assert_malformed (module quote "(func (param $x i32) (local $x i32))") "duplicate local")
 (assert_malformed (module quote "(memory 1) (func (drop (i32.load offset=-1 (i32.const 0))))") "unknown operator")
 (assert_malformed (module quote "(memory 1) (func (drop (i32.load align=3 (i32.const 0))))") "alignment")
-(assert_malformed_custom (module quote "(func (@custom \"x\"))") "misplaced @custom annotation")
 (assert_invalid (module quote "(func (call 7))") "unknown function")
