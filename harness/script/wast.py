@@ -72,6 +72,10 @@ _NULL_TYPES = {
     "noextern": "nullexternref",
     "noexn": "nullexnref",
 }
+# Scalar constants' result types and widths (or float formats).
+_SCALARS = {"i32.const": ("i32", 32), "i64.const": ("i64", 64), "f32.const": ("f32", F32)}
+_SCALARS["f64.const"] = ("f64", F64)
+_QUAD = (LP, KW, NUM, RP)
 _REF_RESULTS = {
     "ref.func": "funcref",
     "ref.extern": "externref",
@@ -315,6 +319,18 @@ class _ScriptReader:
     def const(self, result: bool) -> dict:
         """A constant (or, in results, a pattern) as converter JSON."""
         cur = self.cur
+        i = cur.i
+        quad = cur.toks[i : i + 4]
+        if len(quad) == 4:  # fast path: (t.const number), most of a script's values
+            lp, head, num, rp = quad
+            if (lp.kind, head.kind, num.kind, rp.kind) == _QUAD and head.value in _SCALARS:
+                kind, width = _SCALARS[head.value]
+                if isinstance(width, int):
+                    bits = parse_int(num.value, width, num.line)
+                else:
+                    bits = parse_float(num.value, width, num.line)
+                cur.i = i + 4
+                return {"type": kind, "value": str(bits)}
         cur.lp()
         tok = cur.peek()
         word = cur.kw()

@@ -82,15 +82,23 @@ _KEYWORD = re.compile(rb"[a-z][" + _IDCHARS + rb"]*\Z")
 _ESCAPES = {ord("t"): 9, ord("n"): 10, ord("r"): 13, ord('"'): 34, ord("'"): 39, ord("\\"): 92}
 _HEX = b"0123456789abcdefABCDEF"
 _SEPARATORS = b" \t\n\r();"
+_CHUNK = 8192  # bytes read by one findall, at least
 
 
-# One match per token, whitespace before it included (lexing is most of the
-# time reading a script takes): groups 1 "(", 2 ")", 3 a word, 4 a string
-# without escapes or non-ASCII, 5 any other string, 6 a line comment,
-# 7 a block comment, 8 an annotation, 9 reserved punctuation.
+# One match per token with the whitespace before it (group 1), read with
+# ``findall`` so that no Python call is made per token
+# (lexing is most of the time reading a script takes): groups 2 "(", 3 ")",
+# 4 a word (one ending in a quote is an error or a ``$"quoted id"``),
+# 5 a string without escapes or non-ASCII that is properly separated,
+# 6 any other string on one line (decoded and checked by ``_string``),
+# 7 a line comment, 8 a block comment, 9 an annotation,
+# 10 reserved punctuation, 11 any other character (illegal).  Every
+# non-whitespace character starts some match, so the matches are contiguous.
 _MAIN = re.compile(
-    rb"[ \t\r\n]*(?:(\((?![;@]))|(\))|([" + _IDCHARS + rb"]+)"
-    rb'|("[^"\\\x00-\x1f\x7f-\xff]*")|(")|(;;[^\n\r]*)|(\(;)|(\(@)|([,;\[\]{}]))'
+    rb"([ \t\r\n]*)(?:(\((?![;@]))|(\))|([" + _IDCHARS + rb"]+\"?)"
+    rb'|("[^"\\\x00-\x1f\x7f-\xff]*")(?![^ \t\n\r();])|("(?:[^"\\\n]|\\[^\n])*")'
+    rb"|(;;[^\n\r]*)|(\(;)|(\(@)"
+    rb"|([,;\[\]{}])|([^ \t\r\n]))"
 )
 
 
@@ -101,55 +109,76 @@ def lex(source: bytes | str) -> Lexed:
     tokens: list[Token] = []
     append = tokens.append
     out = Lexed(tokens)
-    pos, line, n = 0, 1, len(source)
+    pos, line = 0, 1
     depth = 0
-    match = _MAIN.match
     words = _WORDS
+    findall = _MAIN.findall
+    new = _new
+    n = len(source)
     while True:
-        m = match(source, pos)
-        if m is None:
-            rest = len(source[pos:].lstrip(b" \t\r\n"))
-            if not rest:
-                return out
-            bad = n - rest
-            raise TextError(_illegal(source, bad), line + source.count(b"\n", pos, bad))
-        g = m.lastindex
-        start = m.start(g)
-        end = m.end()
-        if start != pos:  # whitespace before the token
-            line += source.count(b"\n", pos, start)
-        if g == 3:
-            text = m.group(3)
-            known = words.get(text)
-            if known is None:
-                if text == b"$" and end < n and source[end] == 0x22:  # $"quoted id"
-                    end = _quoted_id(source, start, end, line, append)
-                    pos = end
-                    continue
-                known = _known(text, line)
-            append(_new(Token, (known[0], known[1], line, start, end)))
-            if end < n and source[end] == 0x22:
-                raise TextError("unknown operator", line)  # tokens must be separated
-        elif g == 1:
-            append(_new(Token, (LP, "(", line, start, end)))
-            depth += 1
-        elif g == 2:
-            append(_new(Token, (RP, ")", line, start, end)))
-            depth -= 1
-        elif g == 4:
-            append(_new(Token, (STR, source[start + 1 : end - 1], line, start, end)))
-            _separated(source, end, line)
-        elif g == 5:
-            value, end, _ = _string(source, start, line)
-            append(_new(Token, (STR, value, line, start, end)))
-            _separated(source, end, line)
-        elif g == 7:
-            end, line = _block_comment(source, start, line)
-        elif g == 8:
-            end, line = _annotation(source, start, line, out, depth)
-        elif g == 9:
-            append(_new(Token, (RESERVED, m.group(9).decode(), line, start, end)))
-        pos = end
+        # Chunks end after a newline, where no token the chunk's matches
+        # can make continues; a slow construct restarts the chunk after it.
+        stop = source.find(b"\n", pos + _CHUNK) + 1 or n
+        resume = stop
+        for ws, lp, rp, word, simple, quote, comment, block, ann, res, _bad in findall(
+            source, pos, stop
+        ):
+            if ws:
+                pos += len(ws)
+                line += ws.count(b"\n")
+            if word:
+                end = pos + len(word)
+                known = words.get(word)
+                if known is None:
+                    if word[-1] == 0x22:  # a quote right after a word
+                        if word == b'$"':  # $"quoted id"
+                            resume = _quoted_id(source, pos, end - 1, line, append)
+                            break
+                        raise TextError("unknown operator", line)
+                    known = _known(word, line)
+                append(new(Token, (known[0], known[1], line, pos, end)))
+                pos = end
+            elif lp:
+                append(new(Token, (LP, "(", line, pos, pos + 1)))
+                depth += 1
+                pos += 1
+            elif rp:
+                append(new(Token, (RP, ")", line, pos, pos + 1)))
+                depth -= 1
+                pos += 1
+            elif simple:
+                end = pos + len(simple)
+                append(new(Token, (STR, simple[1:-1], line, pos, end)))
+                pos = end
+            elif comment:
+                pos += len(comment)
+            elif quote:  # decoded and checked by _string
+                value, end, _ = _string(source, pos, line)
+                append(new(Token, (STR, value, line, pos, end)))
+                _separated(source, end, line)
+                if end != pos + len(quote):
+                    resume = end
+                    break
+                pos = end
+            elif block:
+                resume, line = _block_comment(source, pos, line)
+                break
+            elif ann:
+                resume, line = _annotation(source, pos, line, out, depth)
+                break
+            elif res:
+                append(new(Token, (RESERVED, res.decode(), line, pos, pos + 1)))
+                pos += 1
+            elif source[pos] == 0x22:  # a string the regex can't take: an error
+                _string(source, pos, line)
+                raise TextError("unclosed string", line)
+            else:
+                raise TextError(_illegal(source, pos), line)
+        if resume >= n:
+            return out
+        if resume == stop:  # the chunk ended: go on from its last token
+            continue
+        pos = resume
 
 
 def _quoted_id(source: bytes, start: int, end: int, line: int, append) -> int:

@@ -62,8 +62,9 @@ class Cursor:
     def at_id(self) -> bool:
         return self.peek().kind == ID
 
-    def at_rp(self) -> bool:
-        return self.peek().kind == RP
+    def at_rp(self) -> bool:  # true at the end too (``_EOF`` is a ")")
+        i = self.i
+        return i >= len(self.toks) or self.toks[i].kind == RP
 
     def line(self) -> int:
         return self.peek().line or (self.toks[-1].line if self.toks else 1)
@@ -92,15 +93,18 @@ class Cursor:
         self.i += 1
         return tok
 
+    # lp and rp index the tokens directly: they are the most called methods.
     def lp(self) -> None:
-        if self.peek().kind != LP:
+        i = self.i
+        if i >= len(self.toks) or self.toks[i].kind != LP:
             raise self.unexpected()
-        self.i += 1
+        self.i = i + 1
 
     def rp(self) -> None:
-        if self.peek().kind != RP or self.peek() is _EOF:
+        i = self.i
+        if i >= len(self.toks) or self.toks[i].kind != RP:
             raise self.unexpected()
-        self.i += 1
+        self.i = i + 1
 
     def kw(self, word: str | None = None) -> str:
         tok = self.peek()
