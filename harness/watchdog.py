@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,14 +37,20 @@ def _expire(signum, frame):
 
 @contextmanager
 def deadline(seconds: float | None) -> Iterator[None]:
-    """Raise DeadlineExceeded in this block after ``seconds`` (None: never)."""
+    """Raise DeadlineExceeded in this block after ``seconds`` (None: never).
+    Nested in another deadline, the outer one is re-armed with what is left
+    of it when the block ends."""
     if not seconds or not enforced():
         yield
         return
-    previous = signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    handler = signal.signal(signal.SIGALRM, _expire)
+    start = time.monotonic()
+    outer = signal.setitimer(signal.ITIMER_REAL, seconds)[0]
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGALRM, handler)
+        if outer:
+            left = outer - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))

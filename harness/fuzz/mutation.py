@@ -11,13 +11,11 @@ opcodes and legacy exceptions are mutated too) and the small modules of
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import os
 import random
 import re
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -30,6 +28,7 @@ from refimpl.features import Features
 from refimpl.valid import validate_module
 
 from ..testsuite import find_testsuite
+from ..watchdog import DeadlineExceeded, deadline
 from .campaign import Config, Item
 
 EXPECTED = (MalformedModule, InvalidModule)
@@ -103,37 +102,17 @@ def seed_modules(
     return tuple(m for m in found if m)
 
 
-class Hang(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float):
-    """Raise ``Hang`` after ``seconds`` (SIGALRM: the main thread only)."""
-
-    def expire(signum, frame):
-        raise Hang(f"more than {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def judge_binary(data: bytes, features: Features, seconds: float) -> tuple[str, str]:
     """(outcome label, detail) of decoding and validating ``data``."""
     try:
-        with time_limit(seconds):
+        with deadline(seconds):
             validate_module(decode_module(data, features), features)
     except EXPECTED as exc:
         return type(exc).__name__, ""
     except UnsupportedFeature as exc:  # an implementation limit, not a failure
         return "UnsupportedFeature: " + re.sub(r"\d+", "N", exc.message), ""
-    except Hang as exc:
-        return "hang", str(exc)
+    except DeadlineExceeded:
+        return "hang", f"more than {seconds} s"
     except Exception as exc:
         return "stray exception", f"{type(exc).__name__}: {exc}"
     return "valid", ""
@@ -197,7 +176,7 @@ def make_text(config: Config, profile: str):
         rng = random.Random(f"{config.seed}:{index}")
         data = mutate(rng, rng.choice(texts))
         try:
-            with time_limit(config.timeout):
+            with deadline(config.timeout):
                 parse(data, features)
         except error:
             return Item("TextError")
@@ -205,8 +184,9 @@ def make_text(config: Config, profile: str):
             return Item(type(exc).__name__)
         except UnsupportedFeature:
             return Item("UnsupportedFeature")
-        except Hang as exc:
-            return Item("hang", True, str(exc), [_keep(config.out, data, ".wat")])
+        except DeadlineExceeded:
+            hang = f"more than {config.timeout} s"
+            return Item("hang", True, hang, [_keep(config.out, data, ".wat")])
         except Exception as exc:
             return Item("stray exception", True, f"{type(exc).__name__}: {exc}",
                         [_keep(config.out, data, ".wat")])  # fmt: skip

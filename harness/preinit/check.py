@@ -23,11 +23,7 @@ For a module and an init function:
 
 from __future__ import annotations
 
-import contextlib
 import random
-import signal
-import threading
-import time
 from dataclasses import dataclass, field
 
 from refimpl.binary import decode_module
@@ -51,6 +47,7 @@ from refimpl.syntax.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, E
 from refimpl.valid import validate_module
 
 from ..fuzz.arguments import argument
+from ..watchdog import DeadlineExceeded, deadline
 
 # Deeper recursion than this is "call stack exhausted" on both sides alike;
 # a small limit keeps runaway recursion cheap.
@@ -147,9 +144,9 @@ def check_module(
             small = n == 0  # the first call with small arguments: loops end sooner
             args = [argument(t, rng, small) for t in fb.type.params]
             try:
-                with _time_limit(call_timeout):
+                with deadline(call_timeout):
                     oa = call_outcome(original.store, fa, args, a)
-            except CallTimeout:
+            except DeadlineExceeded:
                 # The original is left mid-call: go on with fresh instances.
                 result.cut_short.append(f"{export.name}{tuple(args)}")
                 original, snapshot = fresh()
@@ -165,33 +162,6 @@ def check_module(
                 div += found
                 return result
     return result
-
-
-class CallTimeout(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float | None):
-    """SIGALRM after ``seconds`` (None: no limit; main thread only)."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def alarm(signum, frame):
-        raise CallTimeout()
-
-    old = signal.signal(signal.SIGALRM, alarm)
-    start = time.monotonic()
-    previous = signal.setitimer(signal.ITIMER_REAL, seconds)[0]
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-        if previous:  # an outer limit: re-arm what is left of it
-            left = previous - (time.monotonic() - start)
-            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
 
 
 def full_state(module: Module, inst: ModuleInst, segments: bool = True) -> dict:
