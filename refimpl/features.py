@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from .syntax.module import Module
-
 
 @dataclass(frozen=True, slots=True)
 class Features:
@@ -123,11 +121,3 @@ NOT_IMPLEMENTED = (
     "wide_arithmetic",
     "custom_page_sizes",
 )
-
-
-def runtime_gap(module: Module) -> str | None:
-    """What of a decoded and valid module refimpl cannot run yet, or None.
-    The front end covers all of Wasm 3.0, instantiation links by canonical
-    types and both executors run GC (``exec.gc``): nothing, today; the hook
-    stays for constructs a later proposal adds to the front end first."""
-    return None

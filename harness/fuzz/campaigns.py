@@ -10,7 +10,6 @@ from pathlib import Path
 
 import refimpl
 from refimpl.errors import UnsupportedFeature
-from refimpl.features import runtime_gap
 
 from ..engines import engines_for
 from . import mutation
@@ -33,7 +32,6 @@ def make_differential(config: Config, profile: str):
     # expression) costs a timeout, not the campaign.
     engines = engines_for(config.engines, None, config.timeout)
     run_profile = RUN_PROFILE.get(profile, profile)
-    on_refimpl = any(e.startswith("refimpl") for e in config.engines)
     shrunk = [0]  # divergences shrunk so far: a few, or a buggy engine stalls the campaign
 
     def run(index: int) -> Item:
@@ -41,9 +39,6 @@ def make_differential(config: Config, profile: str):
             module = generate(config.seed, index, profile, canonical_nans=True)
         except SmithError as exc:
             return Item("smith failed", False, str(exc))
-        gap = _refimpl_gap(module.binary, run_profile) if on_refimpl else None
-        if gap:  # known before running anything: don't run the other engines for nothing
-            return Item("skipped: unsupported by refimpl")
         result = run_module(
             module.binary, engines, run_profile, config.calls, seed=index, timeout=config.timeout
         )
@@ -59,16 +54,6 @@ def make_differential(config: Config, profile: str):
         return Item(DIVERGED, True, "; ".join(result.divergences)[:500], files)
 
     return run
-
-
-def _refimpl_gap(binary: bytes, profile: str) -> str | None:
-    """Why refimpl would decline to instantiate the module, if it would."""
-    features = refimpl.Features.parse(profile)
-    try:
-        module = refimpl.load(binary, features)
-    except refimpl.RefimplError:
-        return None  # rejecting a valid module is for the engines' comparison to show
-    return runtime_gap(module)
 
 
 MAX_SHRUNK = 5  # per profile; the rest are written unreduced

@@ -28,8 +28,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from ..errors import LinkError, UnsupportedFeature, WasmError
-from ..features import Features, runtime_gap
+from ..errors import LinkError, WasmError
+from ..features import Features
 from ..runtime.instances import (
     DataInst,
     ElemInst,
@@ -130,8 +130,6 @@ def instantiate(
     Exhaustion.  After a failure the instance is not returned, but what it
     wrote into imported tables and memories stays, as the spec says; it
     rides on the error as ``partial_instance`` for tools that compare state."""
-    if (gap := runtime_gap(module)) is not None:  # GC types, until GC execution
-        raise UnsupportedFeature(gap)
     init = init or SEGMENTED
     # Steps 1-2: the module is valid (``refimpl.load`` validated it).
     # Steps 3-4: one value per import, each matching its external type.
