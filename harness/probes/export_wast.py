@@ -35,7 +35,6 @@ from refimpl.errors import Exhaustion, LinkError, RefimplError, Trap, Unsupporte
 from refimpl.host.spectest import spectest_instance
 from refimpl.runtime.instances import GlobalInst, TableInst
 from refimpl.runtime.memory import MemInst
-from refimpl.syntax.types import PAGE_SIZE
 
 from ..lenient_reader import UnreadableModule, sections
 from .rewrite import parse_probe_name, probe_binary
@@ -46,10 +45,15 @@ _WORDS = struct.Struct("<Q")
 
 
 def memory_digest(data) -> int:
-    """The checker's digest of a memory: h = h * P + word, mod 2^64."""
+    """The checker's digest of a memory: h = h * P + word, mod 2^64, over
+    8-byte words, then each byte of a ragged end (1-byte pages) as a word."""
+    data = bytes(data)
+    whole = len(data) - len(data) % 8
     h = 0
-    for (word,) in _WORDS.iter_unpack(bytes(data)):
+    for (word,) in _WORDS.iter_unpack(data[:whole]):
         h = (h * _PRIME + word) & _M64
+    for byte in data[whole:]:
+        h = (h * _PRIME + byte) & _M64
     return h
 
 
@@ -62,18 +66,24 @@ def null_digest(elements: list) -> int:
 
 
 _MEMORY_CHECKER = """(module
-  (import "{mod}" "{name}" (memory 0))
+  (import "{mod}" "{name}" (memory 0{pagesize}))
   (func (export "size") (result i32) (memory.size))
   (func (export "digest") (result i64) (local $i i32) (local $n i32) (local $h i64)
-    (local.set $n (i32.mul (memory.size) (i32.const 65536)))
+    (local.set $n (i32.mul (memory.size) (i32.const {page})))
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (br_if $done (i32.lt_u (i32.sub (local.get $n) (local.get $i)) (i32.const 8)))
       (local.set $h (i64.add (i64.mul (local.get $h) (i64.const {prime}))
                              (i64.load (local.get $i))))
       (local.set $i (i32.add (local.get $i) (i32.const 8)))
       (br $next)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $h (i64.add (i64.mul (local.get $h) (i64.const {prime}))
+                             (i64.load8_u (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
     (local.get $h))
-  (func (export "end") (result i32) (i32.load8_u (i32.mul (memory.size) (i32.const 65536)))))"""
+  (func (export "end") (result i32) (i32.load8_u (i32.mul (memory.size) (i32.const {page})))))"""
 
 _TABLE_CHECKER = """(module
   (import "{mod}" "{name}" (table 0 {elem}))
@@ -178,12 +188,19 @@ class _Writer:
         if limits.shared or str(limits.address).lower().endswith("i64"):
             self.out.skipped["shared or 64-bit memory"] += 1
             return
-        pages = len(mem.data) // PAGE_SIZE
-        if pages >= 65536:
+        if len(mem.data) >= 1 << 32:
             self.out.skipped["4 GiB memory (its end does not fit in i32)"] += 1
             return
+        pages = mem.pages
+        log2 = mem.type.page_size_log2  # custom page sizes: the import says it too
         checker = f"$c{len(self.lines)}"
-        wat = _MEMORY_CHECKER.format(mod=label, name=_name(name), prime=_PRIME)
+        wat = _MEMORY_CHECKER.format(
+            mod=label,
+            name=_name(name),
+            prime=_PRIME,
+            page=mem.type.page_size,
+            pagesize="" if log2 is None else f" (pagesize {mem.type.page_size})",
+        )
         self._emit(wat.replace("(module", f"(module {checker}", 1), count=False)
         self._emit(f'(assert_return (invoke {checker} "size") (i32.const {pages}))')
         self._emit(

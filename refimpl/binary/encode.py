@@ -220,10 +220,13 @@ def rec_type(group: RecType) -> bytes:
     return b"\x4e" + vec([sub_type(st) for st in group.subtypes])
 
 
-def limits(lim: Limits) -> bytes:
+def limits(lim: Limits, page_size_log2: int | None = None) -> bytes:
     flags = (lim.max is not None) | (lim.shared << 1) | ((lim.address is AddrType.I64) << 2)
+    flags |= (page_size_log2 is not None) << 3  # custom page sizes: the exponent follows
     out = bytes((flags,)) + uleb(lim.min)
-    return out if lim.max is None else out + uleb(lim.max)
+    if lim.max is not None:
+        out += uleb(lim.max)
+    return out if page_size_log2 is None else out + uleb(page_size_log2)
 
 
 def table_type(t: TableType) -> bytes:
@@ -231,7 +234,7 @@ def table_type(t: TableType) -> bytes:
 
 
 def mem_type(t: MemType) -> bytes:
-    return limits(t.limits)
+    return limits(t.limits, t.page_size_log2)
 
 
 def global_type(t: GlobalType) -> bytes:

@@ -250,19 +250,25 @@ def limits(r: Reader, f: Features) -> Limits:
     """Limits (spec 5.3.7).  Before memory64 the flag is a one-bit LEB128
     number; since then a byte whose bit 2 selects 64-bit addresses.  With
     threads, bit 1 marks a shared memory."""
-    if not f.memory64 and not f.threads:
+    return _limits(r, f, 0)[0]
+
+
+def _limits(r: Reader, f: Features, extra: int) -> tuple[Limits, int]:
+    """The limits and their flag byte; ``extra`` are further flag bits the
+    caller reads (a memory's custom page size, bit 3)."""
+    if not f.memory64 and not f.threads and not extra:
         has_max = r.uleb(1)
         lo = r.u32()
-        return Limits(lo, r.u32() if has_max else None)
+        return Limits(lo, r.u32() if has_max else None), has_max
     pos = r.pos
     flags = r.byte()
-    if flags & ~((0x04 if f.memory64 else 0) | (0x02 if f.threads else 0) | 0x01):
+    if flags & ~((0x04 if f.memory64 else 0) | (0x02 if f.threads else 0) | 0x01 | extra):
         raise MalformedModule("malformed limits flags", pos)
     wide = bool(flags & 0x04)
     num = r.u64 if f.memory64 else r.u32  # the validator bounds 32-bit limits
     lo = num()
     hi = num() if flags & 0x01 else None
-    return Limits(lo, hi, AddrType.I64 if wide else AddrType.I32, bool(flags & 0x02))
+    return Limits(lo, hi, AddrType.I64 if wide else AddrType.I32, bool(flags & 0x02)), flags
 
 
 def table_type(r: Reader, f: Features) -> TableType:
@@ -274,8 +280,22 @@ def table_type(r: Reader, f: Features) -> TableType:
     return TableType(lim, elem)
 
 
+# A page size of 2^64 or more cannot be a size at all; smaller powers of two
+# decode and are the validator's to refuse (only 1 and 65536 are valid).
+PAGE_LOG2_LIMIT = 64
+
+
 def mem_type(r: Reader, f: Features) -> MemType:
-    return MemType(limits(r, f))
+    """With custom page sizes, flag bit 3 adds the page size's exponent
+    after the limits."""
+    lim, flags = _limits(r, f, 0x08 if f.custom_page_sizes else 0)
+    if not flags & 0x08:
+        return MemType(lim)
+    pos = r.pos
+    log2 = r.u32()
+    if log2 >= PAGE_LOG2_LIMIT:
+        raise MalformedModule("invalid custom page size", pos)
+    return MemType(lim, log2)
 
 
 def global_type(r: Reader, f: Features) -> GlobalType:

@@ -84,7 +84,7 @@ class CopyOnWrite(ImageMode):
         return files
 
     def allocate_memory(self, module: Module, index: int, mtype: MemType) -> MemInst:
-        size = mtype.limits.min * 65536
+        size = mtype.limits.min * mtype.page_size
         # Zero pages that cost nothing until touched, whatever the size.
         return MemInst(mtype, anonymous(size) if size else bytearray())
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from ..syntax.module import Active, Module
 from ..syntax.opcodes import Op
-from ..syntax.types import PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def constant_offset(expr) -> int | None:
 
 def plan_data(module: Module) -> DataPlan | Fallback:
     imported = len(module.mem_types()) - len(module.mems)
-    sizes = {imported + i: m.type.limits.min * PAGE_SIZE for i, m in enumerate(module.mems)}
+    sizes = {imported + i: m.type.limits.min * m.type.page_size for i, m in enumerate(module.mems)}
     segments = []
     for data in module.datas:
         if not isinstance(data.mode, Active):

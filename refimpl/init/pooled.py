@@ -14,7 +14,7 @@ from ..exec.instantiate import Segmented
 from ..runtime.instances import ModuleInst, TableInst
 from ..runtime.memory import EAGER_BYTES, MemInst
 from ..syntax.module import Module
-from ..syntax.types import PAGE_SIZE, MemType, TableType
+from ..syntax.types import MemType, TableType
 
 
 class Pooled(Segmented):
@@ -27,7 +27,7 @@ class Pooled(Segmented):
         self.reused = 0
 
     def allocate_memory(self, module: Module, index: int, mtype: MemType) -> MemInst:
-        size = mtype.limits.min * PAGE_SIZE
+        size = mtype.limits.min * mtype.page_size
         if self.free_buffers and size <= EAGER_BYTES:
             buf = self.free_buffers.pop()
             if len(buf) > size:

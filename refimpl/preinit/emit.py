@@ -50,7 +50,7 @@ from ..syntax.module import (
     Table,
 )
 from ..syntax.opcodes import Instr, Op
-from ..syntax.types import FUNCREF, ExternKind, MemType, TableType
+from ..syntax.types import FUNCREF, ExternKind, TableType
 from ..valid.module import declared_funcs
 from . import regions
 from .errors import BAD_RENAME, Refused
@@ -82,7 +82,7 @@ def emit(
         Global(g.type, init) for g, init in zip(module.globals, snap.globals, strict=True)
     )
     mems = tuple(
-        Memory(MemType(replace(m.type.limits, min=s.pages)))
+        Memory(replace(m.type, limits=replace(m.type.limits, min=s.pages)))
         for m, s in zip(module.mems, snap.memories, strict=True)
     )
     tables = tuple(

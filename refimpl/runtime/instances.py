@@ -193,7 +193,9 @@ def extern_kind(value: ExternVal) -> ExternKind:
 def memory_type_now(mem: MemInst) -> MemType:
     """A memory's type with its current size as minimum (spec 4.5.1)."""
     limits = mem.type.limits
-    return MemType(Limits(mem.pages, limits.max, limits.address, limits.shared))
+    return MemType(
+        Limits(mem.pages, limits.max, limits.address, limits.shared), mem.type.page_size_log2
+    )
 
 
 def extern_type(value: ExternVal) -> ExternType:

@@ -13,13 +13,10 @@ from __future__ import annotations
 import mmap
 
 from ..errors import Exhaustion
-from ..syntax.types import PAGE_SIZE, AddrType, MemType
+from ..syntax.types import MemType
 
 # Above this many bytes a memory is backed by an anonymous mapping.
 EAGER_BYTES = 16 * 1024 * 1024
-# Implementation limits, in pages: the spec's own maxima.
-MAX_PAGES_32 = 65536
-MAX_PAGES_64 = 1 << 48
 
 
 def anonymous(nbytes: int) -> mmap.mmap:
@@ -36,29 +33,33 @@ def zeroed(nbytes: int):
     return anonymous(nbytes)
 
 
-def _allocated(pages: int):
+def _allocated(pages: int, page_size: int):
     """A new memory's zero pages; a size the machine can't map (a 64-bit
     minimum, say) is the resource exhaustion the spec allows allocation to
     end in, not a Python error."""
     try:
-        return zeroed(pages * PAGE_SIZE)
+        return zeroed(pages * page_size)
     except (MemoryError, OSError, OverflowError, ValueError):
         raise Exhaustion(f"out of memory: cannot allocate a memory of {pages} pages") from None
 
 
 class MemInst:
-    __slots__ = ("data", "max_pages", "type")
+    """Sizes are in the memory's own pages (64 KiB, or 1 byte with custom
+    page sizes): ``page_log2`` is the shift from bytes to pages."""
+
+    __slots__ = ("data", "max_pages", "page_log2", "type")
 
     def __init__(self, mtype: MemType, data=None):
         self.type = mtype
-        limit = MAX_PAGES_64 if mtype.limits.address is AddrType.I64 else MAX_PAGES_32
+        self.page_log2 = mtype.page_log2
+        limit = mtype.page_limit  # the spec's own maximum is the implementation's
         declared = mtype.limits.max
         self.max_pages = limit if declared is None else min(declared, limit)
-        self.data = _allocated(mtype.limits.min) if data is None else data
+        self.data = _allocated(mtype.limits.min, mtype.page_size) if data is None else data
 
     @property
     def pages(self) -> int:
-        return len(self.data) // PAGE_SIZE
+        return len(self.data) >> self.page_log2
 
     def grow(self, delta: int) -> int:
         """``memory.grow`` (spec 4.4.7): the old size in pages, or -1 (as
@@ -68,7 +69,7 @@ class MemInst:
         if new > self.max_pages:
             return -1
         try:
-            self.data = _grown(self.data, new * PAGE_SIZE)
+            self.data = _grown(self.data, new << self.page_log2)
         except (MemoryError, OSError, OverflowError, ValueError):
             return -1
         return old

@@ -141,6 +141,9 @@ class RecType:
     subtypes: tuple[SubType, ...]
 
 
+DEFAULT_PAGE_LOG2 = 16
+
+
 class AddrType(enum.Enum):
     I32 = "i32"
     I64 = "i64"
@@ -165,7 +168,28 @@ class TableType:
 
 @dataclass(frozen=True, slots=True)
 class MemType:
+    """``page_size_log2`` is the custom-page-sizes proposal's exponent as
+    written (None: the default 64 KiB, not written); kept as written so a
+    module encodes back to the same bytes, compared by ``page_size``."""
+
     limits: Limits
+    page_size_log2: int | None = None
+
+    @property
+    def page_size(self) -> int:
+        return 1 << self.page_log2
+
+    @property
+    def page_log2(self) -> int:
+        return DEFAULT_PAGE_LOG2 if self.page_size_log2 is None else self.page_size_log2
+
+    @property
+    def page_limit(self) -> int:
+        """The most pages the address space holds (spec 3.2.9): 2^16 or
+        2^48 of 64 KiB pages; of 1-byte pages, 2^32-1 or 2^64-1 (a limit is
+        at most the largest address value)."""
+        bits = 64 if self.limits.address is AddrType.I64 else 32
+        return min((1 << bits) >> self.page_log2, (1 << bits) - 1)
 
 
 @dataclass(frozen=True, slots=True)

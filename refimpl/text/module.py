@@ -466,20 +466,23 @@ class ModuleParser:
     def _memtype(self) -> t.MemType:
         tr = self.ctx.tr
         lim = tr.limits(tr.addrtype())
-        self._pagesize()
-        return t.MemType(lim)
+        return t.MemType(lim, self._pagesize())
 
-    def _pagesize(self) -> None:
+    def _pagesize(self) -> int | None:
+        """``(pagesize n)`` (custom page sizes) as its exponent: a power of
+        two or malformed; which powers are valid is the validator's call."""
         cur = self.cur
-        if cur.at_form("pagesize"):
-            tok = cur.peek(1)
-            cur.i += 2
-            size = cur.nat(64)
-            cur.rp()
-            if size & (size - 1) or not size:
-                raise cur.error("invalid custom page size", tok)
-            if size != t.PAGE_SIZE:
-                raise UnsupportedFeature("custom page sizes")
+        if not cur.at_form("pagesize"):
+            return None
+        tok = cur.peek(1)
+        if not self.ctx.features.custom_page_sizes:
+            raise cur.unexpected(tok)
+        cur.i += 2
+        size = cur.nat(64)
+        cur.rp()
+        if size & (size - 1) or not size:
+            raise cur.error("invalid custom page size", tok)
+        return size.bit_length() - 1
 
     def _func(self) -> None:
         cur = self.cur
@@ -566,18 +569,19 @@ class ModuleParser:
             self.imports.append(m.Import(*imported, self._memtype()))
             return
         addr = tr.addrtype()
+        log2 = self._pagesize()
         if cur.at_form("data"):
             cur.i += 2
             data = self._strings()
             cur.rp()
-            pages = -(-len(data) // t.PAGE_SIZE)
-            self.mems.append(m.Memory(t.MemType(t.Limits(pages, pages, addr))))
+            mtype = t.MemType(t.Limits(0, None, addr), log2)
+            pages = -(-len(data) // mtype.page_size)
+            self.mems.append(m.Memory(replace(mtype, limits=t.Limits(pages, pages, addr))))
             const = Op.I64_CONST if addr is t.AddrType.I64 else Op.I32_CONST
             self.datas.append(m.Data(data, m.Active(index, (Instr(const, 0), END))))
             return
         lim = tr.limits(addr)
-        self._pagesize()
-        self.mems.append(m.Memory(t.MemType(lim)))
+        self.mems.append(m.Memory(t.MemType(lim, self._pagesize())))
 
     def _global(self) -> None:
         cur = self.cur

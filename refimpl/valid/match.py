@@ -194,7 +194,7 @@ def match_extern_type(actual: ExternType, expected: ExternType) -> bool:
     if isinstance(a, TableType) and isinstance(b, TableType):
         return equal_val(a.elem, b.elem) and match_limits(a.limits, b.limits)
     if isinstance(a, MemType) and isinstance(b, MemType):
-        return match_limits(a.limits, b.limits)
+        return a.page_size == b.page_size and match_limits(a.limits, b.limits)
     if isinstance(a, GlobalType) and isinstance(b, GlobalType):
         if a.mutable != b.mutable:
             return False

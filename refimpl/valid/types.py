@@ -6,6 +6,7 @@ from ..errors import InvalidModule
 from ..features import Features
 from ..syntax.module import Module
 from ..syntax.types import (
+    DEFAULT_PAGE_LOG2,
     AddrType,
     ArrayType,
     CompType,
@@ -21,8 +22,12 @@ from .canonical import DefType, canonicalize_group
 from .context import Context
 from .match import match_comp
 
-MAX_PAGES_32 = 1 << 16
-MAX_PAGES_64 = 1 << 48
+_MEMORY_SIZE_MESSAGES = {
+    (False, DEFAULT_PAGE_LOG2): "memory size must be at most 65536 pages (4GiB)",
+    (True, DEFAULT_PAGE_LOG2): "memory size must be at most 2^48 pages",
+    (False, 0): "memory size must be at most 2^32-1 pages",
+    (True, 0): "memory size must be at most 2^64-1 pages",
+}
 
 
 def check_limits(lim: Limits, bound: int, message: str) -> None:
@@ -82,11 +87,13 @@ def check_table_type(tt: TableType, c: Context) -> None:
 
 
 def check_mem_type(mt: MemType, f: Features) -> None:
-    """Spec 3.2.9: at most 4GiB of 64KiB pages (2^48 pages with memory64)."""
-    if mt.limits.address is AddrType.I64:
-        check_limits(mt.limits, MAX_PAGES_64, "memory size must be at most 2^48 pages")
-    else:
-        check_limits(mt.limits, MAX_PAGES_32, "memory size must be at most 65536 pages (4GiB)")
+    """Spec 3.2.9: at most 4GiB of 64KiB pages (2^48 pages with memory64);
+    with custom page sizes, pages of 1 byte or 64 KiB, as many as the
+    address space holds."""
+    if mt.page_size_log2 not in (None, 0, DEFAULT_PAGE_LOG2):
+        raise InvalidModule("invalid custom page size")
+    wide = mt.limits.address is AddrType.I64
+    check_limits(mt.limits, mt.page_limit, _MEMORY_SIZE_MESSAGES[wide, mt.page_log2])
     if mt.limits.shared and mt.limits.max is None:  # threads proposal
         raise InvalidModule("shared memory must have maximum")
 

@@ -15,6 +15,25 @@ TRAPPING = """(module (memory 1) (data (i32.const 65535) "ab"))"""
 def test_digests_are_the_checkers():
     assert memory_digest(b"\1" + b"\0" * 7 + b"\2" + b"\0" * 7) == 0x100000001B3 + 2
     assert null_digest([None, object(), None]) == (1 * 3 + 2) * 3 + 1
+    # A ragged end (1-byte pages): each byte after the last whole word is a word.
+    ragged = ((0x100000001B3 + 2) * 0x100000001B3 + 3) % (1 << 64)
+    assert memory_digest(b"\1" + b"\0" * 7 + b"\2\3") == ragged
+
+
+def test_a_memory_of_one_byte_pages_is_checked_in_its_own_pages(tmp_path, capsys):
+    from refimpl.features import Features
+    from refimpl.text import wat_to_binary
+
+    profile = "3.0,+custom_page_sizes"
+    text = '(module (memory (export "m") 5 (pagesize 1)) (data (i32.const 1) "abc"))'
+    mod = tmp_path / "m.wasm"
+    mod.write_bytes(wat_to_binary(text, Features.parse(profile)))
+    out = tmp_path / "out"
+    assert main(["export-wast", str(mod), "-o", str(out), "--profile", profile]) == 0
+    script = (out / "modules.wast").read_text()
+    assert "(memory 0 (pagesize 1))" in script and '"size") (i32.const 5))' in script
+    args = ["run", str(out / "modules.wast"), "--profile", profile]
+    assert main([*args, "--engine", "refimpl", "--engine", "wasmtime"]) == 0
 
 
 def test_every_probe_becomes_an_assertion(wat):

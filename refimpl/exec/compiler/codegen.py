@@ -689,7 +689,8 @@ class FunctionCodegen:
 
     def memory_size(self, ins: Instr) -> None:
         m = self.use_memory(ins.imm)
-        self.push(f"(len({m}) >> 16)", frozenset((m,)))
+        shift = self.module.mem_types()[ins.imm].page_log2
+        self.push(f"(len({m}) >> {shift})", frozenset((m,)))
 
     def memory_grow(self, ins: Instr) -> None:
         self.use_memory(ins.imm)
