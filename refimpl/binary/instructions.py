@@ -57,6 +57,7 @@ _OPCODE_FEATURES: tuple[tuple[int, int, str], ...] = (
     (prefixed(FC, 0x00), prefixed(FC, 0x07), "saturating_float_to_int"),
     (prefixed(FC, 0x08), prefixed(FC, 0x0E), "bulk_memory"),
     (prefixed(FC, 0x0F), prefixed(FC, 0x11), "reference_types"),
+    (prefixed(FC, 0x13), prefixed(FC, 0x16), "wide_arithmetic"),
     (prefixed(FD, 0x000), prefixed(FD, 0x0FF), "simd"),
     (prefixed(FD, 0x100), prefixed(FD, 0xFFF), "relaxed_simd"),
     (prefixed(FB, 0x000), prefixed(FB, 0xFFF), "gc"),

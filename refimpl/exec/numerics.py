@@ -5,7 +5,8 @@ Every numeric instruction -- opcodes 0x45-0xC4 and the saturating truncations
 (``i32.add`` -> ``i32_add``).  It takes the operands in stack order (first
 pushed = first argument) and returns the single result, or raises
 ``refimpl.errors.Trap`` with the spec interpreter's message.  ``NUMERIC_OPS``
-maps each such opcode to its function.
+maps each such opcode to its function; ``WIDE_OPS`` the wide-arithmetic
+proposal's, which return two results as a tuple.
 
 Value representation (shared with the executors):
 
@@ -326,6 +327,34 @@ def _define_integer_ops(width: int) -> None:
 
 _define_integer_ops(32)
 _define_integer_ops(64)
+
+
+# ---------------------------------------------------------------------------
+# Wide arithmetic (proposal, 0xFC 0x13-0x16): 128-bit integers as two i64
+# halves, low half first, on the stack as in the arguments; each returns
+# (low, high).
+
+_M128 = (1 << 128) - 1
+
+
+def i64_add128(a_lo: int, a_hi: int, b_lo: int, b_hi: int) -> tuple[int, int]:
+    r = ((a_hi << 64 | a_lo) + (b_hi << 64 | b_lo)) & _M128
+    return r & M64, r >> 64
+
+
+def i64_sub128(a_lo: int, a_hi: int, b_lo: int, b_hi: int) -> tuple[int, int]:
+    r = ((a_hi << 64 | a_lo) - (b_hi << 64 | b_lo)) & _M128
+    return r & M64, r >> 64
+
+
+def i64_mul_wide_s(a: int, b: int) -> tuple[int, int]:
+    r = (signed(a, 64) * signed(b, 64)) & _M128
+    return r & M64, r >> 64
+
+
+def i64_mul_wide_u(a: int, b: int) -> tuple[int, int]:
+    r = a * b
+    return r & M64, r >> 64
 
 
 # ---------------------------------------------------------------------------
@@ -713,11 +742,16 @@ def _numeric_ops() -> dict[int, Callable]:
 
 
 NUMERIC_OPS: dict[int, Callable] = _numeric_ops()
+# Operators with two results (wide arithmetic): their functions return a tuple.
+WIDE_OPS: dict[int, Callable] = {
+    code: globals()[OPS[code].ident] for code in range(prefixed(FC, 0x13), prefixed(FC, 0x17))
+}
 
 __all__ = [
     "M32",
     "M64",
     "NUMERIC_OPS",
+    "WIDE_OPS",
     "S32",
     "S64",
     "f32_from_bits",
@@ -726,4 +760,5 @@ __all__ = [
     "f64_from_bits",
     "f64_to_bits",
     *(OPS[code].ident for code in NUMERIC_OPS),
+    *(OPS[code].ident for code in WIDE_OPS),
 ]

@@ -309,6 +309,10 @@ FC:0x0E table.copy         table_table *
 FC:0x0F table.grow         table      *
 FC:0x10 table.size         table      -> addr
 FC:0x11 table.fill         table      *
+FC:0x13 i64.add128         -          i64 i64 i64 i64 -> i64 i64
+FC:0x14 i64.sub128         -          i64 i64 i64 i64 -> i64 i64
+FC:0x15 i64.mul_wide_s     -          i64 i64 -> i64 i64
+FC:0x16 i64.mul_wide_u     -          i64 i64 -> i64 i64
 FD:0x00 v128.load          memarg     addr -> v128
 FD:0x01 v128.load8x8_s     memarg     addr -> v128
 FD:0x02 v128.load8x8_u     memarg     addr -> v128

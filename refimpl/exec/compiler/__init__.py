@@ -34,6 +34,7 @@ _PY_FRAMES_PER_CALL = 2  # generated function, plus a stub or wrapper now and th
 def _base_namespace() -> dict:
     ns = {name: getattr(runtime, name) for name in dir(runtime) if not name.startswith("_")}
     ns.update({OPS[op].ident: fn for op, fn in numerics.NUMERIC_OPS.items()})
+    ns.update({OPS[op].ident: fn for op, fn in numerics.WIDE_OPS.items()})
     ns.update({OPS[op].ident: fn for op, fn in simd.SIMD_OPS.items()})
     ns.update({OPS[op].ident: fn for op, fn in simd.LANE_OPS.items()})
     ns["i8x16_shuffle"] = simd.i8x16_shuffle

@@ -499,6 +499,14 @@ class FunctionCodegen:
             else:
                 self.operator(lambda *xs, n=info.ident: f"{n}({', '.join(xs)})", args)
             return
+        if op in numerics.WIDE_OPS:  # two results: unpacked into temporaries
+            info = OPS[op]
+            args = self.pops(len(info.params))
+            lo, hi = self.temp(), self.temp()
+            self.emit(f"{lo}, {hi} = {self.call_expr(info.ident, args)}")
+            self.push(lo)
+            self.push(hi)
+            return
         if op in simd.SIMD_OPS:  # lane-wise semantics: pure calls
             info = OPS[op]
             self.operator(

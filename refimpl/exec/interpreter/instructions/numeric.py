@@ -37,6 +37,21 @@ def nullop(f, ins):
 BY_ARITY = {0: nullop, 1: unop, 2: binop, 3: ternop}
 
 
+def wideop(f, ins):
+    """An operator with two results (wide arithmetic): ins[2] operands in,
+    the function's tuple out."""
+    s = f.stack
+    n = ins[2]
+    s[-n:] = ins[1](*s[-n:])
+
+
+def lower_wide(lw: Lowering, ins) -> None:
+    n = len(OPS[ins.op].params)
+    lw.emit(wideop, numerics.WIDE_OPS[ins.op], n)
+    lw.pop(n)
+    lw.push(2)
+
+
 def lower_operator(semantics):
     """The lowering of an instruction with a fixed signature whose meaning is
     a function of its operands (numeric here, vector ops likewise)."""
@@ -64,6 +79,7 @@ def _identity(x):
 
 
 LOWERINGS = {op: lower_operator(numerics.NUMERIC_OPS) for op in numerics.NUMERIC_OPS}
+LOWERINGS.update({op: lower_wide for op in numerics.WIDE_OPS})
 LOWERINGS.update(
     {
         Op.I32_CONST: lower_const(_identity),
