@@ -29,10 +29,9 @@ Reasons a difference is allowed (each checked, never assumed):
   of its signature, and wasm-tools' appended types dropped (this check
   can't tell final from non-final there).
 
-``branch hints not written`` counts modules equal once wasm-tools' branch
-hint section is removed too: refimpl's parser skips branch hint annotations
-(it does not write them yet: they need the instructions' code offsets from
-the encoder).  ``undecidable`` counts modules whose bytes differ where refimpl's decoder
+Branch hint annotations are written as wasm-tools writes them (the
+``metadata.code.branch_hint`` section before the code section, offsets from
+refimpl's encoder), so those modules compare like any other.  ``undecidable`` counts modules whose bytes differ where refimpl's decoder
 can't read them yet (GC types, exception tags), so neither the encoding
 choice nor a real difference can be shown; anything else is a
 ``difference``, reported with both encodings' sizes.
@@ -72,9 +71,6 @@ class CrossCheck:
             self.differences.append(f"{where}: {verdict} {detail}".rstrip())
 
 
-BRANCH_HINTS = (b"name", b"metadata.code.branch_hint")
-
-
 def strip_name_section(binary: bytes, names: tuple[bytes, ...] = (b"name",)) -> bytes:
     """``binary`` without its custom sections named ``name`` (or ``names``)."""
     from refimpl.binary.reader import Reader
@@ -108,8 +104,6 @@ def compare(mine: bytes, theirs: bytes, features) -> tuple[str, str]:
     mine = strip_name_section(mine)
     if mine == stripped:
         return "name section", ""
-    if mine == strip_name_section(theirs, BRANCH_HINTS):
-        return "branch hints not written", ""
     from refimpl.binary.module import decode_module
     from refimpl.errors import UnsupportedFeature, WasmError
 

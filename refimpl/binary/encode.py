@@ -461,6 +461,18 @@ def _locals(locals_: tuple[ValType, ...]) -> bytes:
     return vec(groups)
 
 
+def instruction_offsets(f: Func) -> list[int]:
+    """The byte offset of each of ``f``'s instructions in its encoded body
+    (from the first byte after the body's size, locals included): the
+    offsets code metadata sections name instructions by."""
+    pos = len(_locals(f.locals))
+    offsets = []
+    for ins in f.body:
+        offsets.append(pos)
+        pos += len(instr(ins))
+    return offsets
+
+
 def _code(f: Func) -> bytes:
     body = _locals(f.locals) + expr(f.body)
     return uleb(len(body)) + body
@@ -535,4 +547,12 @@ def encode_module(module: Module, features: Features | None = None) -> bytes:
     return bytes(out)
 
 
-__all__ = ["EncodeError", "encode_module", "expr", "instr", "sleb", "uleb"]
+__all__ = [
+    "EncodeError",
+    "encode_module",
+    "expr",
+    "instr",
+    "instruction_offsets",
+    "sleb",
+    "uleb",
+]

@@ -4,6 +4,7 @@ errors ("@custom annotation: ...", "misplaced @custom annotation")."""
 
 from __future__ import annotations
 
+from ..binary.branch_hints import encode_branch_hints
 from ..syntax import module as m
 from .lexer import BRANCH_HINT, KW, LP, RP, STR, Annotation, TextError
 from .reader import Cursor
@@ -35,17 +36,39 @@ def module_annotations(annotations: list[Annotation], depth: int) -> list[Annota
     return annotations
 
 
-def check_branch_hints(hints: list[Annotation], funcs: list[tuple[int, int]]) -> None:
+def check_branch_hints(hints: list[Annotation], funcs: list[tuple[int, int]]) -> dict[int, int]:
     """The branch hints proposal's malformed cases: a hint outside every
-    function (``funcs``: token ranges of the func fields), or two hints on
-    one instruction.  Hints aren't written as a section yet."""
-    seen: set[int] = set()
+    function (``funcs``: token ranges of the func fields), two hints on
+    one instruction, or a value other than one byte 0 or 1.  The hints by
+    the position of the token they precede."""
+    seen: dict[int, int] = {}
     for ann in hints:
         if not any(start < ann.index < end for start, end in funcs):
             raise TextError(f"@{BRANCH_HINT} annotation: not in a function", ann.line)
         if ann.index in seen:
             raise TextError(f"@{BRANCH_HINT} annotation: duplicate annotation", ann.line)
-        seen.add(ann.index)
+        cur = Cursor(ann.tokens)
+        value = cur.string() if cur.peek().kind == STR else None
+        if value not in (b"\x00", b"\x01") or not cur.at_eof():
+            raise TextError(f"@{BRANCH_HINT} annotation: malformed branch hint", ann.line)
+        seen[ann.index] = value[0]
+    return seen
+
+
+def branch_hint_section(hints: dict[int, tuple[tuple[int, int], ...]], present: set[int]):
+    """The hints' custom section, placed before the code section (as
+    wasm-tools writes it), with its slot among the @custom sections."""
+    pos = SECTION_ORDER.index(SECTIONS["code"])
+    after = _last_present(SECTION_ORDER[pos - 1], present)
+    return 2 * pos, m.Custom(BRANCH_HINT, encode_branch_hints(hints), after)
+
+
+def _last_present(after: int, present: set[int]) -> int:
+    """The last section the module has at or before ``after`` (0: none)."""
+    if not after:
+        return 0
+    pos = SECTION_ORDER.index(after)
+    return next((s for s in reversed(SECTION_ORDER[: pos + 1]) if s in present), 0)
 
 
 def present_sections(module: m.Module) -> set[int]:
@@ -115,7 +138,4 @@ def custom_section(ann: Annotation, present: set[int]) -> tuple[int, m.Custom]:
         data += cur.string()
     if not cur.at_eof():
         raise fail("unexpected token")
-    if after:
-        pos = SECTION_ORDER.index(after)
-        after = next((s for s in reversed(SECTION_ORDER[: pos + 1]) if s in present), 0)
-    return slot, m.Custom(name, bytes(data), after)
+    return slot, m.Custom(name, bytes(data), _last_present(after, present))

@@ -63,12 +63,21 @@ def natural_alignment(name: str) -> int:
 class FuncBody:
     """Reads the instructions of one function (or constant expression)."""
 
-    def __init__(self, ctx: ModuleContext, locals_: Names | None = None):
+    def __init__(
+        self,
+        ctx: ModuleContext,
+        locals_: Names | None = None,
+        hints: dict[int, int] | None = None,
+    ):
         self.ctx = ctx
         self.cur: Cursor = ctx.cur
         self.locals = locals_ or Names("local")
         self.labels: list[str | None] = []
         self.out: list[Instr] = []
+        # Branch hints: token position -> hint value, in; the hinted
+        # instructions' positions in ``out`` -> hint value, out.
+        self.hints = hints
+        self.hinted: dict[int, int] = {}
         # Label names by the label's number in the function (for the name section).
         self.label_names: dict[int, str] = {}
         self.n_labels = 0
@@ -91,19 +100,24 @@ class FuncBody:
 
     def instrs(self) -> None:
         cur = self.cur
+        hints = self.hints
         while True:
             tok = cur.peek()
+            at = cur.i
             if tok.kind == LP:
                 nxt = cur.peek(1)
                 if nxt.kind != KW or nxt.value in ("then", "do", "catch", "catch_all", "delegate"):
                     return
                 if nxt.value in ("item", "result", "param", "type", "local"):
                     return
-                self.folded()
+                head = self.folded()
             elif tok.kind == KW and tok.value not in _TERMINATORS:
+                head = len(self.out)
                 self.plain()
             else:
                 return
+            if hints is not None and at in hints:
+                self.hinted[head] = hints[at]
 
     # -- labels -----------------------------------------------------------
 
@@ -202,7 +216,9 @@ class FuncBody:
         self._push_label(label)  # the catches' labels are outside the block
         return (bt, tuple(catches))
 
-    def folded(self) -> None:
+    def folded(self) -> int:
+        """One folded instruction; the position in ``out`` of its head (the
+        instruction the form names, after its folded operands)."""
         cur = self.cur
         cur.lp()
         tok = cur.peek()
@@ -211,8 +227,12 @@ class FuncBody:
             label, bt = self._block_head()
             if name == "if":
                 while cur.peek().kind == LP and not cur.at_form("then"):
-                    self.folded()
+                    at = cur.i
+                    operand = self.folded()
+                    if self.hints is not None and at in self.hints:
+                        self.hinted[operand] = self.hints[at]
                 self._push_label(label)
+                head = len(self.out)
                 self.out.append(Instr(Op.IF, bt))
                 cur.open("then")
                 self.instrs()
@@ -224,6 +244,7 @@ class FuncBody:
                     cur.rp()
             else:
                 self._push_label(label)
+                head = len(self.out)
                 self.out.append(Instr(_BLOCKS[name], bt))
                 self.instrs()
             self.labels.pop()
@@ -231,21 +252,25 @@ class FuncBody:
         elif name == "try_table":
             cur.i += 1
             label = cur.opt_id()
+            head = len(self.out)
             self.out.append(Instr(Op.TRY_TABLE, self._try_table_head(label)))
             self.instrs()
             self.labels.pop()
             self.out.append(END)
         elif name == "try" and self.ctx.features.legacy_exceptions:
             cur.i += 1
+            head = len(self.out)
             self._folded_try()
         elif tok.kind == KW:
             cur.i += 1
             instr = self._operator(tok)
             self.instrs()
+            head = len(self.out)
             self.out.append(instr)
         else:
             raise cur.unexpected()
         cur.rp()
+        return head
 
     def _folded_try(self) -> None:
         cur = self.cur

@@ -12,13 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from ..binary.encode import instruction_offsets
 from ..binary.types import FUNC_INDEX_TYPE
 from ..errors import UnsupportedFeature
 from ..features import Features
 from ..syntax import module as m
 from ..syntax import types as t
 from ..syntax.opcodes import Instr, Op
-from .customs import SECTION_ORDER, check_branch_hints, custom_section, present_sections
+from .customs import (
+    SECTION_ORDER,
+    branch_hint_section,
+    check_branch_hints,
+    custom_section,
+    present_sections,
+)
 from .instructions import END, FuncBody
 from .keywords import wasm3_texts
 from .lexer import ID, KW, LP, STR, Annotation, Token
@@ -174,6 +181,9 @@ class ModuleParser:
     ):
         self.cur = cur
         self.branch_hints = branch_hints or []
+        self.hints: dict[int, int] | None = None  # token position -> hint value
+        # Function index -> (instruction position in its body -> hint value).
+        self.hinted: dict[int, dict[int, int]] = {}
         self.name = name  # the module's $id, for the name section
         self.local_names: dict[int, dict[int, str]] = {}
         self.label_names: dict[int, dict[int, str]] = {}
@@ -196,7 +206,7 @@ class ModuleParser:
         fields = self._scan()
         if self.branch_hints:
             funcs = [(f.start, f.end) for f in fields if f.kind == "func"]
-            check_branch_hints(self.branch_hints, funcs)
+            self.hints = check_branch_hints(self.branch_hints, funcs)
         ctx = self.ctx
         for f in fields:
             if f.kind in ("type", "rec"):
@@ -230,6 +240,9 @@ class ModuleParser:
         placed = sorted(
             (custom_section(ann, present) for ann in self.annotations), key=lambda c: c[0]
         )
+        if self.hinted:
+            placed.append(branch_hint_section(self._hints_by_offset(module), present))
+            placed.sort(key=lambda c: c[0])
         customs = tuple(custom for _, custom in placed)
         names = name_section(
             self.name,
@@ -242,6 +255,16 @@ class ModuleParser:
             last = next((s for s in reversed(SECTION_ORDER) if s in present), 0)
             customs += (m.Custom("name", names, last),)
         return replace(module, customs=customs)
+
+    def _hints_by_offset(self, module: m.Module) -> dict[int, tuple[tuple[int, int], ...]]:
+        """The hinted instructions named by their byte offsets in the
+        encoded function bodies (the encoder's, the one encoding)."""
+        imported = len(module.imports) and sum(i.kind is t.ExternKind.FUNC for i in module.imports)
+        out = {}
+        for index, hinted in self.hinted.items():
+            offsets = instruction_offsets(module.funcs[index - imported])
+            out[index] = tuple((offsets[k], hinted[k]) for k in sorted(hinted))
+        return out
 
     # -- pass 1: identifiers --------------------------------------------------
 
@@ -511,8 +534,10 @@ class ModuleParser:
                     locals_.bind(None, cur)
                     local_types.append(ctx.tr.valtype())
             cur.rp()
-        body = FuncBody(ctx, locals_)
+        body = FuncBody(ctx, locals_, self.hints)
         code = body.expr()
+        if body.hinted:
+            self.hinted[index] = body.hinted
         self.local_names[index] = {i: name for name, i in locals_.ids.items()}
         self.label_names[index] = body.label_names
         if any(i.op in _USES_DATA_COUNT for i in code):

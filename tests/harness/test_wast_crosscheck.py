@@ -4,9 +4,9 @@ own scripts gives the same bytes, or differs for a reason ``crosscheck``
 documents and checks; every malformed text module is rejected with the
 expected message.
 
-Modules refimpl can't encode or decode yet (branch hint sections) are not
-failures: each test lists them with their reason in a warning, so they are
-counted, never hidden.
+Modules refimpl can't encode or decode yet are not failures: each test
+lists them with their reason in a warning, so they are counted, never
+hidden.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from refimpl import Features
 from refimpl.errors import MalformedModule, UnsupportedFeature
 from refimpl.text import parse_module
 
-PENDING = ("undecidable", "not encoded by refimpl", "branch hints not written")
+PENDING = ("undecidable", "not encoded by refimpl")
 
 
 def _files(suite: str) -> list[tuple[Path, str]]:
@@ -85,3 +85,29 @@ def test_malformed_text_modules_are_rejected_with_the_expected_message(suite):
     assert not wrong, "\n".join(wrong[:50])
     if suite != "own":
         assert checked["rejected as expected"] > 0
+
+
+def _branch_hint_files() -> list[Path]:
+    root = find_testsuite()
+    if root is None:
+        pytest.skip("the official testsuite was not found")
+    files = [root / "current" / "custom" / "branch_hint.wast"]
+    files += sorted((root.parent / "foreign" / "wasmtime-misc").glob("branch-hinting*.wast"))
+    return [p for p in files if p.is_file()]
+
+
+def test_branch_hint_sections_are_wasm_tools_bytes():
+    """Every module with branch hint annotations (the suite's and wasmtime's)
+    encodes to wasm-tools' bytes, hint section included."""
+    result = CrossCheck()
+    files = _branch_hint_files()
+    for path in files:
+        profile = profiles_for(path, find_testsuite())[0]
+        features = Features.parse(profile)
+        mine = parse_script(path.read_bytes(), features)
+        theirs = load_script(path, "wasm-tools", profile).commands
+        check_script(path, mine, theirs, features, result)
+    assert len(files) == 3, files
+    assert not result.differences, "\n".join(result.differences)
+    # Names aside, the hint sections are byte for byte wasm-tools'.
+    assert result.verdicts["identical"] + result.verdicts["name section"] >= 4, result.verdicts

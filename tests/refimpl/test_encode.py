@@ -151,6 +151,7 @@ _SAMPLES = {
     "type_type": [(1, 2)],
 }
 _LEGACY = replace(WASM_3_0, legacy_exceptions=True)
+_LEGACY = replace(_LEGACY, wide_arithmetic=True)  # the proposals' opcodes decode too
 # Instructions that only occur inside a legacy try: the instructions around.
 _IN_TRY = {
     Op.CATCH: ((Instr(Op.TRY, None),), (END, END)),

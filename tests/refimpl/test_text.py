@@ -377,8 +377,12 @@ def test_misplaced_branch_hints_are_malformed(text, message):
     assert exc.value.message == message
 
 
-def test_a_branch_hint_on_an_if_is_read_and_skipped():
+def test_a_branch_hint_on_an_if_is_written_as_a_section():
     text = (
         '(module (func (param i32) (@metadata.code.branch_hint "\\00") (if (local.get 0) (then))))'
     )
-    assert parse_module(text, V3).funcs[0].body[1].op == Op.IF
+    module = parse_module(text, V3)
+    assert module.funcs[0].body[1].op == Op.IF
+    (custom,) = module.customs
+    # One function (0), one hint: offset 3 (locals byte, local.get 0), length 1, value 0.
+    assert (custom.name, custom.data) == ("metadata.code.branch_hint", bytes([1, 0, 1, 3, 1, 0]))
