@@ -31,7 +31,8 @@ Reasons a difference is allowed (each checked, never assumed):
 
 Branch hint annotations are written as wasm-tools writes them (the
 ``metadata.code.branch_hint`` section before the code section, offsets from
-refimpl's encoder), so those modules compare like any other.  ``undecidable`` counts modules whose bytes differ where refimpl's decoder
+refimpl's encoder), so those modules compare like any other.
+``undecidable`` counts modules whose bytes differ where refimpl's decoder
 can't read them yet (GC types, exception tags), so neither the encoding
 choice nor a real difference can be shown; anything else is a
 ``difference``, reported with both encodings' sizes.
