@@ -69,6 +69,28 @@ PROFILE_FLAGS = {
 }
 
 
+# Proposals beyond 3.0 smith generates, by feature flag: a profile such as
+# ``3.0,+wide_arithmetic`` is its base profile's flags with these on.
+PROPOSAL_FLAGS = {
+    "wide_arithmetic": {"wide-arithmetic-enabled": "true"},
+    "custom_page_sizes": {"custom-page-sizes-enabled": "true"},
+}
+
+
+def smith_flags(profile: str) -> dict[str, str]:
+    """smith's configuration for ``profile``: a profile name, optionally
+    followed by ``+proposal`` flags smith can generate."""
+    base, *extra = [p.strip() for p in profile.split(",")]
+    try:
+        config = dict(PROFILE_FLAGS[base])
+        for flag in extra:
+            config.update(PROPOSAL_FLAGS[flag.removeprefix("+")])
+    except KeyError as exc:
+        known = ", ".join([*PROFILE_FLAGS, *(f"+{p}" for p in PROPOSAL_FLAGS)])
+        raise ValueError(f"smith can't generate {profile!r}: {exc} (known: {known})") from None
+    return config
+
+
 # Features each module of a profile draws (on or off, half the time each):
 # so that a profile's other features are exercised even while an engine
 # declines modules using these (refimpl's executors, until they run GC,
@@ -96,8 +118,8 @@ def generate(
     nondeterministic); refimpl against itself needs no such help."""
     rng = random.Random(f"{seed}:{index}")
     data = rng.randbytes(size)
-    config = dict(PROFILE_FLAGS[profile])
-    for flag in MIXED.get(profile, ()):
+    config = smith_flags(profile)
+    for flag in MIXED.get(profile.split(",")[0], ()):
         config[flag] = "true" if rng.random() < 0.5 else "false"
     flags = [f"--{k}={v}" for k, v in config.items()]
     flags.append(f"--canonicalize-nans={str(canonical_nans).lower()}")

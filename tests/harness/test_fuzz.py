@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import refimpl
 from harness.cli import main
 from harness.engines import engines_for
 from harness.fuzz.campaign import Config, drive
@@ -63,6 +64,19 @@ def test_smith_modules_are_valid_for_their_profile(profile):
     module = generate(5, 0, profile, canonical_nans=True)
     assert export_signatures(module.binary) is not None
     assert module.binary == generate(5, 0, profile, canonical_nans=True).binary
+
+
+def test_smith_generates_the_proposals_refimpl_implements():
+    from harness.fuzz.smith import smith_flags
+
+    flags = smith_flags("3.0,+wide_arithmetic,+custom_page_sizes")
+    assert flags["wide-arithmetic-enabled"] == flags["custom-page-sizes-enabled"] == "true"
+    assert smith_flags("3.0")["wide-arithmetic-enabled"] == "false"
+    with pytest.raises(ValueError, match="smith can't generate"):
+        smith_flags("3.0,+threads")
+    features = Features.parse("3.0,+wide_arithmetic,+custom_page_sizes")
+    for index in range(3):
+        refimpl.load(generate(5, index, features.name).binary, features)
 
 
 def test_shards_partition_the_campaign():
