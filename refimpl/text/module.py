@@ -259,7 +259,7 @@ class ModuleParser:
     def _hints_by_offset(self, module: m.Module) -> dict[int, tuple[tuple[int, int], ...]]:
         """The hinted instructions named by their byte offsets in the
         encoded function bodies (the encoder's, the one encoding)."""
-        imported = len(module.imports) and sum(i.kind is t.ExternKind.FUNC for i in module.imports)
+        imported = sum(i.kind is t.ExternKind.FUNC for i in module.imports)
         out = {}
         for index, hinted in self.hinted.items():
             offsets = instruction_offsets(module.funcs[index - imported])
