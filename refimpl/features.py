@@ -36,8 +36,9 @@ class Features:
     # Proposals beyond Wasm 3.0 (the suite's proposals/ and legacy/ folders).
     # No profile enables them; refimpl accepts the flags so a user can
     # describe the engine under test, and declines to run what it lacks
-    # (``unimplemented``).  custom_descriptors is implemented in part (exact
-    # types, exact imports); its descriptor clauses and instructions raise
+    # (``unimplemented``).  threads is implemented for a single agent
+    # (``exec.atomics``); custom_descriptors in part (exact types, exact
+    # imports): its descriptor clauses and instructions raise
     # ``UnsupportedFeature``.
     threads: bool = False
     wide_arithmetic: bool = False
@@ -117,7 +118,6 @@ WASM_3_0 = replace(
 PROFILES: dict[str, Features] = {"mvp": MVP, "2.0": WASM_2_0, "3.0": WASM_3_0}
 
 NOT_IMPLEMENTED = (
-    "threads",
     "wide_arithmetic",
     "custom_page_sizes",
 )

@@ -230,7 +230,7 @@ class WasmtimeSession(Session):
         # nothing are exactly the spec's print functions.
         self.spectest_exports = {}
         self.spectest_items = _spectest_items(self.features)
-        for wat in _spectest_wats(self.spectest_items, self.features):
+        for wat in _spectest_wats(self.spectest_items):
             module = self.owner.trampoline(self.profile, wat, self.engine)
             spectest = wt.Instance(self.store, module, [])
             self.linker.define_instance(self.store, "spectest", spectest)
@@ -581,7 +581,8 @@ def _spectest_items(features: Features) -> dict[str, tuple[str, str | None, str]
 
     def limits(lim) -> str:
         address = "i64 " if lim.address.value == "i64" else ""
-        return f"{address}{lim.min}" + ("" if lim.max is None else f" {lim.max}")
+        shared = " shared" if lim.shared else ""
+        return f"{address}{lim.min}" + ("" if lim.max is None else f" {lim.max}") + shared
 
     def reftype(t) -> str:
         if not t.nullable or not hasattr(t.heap, "value"):
@@ -610,18 +611,24 @@ def _spectest_items(features: Features) -> dict[str, tuple[str, str | None, str]
 
 def spectest_wats(features: Features) -> list[str]:
     """The spec runner's ``spectest`` module as the profile has it, as
-    modules whose exports together make it up: refimpl's definition, and
-    with threads (which refimpl does not implement) a shared memory, in a
-    module of its own (two memories in one module would need multi-memory,
-    which the profile may not have)."""
-    return _spectest_wats(_spectest_items(features), features)
+    modules whose exports together make it up: refimpl's definition, every
+    memory after the first (threads' ``shared_memory``) in a module of its
+    own (two memories in one module would need multi-memory, which the
+    profile may not have)."""
+    return _spectest_wats(_spectest_items(features))
 
 
-def _spectest_wats(items: dict, features: Features) -> list[str]:
-    wats = ["(module\n  " + "\n  ".join(wat for _, _, wat in items.values()) + ")"]
-    if features.threads:
-        wats.append('(module (memory (export "shared_memory") 1 2 shared))')
-    return wats
+def _spectest_wats(items: dict) -> list[str]:
+    main: list[str] = []
+    alone: list[str] = []
+    has_memory = False
+    for kind, _, wat in items.values():
+        if kind == "memory" and has_memory:
+            alone.append(f"(module {wat})")
+        else:
+            main.append(wat)
+            has_memory = has_memory or kind == "memory"
+    return ["(module\n  " + "\n  ".join(main) + ")", *alone]
 
 
 # -- trampolines (see wasmtime_crossing) --------------------------------------

@@ -49,9 +49,9 @@ def test_proposals_beyond_3_0_are_flags_no_profile_enables():
     for profile in ("mvp", "2.0", "3.0"):
         assert Features.profile(profile).unimplemented() == []
     assert Features.parse("3.0,+threads,+wide_arithmetic").unimplemented() == [
-        "threads",
         "wide_arithmetic",
     ]
+    assert Features.parse("mvp,+threads").unimplemented() == []  # single agent
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,8 @@ def test_legacy_exceptions_convert_with_wast2json():
 
 def test_engines_decline_profiles_they_cannot_run():
     refimpl, wasmtime, wabt = (create_engine(n) for n in ("refimpl", "wasmtime", "wabt"))
-    assert "threads" in refimpl.unsupported_profile("3.0,+threads")
+    assert "wide_arithmetic" in refimpl.unsupported_profile("3.0,+wide_arithmetic")
+    assert refimpl.unsupported_profile("mvp,+threads") is None
     assert refimpl.unsupported_profile("3.0") is None
     assert refimpl.unsupported_profile("3.0,+custom_descriptors") is None  # in part, by construct
     assert "legacy_exceptions" in wasmtime.unsupported_profile("3.0,+legacy_exceptions")
