@@ -48,6 +48,7 @@ _TRAP_NAMES = {
     "STACK_OVERFLOW": "call-stack-exhausted",
     "MEMORY_OUT_OF_BOUNDS": "memory-bounds",
     "HEAP_MISALIGNED": "unaligned-atomic",
+    "ATOMIC_WAIT_NON_SHARED_MEMORY": "wait-unshared",
     "TABLE_OUT_OF_BOUNDS": "table-bounds",
     "INDIRECT_CALL_TO_NULL": "null-table-entry",
     "BAD_SIGNATURE": "signature-mismatch",
