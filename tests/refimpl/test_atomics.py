@@ -14,6 +14,7 @@ import refimpl
 from refimpl.errors import Exhaustion, InvalidModule, LinkError, MalformedModule, Trap
 from refimpl.exec.atomics import ATOMICS
 from refimpl.host.spectest import spectest_instance
+from refimpl.preinit.api import preinitialize
 from refimpl.syntax.opcodes import FE, OPS, access_bytes
 from refimpl.text import wat_to_binary
 
@@ -333,3 +334,18 @@ def test_the_text_parser_and_encoder_agree_with_wasm_tools():
     text += "\n  ".join(lines) + "\n  (atomic.fence)))"
     assert wat_to_binary(text, THREADS3) == wat(text)
     refimpl.load(wat(text), THREADS3)
+
+
+def test_a_snapshot_keeps_the_memory_shared_and_its_contents():
+    """Pre-initialization treats a shared memory as a memory: same contents,
+    same limits (the shared bit included)."""
+    src = wat(
+        """(module (memory (export "m") 1 2 shared)
+  (func (export "init") (drop (i32.atomic.rmw.add (i32.const 16) (i32.const 42))))
+  (func (export "get") (result i32) (i32.atomic.load (i32.const 16))))"""
+    )
+    snapshot = refimpl.load(preinitialize(src, "init", features=THREADS3), THREADS3)
+    assert snapshot.mems[0].type.limits.shared and snapshot.mems[0].type.limits.max == 2
+    store = refimpl.Store(THREADS3)
+    inst = refimpl.instantiate(store, snapshot, {})
+    assert store.invoke(inst.exports["get"], []) == [42]
