@@ -14,7 +14,7 @@ from harness.runner import ScriptRunner
 from harness.script import load_script
 from harness.script.commands import AssertInvalidCustom, AssertMalformedCustom, ModuleSource
 from harness.script.convert import converter_for
-from harness.testsuite import profiles_for, suite_profile
+from harness.testsuite import declared_profiles, profiles_for, suite_profile
 from harness.wabt_features import feature_flags, missing_features
 from refimpl import Features
 
@@ -74,6 +74,29 @@ def test_folders_of_the_suite_pick_their_profile(tmp_path, relative, profile):
     assert suite_profile(path, tmp_path) == profile
     assert profiles_for(path, tmp_path) == [profile]
     assert profiles_for(path, tmp_path, override="2.0") == ["2.0"]
+
+
+@pytest.mark.parametrize(
+    ("header", "profiles"),
+    [
+        (";; profiles: mvp 2.0", ["mvp", "2.0"]),
+        (";; profiles: mvp, 2.0", ["mvp", "2.0"]),
+        (";; profiles: mvp,+threads 2.0,+threads", ["mvp,+threads", "2.0,+threads"]),
+        (";; profile: 3.0,-gc", ["3.0,-gc"]),
+    ],
+)
+def test_a_script_of_our_own_declares_profiles_with_flags(tmp_path, header, profiles):
+    path = tmp_path / "ours.wast"
+    path.write_text(header + "\n(module)\n")
+    assert declared_profiles(path) == profiles
+    assert profiles_for(path, None) == profiles
+
+
+def test_spectest_shared_memory_is_a_module_of_its_own_for_wasmtime():
+    """Without multi-memory one module can't define two memories."""
+    wats = spectest_wats(Features.parse("mvp,+threads"))
+    assert wats[1:] == ['(module (memory (export "shared_memory") 1 2 shared))']
+    assert wats[0].count("(memory") == 1
 
 
 def test_legacy_exceptions_convert_with_wast2json():
