@@ -19,8 +19,9 @@ A module that fails to instantiate becomes ``assert_trap``/``assert_unlinkable``
 of refimpl's message.  One spectest instance serves the whole script, as in
 the runners, so writes into its memory or table carry over.  Modules that
 import anything but ``spectest``, memories that can't be checked portably
-(64-bit, shared, 4 GiB) and non-null reference globals are skipped, with a
-reason counted.
+(64-bit, 4 GiB) and non-null reference globals are skipped, with a reason
+counted.  A shared memory (threads) is checked like any other, through a
+shared import.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def null_digest(elements: list) -> int:
 
 
 _MEMORY_CHECKER = """(module
-  (import "{mod}" "{name}" (memory 0))
+  (import "{mod}" "{name}" (memory {limits}))
   (func (export "size") (result i32) (memory.size))
   (func (export "digest") (result i64) (local $i i32) (local $n i32) (local $h i64)
     (local.set $n (i32.mul (memory.size) (i32.const 65536)))
@@ -175,15 +176,18 @@ class _Writer:
 
     def _memory(self, label: str, name: str, mem: MemInst) -> None:
         limits = mem.type.limits
-        if limits.shared or str(limits.address).lower().endswith("i64"):
-            self.out.skipped["shared or 64-bit memory"] += 1
+        if str(limits.address).lower().endswith("i64"):
+            self.out.skipped["64-bit memory"] += 1
             return
         pages = len(mem.data) // PAGE_SIZE
         if pages >= 65536:
             self.out.skipped["4 GiB memory (its end does not fit in i32)"] += 1
             return
         checker = f"$c{len(self.lines)}"
-        wat = _MEMORY_CHECKER.format(mod=label, name=_name(name), prime=_PRIME)
+        # A shared memory imports only as shared, which needs a maximum:
+        # 65536 pages, the most a 32-bit memory has, matches any.
+        imported = "0 65536 shared" if limits.shared else "0"
+        wat = _MEMORY_CHECKER.format(mod=label, name=_name(name), prime=_PRIME, limits=imported)
         self._emit(wat.replace("(module", f"(module {checker}", 1), count=False)
         self._emit(f'(assert_return (invoke {checker} "size") (i32.const {pages}))')
         self._emit(
