@@ -436,10 +436,12 @@ class WasmtimeSession(Session):
         return (ref.kind,)
 
     def _memory_view(self, mem: wt.Memory) -> memoryview:
-        size = mem.data_len(self.store)
+        # A shared memory (threads) belongs to no store: its accessors take none.
+        store = () if _is_shared(mem) else (self.store,)
+        size = mem.data_len(*store)
         if size == 0:
             return memoryview(b"")
-        ptr = mem.data_ptr(self.store)
+        ptr = mem.data_ptr(*store)
         return memoryview((ctypes.c_ubyte * size).from_address(ctypes.addressof(ptr.contents)))
 
     def _memory(self, handle: str, key: str):
@@ -563,6 +565,11 @@ class WasmtimeSession(Session):
 
 
 _PROBE_MARK = PROBE_PREFIX.encode()
+
+
+def _is_shared(mem) -> bool:
+    shared = getattr(wt, "SharedMemory", None)
+    return shared is not None and isinstance(mem, shared)
 
 
 def _funcref_key(func: wt.Func) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from harness.runner import ScriptRunner
 from harness.script import load_script
 from harness.script.commands import AssertInvalidCustom, AssertMalformedCustom, ModuleSource
 from harness.script.convert import converter_for
-from harness.testsuite import declared_profiles, profiles_for, suite_profile
+from harness.testsuite import declared_profiles, find_testsuite, profiles_for, suite_profile
 from harness.wabt_features import feature_flags, missing_features
 from refimpl import Features
 
@@ -154,6 +154,33 @@ def test_wasmtime_runs_a_proposal_with_its_switch_on(tmp_path):
     # Without the switch the same module is rejected, as the profile says.
     results = run(tmp_path, text, [WasmtimeEngine()], "2.0")
     assert status(results[1], "wasmtime") == "fail"
+
+
+def test_refimpl_and_wasmtime_agree_on_the_threads_folder():
+    """wasmtime can't run the folder's own profile (mvp,+threads), so they
+    meet under 2.0,+threads: state probes included, no divergence, and the
+    only failures are the fork's pre-2.0 "multiple tables" (both engines)."""
+    root = find_testsuite()
+    folder = root / "current" / "proposals" / "threads" if root else None
+    if folder is None or not folder.is_dir():
+        pytest.skip("the official testsuite is not available")
+    engines = [create_engine("refimpl"), WasmtimeEngine()]
+    failed, passed = [], 0
+    for path in sorted(folder.glob("*.wast")):
+        script = load_script(path, profile="2.0,+threads")
+        options = SessionOptions(profile="2.0,+threads")
+        for result in ScriptRunner(script, engines, options, known=NONE).run_all():
+            assert not result.divergences, (path.name, result.line)
+            for r in result.results:
+                if r.status == "fail":
+                    failed.append((path.name, result.line, r.engine))
+                passed += r.status == "pass"
+    assert passed >= 1200
+    assert sorted({(name, line) for name, line, _ in failed}) == [
+        ("imports.wast", 310),
+        ("imports.wast", 314),
+        ("imports.wast", 318),
+    ]
 
 
 def test_a_profile_an_engine_declines_is_unsupported_not_failed(tmp_path):
