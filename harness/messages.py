@@ -33,6 +33,7 @@ SPEC_MESSAGES: dict[str, str] = {
     "cast failure": "cast-failure",
     "descriptor cast failure": "cast-failure",
     "unaligned atomic": "unaligned-atomic",
+    "expected shared memory": "wait-unshared",  # threads: wait on an unshared memory
     "call stack exhausted": "call-stack-exhausted",
     "uncaught exception": "exception",  # the outcome, not a trap
     "incompatible import type": "link",

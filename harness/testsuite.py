@@ -113,7 +113,8 @@ _PROFILE_HEADER = re.compile(r"^;;\s*profiles?:\s*(.+)$", re.MULTILINE)
 
 def declared_profiles(path: Path) -> list[str] | None:
     """Profiles a script of our own asks to run under: a comment line
-    ``;; profiles: mvp 2.0`` among its first lines."""
+    ``;; profiles: mvp 2.0`` among its first lines (a profile with flags
+    keeps its commas: ``mvp,+threads 2.0,+threads``)."""
     try:
         head = path.read_text(encoding="utf-8", errors="replace")[:2000]
     except OSError:
@@ -121,7 +122,7 @@ def declared_profiles(path: Path) -> list[str] | None:
     m = _PROFILE_HEADER.search(head)
     if not m:
         return None
-    return [p for p in re.split(r"[\s,]+", m.group(1).strip()) if p]
+    return [p for p in re.split(r"\s+|,(?![+-])", m.group(1).strip()) if p]
 
 
 def profiles_for(

@@ -48,6 +48,7 @@ _TRAP_NAMES = {
     "STACK_OVERFLOW": "call-stack-exhausted",
     "MEMORY_OUT_OF_BOUNDS": "memory-bounds",
     "HEAP_MISALIGNED": "unaligned-atomic",
+    "ATOMIC_WAIT_NON_SHARED_MEMORY": "wait-unshared",
     "TABLE_OUT_OF_BOUNDS": "table-bounds",
     "INDIRECT_CALL_TO_NULL": "null-table-entry",
     "BAD_SIGNATURE": "signature-mismatch",
@@ -230,7 +231,7 @@ class WasmtimeSession(Session):
         # nothing are exactly the spec's print functions.
         self.spectest_exports = {}
         self.spectest_items = _spectest_items(self.features)
-        for wat in _spectest_wats(self.spectest_items, self.features):
+        for wat in _spectest_wats(self.spectest_items):
             module = self.owner.trampoline(self.profile, wat, self.engine)
             spectest = wt.Instance(self.store, module, [])
             self.linker.define_instance(self.store, "spectest", spectest)
@@ -435,10 +436,12 @@ class WasmtimeSession(Session):
         return (ref.kind,)
 
     def _memory_view(self, mem: wt.Memory) -> memoryview:
-        size = mem.data_len(self.store)
+        # A shared memory (threads) belongs to no store: its accessors take none.
+        store = () if _is_shared(mem) else (self.store,)
+        size = mem.data_len(*store)
         if size == 0:
             return memoryview(b"")
-        ptr = mem.data_ptr(self.store)
+        ptr = mem.data_ptr(*store)
         return memoryview((ctypes.c_ubyte * size).from_address(ctypes.addressof(ptr.contents)))
 
     def _memory(self, handle: str, key: str):
@@ -564,6 +567,11 @@ class WasmtimeSession(Session):
 _PROBE_MARK = PROBE_PREFIX.encode()
 
 
+def _is_shared(mem) -> bool:
+    shared = getattr(wt, "SharedMemory", None)
+    return shared is not None and isinstance(mem, shared)
+
+
 def _funcref_key(func: wt.Func) -> tuple[int, int]:
     raw = func._func
     # A pointer (wasmtime-py >= 2x: ``__private``; older: ``index``), the
@@ -581,7 +589,8 @@ def _spectest_items(features: Features) -> dict[str, tuple[str, str | None, str]
 
     def limits(lim) -> str:
         address = "i64 " if lim.address.value == "i64" else ""
-        return f"{address}{lim.min}" + ("" if lim.max is None else f" {lim.max}")
+        shared = " shared" if lim.shared else ""
+        return f"{address}{lim.min}" + ("" if lim.max is None else f" {lim.max}") + shared
 
     def reftype(t) -> str:
         if not t.nullable or not hasattr(t.heap, "value"):
@@ -610,18 +619,24 @@ def _spectest_items(features: Features) -> dict[str, tuple[str, str | None, str]
 
 def spectest_wats(features: Features) -> list[str]:
     """The spec runner's ``spectest`` module as the profile has it, as
-    modules whose exports together make it up: refimpl's definition, and
-    with threads (which refimpl does not implement) a shared memory, in a
-    module of its own (two memories in one module would need multi-memory,
-    which the profile may not have)."""
-    return _spectest_wats(_spectest_items(features), features)
+    modules whose exports together make it up: refimpl's definition, every
+    memory after the first (threads' ``shared_memory``) in a module of its
+    own (two memories in one module would need multi-memory, which the
+    profile may not have)."""
+    return _spectest_wats(_spectest_items(features))
 
 
-def _spectest_wats(items: dict, features: Features) -> list[str]:
-    wats = ["(module\n  " + "\n  ".join(wat for _, _, wat in items.values()) + ")"]
-    if features.threads:
-        wats.append('(module (memory (export "shared_memory") 1 2 shared))')
-    return wats
+def _spectest_wats(items: dict) -> list[str]:
+    main: list[str] = []
+    alone: list[str] = []
+    has_memory = False
+    for kind, _, wat in items.values():
+        if kind == "memory" and has_memory:
+            alone.append(f"(module {wat})")
+        else:
+            main.append(wat)
+            has_memory = has_memory or kind == "memory"
+    return ["(module\n  " + "\n  ".join(main) + ")", *alone]
 
 
 # -- trampolines (see wasmtime_crossing) --------------------------------------

@@ -19,8 +19,9 @@ A module that fails to instantiate becomes ``assert_trap``/``assert_unlinkable``
 of refimpl's message.  One spectest instance serves the whole script, as in
 the runners, so writes into its memory or table carry over.  Modules that
 import anything but ``spectest``, memories that can't be checked portably
-(64-bit, shared, 4 GiB) and non-null reference globals are skipped, with a
-reason counted.
+(64-bit, 4 GiB) and non-null reference globals are skipped, with a reason
+counted.  A shared memory (threads) is checked like any other, through a
+shared import.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def null_digest(elements: list) -> int:
 
 
 _MEMORY_CHECKER = """(module
-  (import "{mod}" "{name}" (memory 0{pagesize}))
+  (import "{mod}" "{name}" (memory {limits}{pagesize}))
   (func (export "size") (result i32) (memory.size))
   (func (export "digest") (result i64) (local $i i32) (local $n i32) (local $h i64)
     (local.set $n (i32.mul (memory.size) (i32.const {page})))
@@ -185,8 +186,8 @@ class _Writer:
 
     def _memory(self, label: str, name: str, mem: MemInst) -> None:
         limits = mem.type.limits
-        if limits.shared or str(limits.address).lower().endswith("i64"):
-            self.out.skipped["shared or 64-bit memory"] += 1
+        if str(limits.address).lower().endswith("i64"):
+            self.out.skipped["64-bit memory"] += 1
             return
         if len(mem.data) >= 1 << 32:
             self.out.skipped["4 GiB memory (its end does not fit in i32)"] += 1
@@ -194,11 +195,15 @@ class _Writer:
         pages = mem.pages
         log2 = mem.type.page_size_log2  # custom page sizes: the import says it too
         checker = f"$c{len(self.lines)}"
+        # A shared memory imports only as shared, which needs a maximum: the
+        # most pages a 32-bit memory of its page size has matches any.
+        most = min((1 << 32) // mem.type.page_size, (1 << 32) - 1)
         wat = _MEMORY_CHECKER.format(
             mod=label,
             name=_name(name),
             prime=_PRIME,
             page=mem.type.page_size,
+            limits=f"0 {most} shared" if limits.shared else "0",
             pagesize="" if log2 is None else f" (pagesize {mem.type.page_size})",
         )
         self._emit(wat.replace("(module", f"(module {checker}", 1), count=False)

@@ -301,6 +301,8 @@ IMMEDIATES = {
     "type_table": _pair,
     "memarg": _memarg,
     "memarg_lane": lambda imm: _memarg(imm[0]) + bytes((imm[1],)),
+    "atomic": _memarg,
+    "zero": lambda imm: b"\x00",
     "data_mem": _pair,
     "elem_table": _pair,
     "mem_mem": _pair,

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from ..errors import MalformedModule, UnsupportedFeature
 from ..features import Features
-from ..syntax.opcodes import FB, FC, FD, OPS, Catch, CatchKind, Instr, MemArg, prefixed
+from ..syntax.opcodes import FB, FC, FD, FE, OPS, Catch, CatchKind, Instr, MemArg, prefixed
 from ..syntax.types import RefType
 from .reader import Reader
 from .types import exact_index, heap_type, ref_type, ref_type_to, result_type, val_type
@@ -61,6 +61,7 @@ _OPCODE_FEATURES: tuple[tuple[int, int, str], ...] = (
     (prefixed(FD, 0x000), prefixed(FD, 0x0FF), "simd"),
     (prefixed(FD, 0x100), prefixed(FD, 0xFFF), "relaxed_simd"),
     (prefixed(FB, 0x000), prefixed(FB, 0xFFF), "gc"),
+    (prefixed(FE, 0x000), prefixed(FE, 0xFFF), "threads"),
 )
 
 
@@ -120,6 +121,11 @@ def _reserved(d: InstrDecoder) -> int:
     if r.byte() != 0:
         raise MalformedModule(d.zero_message, r.pos - 1)
     return 0
+
+
+def _zero(d: InstrDecoder) -> None:
+    """``atomic.fence``'s reserved flags byte."""
+    _reserved(d)
 
 
 def _memidx(d: InstrDecoder) -> int:
@@ -264,6 +270,8 @@ IMMEDIATES: dict[str, ImmReader] = {
     "type_table": _type_table,
     "memarg": _memarg,
     "memarg_lane": _memarg_lane,
+    "atomic": _memarg,
+    "zero": _zero,
     "data_mem": _data_mem,
     "elem_table": _two_indices,
     "mem_mem": _mem_mem,
@@ -391,6 +399,7 @@ class InstrDecoder:
         frames = [_PLAIN]  # per open construct: what may still come (_IF ...)
         legacy = self.f.legacy_exceptions
         has_try_table = self.f.exceptions
+        atomics = self.f.threads
         while True:
             pos = r.pos
             if pos >= size:
@@ -458,7 +467,7 @@ class InstrDecoder:
                 frames.pop()  # delegate ends the try block
                 if not frames:  # pragma: no cover - the body frame is plain
                     return tuple(out)
-            elif op in (FC, FD, FB):
+            elif op in (FC, FD, FB) or (op == FE and atomics):
                 append(self._prefixed(op, pos))
             else:
                 raise self._illegal(op, pos)

@@ -2,8 +2,8 @@
 
 Print functions do nothing observable; the globals hold 666 (666.6 for
 floats); the table is 10..20 funcref and the memory 1..2 pages.  Wasm 3.0
-adds a 64-bit table.  (The spec's ``shared_memory`` comes with threads,
-which refimpl does not implement.)
+adds a 64-bit table, threads a shared memory of 1..2 pages
+(``shared_memory``).
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ def spectest_instance(features: Features) -> ModuleInst:
     exports["global_f64"] = GlobalInst(GlobalType(False, F64), 666.6)
     exports["table"] = TableInst(TableType(Limits(10, 20), FUNCREF))
     exports["memory"] = MemInst(MemType(Limits(1, 2)))
+    if features.threads:
+        exports["shared_memory"] = MemInst(MemType(Limits(1, 2, shared=True)))
     if features.memory64:
         exports["table64"] = TableInst(TableType(Limits(10, 20, AddrType.I64), FUNCREF))
     return ModuleInst(exports=exports, name="spectest")

@@ -18,7 +18,8 @@ needs the validator's own rule (control, variables, references, ...).
 ``label``       int (relative depth); ``labels``: (tuple of depths, default)
 ``func`` ...    int index, also ``local global table mem data elem tag type``
 ``type_table``  (type index, table index)
-``memarg``      MemArg; ``memarg_lane``: (MemArg, lane)
+``memarg``      MemArg; ``memarg_lane``: (MemArg, lane); ``atomic``: a
+                MemArg whose alignment must be the natural one (threads)
 ``data_mem``    (data index, memory index); ``elem_table``: (elem, table)
 ``mem_mem``     (destination memory, source memory); ``table_table`` alike
 ``i32 i64``     int, the unsigned bit pattern
@@ -27,6 +28,7 @@ needs the validator's own rule (control, variables, references, ...).
 ``shuffle``     tuple of 16 lane indices; ``lane``: int
 ``heaptype``    AbsHeapType or int type index
 ``valtypes``    tuple of ValType
+``zero``        None: a reserved zero byte in the binary (``atomic.fence``)
 ``try_table``   (blocktype, tuple of Catch): the handlers of ``try_table``
 ``reftype``     RefType: the target of ``ref.test``/``ref.cast``; the heap
                 type is encoded, the opcode says whether it is nullable
@@ -48,6 +50,7 @@ unique; ``BY_NAME`` maps a shared text name to the non-null opcode.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -571,6 +574,39 @@ FD:0x112 i16x8.relaxed_dot_i8x16_i7x16_s - v128 v128 -> v128
 FD:0x113 i32x4.relaxed_dot_i8x16_i7x16_add_s - v128 v128 v128 -> v128
 """
 
+
+def _atomic_rows() -> str:
+    """The threads proposal's 0xFE opcodes: wait/notify/fence, then loads,
+    stores and the read-modify-write families, each in every width (full
+    width, then the zero-extending narrow forms in opcode order)."""
+    rows = [
+        "FE:0x00 memory.atomic.notify atomic addr i32 -> i32",
+        "FE:0x01 memory.atomic.wait32 atomic addr i32 i64 -> i32",
+        "FE:0x02 memory.atomic.wait64 atomic addr i64 i64 -> i32",
+        "FE:0x03 atomic.fence zero ->",
+    ]
+    widths = (("i32", ""), ("i64", ""), ("i32", "8"), ("i32", "16"))
+    widths += (("i64", "8"), ("i64", "16"), ("i64", "32"))
+    code = 0x10
+
+    def add(name: str, sig: str) -> None:
+        nonlocal code
+        rows.append(f"FE:{code:#04x} {name} atomic {sig}")
+        code += 1
+
+    for t, n in widths:
+        add(f"{t}.atomic.load{n}{'_u' if n else ''}", f"addr -> {t}")
+    for t, n in widths:
+        add(f"{t}.atomic.store{n}", f"addr {t} ->")
+    for rmw in ("add", "sub", "and", "or", "xor", "xchg", "cmpxchg"):
+        for t, n in widths:
+            args = f"{t} {t}" if rmw == "cmpxchg" else t
+            add(f"{t}.atomic.rmw{n}.{rmw}{'_u' if n else ''}", f"addr {args} -> {t}")
+    return "\n".join(rows)
+
+
+_TABLE += _atomic_rows()
+
 _VALTYPES: dict[str, ValType | str] = {
     "i32": I32,
     "i64": I64,
@@ -631,6 +667,22 @@ for _info in OPS.values():
 # Opcodes as named constants (Op.I32_ADD, Op.BLOCK, ...), for code that
 # dispatches on a handful of them.
 Op = enum.IntEnum("Op", {info.ident.upper(): code for code, info in OPS.items()})
+
+
+_TYPE_BYTES = {"i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 16, "memory": 4}
+_ACCESS = re.compile(r"(?:atomic\.)?(?:load|store|rmw|wait)(\d+)?(?:x(\d+))?")
+
+
+def access_bytes(name: str) -> int:
+    """Bytes a memory instruction accesses, from its name (the natural
+    alignment): ``i64.load32_u`` 4, ``v128.load8x8_s`` 8, ``v128.load16_lane``
+    2, ``i32.atomic.rmw8.add_u`` 1, ``memory.atomic.wait64`` 8,
+    ``memory.atomic.notify`` 4 (its count is an i32 at the address)."""
+    prefix, _, rest = name.partition(".")
+    m = _ACCESS.match(rest)
+    if m is None or m.group(1) is None:
+        return _TYPE_BYTES[prefix]
+    return int(m.group(1)) * int(m.group(2) or 1) // 8
 
 
 class Instr(NamedTuple):

@@ -16,12 +16,21 @@ Structured instructions (``block``, ``loop``, ``if``, legacy ``try``) and
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from ..errors import UnsupportedFeature
 from ..syntax import types as t
-from ..syntax.opcodes import BY_NAME, OPS, Catch, CatchKind, Instr, MemArg, Op, OpInfo
+from ..syntax.opcodes import (
+    BY_NAME,
+    OPS,
+    Catch,
+    CatchKind,
+    Instr,
+    MemArg,
+    Op,
+    OpInfo,
+    access_bytes,
+)
 from .keywords import DESCRIPTOR_INSTRUCTIONS, wasm3_texts
 from .lexer import ID, KW, LP, NUM, RP
 from .numbers import F32, F64, is_int, parse_float, parse_int, parse_uint, to_int
@@ -43,21 +52,12 @@ _SHAPES = {
     "f32x4": (4, 32, F32),
     "f64x2": (2, 64, F64),
 }
-_WIDTH = re.compile(r"(?:load|store)(\d+)?(x\d+)?")
 _CATCHES = {"catch": 0, "catch_ref": 1, "catch_all": 2, "catch_all_ref": 3}
 
 
 def natural_alignment(name: str) -> int:
     """log2 of the access width an instruction named ``name`` implies."""
-    prefix, _, op = name.partition(".")
-    m = _WIDTH.match(op)
-    if m and m.group(2):
-        width = 8
-    elif m and m.group(1):
-        width = int(m.group(1)) // 8
-    else:
-        width = {"i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 16}.get(prefix, 1)
-    return width.bit_length() - 1
+    return access_bytes(name).bit_length() - 1
 
 
 class FuncBody:
@@ -567,6 +567,8 @@ READERS = {
     "labels": _labels,
     "memarg": _memarg,
     "memarg_lane": _memarg_lane,
+    "atomic": _memarg,
+    "zero": lambda body, info: None,
     "data_mem": _two("memory", "data", True),
     "elem_table": _two("table", "elem", True),
     "mem_mem": _two("memory", "memory", False),

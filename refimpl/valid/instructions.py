@@ -11,13 +11,12 @@ that signature, after a check of their immediates chosen by immediate kind
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import lru_cache
 
 from ..errors import InvalidModule, UnsupportedFeature
 from ..features import Features
-from ..syntax.opcodes import CODES_BY_NAME, OPS, Instr, MemArg, OpInfo
+from ..syntax.opcodes import CODES_BY_NAME, OPS, Instr, MemArg, OpInfo, access_bytes
 from ..syntax.types import (
     EXTERNREF,
     FUNCREF,
@@ -563,18 +562,10 @@ def _ref_func(v: ExprChecker, op: int, x: int) -> None:
 
 ImmCheck = Callable[[ExprChecker, object], bool]  # True: 64-bit addresses
 
-_TYPE_BYTES = {"i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 16}
-_ACCESS = re.compile(r"(?:load|store)(\d+)?(?:x(\d+))?")
-
 
 def natural_alignment(info: OpInfo) -> int:
-    """Bytes accessed by a memory instruction, from its name: ``i64.load32_u``
-    reads 4, ``v128.load8x8_s`` 8, ``v128.load16_lane`` 2."""
-    prefix, _, rest = info.name.partition(".")
-    m = _ACCESS.match(rest)
-    if m is None or m.group(1) is None:
-        return _TYPE_BYTES[prefix]
-    return int(m.group(1)) * int(m.group(2) or 1) // 8
+    """Bytes accessed by a memory instruction (``syntax.opcodes.access_bytes``)."""
+    return access_bytes(info.name)
 
 
 def lane_count(info: OpInfo) -> int:
@@ -597,6 +588,21 @@ def _memarg_check(info: OpInfo) -> ImmCheck:
         if arg.offset > 0xFFFFFFFF:  # only memory64 decodes 64-bit offsets
             raise InvalidModule("offset out of range")
         return False
+
+    return check
+
+
+def _atomic_check(info: OpInfo) -> ImmCheck:
+    """Atomic accesses (threads) must state exactly their natural alignment;
+    they are valid on unshared memories too."""
+    memarg = _memarg_check(info)
+    natural = natural_alignment(info).bit_length() - 1
+
+    def check(v: ExprChecker, arg: MemArg) -> bool:
+        wide = memarg(v, arg)
+        if arg.align != natural:
+            raise InvalidModule("atomic alignment must be natural")
+        return wide
 
     return check
 
@@ -667,6 +673,7 @@ def _elem_check(info: OpInfo) -> ImmCheck:
 IMMEDIATE_CHECKS: dict[str, Callable[[OpInfo], ImmCheck]] = {
     "memarg": _memarg_check,
     "memarg_lane": _memarg_lane_check,
+    "atomic": _atomic_check,
     "lane": _lane_check,
     "shuffle": _shuffle_check,
     "mem": _mem_check,

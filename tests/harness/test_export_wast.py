@@ -83,6 +83,20 @@ def test_exported_scripts_pass_on_script_runners(tmp_path, engine, capsys, wat):
     assert main(["run", str(script), "--profile", "2.0", "--engine", engine]) == 0
 
 
+def test_shared_memories_are_checked_through_a_shared_import(tmp_path, wat):
+    shared = '(module (memory 1 2 shared) (data (i32.const 8) "abc"))'
+    out = export_modules([wat(shared)], "2.0,+threads")
+    assert "(memory 0 65536 shared))" in out.text and not out.skipped
+    assert out.assertions == 3
+    script = tmp_path / "shared.wast"
+    script.write_text(out.text)
+    for engine in ("refimpl", "wasmtime"):
+        assert main(["run", str(script), "--profile", "2.0,+threads", "--engine", engine]) == 0
+    changed = export_modules([wat(shared.replace('"abc"', '"abd"'))], "2.0,+threads").text
+    script.write_text(out.text.splitlines()[0] + "\n" + "\n".join(changed.splitlines()[1:]))
+    assert main(["run", str(script), "--profile", "2.0,+threads"]) == 1
+
+
 def test_debug_names_are_left_out(wat):
     named = wat('(module $named (func $f (export "f")) (memory 1))')
     assert b"\x04name" in named

@@ -14,9 +14,10 @@ from harness.runner import ScriptRunner
 from harness.script import load_script
 from harness.script.commands import AssertInvalidCustom, AssertMalformedCustom, ModuleSource
 from harness.script.convert import converter_for
-from harness.testsuite import profiles_for, suite_profile
+from harness.testsuite import declared_profiles, find_testsuite, profiles_for, suite_profile
 from harness.wabt_features import feature_flags, missing_features
 from refimpl import Features
+from refimpl import features as features_module
 
 NONE = KnownDifferences()
 
@@ -48,7 +49,16 @@ def test_a_profile_name_parses_back_to_itself(text):
 def test_proposals_beyond_3_0_are_flags_no_profile_enables():
     for profile in ("mvp", "2.0", "3.0"):
         assert Features.profile(profile).unimplemented() == []
-    assert Features.parse("3.0,+threads,+wide_arithmetic").unimplemented() == ["threads"]
+    assert Features.parse("3.0,+threads,+wide_arithmetic").unimplemented() == []
+    assert Features.parse("mvp,+threads").unimplemented() == []  # single agent
+
+
+def test_a_flag_without_an_implementation_is_declined_as_a_whole(monkeypatch):
+    # No flag is unimplemented today; the mechanism stays for the next one.
+    monkeypatch.setattr(features_module, "NOT_IMPLEMENTED", ("wide_arithmetic",))
+    assert Features.parse("3.0,+threads,+wide_arithmetic").unimplemented() == [
+        "wide_arithmetic"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -73,6 +83,29 @@ def test_folders_of_the_suite_pick_their_profile(tmp_path, relative, profile):
     assert profiles_for(path, tmp_path, override="2.0") == ["2.0"]
 
 
+@pytest.mark.parametrize(
+    ("header", "profiles"),
+    [
+        (";; profiles: mvp 2.0", ["mvp", "2.0"]),
+        (";; profiles: mvp, 2.0", ["mvp", "2.0"]),
+        (";; profiles: mvp,+threads 2.0,+threads", ["mvp,+threads", "2.0,+threads"]),
+        (";; profile: 3.0,-gc", ["3.0,-gc"]),
+    ],
+)
+def test_a_script_of_our_own_declares_profiles_with_flags(tmp_path, header, profiles):
+    path = tmp_path / "ours.wast"
+    path.write_text(header + "\n(module)\n")
+    assert declared_profiles(path) == profiles
+    assert profiles_for(path, None) == profiles
+
+
+def test_spectest_shared_memory_is_a_module_of_its_own_for_wasmtime():
+    """Without multi-memory one module can't define two memories."""
+    wats = spectest_wats(Features.parse("mvp,+threads"))
+    assert wats[1:] == ['(module (memory (export "shared_memory") 1 2 shared))']
+    assert wats[0].count("(memory") == 1
+
+
 def test_legacy_exceptions_convert_with_wast2json():
     """wasm-tools no longer reads the folded (try (do ...) (catch ...)) form."""
     assert converter_for("auto", "3.0,+legacy_exceptions").name == "wast2json"
@@ -83,9 +116,13 @@ def test_legacy_exceptions_convert_with_wast2json():
 # -- engines declare what they can't enable --------------------------------------
 
 
-def test_engines_decline_profiles_they_cannot_run():
+def test_engines_decline_profiles_they_cannot_run(monkeypatch):
     refimpl, wasmtime, wabt = (create_engine(n) for n in ("refimpl", "wasmtime", "wabt"))
-    assert "threads" in refimpl.unsupported_profile("3.0,+threads")
+    assert refimpl.unsupported_profile("3.0,+wide_arithmetic") is None
+    monkeypatch.setattr(features_module, "NOT_IMPLEMENTED", ("wide_arithmetic",))
+    assert "wide_arithmetic" in refimpl.unsupported_profile("3.0,+wide_arithmetic")
+    monkeypatch.undo()
+    assert refimpl.unsupported_profile("mvp,+threads") is None
     assert refimpl.unsupported_profile("3.0") is None
     assert refimpl.unsupported_profile("3.0,+custom_descriptors") is None  # in part, by construct
     assert "legacy_exceptions" in wasmtime.unsupported_profile("3.0,+legacy_exceptions")
@@ -127,6 +164,33 @@ def test_wasmtime_runs_a_proposal_with_its_switch_on(tmp_path):
     # Without the switch the same module is rejected, as the profile says.
     results = run(tmp_path, text, [WasmtimeEngine()], "2.0")
     assert status(results[1], "wasmtime") == "fail"
+
+
+def test_refimpl_and_wasmtime_agree_on_the_threads_folder():
+    """wasmtime can't run the folder's own profile (mvp,+threads), so they
+    meet under 2.0,+threads: state probes included, no divergence, and the
+    only failures are the fork's pre-2.0 "multiple tables" (both engines)."""
+    root = find_testsuite()
+    folder = root / "current" / "proposals" / "threads" if root else None
+    if folder is None or not folder.is_dir():
+        pytest.skip("the official testsuite is not available")
+    engines = [create_engine("refimpl"), WasmtimeEngine()]
+    failed, passed = [], 0
+    for path in sorted(folder.glob("*.wast")):
+        script = load_script(path, profile="2.0,+threads")
+        options = SessionOptions(profile="2.0,+threads")
+        for result in ScriptRunner(script, engines, options, known=NONE).run_all():
+            assert not result.divergences, (path.name, result.line)
+            for r in result.results:
+                if r.status == "fail":
+                    failed.append((path.name, result.line, r.engine))
+                passed += r.status == "pass"
+    assert passed >= 1200
+    assert sorted({(name, line) for name, line, _ in failed}) == [
+        ("imports.wast", 310),
+        ("imports.wast", 314),
+        ("imports.wast", 318),
+    ]
 
 
 def test_a_profile_an_engine_declines_is_unsupported_not_failed(tmp_path):

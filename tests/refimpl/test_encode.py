@@ -112,6 +112,8 @@ _SAMPLES = {
     "type_table": [(0, 0), (2, 1)],
     "memarg": [MemArg(0, 0), MemArg(2, 2**32 + 5), MemArg(3, 8, 1), MemArg(1, 0, 200)],
     "memarg_lane": [(MemArg(0, 1), 3), (MemArg(3, 0, 2), 1)],
+    "atomic": [MemArg(2, 0), MemArg(3, 2**32 + 8, 1)],
+    "zero": [None],
     "data_mem": [(0, 0), (3, 1)],
     "elem_table": [(1, 2)],
     "mem_mem": [(0, 0), (1, 2)],
@@ -150,8 +152,8 @@ _SAMPLES = {
     "type_elem": [(5, 0)],
     "type_type": [(1, 2)],
 }
-_LEGACY = replace(WASM_3_0, legacy_exceptions=True)
-_LEGACY = replace(_LEGACY, wide_arithmetic=True)  # the proposals' opcodes decode too
+_LEGACY = replace(WASM_3_0, legacy_exceptions=True, threads=True, wide_arithmetic=True)
+# (every opcode decodes: the proposals' too)
 # Instructions that only occur inside a legacy try: the instructions around.
 _IN_TRY = {
     Op.CATCH: ((Instr(Op.TRY, None),), (END, END)),

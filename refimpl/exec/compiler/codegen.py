@@ -20,7 +20,7 @@ from ...syntax.module import Module
 from ...syntax.opcodes import OPS, CatchKind, Instr, MemArg, Op
 from ...syntax.types import F32, F64, FuncType, RefType
 from ...valid.canonical import canonical_types
-from .. import gc, numerics, simd
+from .. import atomics, gc, numerics, simd
 from ..simd import memory as vmem
 from .structure import Branch, CannotCompile, Node, Rethrow, build, crossed_loops
 from .templates import TEMPLATES, TRAPPING
@@ -784,6 +784,23 @@ class FunctionCodegen:
         m, ea = self.checked_address(arg, vmem.ACCESS_SIZE[ins.op])
         self.emit(f"{vmem.LANE_STORES[ins.op].__name__}({m}, {ea}, {vector.expr}, {lane})")
 
+    # atomics (threads): calls of the shared operations in exec.atomics
+
+    def atomic(self, ins: Instr) -> None:
+        a = atomics.ATOMICS[ins.op]
+        if a.kind == "fence":
+            return  # one agent: every access is already ordered
+        operands = self.pops(len(OPS[ins.op].params) - 1)
+        arg = ins.imm
+        args = [f"M{arg.memory}", self.address(arg), str(a.size)]
+        if a.kind == "rmw":
+            args.append(self.const(a.operation))
+        call = f"atomic_{a.kind}({', '.join(args + [o.expr for o in operands])})"
+        if a.kind == "store":
+            self.emit(call)
+        else:
+            self.effect(call)
+
     # references
 
     def ref_null(self, ins: Instr) -> None:
@@ -987,6 +1004,7 @@ _HANDLERS = {
     **{op: _G.load for op in _LOADS},
     **{op: _G.store for op in _STORES},
     **{op: _G.bulk for op in _BULK},
+    **{op: _G.atomic for op in atomics.ATOMICS},
     Op.V128_CONST: _G.v128_const,
     Op.I8X16_SHUFFLE: _G.shuffle,
     **{op: _G.lane_op for op in simd.LANE_OPS},

@@ -10,6 +10,14 @@ from ...errors import UncaughtException  # noqa: F401
 from ...runtime.values import StructRef  # noqa: F401
 from .. import bulk
 
+# Atomic instructions (threads), shared with the interpreter.
+from ..atomics import cmpxchg as atomic_cmpxchg  # noqa: F401
+from ..atomics import load as atomic_load  # noqa: F401
+from ..atomics import notify as atomic_notify  # noqa: F401
+from ..atomics import rmw as atomic_rmw  # noqa: F401
+from ..atomics import store as atomic_store  # noqa: F401
+from ..atomics import wait as atomic_wait  # noqa: F401
+
 # Bulk operations whose arguments codegen already emits in bulk's order.
 from ..bulk import data_drop, elem_drop, memory_copy, memory_fill, table_copy, table_fill  # noqa: F401
 

@@ -16,6 +16,7 @@ from ..calls import EXHAUSTED, DepthCell, TailCall, from_embedder
 from ..exceptions import handler_values
 from . import lowering
 from .instructions import (
+    atomic,
     control,
     exceptions,
     gc,
@@ -30,6 +31,7 @@ from .instructions import (
 from .lowering import Lowered, Lowering
 
 _FAMILIES = (
+    atomic,
     control,
     exceptions,
     gc,
