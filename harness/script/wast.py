@@ -26,7 +26,7 @@ from refimpl.text.module import FIELDS, ModuleParser
 from refimpl.text.numbers import F32, F64, parse_float, parse_int
 from refimpl.text.reader import Cursor
 
-from ..values import LANES
+from ..values import LANES, Exact, Pattern, Value
 from .commands import (
     Action,
     ActionCommand,
@@ -87,6 +87,12 @@ _REF_RESULTS = {
     "ref.array": "arrayref",
     "ref.exn": "exnref",
 }
+
+
+def _scalar_json(pattern: Pattern) -> dict:
+    """A scalar read by ``_ScriptReader._scalar`` back in JSON shape."""
+    assert isinstance(pattern, Exact)
+    return {"type": pattern.value.type, "value": str(pattern.value.payload)}
 
 
 class ScriptParseError(ValueError):
@@ -158,7 +164,17 @@ class _ScriptReader:
         if word == "assert_return":
             line = cur.peek(1).line  # the converters' line: the action's
             action = self.action()
-            results = []
+            patterns: list[Pattern] = []
+            while not cur.at_rp():
+                scalar = self._scalar()
+                if scalar is None:
+                    break
+                patterns.append(Exact(scalar))
+            else:
+                cur.rp()
+                return AssertReturn(line, action, tuple(patterns))
+            # Anything but plain scalars: through the converters' JSON shape.
+            results = [_scalar_json(p) for p in patterns]
             while not cur.at_rp():
                 results.append(self.result())
             cur.rp()
@@ -301,7 +317,8 @@ class _ScriptReader:
         field = cur.name()
         args = []
         while kind == "invoke" and not cur.at_rp():
-            args.append(_value(self.const(result=False)))
+            scalar = self._scalar()
+            args.append(_value(self.const(result=False)) if scalar is None else scalar)
         cur.rp()
         return Action(kind, module, field, tuple(args))
 
@@ -316,12 +333,13 @@ class _ScriptReader:
             return {"type": "either", "values": values}
         return self.const(result=True)
 
-    def const(self, result: bool) -> dict:
-        """A constant (or, in results, a pattern) as converter JSON."""
+    def _scalar(self) -> Value | None:
+        """``(t.const number)``, most of a script's values, read straight
+        into a ``Value``; None (nothing taken) for any other form."""
         cur = self.cur
         i = cur.i
         quad = cur.toks[i : i + 4]
-        if len(quad) == 4:  # fast path: (t.const number), most of a script's values
+        if len(quad) == 4:
             lp, head, num, rp = quad
             if (lp.kind, head.kind, num.kind, rp.kind) == _QUAD and head.value in _SCALARS:
                 kind, width = _SCALARS[head.value]
@@ -330,7 +348,15 @@ class _ScriptReader:
                 else:
                     bits = parse_float(num.value, width, num.line)
                 cur.i = i + 4
-                return {"type": kind, "value": str(bits)}
+                return Value(kind, bits)
+        return None
+
+    def const(self, result: bool) -> dict:
+        """A constant (or, in results, a pattern) as converter JSON."""
+        cur = self.cur
+        scalar = self._scalar()
+        if scalar is not None:
+            return _scalar_json(Exact(scalar))
         cur.lp()
         tok = cur.peek()
         word = cur.kw()
