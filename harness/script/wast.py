@@ -322,13 +322,15 @@ class _ScriptReader:
         cur.rp()
         return Action(kind, module, field, tuple(args))
 
-    def result(self) -> dict:
+    def result(self, in_either: bool = False) -> dict:
         cur = self.cur
         if cur.at_form("either"):
+            if in_either:  # alternatives are results, not alternatives again
+                raise cur.unexpected(cur.peek(1))
             cur.i += 2
             values = []
             while not cur.at_rp():
-                values.append(self.result())
+                values.append(self.result(in_either=True))
             cur.rp()
             return {"type": "either", "values": values}
         return self.const(result=True)

@@ -35,6 +35,12 @@ ELSE = Instr(Op.ELSE)
 _BLOCKS = {"block": Op.BLOCK, "loop": Op.LOOP, "if": Op.IF}
 # Words that end a plain instruction sequence.
 _TERMINATORS = frozenset(("end", "else", "catch", "catch_all", "delegate"))
+# Instruction sequences nested deeper than this are declined (an
+# implementation limit, ``UnsupportedFeature``): the parser recurses per
+# level, and Python's stack must end in a typed error, not RecursionError.
+NESTING_LIMIT = 1000
+# Python frames one level of nesting takes at most (instrs, folded/plain, ...).
+FRAMES_PER_LEVEL = 4
 _SHAPES = {
     "i8x16": (16, 8, None),
     "i16x8": (8, 16, None),
@@ -72,6 +78,7 @@ class FuncBody:
         # Label names by the label's number in the function (for the name section).
         self.label_names: dict[int, str] = {}
         self.n_labels = 0
+        self.depth = 0  # instruction sequences open (see NESTING_LIMIT)
 
     def _push_label(self, label: str | None) -> None:
         if label is not None:
@@ -90,6 +97,18 @@ class FuncBody:
         return tuple(self.out)
 
     def instrs(self) -> None:
+        self._deeper()
+        self._sequence()
+        self.depth -= 1
+
+    def _deeper(self) -> None:
+        if self.depth >= NESTING_LIMIT:
+            raise UnsupportedFeature(
+                f"implementation limit: instructions nested more than {NESTING_LIMIT} deep"
+            )
+        self.depth += 1
+
+    def _sequence(self) -> None:
         cur = self.cur
         while True:
             tok = cur.peek()
@@ -210,8 +229,7 @@ class FuncBody:
         if name in _BLOCKS:
             label, bt = self._block_head()
             if name == "if":
-                while cur.peek().kind == LP and not cur.at_form("then"):
-                    self.folded()
+                self._conditions()
                 self._push_label(label)
                 self.out.append(Instr(Op.IF, bt))
                 cur.open("then")
@@ -246,6 +264,15 @@ class FuncBody:
         else:
             raise cur.unexpected()
         cur.rp()
+
+    def _conditions(self) -> None:
+        """A folded ``if``'s condition instructions (before ``then``): a
+        level of nesting like any instruction sequence."""
+        self._deeper()
+        cur = self.cur
+        while cur.peek().kind == LP and not cur.at_form("then"):
+            self.folded()
+        self.depth -= 1
 
     def _folded_try(self) -> None:
         cur = self.cur

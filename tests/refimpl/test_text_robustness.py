@@ -48,3 +48,32 @@ def test_mutated_scripts(seeds):
         script = mutate(script, rng) if n % 2 else script
         with contextlib.suppress(ScriptParseError):
             parse_script(script, PROFILES[n % 3])
+
+
+DEEP = [
+    "(i32.add " * 5000 + "(i32.const 1)" + " (i32.const 1))" * 5000,
+    "(block " * 5000 + ")" * 5000,
+    "block " * 5000 + "end " * 5000,
+    "(if " * 5000 + "(i32.const 0)" + "(then))" * 5000,
+    "try_table " * 5000 + "end " * 5000,
+]
+
+
+@pytest.mark.parametrize("body", DEEP, ids=["folded", "blocks", "plain", "if", "try_table"])
+def test_deep_nesting_is_an_implementation_limit(body):
+    """Thousands of nested instructions: a typed limit, not RecursionError."""
+    src = "(module (func (result i32) " + body + " drop i32.const 0))"
+    with pytest.raises(UnsupportedFeature, match="nested more than"):
+        wat_to_binary(src, PROFILES[0])
+
+
+def test_nesting_below_the_limit_parses():
+    src = "(module (func " + "block " * 900 + "end " * 900 + "))"
+    assert wat_to_binary(src, PROFILES[0])
+
+
+def test_nested_either_is_a_command_failure():
+    either = "(either " * 5000 + ")" * 5000
+    script = f'(module (func (export "f")))(assert_return (invoke "f") {either})'.encode()
+    commands = parse_script(script, PROFILES[0])
+    assert type(commands[1]).__name__ == "ConversionFailure"
