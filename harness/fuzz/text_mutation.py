@@ -22,8 +22,8 @@ from pathlib import Path
 
 from refimpl.syntax.opcodes import BY_NAME
 from refimpl.text.keywords import STRUCTURE
+from refimpl.text.lexer import LP, RP, TextError, lex
 
-from ..script.sexpr import SplitError, split_top_level
 
 OWN_SEEDS = (
     b'(module (func $f (export "f") (param $x i32) (result i32)'
@@ -102,19 +102,27 @@ def seed_scripts(root: Path | None, limit: int = 3000) -> tuple[bytes, ...]:
 
 @functools.cache
 def _forms(root: Path | None) -> tuple[bytes, ...]:
-    """Every top-level form of the suites' scripts."""
+    """Every top-level form of the suites' scripts (split by refimpl's
+    lexer; a script it can't lex is left out)."""
     out: list[bytes] = []
     for suite in SUITES if root else ():
         folder = root / suite
         for path in sorted(folder.glob("*.wast")) if folder.is_dir() else ():
-            text = path.read_text(encoding="utf-8", errors="surrogateescape")
+            source = path.read_bytes()
             try:
-                forms = split_top_level(text)
-            except SplitError:
+                tokens = lex(source).tokens
+            except TextError:
                 continue
-            out.extend(
-                text[f.start : f.end].encode("utf-8", errors="surrogateescape") for f in forms
-            )
+            depth = start = 0
+            for tok in tokens:
+                if tok.kind == LP:
+                    if depth == 0:
+                        start = tok.start
+                    depth += 1
+                elif tok.kind == RP:
+                    depth -= 1
+                    if depth == 0:
+                        out.append(source[start : tok.end])
     return tuple(out)
 
 

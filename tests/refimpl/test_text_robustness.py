@@ -1,7 +1,8 @@
 """Robustness of the text parser: whatever the input, reading (and
 encoding) a module ends in MalformedModule or UnsupportedFeature, and
 reading a script in its parse error or per-command failures; never another
-exception, never a long stall.  ``fuzz_text.py`` is the long run."""
+exception, never a long stall.  ``wasm-harness fuzz text`` and
+``wasm-harness fuzz script`` are the long runs (docs/fuzzing.md)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import random
 import time
 
 import pytest
-from text_mutations import mutate, seed_modules
 
+from harness.fuzz.text_mutation import mutate, seed_texts
 from harness.script.wast import ScriptParseError, parse_script
 from harness.testsuite import find_testsuite
 from refimpl.errors import MalformedModule, UnsupportedFeature
@@ -19,13 +20,13 @@ from refimpl.features import Features
 from refimpl.text import wat_to_binary
 
 PROFILES = [Features.profile(p) for p in ("3.0", "2.0", "mvp")]
-INPUTS = 3000
+INPUTS = 1500  # the long runs are the fuzz campaigns
 SLOWEST_ALLOWED = 2.0  # seconds for one input
 
 
 @pytest.fixture(scope="module")
 def seeds() -> list[bytes]:
-    return seed_modules(find_testsuite(), limit=150)
+    return list(seed_texts(find_testsuite(), limit=150))
 
 
 def test_mutated_modules(seeds):
