@@ -24,7 +24,6 @@ from refimpl.syntax.opcodes import BY_NAME
 from refimpl.text.keywords import STRUCTURE
 from refimpl.text.lexer import LP, RP, TextError, lex
 
-
 OWN_SEEDS = (
     b'(module (func $f (export "f") (param $x i32) (result i32)'
     b" (block $b (result i32) (br_if $b (local.get $x) (i32.const 1)) (i32.const 2))))",
