@@ -26,7 +26,7 @@ from refimpl.text.module import FIELDS, ModuleParser
 from refimpl.text.numbers import F32, F64, parse_float, parse_int
 from refimpl.text.reader import Cursor
 
-from ..values import LANES, Exact, Pattern, Value
+from ..values import LANES, Exact, Pattern, V128Lanes, Value
 from .commands import (
     Action,
     ActionCommand,
@@ -89,8 +89,11 @@ _REF_RESULTS = {
 }
 
 
-def _scalar_json(pattern: Pattern) -> dict:
-    """A scalar read by ``_ScriptReader._scalar`` back in JSON shape."""
+def _pattern_json(pattern: Pattern) -> dict:
+    """A pattern read by ``_scalar``/``_vector`` back in the JSON shape."""
+    if isinstance(pattern, V128Lanes):
+        lanes = [str(lane) for lane in pattern.lanes]
+        return {"type": "v128", "lane_type": pattern.lane_type, "value": lanes}
     assert isinstance(pattern, Exact)
     return {"type": pattern.value.type, "value": str(pattern.value.payload)}
 
@@ -167,14 +170,15 @@ class _ScriptReader:
             patterns: list[Pattern] = []
             while not cur.at_rp():
                 scalar = self._scalar()
-                if scalar is None:
+                pattern = self._vector(result=True) if scalar is None else Exact(scalar)
+                if pattern is None:
                     break
-                patterns.append(Exact(scalar))
+                patterns.append(pattern)
             else:
                 cur.rp()
                 return AssertReturn(line, action, tuple(patterns))
-            # Anything but plain scalars: through the converters' JSON shape.
-            results = [_scalar_json(p) for p in patterns]
+            # Anything else: through the converters' JSON shape.
+            results = [_pattern_json(p) for p in patterns]
             while not cur.at_rp():
                 results.append(self.result())
             cur.rp()
@@ -317,8 +321,10 @@ class _ScriptReader:
         field = cur.name()
         args = []
         while kind == "invoke" and not cur.at_rp():
-            scalar = self._scalar()
-            args.append(_value(self.const(result=False)) if scalar is None else scalar)
+            value = self._scalar()
+            if value is None:
+                value = self._vector(result=False)
+            args.append(_value(self.const(result=False)) if value is None else value)
         cur.rp()
         return Action(kind, module, field, tuple(args))
 
@@ -353,12 +359,36 @@ class _ScriptReader:
                 return Value(kind, bits)
         return None
 
+    def _vector(self, result: bool) -> Value | V128Lanes | None:
+        """``(v128.const shape lane*)`` straight into a ``Value`` (an
+        argument) or, for integer shapes, a ``V128Lanes`` pattern (a
+        result); None (nothing taken) for any other form."""
+        cur = self.cur
+        toks = cur.toks
+        i = cur.i
+        if i + 2 >= len(toks) or toks[i].kind != LP or toks[i + 1].kind != KW:
+            return None
+        shape = toks[i + 2]
+        if toks[i + 1].value != "v128.const" or shape.kind != KW:
+            return None
+        if result and shape.value in ("f32x4", "f64x2"):  # lanes may be NaN patterns
+            return None
+        cur.i = i + 2
+        bits = v128_const(cur)
+        cur.rp()
+        if not result:
+            return Value("v128", bits)
+        lane_type = shape.value[:3].rstrip("x")
+        count, width = LANES[lane_type]
+        mask = (1 << width) - 1
+        return V128Lanes(lane_type, tuple((bits >> (k * width)) & mask for k in range(count)))
+
     def const(self, result: bool) -> dict:
         """A constant (or, in results, a pattern) as converter JSON."""
         cur = self.cur
         scalar = self._scalar()
         if scalar is not None:
-            return _scalar_json(Exact(scalar))
+            return _pattern_json(Exact(scalar))
         cur.lp()
         tok = cur.peek()
         word = cur.kw()

@@ -499,22 +499,22 @@ def v128_const(cur: Cursor) -> int:
     tok = cur.peek()
     if tok.kind != KW or tok.value not in _SHAPES:
         raise cur.unexpected()
-    cur.i += 1
     count, width, fmt = _SHAPES[tok.value]
-    lanes = []
-    while cur.peek().kind == NUM:
-        lanes.append(cur.next())
+    toks = cur.toks
+    first = end = cur.i + 1
+    while end < len(toks) and toks[end].kind == NUM:
+        end += 1
+    cur.i = end
     if cur.peek().kind != RP and cur.peek().kind != LP:
         raise cur.unexpected()
-    if len(lanes) != count:
+    if end - first != count:
         raise cur.error("wrong number of lane literals", cur.peek())
     bits = 0
-    for i, lane in enumerate(lanes):
-        if fmt is None:
-            value = parse_int(lane.value, width, lane.line)
-        else:
-            value = parse_float(lane.value, fmt, lane.line)
-        bits |= value << (i * width)
+    shift = 0
+    parse = parse_int if fmt is None else parse_float
+    for lane in toks[first:end]:
+        bits |= parse(lane.value, fmt or width, lane.line) << shift
+        shift += width
     return bits
 
 
