@@ -38,6 +38,7 @@ from . import text_mutation
 from .campaign import Config, Item
 
 EXPECTED = (MalformedModule, InvalidModule)
+_NUMBERS_AND_IDS = re.compile(r"[$]\S+|\d+")  # blanked in labels: one label per kind
 CORPUS_LIMIT = 256 << 10  # corpus modules above this are too slow to mutate by the million
 
 # Bytes worth writing over others: opcodes and prefixes of every generation
@@ -110,18 +111,28 @@ def seed_modules(
 
 def judge_binary(data: bytes, features: Features, seconds: float) -> tuple[str, str]:
     """(outcome label, detail) of decoding and validating ``data``."""
+    work = lambda: validate_module(decode_module(data, features), features)  # noqa: E731
+    return _judge(work, seconds, (UnsupportedFeature,), "valid")
+
+
+def _judge(work, seconds: float, limits: tuple[type[Exception], ...], success: str):
+    """(outcome label, detail) of ``work()`` under a deadline: the spec's
+    failures by name, an implementation limit (``limits``: refimpl can't
+    represent the input, not a failure) by its message's shape, a hang, or
+    a stray exception."""
     try:
         with deadline(seconds):
-            validate_module(decode_module(data, features), features)
+            work()
     except EXPECTED as exc:
         return type(exc).__name__, ""
-    except UnsupportedFeature as exc:  # an implementation limit, not a failure
-        return "UnsupportedFeature: " + re.sub(r"\d+", "N", exc.message), ""
+    except limits as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        return f"{type(exc).__name__}: {_NUMBERS_AND_IDS.sub('N', message)}", ""
     except DeadlineExceeded:
         return "hang", f"more than {seconds} s"
     except Exception as exc:
         return "stray exception", f"{type(exc).__name__}: {exc}"
-    return "valid", ""
+    return success, ""
 
 
 def make_binary(config: Config, profile: str):
@@ -175,18 +186,8 @@ def make_text(config: Config, profile: str):
 
 def judge_text(data: bytes, features: Features, seconds: float) -> tuple[str, str]:
     """(outcome label, detail) of parsing and encoding ``data``."""
-    try:
-        with deadline(seconds):
-            encode_module(parse_module(data, features), features)
-    except EXPECTED as exc:
-        return type(exc).__name__, ""
-    except (UnsupportedFeature, EncodeError) as exc:  # refimpl can't represent it: a limit
-        return f"{type(exc).__name__}: {_shape(str(exc))}", ""
-    except DeadlineExceeded:
-        return "hang", f"more than {seconds} s"
-    except Exception as exc:
-        return "stray exception", f"{type(exc).__name__}: {exc}"
-    return "parsed", ""
+    work = lambda: encode_module(parse_module(data, features), features)  # noqa: E731
+    return _judge(work, seconds, (UnsupportedFeature, EncodeError), "parsed")
 
 
 def make_script(config: Config, profile: str):
@@ -213,11 +214,6 @@ def make_script(config: Config, profile: str):
         return Item("a command failed" if failed else "read")
 
     return run
-
-
-def _shape(message: str) -> str:
-    """A message with its numbers and names blanked: one label per kind."""
-    return re.sub(r"\$\S+|\d+", "N", message)[:60]
 
 
 def _keep(out: Path | None, data: bytes, suffix: str) -> str:
