@@ -16,17 +16,22 @@ This is distinct from ``harness/known/*.toml`` (reviewed known differences):
 those are hand-written, reviewed *semantic* differences of an engine from
 the spec that turn a failure into ``excused``; a baseline is machine-written
 bookkeeping of where an engine stands today, and never changes a status.
-The file format is TOML (docs/baselines.md)::
+The file format is TOML (docs/baselines.md); entries that share an engine,
+file, status and reason are one group, so a file where hundreds of commands
+fail for one reason costs a line per command, not a table::
 
-    version = 1
-    [[entry]]
+    version = 2
+    [[group]]
     engine = "v8"
     file = "simd_lane.wast"
-    fingerprint = "3f2a9c0d1b7e4a55"
-    command = 'assert_return (invoke "f" (v128.const i32x4 0 0 0 0))'
-    line = 42  # where it was when recorded; informative only
     status = "unsupported"
     reason = "..."
+    commands = [
+      # fingerprint, line (where it was when recorded; informative only), command
+      ["3f2a9c0d1b7e4a55", 42, 'assert_return (invoke "f" (v128.const i32x4 0 0 0 0))'],
+    ]
+
+Version 1 (one ``[[entry]]`` table per command) is still read.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ from pathlib import Path
 from .script.commands import Command, ModuleSource
 from .status import Status
 
-VERSION = 1
+VERSION = 2  # what is written; READABLE: what is read
+READABLE = (1, 2)
 # What a file that could not be run at all is recorded as.
 FILE_ERROR = "error"
 FILE_FINGERPRINT = "(file)"
@@ -102,23 +108,12 @@ class Baseline:
             raise BaselineError(f"baseline {path}: cannot read: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise BaselineError(f"baseline {path}: not TOML: {exc}") from None
-        if data.get("version") != VERSION:
-            raise BaselineError(f"baseline {path}: version must be {VERSION}")
+        version = data.get("version")
+        if version not in READABLE:
+            raise BaselineError(f"baseline {path}: version must be {VERSION} (or 1)")
         out = cls()
         known = {*Status, FILE_ERROR} - {Status.PASS}
-        for n, raw in enumerate(data.get("entry", []), start=1):
-            try:
-                entry = Entry(
-                    str(raw["engine"]),
-                    str(raw["file"]),
-                    str(raw["fingerprint"]),
-                    str(raw["status"]),
-                    str(raw.get("reason", "")),
-                    str(raw.get("command", "")),
-                    int(raw.get("line", 0)),
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise BaselineError(f"baseline {path}: entry {n}: missing or bad {exc}") from None
+        for n, entry in enumerate(_entries(data, path), start=1):
             if entry.status not in known:
                 raise BaselineError(
                     f"baseline {path}: entry {n}: status {entry.status!r} is not one of "
@@ -128,24 +123,58 @@ class Baseline:
         return out
 
     def write(self, path: Path) -> None:
+        """Version 2: one group per engine, file, status and reason, listing
+        its commands as ``[fingerprint, line, command]``."""
         lines = [
             "# wasm-harness baseline (docs/baselines.md): every command whose status",
-            "# was not pass, per engine. Written by --update-baseline; reasons may be edited.",
+            "# was not pass, per engine, grouped by file, status and reason.",
+            "# Written by --update-baseline; reasons may be edited.",
             f"version = {VERSION}",
         ]
+        groups: dict[tuple[str, str, str, str], list[Entry]] = {}
         for e in sorted(self.entries.values(), key=lambda e: (e.engine, e.file, e.line)):
+            groups.setdefault((e.engine, e.file, e.status, e.reason), []).append(e)
+        for (engine, file, status, reason), entries in groups.items():
             lines += [
                 "",
-                "[[entry]]",
-                f"engine = {_s(e.engine)}",
-                f"file = {_s(e.file)}",
-                f"fingerprint = {_s(e.fingerprint)}",
-                f"command = {_s(e.command)}",
-                f"line = {e.line}",
-                f"status = {_s(e.status)}",
-                f"reason = {_s(e.reason)}",
+                "[[group]]",
+                f"engine = {_s(engine)}",
+                f"file = {_s(file)}",
+                f"status = {_s(status)}",
+                f"reason = {_s(reason)}",
+                "commands = [",
+                *(f"  [{_s(e.fingerprint)}, {e.line}, {_s(e.command)}]," for e in entries),
+                "]",
             ]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _entries(data: dict, path: Path):
+    """The entries of a parsed baseline: version 1's ``[[entry]]`` tables,
+    version 2's ``[[group]]`` tables of ``[fingerprint, line, command]``."""
+    n = 0  # entries read
+    try:
+        for raw in data.get("entry", []) if data["version"] == 1 else ():
+            entry = Entry(
+                str(raw["engine"]),
+                str(raw["file"]),
+                str(raw["fingerprint"]),
+                str(raw["status"]),
+                str(raw.get("reason", "")),
+                str(raw.get("command", "")),
+                int(raw.get("line", 0)),
+            )
+            n += 1
+            yield entry
+        for group in data.get("group", []) if data["version"] == 2 else ():
+            head = [str(group[k]) for k in ("engine", "file", "status")]
+            reason = str(group.get("reason", ""))
+            for fingerprint, line, command in group["commands"]:
+                entry = Entry(*head[:2], str(fingerprint), head[2], reason, str(command), int(line))
+                n += 1
+                yield entry
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BaselineError(f"baseline {path}: entry {n + 1}: missing or bad {exc}") from None
 
 
 def _s(text: str) -> str:

@@ -48,6 +48,7 @@ class ProfileSummary:
     outcomes: Counter = field(default_factory=Counter)
     failures: list[dict] = field(default_factory=list)
     interrupted: bool = False
+    slowest: tuple[float, int] = (0.0, -1)  # (seconds, index) of the slowest item
 
     def as_dict(self) -> dict:
         return {
@@ -57,6 +58,7 @@ class ProfileSummary:
             "outcomes": dict(self.outcomes.most_common()),
             "failures": self.failures,
             "interrupted": self.interrupted,
+            "slowest": {"index": self.slowest[1], "seconds": round(self.slowest[0], 3)},
         }
 
 
@@ -98,6 +100,7 @@ def _one_profile(run, profile: str, config: Config, budget: float | None) -> Pro
     while config.count is None or index < config.start + config.count:
         if budget is not None and time.monotonic() - start >= budget:
             break
+        began = time.monotonic()
         try:
             item = run(index)
         except KeyboardInterrupt:  # Ctrl-C (SIGINT): stop here, keep the summary
@@ -105,6 +108,7 @@ def _one_profile(run, profile: str, config: Config, budget: float | None) -> Pro
             break
         summary.items += 1
         summary.outcomes[item.outcome] += 1
+        summary.slowest = max(summary.slowest, (time.monotonic() - began, index))
         if item.failed:
             summary.failures.append(
                 {

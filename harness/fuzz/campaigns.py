@@ -117,6 +117,7 @@ CAMPAIGNS = {
     "executors": make_executors,
     "binary": mutation.make_binary,
     "text": mutation.make_text,
+    "script": mutation.make_script,
 }
 # Campaigns with a driver of their own (hypothesis shrinks as it goes),
 # run through their ``main(argv)``: name -> module path.

@@ -2,7 +2,7 @@
 
     wasm-harness fuzz differential --profile 3.0 --count 20000 [--engine refimpl
         --engine wasmtime] [--seed N] [--time S] [--shard K/N] [--out DIR] [--json F]
-    wasm-harness fuzz executors|binary|text ...    wasm-harness fuzz init -- ARGS
+    wasm-harness fuzz executors|binary|text|script ...    wasm-harness fuzz init -- ARGS
 
 Exits 1 if any item failed (a divergence, a stray exception, a hang).
 Ctrl-C or SIGTERM stops it early, with the summary so far.
@@ -24,7 +24,7 @@ from .campaigns import CAMPAIGNS, DELEGATED
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "fuzz",
-        help="run a fuzz campaign (differential, executors, binary, text, init)",
+        help="run a fuzz campaign (differential, executors, binary, text, script, init)",
         description=__doc__.split("\n\n")[0],
     )
     p.add_argument("campaign", choices=[*CAMPAIGNS, *DELEGATED])

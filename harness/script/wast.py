@@ -26,7 +26,7 @@ from refimpl.text.module import FIELDS, ModuleParser
 from refimpl.text.numbers import F32, F64, parse_float, parse_int
 from refimpl.text.reader import Cursor
 
-from ..values import LANES
+from ..values import LANES, Exact, Pattern, V128Lanes, Value
 from .commands import (
     Action,
     ActionCommand,
@@ -87,6 +87,15 @@ _REF_RESULTS = {
     "ref.array": "arrayref",
     "ref.exn": "exnref",
 }
+
+
+def _pattern_json(pattern: Pattern) -> dict:
+    """A pattern read by ``_scalar``/``_vector`` back in the JSON shape."""
+    if isinstance(pattern, V128Lanes):
+        lanes = [str(lane) for lane in pattern.lanes]
+        return {"type": "v128", "lane_type": pattern.lane_type, "value": lanes}
+    assert isinstance(pattern, Exact)
+    return {"type": pattern.value.type, "value": str(pattern.value.payload)}
 
 
 class ScriptParseError(ValueError):
@@ -158,7 +167,18 @@ class _ScriptReader:
         if word == "assert_return":
             line = cur.peek(1).line  # the converters' line: the action's
             action = self.action()
-            results = []
+            patterns: list[Pattern] = []
+            while not cur.at_rp():
+                scalar = self._scalar()
+                pattern = self._vector(result=True) if scalar is None else Exact(scalar)
+                if pattern is None:
+                    break
+                patterns.append(pattern)
+            else:
+                cur.rp()
+                return AssertReturn(line, action, tuple(patterns))
+            # Anything else: through the converters' JSON shape.
+            results = [_pattern_json(p) for p in patterns]
             while not cur.at_rp():
                 results.append(self.result())
             cur.rp()
@@ -301,27 +321,33 @@ class _ScriptReader:
         field = cur.name()
         args = []
         while kind == "invoke" and not cur.at_rp():
-            args.append(_value(self.const(result=False)))
+            value = self._scalar()
+            if value is None:
+                value = self._vector(result=False)
+            args.append(_value(self.const(result=False)) if value is None else value)
         cur.rp()
         return Action(kind, module, field, tuple(args))
 
-    def result(self) -> dict:
+    def result(self, in_either: bool = False) -> dict:
         cur = self.cur
         if cur.at_form("either"):
+            if in_either:  # alternatives are results, not alternatives again
+                raise cur.unexpected(cur.peek(1))
             cur.i += 2
             values = []
             while not cur.at_rp():
-                values.append(self.result())
+                values.append(self.result(in_either=True))
             cur.rp()
             return {"type": "either", "values": values}
         return self.const(result=True)
 
-    def const(self, result: bool) -> dict:
-        """A constant (or, in results, a pattern) as converter JSON."""
+    def _scalar(self) -> Value | None:
+        """``(t.const number)``, most of a script's values, read straight
+        into a ``Value``; None (nothing taken) for any other form."""
         cur = self.cur
         i = cur.i
         quad = cur.toks[i : i + 4]
-        if len(quad) == 4:  # fast path: (t.const number), most of a script's values
+        if len(quad) == 4:
             lp, head, num, rp = quad
             if (lp.kind, head.kind, num.kind, rp.kind) == _QUAD and head.value in _SCALARS:
                 kind, width = _SCALARS[head.value]
@@ -330,7 +356,39 @@ class _ScriptReader:
                 else:
                     bits = parse_float(num.value, width, num.line)
                 cur.i = i + 4
-                return {"type": kind, "value": str(bits)}
+                return Value(kind, bits)
+        return None
+
+    def _vector(self, result: bool) -> Value | V128Lanes | None:
+        """``(v128.const shape lane*)`` straight into a ``Value`` (an
+        argument) or, for integer shapes, a ``V128Lanes`` pattern (a
+        result); None (nothing taken) for any other form."""
+        cur = self.cur
+        toks = cur.toks
+        i = cur.i
+        if i + 2 >= len(toks) or toks[i].kind != LP or toks[i + 1].kind != KW:
+            return None
+        shape = toks[i + 2]
+        if toks[i + 1].value != "v128.const" or shape.kind != KW:
+            return None
+        if result and shape.value in ("f32x4", "f64x2"):  # lanes may be NaN patterns
+            return None
+        cur.i = i + 2
+        bits = v128_const(cur)
+        cur.rp()
+        if not result:
+            return Value("v128", bits)
+        lane_type = shape.value[:3].rstrip("x")
+        count, width = LANES[lane_type]
+        mask = (1 << width) - 1
+        return V128Lanes(lane_type, tuple((bits >> (k * width)) & mask for k in range(count)))
+
+    def const(self, result: bool) -> dict:
+        """A constant (or, in results, a pattern) as converter JSON."""
+        cur = self.cur
+        scalar = self._scalar()
+        if scalar is not None:
+            return _pattern_json(Exact(scalar))
         cur.lp()
         tok = cur.peek()
         word = cur.kw()

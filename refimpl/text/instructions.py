@@ -44,6 +44,12 @@ ELSE = Instr(Op.ELSE)
 _BLOCKS = {"block": Op.BLOCK, "loop": Op.LOOP, "if": Op.IF}
 # Words that end a plain instruction sequence.
 _TERMINATORS = frozenset(("end", "else", "catch", "catch_all", "delegate"))
+# Instruction sequences nested deeper than this are declined (an
+# implementation limit, ``UnsupportedFeature``): the parser recurses per
+# level, and Python's stack must end in a typed error, not RecursionError.
+NESTING_LIMIT = 1000
+# Python frames one level of nesting takes at most (instrs, folded/plain, ...).
+FRAMES_PER_LEVEL = 4
 _SHAPES = {
     "i8x16": (16, 8, None),
     "i16x8": (8, 16, None),
@@ -81,6 +87,7 @@ class FuncBody:
         # Label names by the label's number in the function (for the name section).
         self.label_names: dict[int, str] = {}
         self.n_labels = 0
+        self.depth = 0  # instruction sequences open (see NESTING_LIMIT)
 
     def _push_label(self, label: str | None) -> None:
         if label is not None:
@@ -99,6 +106,18 @@ class FuncBody:
         return tuple(self.out)
 
     def instrs(self) -> None:
+        self._deeper()
+        self._sequence()
+        self.depth -= 1
+
+    def _deeper(self) -> None:
+        if self.depth >= NESTING_LIMIT:
+            raise UnsupportedFeature(
+                f"implementation limit: instructions nested more than {NESTING_LIMIT} deep"
+            )
+        self.depth += 1
+
+    def _sequence(self) -> None:
         cur = self.cur
         hints = self.hints
         while True:
@@ -226,11 +245,7 @@ class FuncBody:
         if name in _BLOCKS:
             label, bt = self._block_head()
             if name == "if":
-                while cur.peek().kind == LP and not cur.at_form("then"):
-                    at = cur.i
-                    operand = self.folded()
-                    if self.hints is not None and at in self.hints:
-                        self.hinted[operand] = self.hints[at]
+                self._conditions()
                 self._push_label(label)
                 head = len(self.out)
                 self.out.append(Instr(Op.IF, bt))
@@ -271,6 +286,18 @@ class FuncBody:
             raise cur.unexpected()
         cur.rp()
         return head
+
+    def _conditions(self) -> None:
+        """A folded ``if``'s condition instructions (before ``then``): a
+        level of nesting like any instruction sequence."""
+        self._deeper()
+        cur = self.cur
+        while cur.peek().kind == LP and not cur.at_form("then"):
+            at = cur.i
+            operand = self.folded()
+            if self.hints is not None and at in self.hints:
+                self.hinted[operand] = self.hints[at]
+        self.depth -= 1
 
     def _folded_try(self) -> None:
         cur = self.cur
@@ -497,22 +524,22 @@ def v128_const(cur: Cursor) -> int:
     tok = cur.peek()
     if tok.kind != KW or tok.value not in _SHAPES:
         raise cur.unexpected()
-    cur.i += 1
     count, width, fmt = _SHAPES[tok.value]
-    lanes = []
-    while cur.peek().kind == NUM:
-        lanes.append(cur.next())
+    toks = cur.toks
+    first = end = cur.i + 1
+    while end < len(toks) and toks[end].kind == NUM:
+        end += 1
+    cur.i = end
     if cur.peek().kind != RP and cur.peek().kind != LP:
         raise cur.unexpected()
-    if len(lanes) != count:
+    if end - first != count:
         raise cur.error("wrong number of lane literals", cur.peek())
     bits = 0
-    for i, lane in enumerate(lanes):
-        if fmt is None:
-            value = parse_int(lane.value, width, lane.line)
-        else:
-            value = parse_float(lane.value, fmt, lane.line)
-        bits |= value << (i * width)
+    shift = 0
+    parse = parse_int if fmt is None else parse_float
+    for lane in toks[first:end]:
+        bits |= parse(lane.value, fmt or width, lane.line) << shift
+        shift += width
     return bits
 
 

@@ -86,20 +86,20 @@ _CHUNK = 8192  # bytes read by one findall, at least
 
 
 # One match per token with the whitespace before it (group 1), read with
-# ``findall`` so that no Python call is made per token
-# (lexing is most of the time reading a script takes): groups 2 "(", 3 ")",
-# 4 a word (one ending in a quote is an error or a ``$"quoted id"``),
-# 5 a string without escapes or non-ASCII that is properly separated,
-# 6 any other string on one line (decoded and checked by ``_string``),
-# 7 a line comment, 8 a block comment, 9 an annotation,
-# 10 reserved punctuation, 11 any other character (illegal).  Every
-# non-whitespace character starts some match, so the matches are contiguous.
+# ``findall`` so that no Python call is made per token (lexing is most of
+# the time reading a script takes); few groups, because findall builds a
+# tuple of them per token: 2 "(", ")" or a word (one ending in a quote is
+# an error or a ``$"quoted id"``), 3 a string without escapes or non-ASCII
+# that is properly separated, 4 anything else: a comment, an annotation, a
+# string that needs decoding (by ``_string``), reserved punctuation or an
+# illegal character.  Every non-whitespace character starts some match, so
+# the matches are contiguous.
 _MAIN = re.compile(
-    rb"([ \t\r\n]*)(?:(\((?![;@]))|(\))|([" + _IDCHARS + rb"]+\"?)"
-    rb'|("[^"\\\x00-\x1f\x7f-\xff]*")(?![^ \t\n\r();])|("(?:[^"\\\n]|\\[^\n])*")'
-    rb"|(;;[^\n\r]*)|(\(;)|(\(@)"
-    rb"|([,;\[\]{}])|([^ \t\r\n]))"
+    rb"([ \t\r\n]*)(?:(\((?![;@])|\)|[" + _IDCHARS + rb"]+\"?)"
+    rb'|("[^"\\\x00-\x1f\x7f-\xff]*")(?![^ \t\n\r();])'
+    rb'|(;;[^\n\r]*|\(;|\(@|"(?:[^"\\\n]|\\[^\n])*"|[^ \t\r\n]))'
 )
+_RESERVED = frozenset(b",;[]{}")
 
 
 def lex(source: bytes | str) -> Lexed:
@@ -110,7 +110,6 @@ def lex(source: bytes | str) -> Lexed:
     append = tokens.append
     out = Lexed(tokens)
     pos, line = 0, 1
-    depth = 0
     words = _WORDS
     findall = _MAIN.findall
     new = _new
@@ -120,9 +119,7 @@ def lex(source: bytes | str) -> Lexed:
         # can make continues; a slow construct restarts the chunk after it.
         stop = source.find(b"\n", pos + _CHUNK) + 1 or n
         resume = stop
-        for ws, lp, rp, word, simple, quote, comment, block, ann, res, _bad in findall(
-            source, pos, stop
-        ):
+        for ws, word, simple, other in findall(source, pos, stop):
             if ws:
                 pos += len(ws)
                 line += ws.count(b"\n")
@@ -138,47 +135,53 @@ def lex(source: bytes | str) -> Lexed:
                     known = _known(word, line)
                 append(new(Token, (known[0], known[1], line, pos, end)))
                 pos = end
-            elif lp:
-                append(new(Token, (LP, "(", line, pos, pos + 1)))
-                depth += 1
-                pos += 1
-            elif rp:
-                append(new(Token, (RP, ")", line, pos, pos + 1)))
-                depth -= 1
-                pos += 1
             elif simple:
                 end = pos + len(simple)
                 append(new(Token, (STR, simple[1:-1], line, pos, end)))
                 pos = end
-            elif comment:
-                pos += len(comment)
-            elif quote:  # decoded and checked by _string
-                value, end, _ = _string(source, pos, line)
-                append(new(Token, (STR, value, line, pos, end)))
-                _separated(source, end, line)
-                if end != pos + len(quote):
-                    resume = end
-                    break
-                pos = end
-            elif block:
-                resume, line = _block_comment(source, pos, line)
-                break
-            elif ann:
-                resume, line = _annotation(source, pos, line, out, depth)
-                break
-            elif res:
-                append(new(Token, (RESERVED, res.decode(), line, pos, pos + 1)))
-                pos += 1
-            elif source[pos] == 0x22:  # a string the regex can't take: an error
-                _string(source, pos, line)
-                raise TextError("unclosed string", line)
             else:
-                raise TextError(_illegal(source, pos), line)
+                c = other[0]
+                if other.startswith(b";;"):
+                    pos += len(other)
+                elif c == 0x22:
+                    if len(other) == 1:  # a string the regex can't take: an error
+                        _string(source, pos, line)
+                        raise TextError("unclosed string", line)
+                    value, end, _ = _string(source, pos, line)
+                    append(new(Token, (STR, value, line, pos, end)))
+                    _separated(source, end, line)
+                    if end != pos + len(other):
+                        resume = end
+                        break
+                    pos = end
+                elif other == b"(;":
+                    resume, line = _block_comment(source, pos, line)
+                    break
+                elif other == b"(@":
+                    resume, line = _annotation(source, pos, line, out, _depth(tokens))
+                    break
+                elif c in _RESERVED:
+                    append(new(Token, (RESERVED, other.decode(), line, pos, pos + 1)))
+                    pos += 1
+                else:
+                    raise TextError(_illegal(source, pos), line)
         if resume >= n:
             return out
         if resume == stop:  # the chunk ended: go on from its last token
             continue
         pos = resume
+
+
+def _depth(tokens: list[Token]) -> int:
+    """The parenthesis depth after ``tokens`` (for an annotation: rare, so
+    counted when needed rather than tracked per token)."""
+    depth = 0
+    for tok in tokens:
+        if tok[0] == LP:
+            depth += 1
+        elif tok[0] == RP:
+            depth -= 1
+    return depth
 
 
 def _quoted_id(source: bytes, start: int, end: int, line: int, append) -> int:
@@ -200,7 +203,8 @@ def _separated(source: bytes, end: int, line: int) -> None:
         raise TextError("unknown operator", line)
 
 
-_WORDS: dict[bytes, tuple[int, str]] = {}  # words seen before: scripts repeat them
+# Words seen before (scripts repeat them), and the parentheses.
+_WORDS: dict[bytes, tuple[int, str]] = {b"(": (LP, "("), b")": (RP, ")")}
 
 
 def _known(text: bytes, line: int) -> tuple[int, str]:

@@ -10,6 +10,7 @@ inline type uses are appended after them, in the order they occur.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 
 from ..binary.encode import instruction_offsets
@@ -26,7 +27,7 @@ from .customs import (
     custom_section,
     present_sections,
 )
-from .instructions import END, FuncBody
+from .instructions import END, FRAMES_PER_LEVEL, NESTING_LIMIT, FuncBody
 from .keywords import wasm3_texts
 from .lexer import ID, KW, LP, STR, Annotation, Token
 from .names import name_section
@@ -202,6 +203,10 @@ class ModuleParser:
         self.uses_data_count = False
 
     def parse(self) -> m.Module:
+        # Room on Python's stack for NESTING_LIMIT levels of instructions.
+        needed = NESTING_LIMIT * FRAMES_PER_LEVEL + 1000
+        if sys.getrecursionlimit() < needed:
+            sys.setrecursionlimit(needed)
         cur = self.cur
         fields = self._scan()
         if self.branch_hints:

@@ -83,10 +83,44 @@ def test_the_file_round_trips_and_keeps_edited_reasons(tmp_path):
     assert again.entries[("v8", "x.wast", "a")].reason == "reviewed: bug 12"
 
 
+V1 = """version = 1
+[[entry]]
+engine = "v8"
+file = "x.wast"
+fingerprint = "a"
+command = "assert_return"
+line = 3
+status = "fail"
+reason = "r"
+
+[[entry]]
+engine = "v8"
+file = "x.wast"
+fingerprint = "b"
+line = 4
+status = "fail"
+reason = "r"
+"""
+
+
+def test_version_1_is_read_and_written_back_grouped(tmp_path):
+    """Entries of one engine, file, status and reason become one group,
+    every entry still itself."""
+    old, new = tmp_path / "v1.toml", tmp_path / "v2.toml"
+    old.write_text(V1)
+    baseline = Baseline.load(old)
+    assert baseline.entries[("v8", "x.wast", "b")] == Entry("v8", "x.wast", "b", "fail", "r", "", 4)
+    baseline.write(new)
+    assert new.read_text().count("[[group]]") == 1
+    assert Baseline.load(new).entries == baseline.entries
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("version = 2", "version must be 1"),
+        ("version = 3", "version must be 2"),
+        ("version = 2\n[[group]]\nengine = 'v8'", "entry 1: missing or bad"),
+        ("version = 2\n[[group]]\nengine='v8'\nfile='f'\nstatus='fail'\ncommands=[[1]]", "bad"),
         ("version = 1\n[[entry]]\nengine = 'v8'", "entry 1: missing or bad"),
         ("version = 1\n[[entry]]\nengine='v8'\nfile='f'\nfingerprint='x'\nstatus='pass'", "pass"),
         ("version = ", "not TOML"),
@@ -104,7 +138,7 @@ def test_the_cli_exits_0_as_recorded_1_on_a_regression_2_on_bad_input(tmp_path, 
     wast.write_text(FAILING)
     assert main(["run", str(wast)]) == 1
     assert main(["run", str(wast), "--baseline", str(base), "--update-baseline"]) == 0
-    assert 'status = "fail"' in base.read_text()
+    assert 'status = "fail"' in base.read_text() and "version = 2" in base.read_text()
     assert main(["run", str(wast), "--baseline", str(base)]) == 0
     wast.write_text(FAILING.replace("(i32.const 1)) (i32.const 1)", "(i32.const 1)) (i32.const 5)"))
     capsys.readouterr()

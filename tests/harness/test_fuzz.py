@@ -5,6 +5,7 @@ summary, the mutation campaign's verdicts."""
 from __future__ import annotations
 
 import json
+import random
 import sys
 from pathlib import Path
 
@@ -13,12 +14,14 @@ import pytest
 import refimpl
 from harness.cli import main
 from harness.engines import engines_for
-from harness.fuzz.campaign import Config, drive
+from harness.fuzz.campaign import Config, Item, drive
 from harness.fuzz.campaigns import CAMPAIGNS
 from harness.fuzz.differential import AGREED, DIVERGED, UNSUPPORTED, run_module
 from harness.fuzz.minimize import aspect, regression_wast
-from harness.fuzz.mutation import judge_binary, mutate
+from harness.fuzz.mutation import judge_binary, judge_text, mutate
 from harness.fuzz.smith import generate
+from harness.fuzz.text_mutation import OWN_SEEDS
+from harness.fuzz.text_mutation import mutate as mutate_text
 from refimpl.features import Features
 
 HERE = Path(__file__).resolve().parent
@@ -115,7 +118,7 @@ def test_cli_writes_a_json_summary(tmp_path, capsys):
     summary = json.loads(out.read_text())
     assert code == 0 and summary["items"] == 3 and summary["campaign"] == "executors"
     assert "executors [mvp]: 3 items" in capsys.readouterr().out
-    assert set(CAMPAIGNS) >= {"differential", "executors", "binary", "text"}
+    assert set(CAMPAIGNS) >= {"differential", "executors", "binary", "text", "script"}
 
 
 def test_an_interrupted_campaign_keeps_its_summary():
@@ -132,3 +135,32 @@ def test_an_interrupted_campaign_keeps_its_summary():
     summary = drive("t", make, Config(count=10, profiles=("mvp", "2.0"), progress=False))
     assert summary["items"] == 3 and list(summary["profiles"]) == ["mvp"]
     assert summary["profiles"]["mvp"]["interrupted"]
+
+
+def test_text_verdicts():
+    features = Features.parse("3.0")
+    assert judge_text(b"(module (func))", features, 5) == ("parsed", "")
+    out_of_range = b"(module (func i32.const 0x1_0000_0000 drop))"
+    assert judge_text(out_of_range, features, 5)[0] == "TextError"  # a MalformedModule
+    deep = b"(module (func " + b"block " * 2000 + b"end " * 2000 + b"))"
+    assert judge_text(deep, features, 5)[0].startswith("UnsupportedFeature: implementation")
+
+
+def test_text_mutations_keep_much_of_the_syntax():
+    """Structure-aware mutations: a good share of mutated modules still
+    parse (byte flips alone left about 4%)."""
+    rng = random.Random(5)
+    features = Features.parse("3.0")
+    outcomes = [
+        judge_text(mutate_text(rng.choice(OWN_SEEDS), rng), features, 5)[0] for _ in range(400)
+    ]
+    assert outcomes.count("parsed") > 40
+    assert "stray exception" not in outcomes
+
+
+def test_the_slowest_item_is_reported():
+    def make(config, profile):
+        return lambda index: Item("counted")
+
+    summary = drive("t", make, Config(count=3, progress=False))
+    assert summary["profiles"]["2.0"]["slowest"]["index"] in (0, 1, 2)
