@@ -56,9 +56,7 @@ def test_proposals_beyond_3_0_are_flags_no_profile_enables():
 def test_a_flag_without_an_implementation_is_declined_as_a_whole(monkeypatch):
     # No flag is unimplemented today; the mechanism stays for the next one.
     monkeypatch.setattr(features_module, "NOT_IMPLEMENTED", ("wide_arithmetic",))
-    assert Features.parse("3.0,+threads,+wide_arithmetic").unimplemented() == [
-        "wide_arithmetic"
-    ]
+    assert Features.parse("3.0,+threads,+wide_arithmetic").unimplemented() == ["wide_arithmetic"]
 
 
 @pytest.mark.parametrize(
