@@ -14,7 +14,10 @@ with atheris.instrument_imports():
     from refimpl.errors import InvalidModule, MalformedModule, UnsupportedFeature
     from refimpl.features import Features
 
-PARSER = text_parser()
+    # Inside the block: the parser's modules are imported by this call, and
+    # only modules imported here are instrumented (outside it, libFuzzer saw
+    # a coverage of 4 edges).
+    PARSER = text_parser()
 FEATURES = Features.parse("3.0")
 
 
