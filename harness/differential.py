@@ -65,6 +65,9 @@ class Figures:
     globals_compared: int = 0
     # what an engine could not read at all (e.g. a GC-typed global in wasmtime)
     items_unreadable: int = 0
+    # probes a probe-capable engine answered with no state at all (its
+    # instance went uncompared: reported, never silent)
+    probes_failed: int = 0
     divergences: int = 0
     divergences_excused: int = 0
     extra: dict = field(default_factory=dict)

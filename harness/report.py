@@ -189,6 +189,11 @@ def format_differential(
             f"{f.globals_compared} globals"
             + (f", {f.items_unreadable} items unreadable" if f.items_unreadable else "")
         )
+    if f.probes_failed:
+        lines.append(
+            f"probes: {f.probes_failed} instance states an engine could not report"
+            " (those instances were not compared)"
+        )
     open_ = [d for d in diff.divergences if not d.excused_by]
     excused = [d for d in diff.divergences if d.excused_by]
     if f.commands_compared or diff.divergences:

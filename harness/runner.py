@@ -495,6 +495,8 @@ class ScriptRunner:
                 state = lane.session.probe(target)
                 if isinstance(state, InstanceState):
                     states.append((lane, state))
+                else:
+                    figures.probes_failed += 1
             if len(states) < 2:
                 continue
             (ref_lane, ref_state), others = states[0], states[1:]

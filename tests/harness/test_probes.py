@@ -295,3 +295,28 @@ def test_gc_entries_agree_by_contents_or_by_kind_only():
     assert _entries_agree(("i31",), struct4) == (False, False)
     assert _entries_agree(("any",), ("i31", 3)) == (True, True)
     assert _entries_agree(("any",), ("extern", 3)) == (False, False)
+
+
+def test_a_probe_that_returns_no_state_is_counted_and_reported(tmp_path, monkeypatch):
+    """An engine that says it can probe but answers without a state leaves
+    that instance uncompared: the run says so instead of looking green."""
+    from harness.engines.refimpl_engine import RefimplSession
+    from harness.outcomes import Unsupported
+    from harness.report import format_differential
+
+    original = RefimplSession.probe
+    calls = []
+
+    def failing_once(self, handle):
+        calls.append(handle)
+        return Unsupported("cannot read") if len(calls) == 1 else original(self, handle)
+
+    monkeypatch.setattr(RefimplSession, "probe", failing_once)
+    path, results = run(tmp_path, SCRIPT_2_0, [create_engine("refimpl"), create_engine("wasmtime")])
+    figures = total(results)
+    assert figures.probes_failed == 1
+    diff = differential_of(results[0], str(path))
+    for r in results[1:]:
+        diff.add_result(r, str(path))
+    report = format_differential(diff)
+    assert "1 instance states an engine could not report" in report
