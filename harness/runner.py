@@ -221,6 +221,8 @@ class ScriptRunner:
         self.engine_stats: Counter = Counter()  # summed from the sessions at close
         self.options = options or SessionOptions()
         self.lanes = [_Lane(e, self.options, script, self.dialect) for e in engines]
+        # The function accessor the probes add needs reference types.
+        self._probe_functions = _has_reference_types(self.options.profile)
         self.names = _Names()
         self.next_index = 0
         probing_lanes = sum(lane.can_probe for lane in self.lanes)
@@ -299,7 +301,8 @@ class ScriptRunner:
             rewrites = handle is not None and module.binary is not None
             if rewrites and module.binary not in self._rewritten:
                 self._rewritten.add(module.binary)
-                result.figures.modules_rewritten += probe_binary(module.binary) is not None
+                rewritten = probe_binary(module.binary, self._probe_functions)
+                result.figures.modules_rewritten += rewritten is not None
             divergences += self._probe(cmd, handle, module, results, result.figures)
         result.divergences = divergences
         self._apply_known(result)
@@ -446,7 +449,7 @@ class ScriptRunner:
         unchanged if it can't be rewritten (then it is not probed)."""
         if module.binary is None:
             return module
-        rewritten = probe_binary(module.binary)
+        rewritten = probe_binary(module.binary, self._probe_functions)
         if rewritten is None:
             return module
         return ModuleSource(binary=rewritten[0], text=module.text, origin=module.origin)
@@ -652,3 +655,12 @@ def _divergences(
         ):
             out.append(Divergence(engines, "values", f"{first.engine}: {a}; {other.engine}: {b}"))
     return out, 1
+
+
+def _has_reference_types(profile: str) -> bool:
+    from refimpl import Features
+
+    try:
+        return Features.parse(profile).reference_types
+    except ValueError:
+        return False
