@@ -239,3 +239,39 @@ def test_rewritten_modules_behave_the_same(name):
         return [(r.line, [(x.engine, x.outcome) for x in r.results]) for r in results]
 
     assert outcomes(probes=True) == outcomes(probes=False)
+
+
+ACCESSOR_MODULE = r"""
+(module
+  (import "spectest" "print_i32" (func $imp (param i32)))
+  (func $a) (func $b) (func $c) (func $d) (func $e (export "e"))
+  (table 4 funcref)
+  (elem (i32.const 0) func $a $imp)
+  (elem declare func $c)
+  (global funcref (ref.func $d))
+)
+"""
+
+
+def test_the_accessor_returns_each_declared_function_and_null_for_the_others(tmp_path):
+    """``ref.func i`` for the functions the
+    module declares (segments, initialisers, exports), null otherwise."""
+    import refimpl
+    from refimpl.host.spectest import spectest_instance
+
+    path = tmp_path / "m.wast"
+    path.write_text(ACCESSOR_MODULE)
+    ((_, binary),) = binaries_of(path)
+    data, shape = probe_binary(binary)
+    assert shape.refs == (0, 1, 3, 4, 5)  # $imp $a $c $d $e; $b is not declared
+    features = Features.parse("2.0")
+    store = refimpl.Store(features)
+    inst = refimpl.instantiate(
+        store, refimpl.load(data, features), {"spectest": spectest_instance(features)}
+    )
+    accessor = inst.exports[FUNC_ACCESSOR]
+    got = [refimpl.invoke(store, accessor, [i])[0] for i in range(8)]
+    assert [getattr(f, "index", None) for f in got[1:6]] == [1, None, 3, 4, 5]
+    assert got[2] is None and got[6] is None and got[7] is None
+    assert got[0] is not None  # the imported function
+    assert not probe_binary(binary, functions=False)[1].func_accessor
