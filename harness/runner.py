@@ -10,6 +10,7 @@ ones that can change state, silently, so any single command can run alone.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -77,6 +78,7 @@ class EngineResult:
     outcome: CommandOutcome
     verdict: Verdict
     excused_by: str | None = None  # the known difference that excused a failure
+    seconds: float = 0.0  # how long the lane took for the command (replays excluded)
 
     @property
     def status(self) -> Status:
@@ -221,6 +223,8 @@ class ScriptRunner:
         self.engine_stats: Counter = Counter()  # summed from the sessions at close
         self.options = options or SessionOptions()
         self.lanes = [_Lane(e, self.options, script, self.dialect) for e in engines]
+        # Seconds each lane spent answering probes (the corpus reports them).
+        self.probe_seconds: Counter[str] = Counter()
         # The function accessor the probes add needs reference types.
         self._probe_functions = _has_reference_types(self.options.profile)
         self.names = _Names()
@@ -353,6 +357,7 @@ class ScriptRunner:
         return self.names.by_name.get(module_name)
 
     def _on_lane(self, lane: _Lane, cmd: Command, handle: str | None) -> EngineResult:
+        start = time.monotonic()
         if lane.profile_gap:
             outcome = Unsupported(lane.profile_gap)
         elif isinstance(lane.engine, ScriptEngine):
@@ -376,7 +381,7 @@ class ScriptRunner:
             verdict = _dependent_verdict(lane, cmd, self) or judge(
                 cmd, outcome, lane.policy, foreign_texts=self.foreign_texts
             )
-        return EngineResult(lane.name, outcome, verdict)
+        return EngineResult(lane.name, outcome, verdict, seconds=time.monotonic() - start)
 
     def _perform(self, lane: _Lane, cmd: Command, handle: str | None) -> CommandOutcome:
         if isinstance(cmd, ConversionFailure):
@@ -495,7 +500,9 @@ class ScriptRunner:
             for lane, r in lanes:
                 if target in lane.missing or (target == handle and not isinstance(r.outcome, Ok)):
                     continue
+                start = time.monotonic()
                 state = lane.session.probe(target)
+                self.probe_seconds[lane.name] += time.monotonic() - start
                 if isinstance(state, InstanceState):
                     states.append((lane, state))
             if len(states) < 2:
@@ -534,7 +541,9 @@ class ScriptRunner:
             if entry is not None:
                 detail = f"known difference {entry.ref}: {entry.reason} (was: {r.verdict.detail})"
                 verdict = Verdict(Status.EXCUSED, detail, r.verdict.match)
-                result.results[i] = EngineResult(r.engine, r.outcome, verdict, entry.ref)
+                result.results[i] = EngineResult(
+                    r.engine, r.outcome, verdict, entry.ref, seconds=r.seconds
+                )
         outcomes = {r.engine: r.outcome for r in result.results}
         excused = []
         for d in result.divergences:

@@ -84,7 +84,10 @@ def _print(r) -> None:
         print(f"   note: {r.note}")
     for lane, status in r.statuses.items():
         mode = f"  [{r.modes[lane]}]" if lane in r.modes else ""
-        print(f"   {lane:<40} {status}{mode}")
+        timing = f"{r.lane_seconds.get(lane, 0):6.1f} s"
+        if lane in r.probe_seconds:
+            timing += f", probes {r.probe_seconds[lane]:.2f} s"
+        print(f"   {lane:<40} {timing:<22} {status}{mode}")
     if r.modes:
         print("   (init-mode counts include the stub modules' instantiations)")
     if r.preinit is not None:

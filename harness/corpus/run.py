@@ -64,6 +64,9 @@ class ModuleReport:
     agree: bool = False
     profile: str | None = None
     statuses: dict[str, str] = field(default_factory=dict)  # lane -> outcome of the module
+    # lane -> seconds its instantiation of the module took (compiling included)
+    lane_seconds: dict[str, float] = field(default_factory=dict)
+    probe_seconds: dict[str, float] = field(default_factory=dict)  # lane -> answering probes
     divergences: list[str] = field(default_factory=list)
     modes: dict[str, str] = field(default_factory=dict)  # lane -> applied / fell back (why)
     probed: str = ""  # what the probes compared after the module's instantiation
@@ -142,6 +145,8 @@ def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout)
     for r in last.results:
         message = getattr(r.outcome, "message", "")
         report.statuses[r.engine] = f"{r.outcome.kind} {message}".strip()[:120]
+        report.lane_seconds[r.engine] = round(r.seconds, 2)
+    report.probe_seconds = {k: round(v, 2) for k, v in runner.probe_seconds.items()}
     f = last.figures
     if f.instantiations_probed:
         report.probed = (

@@ -3,10 +3,14 @@ module's run across lanes (a module of our own standing in for the corpus)."""
 
 import json
 
+import pytest
+
+import refimpl
 from harness.cli import main
-from harness.corpus.stubs import stubs_for
+from harness.corpus.stubs import stub_registry, stubs_for
 from refimpl import Features
 from refimpl.binary import decode_module
+from refimpl.errors import UncaughtException
 
 IMPORTING = """(module
   (import "env" "f" (func (param i32 f64) (result i64)))
@@ -61,3 +65,38 @@ def test_corpus_preinit_snapshots_and_checks_the_snapshot(tmp_path, capsys, wat)
     snapped = "preinit _initialize: snapshot; data segments 0 -> 1; wasm-tools valid;"
     assert f"{snapped} wasmtime compiles" in out
     assert "preinit _start: refused (" in out
+
+
+TAGGED = """(module
+  (import "env" "tag" (tag $t (param i32 externref)))
+  (import "env" "f" (func (result i64)))
+  (func (export "throw") (throw $t (i32.const 1) (ref.null extern))))"""
+
+
+def test_tag_imports_get_a_stub_of_the_imported_type(wat):
+    module = decode_module(wat(TAGGED), Features.parse("3.0"))
+    (stub,) = stubs_for(module)
+    assert '(tag (export "tag") (param i32) (param externref))' in stub.wat
+
+
+def test_stub_registry_instantiates_the_stubs_on_refimpl(wat):
+    """The benchmarks' stubs: functions return zeros, the tag is a real tag."""
+    features = Features.parse("3.0")
+    module = decode_module(wat(TAGGED), features)
+    store = refimpl.Store(features)
+    registry = stub_registry(store, module, features)
+    assert refimpl.invoke(store, registry["env"].exports["f"], []) == [0]
+    inst = refimpl.instantiate(store, module, registry)
+    with pytest.raises(UncaughtException):
+        refimpl.invoke(store, inst.exports["throw"], [])
+
+
+def test_a_module_importing_a_tag_runs_on_every_lane(tmp_path, capsys, wat):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tagged.wasm").write_bytes(wat(TAGGED))
+    argv = ["corpus", "--corpus", str(corpus), "--engine", "refimpl", "--engine", "wasmtime"]
+    assert main([*argv, "--init-mode", "paged"]) == 0
+    out = capsys.readouterr().out
+    assert "no stub" not in out
+    assert "1 modules; validation agrees with wasm-tools on 1; 0 with divergences" in out
