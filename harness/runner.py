@@ -79,6 +79,9 @@ class EngineResult:
     verdict: Verdict
     excused_by: str | None = None  # the known difference that excused a failure
     seconds: float = 0.0  # how long the lane took for the command (replays excluded)
+    # CPU seconds this process spent on it, all threads (an isolated engine's
+    # worker process is not counted)
+    cpu: float = 0.0
 
     @property
     def status(self) -> Status:
@@ -357,7 +360,7 @@ class ScriptRunner:
         return self.names.by_name.get(module_name)
 
     def _on_lane(self, lane: _Lane, cmd: Command, handle: str | None) -> EngineResult:
-        start = time.monotonic()
+        start, cpu = time.monotonic(), time.process_time()
         if lane.profile_gap:
             outcome = Unsupported(lane.profile_gap)
         elif isinstance(lane.engine, ScriptEngine):
@@ -381,7 +384,13 @@ class ScriptRunner:
             verdict = _dependent_verdict(lane, cmd, self) or judge(
                 cmd, outcome, lane.policy, foreign_texts=self.foreign_texts
             )
-        return EngineResult(lane.name, outcome, verdict, seconds=time.monotonic() - start)
+        return EngineResult(
+            lane.name,
+            outcome,
+            verdict,
+            seconds=time.monotonic() - start,
+            cpu=time.process_time() - cpu,
+        )
 
     def _perform(self, lane: _Lane, cmd: Command, handle: str | None) -> CommandOutcome:
         if isinstance(cmd, ConversionFailure):
@@ -541,9 +550,7 @@ class ScriptRunner:
             if entry is not None:
                 detail = f"known difference {entry.ref}: {entry.reason} (was: {r.verdict.detail})"
                 verdict = Verdict(Status.EXCUSED, detail, r.verdict.match)
-                result.results[i] = EngineResult(
-                    r.engine, r.outcome, verdict, entry.ref, seconds=r.seconds
-                )
+                result.results[i] = replace(r, verdict=verdict, excused_by=entry.ref)
         outcomes = {r.engine: r.outcome for r in result.results}
         excused = []
         for d in result.divergences:

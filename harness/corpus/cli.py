@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -36,6 +37,12 @@ def add_parser(sub) -> None:
     p.add_argument("--only", action="append", help="only modules with this id (repeatable)")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per command and lane")
     p.add_argument("--known-differences", dest="known", help="known differences folder")
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run every engine in this process, not wasmtime in a worker: each lane's CPU time"
+        " is then measured (a crash of an engine ends the run)",
+    )
     p.add_argument("--json", type=Path, help="write one record per module")
     p.add_argument(
         "--preinit",
@@ -52,11 +59,12 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     names = tuple(engine_names(args.engine, args.init_mode or ["all"]))
     try:
         known = load_known(args.known)
-        engines = engines_for(names, None, args.timeout)
+        engines = engines_for(names, False if args.in_process else None, args.timeout)
     except (UnknownEngine, KnownDifferenceError) as exc:
         parser.error(str(exc))
     chosen = [e for e in entries(args.corpus) if not args.only or e.id in args.only]
     reports = []
+    print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for entry in chosen:
         report = run_module(entry, engines, known, args.timeout, args.preinit)
         reports.append(report)
@@ -75,7 +83,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _print(r) -> None:
     head = f"== {r.entry.id} ({r.entry.toolchain or '?'}, {r.size} bytes): "
     head += f"wasm-tools {r.wasm_tools}; refimpl {r.refimpl}; "
-    head += f"{'agree' if r.agree else 'DISAGREE'}; {r.seconds:.1f} s, "
+    head += f"{'agree' if r.agree else 'DISAGREE'}; {r.seconds:.1f} s ({r.cpu_seconds:.1f} s CPU), "
     head += f"process peak {r.peak_mb:.0f} MB"
     print(head)
     if r.probed:
@@ -85,9 +93,11 @@ def _print(r) -> None:
     for lane, status in r.statuses.items():
         mode = f"  [{r.modes[lane]}]" if lane in r.modes else ""
         timing = f"{r.lane_seconds.get(lane, 0):6.1f} s"
+        if r.lane_cpu.get(lane):
+            timing += f" ({r.lane_cpu[lane]:.1f} CPU)"
         if lane in r.probe_seconds:
             timing += f", probes {r.probe_seconds[lane]:.2f} s"
-        print(f"   {lane:<40} {timing:<22} {status}{mode}")
+        print(f"   {lane:<40} {timing:<34} {status}{mode}")
     if r.modes:
         print("   (init-mode counts include the stub modules' instantiations)")
     if r.preinit is not None:

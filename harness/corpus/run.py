@@ -66,11 +66,13 @@ class ModuleReport:
     statuses: dict[str, str] = field(default_factory=dict)  # lane -> outcome of the module
     # lane -> seconds its instantiation of the module took (compiling included)
     lane_seconds: dict[str, float] = field(default_factory=dict)
+    lane_cpu: dict[str, float] = field(default_factory=dict)  # lane -> CPU s in this process
     probe_seconds: dict[str, float] = field(default_factory=dict)  # lane -> answering probes
     divergences: list[str] = field(default_factory=list)
     modes: dict[str, str] = field(default_factory=dict)  # lane -> applied / fell back (why)
     probed: str = ""  # what the probes compared after the module's instantiation
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process's and its finished children's (wasm-tools)
     peak_mb: float = 0.0  # the process's peak resident size so far (ru_maxrss)
     note: str = ""
     preinit: Snapshot | None = None
@@ -146,6 +148,7 @@ def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout)
         message = getattr(r.outcome, "message", "")
         report.statuses[r.engine] = f"{r.outcome.kind} {message}".strip()[:120]
         report.lane_seconds[r.engine] = round(r.seconds, 2)
+        report.lane_cpu[r.engine] = round(r.cpu, 2)
     report.probe_seconds = {k: round(v, 2) for k, v in runner.probe_seconds.items()}
     f = last.figures
     if f.instantiations_probed:
@@ -172,8 +175,15 @@ def run_module(
 ) -> ModuleReport:
     """The module checked on every lane (``preinit_timeout``: also
     pre-initialized, see ``corpus.preinit``), with its time and the peak."""
-    start = time.monotonic()
+    start, cpu = time.monotonic(), _cpu()
     report = _check(ModuleReport(entry), engines, known, timeout, preinit_timeout)
     report.seconds = time.monotonic() - start
+    report.cpu_seconds = _cpu() - cpu
     report.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return report
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
