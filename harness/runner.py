@@ -510,7 +510,12 @@ class ScriptRunner:
                 if target in lane.missing or (target == handle and not isinstance(r.outcome, Ok)):
                     continue
                 start = time.monotonic()
-                state = lane.session.probe(target)
+                try:
+                    state = lane.session.probe(target)
+                except Exception as exc:  # an adapter bug in process: counted, not fatal
+                    state = None
+                    key = f"probe failed in {lane.name}: {type(exc).__name__}"
+                    figures.extra[key] = figures.extra.get(key, 0) + 1
                 self.probe_seconds[lane.name] += time.monotonic() - start
                 if isinstance(state, InstanceState):
                     states.append((lane, state))

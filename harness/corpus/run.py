@@ -20,10 +20,12 @@ from pathlib import Path
 from refimpl import Features
 from refimpl.binary import decode_module
 from refimpl.errors import RefimplError
+from refimpl.syntax.module import Module
 from refimpl.valid import validate_module
 
 from ..engines.base import SessionOptions
 from ..known_differences import KnownDifferences
+from ..lenient_reader import UNREADABLE, sections
 from ..runner import ScriptRunner
 from ..script.commands import ModuleCommand, ModuleSource, Register, Script
 from ..script.convert import Converter
@@ -62,6 +64,10 @@ class ModuleReport:
     wasm_tools: str = ""  # "valid" or its message
     refimpl: str = ""  # "valid (PROFILE)" or its message
     agree: bool = False
+    # The module needs the threads proposal (wasm-tools rejects it without),
+    # and refimpl, which lacks it, rejects it: no verdict on agreement; the
+    # other lanes still run, under the profile that got furthest.
+    threads_gap: bool = False
     profile: str | None = None
     statuses: dict[str, str] = field(default_factory=dict)  # lane -> outcome of the module
     # lane -> seconds its instantiation of the module took (compiling included)
@@ -78,10 +84,10 @@ class ModuleReport:
     preinit: Snapshot | None = None
 
 
-def _wasm_tools_verdict(path: Path) -> str:
+def _wasm_tools_verdict(path: Path, features: str = "all") -> str:
     exe = str(Converter("wasm-tools").executable())
     proc = subprocess.run(
-        [exe, "validate", "--features", "all", str(path)],
+        [exe, "validate", "--features", features, str(path)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -93,22 +99,37 @@ def _wasm_tools_verdict(path: Path) -> str:
 
 
 def _refimpl_verdict(binary: bytes):
-    """(profile, module) of the first profile that accepts it, or (None,
-    message): the error of the profile that got furthest (a module with a
-    shared memory fails early without threads, and later with them, e.g. at
-    an instruction refimpl lacks), naming that profile."""
-    best: tuple[float, str] = (-1, "")
+    """(profile, module, None) of the first profile that accepts it, or
+    (the profile that got furthest, None, its error) (a module with a shared
+    memory fails early without threads, and later with them, e.g. at an
+    instruction refimpl lacks)."""
+    best: tuple[float, str, str] = (-1, PROFILES[0], "")
     for profile in PROFILES:
         try:
             module = decode_module(binary, Features.parse(profile))
             validate_module(module, Features.parse(profile))
-            return profile, module
+            return profile, module, None
         except RefimplError as exc:
             reached = getattr(exc, "offset", None)
             reached = len(binary) if reached is None else reached  # validation: decoded
             if reached > best[0]:
-                best = (reached, f"{type(exc).__name__} ({profile}): {exc}"[:160])
-    return None, best[1]
+                best = (reached, profile, f"{type(exc).__name__} ({profile}): {exc}"[:160])
+    return best[1], None, best[2]
+
+
+# wasm-tools' features without threads: a module it rejects only then needs them.
+NO_THREADS = "all,-threads,-shared-everything-threads"
+
+
+def _imports_only(binary: bytes, profile: str) -> Module | None:
+    """The module's types and imports, decoded alone (enough for its stubs)
+    when refimpl can't decode the whole of it; None if it can't even that."""
+    try:
+        kept = [s for s in sections(binary) if s.id in (1, 2)]
+        part = binary[:8] + b"".join(binary[s.start : s.end] for s in kept)
+        return decode_module(part, Features.parse(profile))
+    except (RefimplError, *UNREADABLE):
+        return None
 
 
 def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout) -> ModuleReport:
@@ -118,13 +139,23 @@ def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout)
     if entry.sha256 and hashlib.sha256(binary).hexdigest() != entry.sha256:
         report.note = "sha256 differs from the manifest"
     report.wasm_tools = _wasm_tools_verdict(entry.path)
-    profile, module = _refimpl_verdict(binary)
-    report.refimpl = f"valid ({profile})" if profile else str(module)
-    report.agree = (profile is not None) == (report.wasm_tools == "valid")
-    if profile is None:
+    profile, module, error = _refimpl_verdict(binary)
+    report.refimpl = f"valid ({profile})" if error is None else error
+    report.agree = (error is None) == (report.wasm_tools == "valid")
+    if not report.agree and report.wasm_tools == "valid":
+        report.threads_gap = _wasm_tools_verdict(entry.path, NO_THREADS) != "valid"
+    if report.threads_gap:
+        # refimpl lacks threads: its lanes say unsupported, the others run,
+        # under the widest profile (refimpl's errors, all at the first
+        # atomic instruction, can't tell which other proposals it needs).
+        profile = PROFILES[-1]
+        module = _imports_only(binary, profile)
+        if module is None:
+            return report
+    elif error is not None:
         return report
     report.profile = profile
-    if preinit_timeout is not None:
+    if preinit_timeout is not None and not report.threads_gap:
         report.preinit = snapshot(binary, module, profile, preinit_timeout)
     try:
         stubs = stubs_for(module)
@@ -145,7 +176,7 @@ def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout)
     results = list(runner.run_all())
     last = results[-1]
     for r in last.results:
-        message = getattr(r.outcome, "message", "")
+        message = getattr(r.outcome, "message", "") or getattr(r.outcome, "reason", "")
         report.statuses[r.engine] = f"{r.outcome.kind} {message}".strip()[:120]
         report.lane_seconds[r.engine] = round(r.seconds, 2)
         report.lane_cpu[r.engine] = round(r.cpu, 2)
@@ -158,6 +189,8 @@ def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout)
         )
     for result in results:
         report.divergences += [str(d) for d in result.divergences if not d.excused_by]
+        failed = [f"{k} ({n})" for k, n in result.figures.extra.items() if k.startswith("probe ")]
+        report.note = "; ".join(filter(None, [report.note, *failed]))
     for key, n in runner.engine_stats.items():
         lane, _, what = key.partition(": ")
         if what.startswith("init mode "):

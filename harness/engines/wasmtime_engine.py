@@ -435,10 +435,12 @@ class WasmtimeSession(Session):
         return (ref.kind,)
 
     def _memory_view(self, mem: wt.Memory) -> memoryview:
-        size = mem.data_len(self.store)
+        # A shared memory belongs to no store: its API takes none.
+        shared = isinstance(mem, getattr(wt, "SharedMemory", ()))
+        size = mem.data_len() if shared else mem.data_len(self.store)
         if size == 0:
             return memoryview(b"")
-        ptr = mem.data_ptr(self.store)
+        ptr = mem.data_ptr() if shared else mem.data_ptr(self.store)
         return memoryview((ctypes.c_ubyte * size).from_address(ctypes.addressof(ptr.contents)))
 
     def _memory(self, handle: str, key: str):
