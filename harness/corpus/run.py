@@ -14,6 +14,7 @@ import json
 import resource
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,7 +133,9 @@ def _imports_only(binary: bytes, profile: str) -> Module | None:
         return None
 
 
-def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout) -> ModuleReport:
+def _check(
+    report: ModuleReport, engines: list, known, timeout, preinit_timeout, wizer
+) -> ModuleReport:
     entry = report.entry
     binary = entry.path.read_bytes()
     report.size = len(binary)
@@ -156,7 +159,7 @@ def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout)
         return report
     report.profile = profile
     if preinit_timeout is not None and not report.threads_gap:
-        report.preinit = snapshot(binary, module, profile, preinit_timeout)
+        report.preinit = snapshot(binary, module, profile, preinit_timeout, wizer)
     try:
         stubs = stubs_for(module)
     except StubError as exc:
@@ -205,11 +208,13 @@ def run_module(
     known: KnownDifferences,
     timeout: float,
     preinit_timeout: float | None = None,
+    wizer: Sequence[str] | None = None,
 ) -> ModuleReport:
     """The module checked on every lane (``preinit_timeout``: also
-    pre-initialized, see ``corpus.preinit``), with its time and the peak."""
+    pre-initialized, and compared with Wizer's snapshot if ``wizer``, see
+    ``corpus.preinit``), with its time and the peak."""
     start, cpu = time.monotonic(), _cpu()
-    report = _check(ModuleReport(entry), engines, known, timeout, preinit_timeout)
+    report = _check(ModuleReport(entry), engines, known, timeout, preinit_timeout, wizer)
     report.seconds = time.monotonic() - start
     report.cpu_seconds = _cpu() - cpu
     report.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
