@@ -30,6 +30,8 @@ from refimpl.valid import validate_module
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 INIT = str(REPO / "refimpl" / "init")
+# The campaign's own comparison of modes, not an init mode.
+NOT_TRACED = str(REPO / "refimpl" / "init" / "compare.py")
 PROFILES = ("3.0", "3.0,+legacy_exceptions")
 
 
@@ -40,8 +42,10 @@ class LineTracer:
         self.lines: set[tuple[str, int]] = set()
 
     def _global(self, frame, event, arg):
-        if frame.f_code.co_filename.startswith(INIT):
-            return self._local
+        code = frame.f_code
+        # Constructors run once per lane, wherever the lanes are made.
+        if code.co_filename.startswith(INIT) and code.co_filename != NOT_TRACED:
+            return self._local if code.co_name != "__init__" else None
         return None
 
     def _local(self, frame, event, arg):
@@ -76,13 +80,15 @@ def corpus_modules(corpus: Path):
 
 
 def run_corpus(corpus: Path, tracer: LineTracer) -> dict[str, Counter]:
-    """Each module under each mode; per mode, its hooks' outcomes."""
+    """Each module under each mode, the lanes living across modules (as in a
+    long-running runtime: the pool's slots are reused); per mode, its hooks'
+    outcomes."""
     from harness.corpus.stubs import StubError, stub_registry
     from harness.fuzz.init_campaign import make_lanes
 
     outcomes: dict[str, Counter] = {}
+    lanes = make_lanes()
     for ident, module, features in corpus_modules(corpus):
-        lanes = make_lanes()
         for lane in lanes:
             store = refimpl.Store(features)
             try:
@@ -98,15 +104,16 @@ def run_corpus(corpus: Path, tracer: LineTracer) -> dict[str, Counter]:
                 if inst is not None and hasattr(lane.mode, "recycle"):
                     lane.mode.release(inst)  # the pool's reset path, once per module
             outcomes.setdefault(lane.name, Counter())[outcome] += 1
-        for lane in lanes:
-            stats = getattr(lane.mode, "stats", None)
-            if stats is not None:
-                outcomes[lane.name]["hook applied"] += stats.applied
-                for reason, n in stats.fallbacks.items():
-                    outcomes[lane.name][f"fell back: {reason}"] += n
-            reused = getattr(lane.mode, "reused", 0)
-            if reused:
-                outcomes[lane.name]["slots reused"] += reused
+    for lane in lanes:
+        stats = getattr(lane.mode, "stats", None)
+        if stats is not None:
+            outcomes[lane.name]["hook applied"] += stats.applied
+            for reason, n in stats.fallbacks.items():
+                why = reason if not reason.startswith("an image of") else "a sparse image"
+                outcomes[lane.name][f"fell back: {why}"] += n
+        reused = getattr(lane.mode, "reused", 0)
+        if reused:
+            outcomes[lane.name]["slots reused"] += reused
     return outcomes
 
 
