@@ -158,7 +158,10 @@ def _check(
     elif error is not None:
         return report
     report.profile = profile
-    if preinit_timeout is not None and not report.threads_gap:
+    if preinit_timeout is not None and report.threads_gap:
+        why = "not run: the module needs threads, which refimpl lacks"
+        report.preinit = Snapshot(outcome=why, wizer=why if wizer else "")
+    elif preinit_timeout is not None:
         report.preinit = snapshot(binary, module, profile, preinit_timeout, wizer)
     try:
         stubs = stubs_for(module)
