@@ -105,7 +105,7 @@ def _print(r) -> None:
     if r.threads_gap:
         verdict = "needs threads, which refimpl lacks: no verdict; the other lanes ran"
     head += f"{verdict}; {r.seconds:.1f} s ({r.cpu_seconds:.1f} s CPU), "
-    head += f"process peak {r.peak_mb:.0f} MB"
+    head += f"peak {r.peak_mb:.0f} MB" if r.peak_per_module else f"process peak {r.peak_mb:.0f} MB"
     print(head)
     if r.probed:
         print(f"   probed: {r.probed}")

@@ -80,7 +80,10 @@ class ModuleReport:
     probed: str = ""  # what the probes compared after the module's instantiation
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # this process's and its finished children's (wasm-tools)
-    peak_mb: float = 0.0  # the process's peak resident size so far (ru_maxrss)
+    # The process's peak resident size while checking this module (Linux:
+    # the peak is reset before each module), else its peak so far.
+    peak_mb: float = 0.0
+    peak_per_module: bool = False
     note: str = ""
     preinit: Snapshot | None = None
 
@@ -216,11 +219,14 @@ def run_module(
     """The module checked on every lane (``preinit_timeout``: also
     pre-initialized, and compared with Wizer's snapshot if ``wizer``, see
     ``corpus.preinit``), with its time and the peak."""
+    per_module = _reset_peak()
     start, cpu = time.monotonic(), _cpu()
     report = _check(ModuleReport(entry), engines, known, timeout, preinit_timeout, wizer)
     report.seconds = time.monotonic() - start
     report.cpu_seconds = _cpu() - cpu
-    report.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_kb() if per_module else None
+    report.peak_per_module = peak is not None
+    report.peak_mb = (peak or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
     return report
 
 
@@ -228,3 +234,22 @@ def _cpu() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _reset_peak() -> bool:
+    """Reset the process's peak resident size (Linux ``clear_refs`` 5)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_kb() -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
