@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     real, generated = LineTracer(), LineTracer()
     outcomes = run_corpus(args.corpus, real)
-    print("corpus, per mode (stub modules included):")
+    print("corpus modules refimpl accepts, per mode (stubs instantiated without a mode):")
     for mode, counts in outcomes.items():
         print(f"  {mode:<14} " + "; ".join(f"{k} {n}" for k, n in sorted(counts.items())))
     for line in run_generated(args.generated, args.seed, generated):
