@@ -4,8 +4,9 @@
 validate times, MB/s, peak Python heap during decoding and validation (as a
 multiple of the module's size, measured in a second pass under tracemalloc,
 which slows the run), the heap the decoded module keeps per module byte, and
-the time to instantiate it with stub imports (functions that return zeros,
-fresh tables, memories and globals of the declared types).  With ``SPEC_WASM``
+the time to instantiate it with stub imports (``harness.corpus.stubs``:
+functions that return zeros, fresh tables, memories, globals and tags of the
+declared types).  With ``SPEC_WASM``
 naming an OCaml spec interpreter binary, its ``wasm -d`` time (decode and
 validate) is measured side by side; none is built or shipped here.
 """
@@ -22,13 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import refimpl
+from harness.corpus.stubs import stub_registry
 from refimpl.binary import decode_module
 from refimpl.errors import WasmError
-from refimpl.runtime.instances import GlobalInst, HostFunc, TableInst
-from refimpl.runtime.memory import MemInst
-from refimpl.runtime.values import default_value
-from refimpl.syntax.module import FuncImport, Import, Module
-from refimpl.syntax.types import GlobalType, MemType, TableType, TagType
 from refimpl.valid import validate_module
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,28 +57,6 @@ def corpus_files(corpus: Path) -> list[Path]:
     return sorted((corpus / e["file"] for e in entries), key=lambda p: p.stat().st_size)
 
 
-def stub_imports(module: Module):
-    """A resolver giving every import a fresh value of its declared type."""
-
-    def resolve(imp: Import):
-        desc = imp.desc
-        if isinstance(desc, FuncImport):
-            ftype = module.func_type(desc.type_index)
-            zeros = [default_value(t) for t in ftype.results]
-            return HostFunc(ftype, lambda args, zeros=zeros: list(zeros), imp.name)
-        if isinstance(desc, TableType):
-            return TableInst(desc)
-        if isinstance(desc, MemType):
-            return MemInst(desc)
-        if isinstance(desc, GlobalType):
-            return GlobalInst(desc, default_value(desc.type))
-        if isinstance(desc, TagType):
-            return None  # no module of the corpus imports a tag
-        return None
-
-    return resolve
-
-
 def measure(path: Path, instantiate: bool = True) -> Figures:
     data = path.read_bytes()
     fig = Figures(path.stem, len(data))
@@ -108,9 +83,10 @@ def measure(path: Path, instantiate: bool = True) -> Figures:
     tracemalloc.stop()
     if instantiate:
         store = refimpl.Store(FEATURES)
-        start = time.perf_counter()
         try:
-            refimpl.instantiate(store, module, stub_imports(module))
+            stubs = stub_registry(store, module, FEATURES)
+            start = time.perf_counter()
+            refimpl.instantiate(store, module, stubs)
             fig.instantiate = time.perf_counter() - start
         except Exception as exc:  # a trap in a start function, an unsupported feature
             fig.error = f"instantiate: {type(exc).__name__}: {exc}"

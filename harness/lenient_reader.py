@@ -94,21 +94,23 @@ class LenientReader(Reader):
         if flags & 0x08:  # custom page sizes
             self.u32()
 
-    def table_type(self) -> str:
-        """A table's element type (Wasm 3.0's form with an initialiser too)."""
+    def table_type(self, refs: set[int] | None = None) -> str:
+        """A table's element type (Wasm 3.0's form with an initialiser too;
+        ``refs`` collects the functions its initialiser names)."""
         if self.peek() == 0x40:
             self.byte()
             self.byte()
             elem = self.valtype()
             self.limits()
-            self.skip_const_expr()
+            self.skip_const_expr(refs)
             return elem
         elem = self.valtype()
         self.limits()
         return elem
 
-    def skip_const_expr(self) -> None:
-        """Skip a constant expression up to and including its ``end``."""
+    def skip_const_expr(self, refs: set[int] | None = None) -> None:
+        """Skip a constant expression up to and including its ``end``;
+        ``refs`` (if given) collects the function indices of its ``ref.func``s."""
         while True:
             op = self.byte()
             if op == 0x0B:
@@ -121,8 +123,12 @@ class LenientReader(Reader):
                 self.skip(4)
             elif op == 0x44:
                 self.skip(8)
-            elif op in (0x23, 0xD2):
+            elif op == 0x23:
                 self.u32()
+            elif op == 0xD2:
+                index = self.u32()
+                if refs is not None:
+                    refs.add(index)
             elif op == 0xD0:
                 if self.peek() in _ABS_HEAP:
                     self.byte()
@@ -263,6 +269,11 @@ def import_signatures(binary: bytes) -> list[tuple[str, str, FuncSig | None]] | 
         return out
     except UNREADABLE:
         return None
+
+
+def type_count(binary: bytes, all_sections: list[Section]) -> int:
+    """How many types the module defines (recursion groups expanded)."""
+    return len(_types(binary, all_sections))
 
 
 def _types(binary: bytes, all_sections: list[Section]) -> list[FuncSig | str]:

@@ -10,6 +10,7 @@ ones that can change state, silently, so any single command can run alone.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -77,6 +78,10 @@ class EngineResult:
     outcome: CommandOutcome
     verdict: Verdict
     excused_by: str | None = None  # the known difference that excused a failure
+    seconds: float = 0.0  # how long the lane took for the command (replays excluded)
+    # CPU seconds this process spent on it, all threads (an isolated engine's
+    # worker process is not counted)
+    cpu: float = 0.0
 
     @property
     def status(self) -> Status:
@@ -221,6 +226,10 @@ class ScriptRunner:
         self.engine_stats: Counter = Counter()  # summed from the sessions at close
         self.options = options or SessionOptions()
         self.lanes = [_Lane(e, self.options, script, self.dialect) for e in engines]
+        # Seconds each lane spent answering probes (the corpus reports them).
+        self.probe_seconds: Counter[str] = Counter()
+        # The function accessor the probes add needs reference types.
+        self._probe_functions = _has_reference_types(self.options.profile)
         self.names = _Names()
         self.next_index = 0
         probing_lanes = sum(lane.can_probe for lane in self.lanes)
@@ -299,7 +308,8 @@ class ScriptRunner:
             rewrites = handle is not None and module.binary is not None
             if rewrites and module.binary not in self._rewritten:
                 self._rewritten.add(module.binary)
-                result.figures.modules_rewritten += probe_binary(module.binary) is not None
+                rewritten = probe_binary(module.binary, self._probe_functions)
+                result.figures.modules_rewritten += rewritten is not None
             divergences += self._probe(cmd, handle, module, results, result.figures)
         result.divergences = divergences
         self._apply_known(result)
@@ -350,6 +360,7 @@ class ScriptRunner:
         return self.names.by_name.get(module_name)
 
     def _on_lane(self, lane: _Lane, cmd: Command, handle: str | None) -> EngineResult:
+        start, cpu = time.monotonic(), time.process_time()
         if lane.profile_gap:
             outcome = Unsupported(lane.profile_gap)
         elif isinstance(lane.engine, ScriptEngine):
@@ -373,7 +384,13 @@ class ScriptRunner:
             verdict = _dependent_verdict(lane, cmd, self) or judge(
                 cmd, outcome, lane.policy, foreign_texts=self.foreign_texts
             )
-        return EngineResult(lane.name, outcome, verdict)
+        return EngineResult(
+            lane.name,
+            outcome,
+            verdict,
+            seconds=time.monotonic() - start,
+            cpu=time.process_time() - cpu,
+        )
 
     def _perform(self, lane: _Lane, cmd: Command, handle: str | None) -> CommandOutcome:
         if isinstance(cmd, ConversionFailure):
@@ -446,7 +463,7 @@ class ScriptRunner:
         unchanged if it can't be rewritten (then it is not probed)."""
         if module.binary is None:
             return module
-        rewritten = probe_binary(module.binary)
+        rewritten = probe_binary(module.binary, self._probe_functions)
         if rewritten is None:
             return module
         return ModuleSource(binary=rewritten[0], text=module.text, origin=module.origin)
@@ -492,7 +509,14 @@ class ScriptRunner:
             for lane, r in lanes:
                 if target in lane.missing or (target == handle and not isinstance(r.outcome, Ok)):
                     continue
-                state = lane.session.probe(target)
+                start = time.monotonic()
+                try:
+                    state = lane.session.probe(target)
+                except Exception as exc:  # an adapter bug in process: counted, not fatal
+                    state = None
+                    key = f"probe failed in {lane.name}: {type(exc).__name__}"
+                    figures.extra[key] = figures.extra.get(key, 0) + 1
+                self.probe_seconds[lane.name] += time.monotonic() - start
                 if isinstance(state, InstanceState):
                     states.append((lane, state))
                 else:
@@ -533,7 +557,7 @@ class ScriptRunner:
             if entry is not None:
                 detail = f"known difference {entry.ref}: {entry.reason} (was: {r.verdict.detail})"
                 verdict = Verdict(Status.EXCUSED, detail, r.verdict.match)
-                result.results[i] = EngineResult(r.engine, r.outcome, verdict, entry.ref)
+                result.results[i] = replace(r, verdict=verdict, excused_by=entry.ref)
         outcomes = {r.engine: r.outcome for r in result.results}
         excused = []
         for d in result.divergences:
@@ -654,3 +678,12 @@ def _divergences(
         ):
             out.append(Divergence(engines, "values", f"{first.engine}: {a}; {other.engine}: {b}"))
     return out, 1
+
+
+def _has_reference_types(profile: str) -> bool:
+    from refimpl import Features
+
+    try:
+        return Features.parse(profile).reference_types
+    except ValueError:
+        return False

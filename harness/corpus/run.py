@@ -14,16 +14,19 @@ import json
 import resource
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from refimpl import Features
 from refimpl.binary import decode_module
 from refimpl.errors import RefimplError
+from refimpl.syntax.module import Module
 from refimpl.valid import validate_module
 
 from ..engines.base import SessionOptions
 from ..known_differences import KnownDifferences
+from ..lenient_reader import UNREADABLE, sections
 from ..runner import ScriptRunner
 from ..script.commands import ModuleCommand, ModuleSource, Register, Script
 from ..script.convert import Converter
@@ -62,21 +65,33 @@ class ModuleReport:
     wasm_tools: str = ""  # "valid" or its message
     refimpl: str = ""  # "valid (PROFILE)" or its message
     agree: bool = False
+    # The module needs the threads proposal (wasm-tools rejects it without),
+    # and refimpl, which lacks it, rejects it: no verdict on agreement; the
+    # other lanes still run, under the profile that got furthest.
+    threads_gap: bool = False
     profile: str | None = None
     statuses: dict[str, str] = field(default_factory=dict)  # lane -> outcome of the module
+    # lane -> seconds its instantiation of the module took (compiling included)
+    lane_seconds: dict[str, float] = field(default_factory=dict)
+    lane_cpu: dict[str, float] = field(default_factory=dict)  # lane -> CPU s in this process
+    probe_seconds: dict[str, float] = field(default_factory=dict)  # lane -> answering probes
     divergences: list[str] = field(default_factory=list)
     modes: dict[str, str] = field(default_factory=dict)  # lane -> applied / fell back (why)
     probed: str = ""  # what the probes compared after the module's instantiation
     seconds: float = 0.0
-    peak_mb: float = 0.0  # the process's peak resident size so far (ru_maxrss)
+    cpu_seconds: float = 0.0  # this process's and its finished children's (wasm-tools)
+    # The process's peak resident size while checking this module (Linux:
+    # the peak is reset before each module), else its peak so far.
+    peak_mb: float = 0.0
+    peak_per_module: bool = False
     note: str = ""
     preinit: Snapshot | None = None
 
 
-def _wasm_tools_verdict(path: Path) -> str:
+def _wasm_tools_verdict(path: Path, features: str = "all") -> str:
     exe = str(Converter("wasm-tools").executable())
     proc = subprocess.run(
-        [exe, "validate", "--features", "all", str(path)],
+        [exe, "validate", "--features", features, str(path)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -88,39 +103,69 @@ def _wasm_tools_verdict(path: Path) -> str:
 
 
 def _refimpl_verdict(binary: bytes):
-    """(profile, module) of the first profile that accepts it, or (None,
-    message): the error of the profile that got furthest (a module with a
-    shared memory fails early without threads, and later with them, e.g. at
-    an instruction refimpl lacks), naming that profile."""
-    best: tuple[float, str] = (-1, "")
+    """(profile, module, None) of the first profile that accepts it, or
+    (the profile that got furthest, None, its error) (a module with a shared
+    memory fails early without threads, and later with them, e.g. at an
+    instruction refimpl lacks)."""
+    best: tuple[float, str, str] = (-1, PROFILES[0], "")
     for profile in PROFILES:
         try:
             module = decode_module(binary, Features.parse(profile))
             validate_module(module, Features.parse(profile))
-            return profile, module
+            return profile, module, None
         except RefimplError as exc:
             reached = getattr(exc, "offset", None)
             reached = len(binary) if reached is None else reached  # validation: decoded
             if reached > best[0]:
-                best = (reached, f"{type(exc).__name__} ({profile}): {exc}"[:160])
-    return None, best[1]
+                best = (reached, profile, f"{type(exc).__name__} ({profile}): {exc}"[:160])
+    return best[1], None, best[2]
 
 
-def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout) -> ModuleReport:
+# wasm-tools' features without threads: a module it rejects only then needs them.
+NO_THREADS = "all,-threads,-shared-everything-threads"
+
+
+def _imports_only(binary: bytes, profile: str) -> Module | None:
+    """The module's types and imports, decoded alone (enough for its stubs)
+    when refimpl can't decode the whole of it; None if it can't even that."""
+    try:
+        kept = [s for s in sections(binary) if s.id in (1, 2)]
+        part = binary[:8] + b"".join(binary[s.start : s.end] for s in kept)
+        return decode_module(part, Features.parse(profile))
+    except (RefimplError, *UNREADABLE):
+        return None
+
+
+def _check(
+    report: ModuleReport, engines: list, known, timeout, preinit_timeout, wizer
+) -> ModuleReport:
     entry = report.entry
     binary = entry.path.read_bytes()
     report.size = len(binary)
     if entry.sha256 and hashlib.sha256(binary).hexdigest() != entry.sha256:
         report.note = "sha256 differs from the manifest"
     report.wasm_tools = _wasm_tools_verdict(entry.path)
-    profile, module = _refimpl_verdict(binary)
-    report.refimpl = f"valid ({profile})" if profile else str(module)
-    report.agree = (profile is not None) == (report.wasm_tools == "valid")
-    if profile is None:
+    profile, module, error = _refimpl_verdict(binary)
+    report.refimpl = f"valid ({profile})" if error is None else error
+    report.agree = (error is None) == (report.wasm_tools == "valid")
+    if not report.agree and report.wasm_tools == "valid":
+        report.threads_gap = _wasm_tools_verdict(entry.path, NO_THREADS) != "valid"
+    if report.threads_gap:
+        # refimpl lacks threads: its lanes say unsupported, the others run,
+        # under the widest profile (refimpl's errors, all at the first
+        # atomic instruction, can't tell which other proposals it needs).
+        profile = PROFILES[-1]
+        module = _imports_only(binary, profile)
+        if module is None:
+            return report
+    elif error is not None:
         return report
     report.profile = profile
-    if preinit_timeout is not None:
-        report.preinit = snapshot(binary, module, profile, preinit_timeout)
+    if preinit_timeout is not None and report.threads_gap:
+        why = "not run: the module needs threads, which refimpl lacks"
+        report.preinit = Snapshot(outcome=why, wizer=why if wizer else "")
+    elif preinit_timeout is not None:
+        report.preinit = snapshot(binary, module, profile, preinit_timeout, wizer)
     try:
         stubs = stubs_for(module)
     except StubError as exc:
@@ -140,8 +185,11 @@ def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout)
     results = list(runner.run_all())
     last = results[-1]
     for r in last.results:
-        message = getattr(r.outcome, "message", "")
+        message = getattr(r.outcome, "message", "") or getattr(r.outcome, "reason", "")
         report.statuses[r.engine] = f"{r.outcome.kind} {message}".strip()[:120]
+        report.lane_seconds[r.engine] = round(r.seconds, 2)
+        report.lane_cpu[r.engine] = round(r.cpu, 2)
+    report.probe_seconds = {k: round(v, 2) for k, v in runner.probe_seconds.items()}
     f = last.figures
     if f.instantiations_probed:
         report.probed = (
@@ -150,6 +198,8 @@ def _check(report: ModuleReport, engines: list, known, timeout, preinit_timeout)
         )
     for result in results:
         report.divergences += [str(d) for d in result.divergences if not d.excused_by]
+        failed = [f"{k} ({n})" for k, n in result.figures.extra.items() if k.startswith("probe ")]
+        report.note = "; ".join(filter(None, [report.note, *failed]))
     for key, n in runner.engine_stats.items():
         lane, _, what = key.partition(": ")
         if what.startswith("init mode "):
@@ -164,11 +214,42 @@ def run_module(
     known: KnownDifferences,
     timeout: float,
     preinit_timeout: float | None = None,
+    wizer: Sequence[str] | None = None,
 ) -> ModuleReport:
     """The module checked on every lane (``preinit_timeout``: also
-    pre-initialized, see ``corpus.preinit``), with its time and the peak."""
-    start = time.monotonic()
-    report = _check(ModuleReport(entry), engines, known, timeout, preinit_timeout)
+    pre-initialized, and compared with Wizer's snapshot if ``wizer``, see
+    ``corpus.preinit``), with its time and the peak."""
+    per_module = _reset_peak()
+    start, cpu = time.monotonic(), _cpu()
+    report = _check(ModuleReport(entry), engines, known, timeout, preinit_timeout, wizer)
     report.seconds = time.monotonic() - start
-    report.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report.cpu_seconds = _cpu() - cpu
+    peak = _peak_kb() if per_module else None
+    report.peak_per_module = peak is not None
+    report.peak_mb = (peak or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
     return report
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _reset_peak() -> bool:
+    """Reset the process's peak resident size (Linux ``clear_refs`` 5)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_kb() -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None

@@ -1,12 +1,15 @@
 """Stub imports for real modules: one module per imported module name that
 exports what is imported, of the imported types.
 
-Functions trap (``unreachable``): a real module's start function that calls
-into its host then fails identically on every engine, and instantiation
-(segments, images, tables) is what the corpus run compares.  Memories,
-tables and globals are defined at the imported minimum size (globals zero,
-references null), so every engine sees the same initial state.  Stubs are
-text, made binary by ``wasm-tools parse``.
+Functions trap (``unreachable``) by default: a real module's start function
+that calls into its host then fails identically on every engine, and
+instantiation (segments, images, tables) is what the corpus run compares;
+``zeros=True`` makes them return zeros instead (the benchmarks, which time
+refimpl's instantiation, want it to get through).  Memories, tables and
+globals are defined at the imported minimum size (globals zero, references
+null), tags with the imported type, so every engine sees the same initial
+state.  Stubs are text, made binary by ``wasm-tools parse``; ``stub_registry``
+instantiates them on refimpl.  This is the one stub builder.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from refimpl.syntax.types import GlobalType, MemType, RefType, TableType, TagTyp
 
 
 class StubError(ValueError):
-    """An import no stub can stand for (e.g. a tag or a type index the text can't name)."""
+    """An import no stub can stand for (e.g. a type index the text can't name)."""
 
 
 @dataclass(frozen=True)
@@ -49,16 +52,23 @@ def _zero(vtype: str) -> str:
     return f"({vtype}.const 0)"
 
 
-def _export(module: Module, imp) -> str:
+def _signature(module: Module, type_index: int, what: str) -> tuple[str, str]:
+    ft = module.func_type(type_index)
+    if any(str(t).startswith("(ref") for t in (*ft.params, *ft.results)):
+        raise StubError(f"no stub for a {what} of type {ft}")
+    params = "".join(f" (param {t})" for t in ft.params)
+    results = "".join(f" (result {t})" for t in ft.results)
+    return params, results
+
+
+def _export(module: Module, imp, zeros: bool) -> str:
     name = _quote(imp.name)
     desc = imp.desc
     if isinstance(desc, FuncImport):
+        params, results = _signature(module, desc.type_index, "function")
         ft = module.func_type(desc.type_index)
-        params = "".join(f" (param {t})" for t in ft.params)
-        results = "".join(f" (result {t})" for t in ft.results)
-        if any(str(t).startswith("(ref") for t in (*ft.params, *ft.results)):
-            raise StubError(f"no stub for a function of type {ft}")
-        return f'(func (export "{name}"){params}{results} unreachable)'
+        body = " ".join(_zero(str(t)) for t in ft.results) if zeros else "unreachable"
+        return f'(func (export "{name}"){params}{results} {body})'
     if isinstance(desc, MemType):
         return f'(memory (export "{name}") {_limits(desc.limits)})'
     if isinstance(desc, TableType):
@@ -68,7 +78,8 @@ def _export(module: Module, imp) -> str:
         gtype = f"(mut {vtype})" if desc.mutable else vtype
         return f'(global (export "{name}") {gtype} {_zero(vtype)})'
     if isinstance(desc, TagType):
-        raise StubError("no stub for an imported tag")
+        params, _ = _signature(module, desc.type_index, "tag")
+        return f'(tag (export "{name}"){params})'
     raise StubError(f"no stub for an import of {type(desc).__name__}")
 
 
@@ -81,12 +92,13 @@ def _quote(text: str) -> str:
     )
 
 
-def stubs_for(module: Module) -> list[Stub]:
+def stubs_for(module: Module, zeros: bool = False) -> list[Stub]:
     """One stub module per imported module name, in order of first import.
     An import name seen twice is exported once (the first import's type)."""
     groups: dict[str, dict[str, str]] = {}
     for imp in module.imports:
-        groups.setdefault(imp.module, {}).setdefault(imp.name, _export(module, imp))
+        if imp.name not in groups.setdefault(imp.module, {}):
+            groups[imp.module][imp.name] = _export(module, imp, zeros)
     out = []
     for name, exports in groups.items():
         wat = "(module\n  " + "\n  ".join(exports.values()) + ")"
@@ -108,3 +120,18 @@ def parse_wat(wat: str) -> bytes:
     if proc.returncode != 0:
         raise StubError(f"wasm-tools rejected a stub: {proc.stderr.decode(errors='replace')[:300]}")
     return proc.stdout
+
+
+def stub_registry(store, module: Module, features, zeros: bool = True) -> dict:
+    """The stubs instantiated on refimpl in ``store``: import module name ->
+    instance, for ``refimpl.instantiate``'s imports."""
+    import refimpl
+    from refimpl.binary import decode_module
+    from refimpl.valid import validate_module
+
+    out = {}
+    for stub in stubs_for(module, zeros):
+        decoded = decode_module(stub.binary, features)
+        validate_module(decoded, features)
+        out[stub.name] = refimpl.instantiate(store, decoded, {})
+    return out

@@ -35,7 +35,7 @@ from ..outcomes import (
     Trapped,
     Unsupported,
 )
-from ..probes.rewrite import PROBE_PREFIX, ModuleShape, module_shape, probe_name
+from ..probes.rewrite import FUNC_ACCESSOR, PROBE_PREFIX, ModuleShape, module_shape
 from ..script.commands import ModuleSource
 from ..values import NULL, Ref, Value
 from . import wasmtime_crossing as crossing
@@ -275,8 +275,7 @@ class WasmtimeSession(Session):
             return LinkFailed(first if first == cause else f"{first}: {cause}", "link")
         if handle is not None:
             sigs = export_signatures(module.binary) if module.binary is not None else None
-            # Export lookups are costly in wasmtime-py: take them once.
-            exports = dict(instance.exports(self.store).items())
+            exports = _Exports(self.store, instance)
             self.instances[handle] = (instance, exports, sigs)
             self._binaries[handle] = module.binary
             self._learn_functions(handle, module, exports)
@@ -299,25 +298,26 @@ class WasmtimeSession(Session):
     # functions written into an imported table) and of modules that were
     # not rewritten; those entries are compared as "some function" only.
 
-    def _learn_functions(self, handle: str, module: ModuleSource, exports: dict) -> None:
+    def _learn_functions(self, handle: str, module: ModuleSource, exports: _Exports) -> None:
         if module.binary is None or _PROBE_MARK not in module.binary:
             self.shapes[handle] = None  # not rewritten for probes: nothing to learn
             return
         shape = module_shape(module.binary)
         self.shapes[handle] = shape
-        if shape is None or not shape.probe_exports:
+        if shape is None or not shape.func_accessor:
             return
         imported = shape.imported("func")
-        ids: list = []
-        for i in range(shape.counts["func"]):
-            ident: tuple = ("func", handle, i)
-            if i < len(imported):
-                ident = self._import_identity(imported[i].module, imported[i].name)
-            ids.append(ident)
-            func = exports.get(probe_name("func", i))
-            if isinstance(func, wt.Func) and ident[1] is not None:
-                self.identities[_funcref_key(func)] = ident
+        ids: list = [self._import_identity(imp.module, imp.name) for imp in imported]
+        ids += [("func", handle, i) for i in range(len(ids), shape.counts["func"])]
         self.func_ids[handle] = ids
+        # Only a declared function can be in a table or global: ask the
+        # accessor for those, one call each, and remember their pointers.
+        accessor = exports.get(FUNC_ACCESSOR)
+        for i in shape.refs or ():
+            if isinstance(accessor, wt.Func) and i < len(ids) and ids[i][1] is not None:
+                func = accessor(self.store, i)
+                if isinstance(func, wt.Func):
+                    self.identities[_funcref_key(func)] = ids[i]
 
     def _import_identity(self, module: str, name: str) -> tuple:
         provider = self.registered.get(module)
@@ -353,7 +353,7 @@ class WasmtimeSession(Session):
         if shape is None:
             return
         for (kind, index), name in shape.probe_exports.items():
-            if kind == "func" or name not in exports:
+            if kind == "func" or exports.get(name) is None:
                 continue
             vtype = None
             if kind == "table":
@@ -361,7 +361,7 @@ class WasmtimeSession(Session):
             elif kind == "global":
                 gtype = shape.global_types[index]
                 vtype = None if gtype is None else gtype[0]
-            yield kind, str(index), exports[name], vtype
+            yield kind, str(index), exports.get(name), vtype
 
     def probe(self, handle: str):
         from ..probes.state import GlobalState, InstanceState, MemoryState, TableState, digest
@@ -570,6 +570,48 @@ _PROBE_MARK = PROBE_PREFIX.encode()
 def _is_shared(mem) -> bool:
     shared = getattr(wt, "SharedMemory", None)
     return shared is not None and isinstance(mem, shared)
+
+
+class _Exports:
+    """An instance's exports, each looked up by name when first asked for.
+
+    wasmtime-py's ``Instance.exports`` reads every export by position, and
+    wasmtime finds the n-th export by walking to it: quadratic in the
+    export count (minutes for a real module with 100,000 exports).  A
+    lookup by name is a hash lookup."""
+
+    def __init__(self, store: wt.Store, instance: wt.Instance) -> None:
+        self.store = store
+        self.instance = instance
+        self._found: dict[str, object] = {}
+        self._all: dict | None = None
+
+    def get(self, name: str, default=None):
+        if name not in self._found:
+            self._found[name] = self._lookup(name)
+        found = self._found[name]
+        return default if found is None else found
+
+    def _lookup(self, name: str):
+        try:
+            from wasmtime import _ffi as ffi
+            from wasmtime._extern import wrap_extern
+
+            item = ffi.wasmtime_extern_t()
+            raw = name.encode("utf-8")
+            found = ffi.wasmtime_instance_export_get(
+                self.store._context(),
+                ctypes.byref(self.instance._instance),
+                raw,
+                len(raw),
+                ctypes.byref(item),
+            )
+            return wrap_extern(item) if found else None
+        except (ImportError, AttributeError, ctypes.ArgumentError):
+            # A release without these internals: read them all, once.
+            if self._all is None:
+                self._all = dict(self.instance.exports(self.store).items())
+            return self._all.get(name)
 
 
 def _funcref_key(func: wt.Func) -> tuple[int, int]:

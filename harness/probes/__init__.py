@@ -1,7 +1,8 @@
 """Full-state probes for differential runs.
 
 Every instantiated module is rewritten (``rewrite``) to export each of its
-memories, tables, globals and functions under reserved names; after each
+memories, tables and globals under reserved names, and one accessor that
+returns any of its declared functions by index; after each
 instantiation the runner asks every engine for the state it can reach
 through those exports (``state``) and compares it across engines
 (``compare``), so a difference in instantiation semantics shows even where

@@ -139,7 +139,7 @@ class _Writer:
         self.count = 0
 
     def module(self, binary: bytes) -> None:
-        rewritten = probe_binary(_without_names(binary))
+        rewritten = probe_binary(_without_names(binary), functions=False)
         if rewritten is None:
             self.out.skipped["module not rewritable for probes"] += 1
             return

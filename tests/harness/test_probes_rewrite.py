@@ -1,4 +1,5 @@
-"""The probe rewrite keeps a module's meaning: only its export list grows."""
+"""The probe rewrite keeps a module's meaning: its export list grows, and one
+function (the accessor of declared functions) is appended after the module's own."""
 
 from dataclasses import replace
 
@@ -8,7 +9,8 @@ from harness.engines import create_engine
 from harness.engines.base import SessionOptions
 from harness.lenient_reader import sections
 from harness.probes.rewrite import (
-    KINDS,
+    EXPORTED_KINDS,
+    FUNC_ACCESSOR,
     PROBE_PREFIX,
     module_shape,
     parse_probe_name,
@@ -21,6 +23,7 @@ from harness.script.commands import ModuleCommand
 from harness.testsuite import find_testsuite
 from refimpl import Features, MalformedModule, UnsupportedFeature
 from refimpl.binary import decode_module
+from refimpl.syntax.module import ExternKind
 
 SUITE_FILES = [
     "binary.wast",
@@ -90,34 +93,66 @@ def check_meaning_kept(binary: bytes) -> bool:
     assert rewritten is not None
     new_binary, shape = rewritten
     new = decode_module(new_binary, FEATURES)
-    # Everything but the export list is the same: types, imports, functions
-    # and their code, tables, memories, globals, segments, start, customs.
-    assert replace(new, exports=old.exports) == old
+    nfuncs = len(old.func_type_indices())
+    # The functions a table, global or export of the module can name.
+    declared = sorted(old_refs(old))
+    assert shape.refs == tuple(declared)
+    accessor = 1 if declared else 0
+    # Everything but the export list and the appended accessor is the same:
+    # types, imports, functions and their code, tables, memories, globals,
+    # segments, start, customs.
+    same = replace(
+        new,
+        exports=old.exports,
+        types=new.types[: len(new.types) - accessor],
+        rec_groups=new.rec_groups[: len(new.rec_groups) - accessor],
+        funcs=new.funcs[: len(new.funcs) - accessor],
+    )
+    assert same == old
     assert new.exports[: len(old.exports)] == old.exports
     added = new.exports[len(old.exports) :]
     assert all(e.name.startswith(PROBE_PREFIX) for e in added)
-    # One export per function, table, memory and global, at its own index.
+    # One export per table, memory and global, at its own index, and the
+    # accessor (the function after the module's own) if any is declared.
     counts = {
-        "func": len(old.func_type_indices()),
         "table": len(old.table_types()),
         "memory": len(old.mem_types()),
         "global": len(old.global_types()),
     }
-    want = {(kind, i) for kind in KINDS for i in range(counts[kind])}
-    got = {parse_probe_name(e.name) for e in added}
-    assert got == want
-    for e in added:
+    want = {(kind, i) for kind in EXPORTED_KINDS for i in range(counts[kind])}
+    items = [e for e in added if e.name != FUNC_ACCESSOR]
+    assert {parse_probe_name(e.name) for e in items} == want
+    for e in items:
         kind, index = parse_probe_name(e.name)
         assert e.index == index and e.kind.name.lower() == kind
     assert shape.probe_exports == {k: probe_name(*k) for k in want}
-    # Only the export section changed: every other section is byte for byte
-    # the same, in the same order.
-    assert without_exports(new_binary) == without_exports(binary)
+    functions = [e for e in added if e.name == FUNC_ACCESSOR]
+    assert [(e.kind, e.index) for e in functions] == [(ExternKind.FUNC, nfuncs)] * accessor
+    assert shape.func_accessor == bool(declared)
+    # Only the export, type, function and code sections changed: every
+    # other section is byte for byte the same, in the same order.
+    assert untouched(new_binary) == untouched(binary)
     return True
 
 
-def without_exports(binary: bytes) -> list[bytes]:
-    return [binary[s.start : s.end] for s in sections(binary) if s.id != 7]
+def old_refs(module) -> set[int]:
+    """The functions the module declares, from refimpl's decoding: exported
+    ones and those its segments and initialisers name (spec: C.refs)."""
+    from refimpl.syntax.module import ExternKind as K
+
+    refs = {e.index for e in module.exports if e.kind == K.FUNC}
+    exprs = [g.init for g in module.globals] + [getattr(t, "init", None) for t in module.tables]
+    for seg in module.elems:
+        exprs += list(seg.init)
+    for expr in exprs:
+        for instr in expr or ():
+            if instr.op == 0xD2:  # ref.func
+                refs.add(instr.imm)
+    return refs
+
+
+def untouched(binary: bytes) -> list[bytes]:
+    return [binary[s.start : s.end] for s in sections(binary) if s.id not in (1, 3, 7, 10)]
 
 
 def test_handmade_modules_keep_their_meaning(tmp_path):
@@ -204,3 +239,39 @@ def test_rewritten_modules_behave_the_same(name):
         return [(r.line, [(x.engine, x.outcome) for x in r.results]) for r in results]
 
     assert outcomes(probes=True) == outcomes(probes=False)
+
+
+ACCESSOR_MODULE = r"""
+(module
+  (import "spectest" "print_i32" (func $imp (param i32)))
+  (func $a) (func $b) (func $c) (func $d) (func $e (export "e"))
+  (table 4 funcref)
+  (elem (i32.const 0) func $a $imp)
+  (elem declare func $c)
+  (global funcref (ref.func $d))
+)
+"""
+
+
+def test_the_accessor_returns_each_declared_function_and_null_for_the_others(tmp_path):
+    """``ref.func i`` for the functions the
+    module declares (segments, initialisers, exports), null otherwise."""
+    import refimpl
+    from refimpl.host.spectest import spectest_instance
+
+    path = tmp_path / "m.wast"
+    path.write_text(ACCESSOR_MODULE)
+    ((_, binary),) = binaries_of(path)
+    data, shape = probe_binary(binary)
+    assert shape.refs == (0, 1, 3, 4, 5)  # $imp $a $c $d $e; $b is not declared
+    features = Features.parse("2.0")
+    store = refimpl.Store(features)
+    inst = refimpl.instantiate(
+        store, refimpl.load(data, features), {"spectest": spectest_instance(features)}
+    )
+    accessor = inst.exports[FUNC_ACCESSOR]
+    got = [refimpl.invoke(store, accessor, [i])[0] for i in range(8)]
+    assert [getattr(f, "index", None) for f in got[1:6]] == [1, None, 3, 4, 5]
+    assert got[2] is None and got[6] is None and got[7] is None
+    assert got[0] is not None  # the imported function
+    assert not probe_binary(binary, functions=False)[1].func_accessor
