@@ -21,12 +21,10 @@ from pathlib import Path
 from refimpl import Features
 from refimpl.binary import decode_module
 from refimpl.errors import RefimplError
-from refimpl.syntax.module import Module
 from refimpl.valid import validate_module
 
 from ..engines.base import SessionOptions
 from ..known_differences import KnownDifferences
-from ..lenient_reader import UNREADABLE, sections
 from ..runner import ScriptRunner
 from ..script.commands import ModuleCommand, ModuleSource, Register, Script
 from ..script.convert import Converter
@@ -68,7 +66,6 @@ class ModuleReport:
     # The module needs the threads proposal (wasm-tools rejects it without),
     # and refimpl, which lacks it, rejects it: no verdict on agreement; the
     # other lanes still run, under the profile that got furthest.
-    threads_gap: bool = False
     profile: str | None = None
     statuses: dict[str, str] = field(default_factory=dict)  # lane -> outcome of the module
     # lane -> seconds its instantiation of the module took (compiling included)
@@ -104,9 +101,8 @@ def _wasm_tools_verdict(path: Path, features: str = "all") -> str:
 
 def _refimpl_verdict(binary: bytes):
     """(profile, module, None) of the first profile that accepts it, or
-    (the profile that got furthest, None, its error) (a module with a shared
-    memory fails early without threads, and later with them, e.g. at an
-    instruction refimpl lacks)."""
+    (the profile that got furthest, None, its error): the error of the
+    profile closest to accepting it says most about why."""
     best: tuple[float, str, str] = (-1, PROFILES[0], "")
     for profile in PROFILES:
         try:
@@ -121,21 +117,6 @@ def _refimpl_verdict(binary: bytes):
     return best[1], None, best[2]
 
 
-# wasm-tools' features without threads: a module it rejects only then needs them.
-NO_THREADS = "all,-threads,-shared-everything-threads"
-
-
-def _imports_only(binary: bytes, profile: str) -> Module | None:
-    """The module's types and imports, decoded alone (enough for its stubs)
-    when refimpl can't decode the whole of it; None if it can't even that."""
-    try:
-        kept = [s for s in sections(binary) if s.id in (1, 2)]
-        part = binary[:8] + b"".join(binary[s.start : s.end] for s in kept)
-        return decode_module(part, Features.parse(profile))
-    except (RefimplError, *UNREADABLE):
-        return None
-
-
 def _check(
     report: ModuleReport, engines: list, known, timeout, preinit_timeout, wizer
 ) -> ModuleReport:
@@ -148,23 +129,10 @@ def _check(
     profile, module, error = _refimpl_verdict(binary)
     report.refimpl = f"valid ({profile})" if error is None else error
     report.agree = (error is None) == (report.wasm_tools == "valid")
-    if not report.agree and report.wasm_tools == "valid":
-        report.threads_gap = _wasm_tools_verdict(entry.path, NO_THREADS) != "valid"
-    if report.threads_gap:
-        # refimpl lacks threads: its lanes say unsupported, the others run,
-        # under the widest profile (refimpl's errors, all at the first
-        # atomic instruction, can't tell which other proposals it needs).
-        profile = PROFILES[-1]
-        module = _imports_only(binary, profile)
-        if module is None:
-            return report
-    elif error is not None:
+    if error is not None:
         return report
     report.profile = profile
-    if preinit_timeout is not None and report.threads_gap:
-        why = "not run: the module needs threads, which refimpl lacks"
-        report.preinit = Snapshot(outcome=why, wizer=why if wizer else "")
-    elif preinit_timeout is not None:
+    if preinit_timeout is not None:
         report.preinit = snapshot(binary, module, profile, preinit_timeout, wizer)
     try:
         stubs = stubs_for(module)
