@@ -31,7 +31,7 @@ from .base import Engine, Session, SessionOptions
 # compiled code and init plans are cached on it), so it is decoded, validated
 # and compiled once per process instead of once per lane.  A failure (an
 # outcome) is shared the same way.  Small: lanes run each command in turn.
-_LOADED: OrderedDict[tuple[str, bool, bytes], object] = OrderedDict()
+_LOADED: OrderedDict[tuple[str, bool, bytes | str], object] = OrderedDict()
 _LOADED_MAX = 16
 
 
@@ -81,7 +81,10 @@ class RefimplSession(Session):
 
     def _load(self, module: ModuleSource):
         binary = module.binary
-        key = (self.profile, binary is None, module.text or b"" if binary is None else binary)
+        source = module.text or b"" if binary is None else binary
+        if not isinstance(source, bytes | str):
+            source = bytes(source)  # a bytearray (a trampoline is built in place)
+        key = (self.profile, binary is None, source)
         loaded = _LOADED.get(key)
         if loaded is None:
             loaded = self._decode(module)
