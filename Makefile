@@ -7,6 +7,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # pytest exits 5 when it collected nothing: a broken selection, not a pass.
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+# The spec scripts have no Python tests: no assertion rewriting of the
+# harness and refimpl (pytest rewrites every module of an installed plugin's
+# distribution, in every process) and no hypothesis plugin (its summary
+# imports hypothesis in the controller).
+SPEC := $(PYTEST) --assert=plain -p no:hypothesispytest
 
 .PHONY: setup demo test lint bench clean
 
@@ -34,10 +39,10 @@ FOREIGN ?= $(or $(WASM_FOREIGN),../shared/foreign)
 test: setup
 	@rm -f reports/test-*.log reports/test-counts.tsv
 	@$(QUIET) unit $(PYTEST) -q -n 2 tests
-	@$(QUIET) wasm-2.0 $(PYTEST) -q -n 2 spectests --engine refimpl --engine refimpl-interpreter --engine wasmtime --suite wasm-2.0
-	@$(QUIET) pre-bulk-memory $(PYTEST) -q -n 2 spectests --engine refimpl --engine wabt --suite pre-bulk-memory
-	@$(QUIET) current $(PYTEST) -q -n 2 spectests --engine refimpl --engine refimpl-interpreter --engine wasmtime --suite current --suite-recursive
-	@$(QUIET) init-modes $(PYTEST) -q -n 2 spectests --init-mode all --suite wasm-2.0 --suite pre-bulk-memory
+	@$(QUIET) wasm-2.0 $(SPEC) -q -n 2 spectests --engine refimpl --engine refimpl-interpreter --engine wasmtime --suite wasm-2.0
+	@$(QUIET) pre-bulk-memory $(SPEC) -q -n 2 spectests --engine refimpl --engine wabt --suite pre-bulk-memory
+	@$(QUIET) current $(SPEC) -q -n 2 spectests --engine refimpl --engine refimpl-interpreter --engine wasmtime --suite current --suite-recursive
+	@$(QUIET) init-modes $(SPEC) -q -n 2 spectests --init-mode all --suite wasm-2.0 --suite pre-bulk-memory
 	@$(QUIET) wasmtime-misc $(BIN)/wasm-harness run $(FOREIGN)/wasmtime-misc --dialect wasmtime --engine refimpl --engine wasmtime -j 2
 	@if command -v node >/dev/null; then $(QUIET) v8-baseline $(BIN)/wasm-harness run --engine v8 --suite wasm-2.0 --baseline harness/adapters/v8/baseline-wasm-2.0.toml -j 2; \
 	else echo "v8-baseline      skipped: node is not on PATH"; fi

@@ -298,8 +298,16 @@ class ScriptState:
         self.profile = profile
         self.config = config
         self.display = display  # the file as reports and baselines name it
-        self.fingerprints = fingerprints(script.commands)
+        self._fingerprints: list[str] | None = None
         self.runner: ScriptRunner | None = None
+
+    @property
+    def fingerprints(self) -> list[str]:
+        """Computed when the script first runs, not at collection: every
+        xdist worker collects every script but runs only its share."""
+        if self._fingerprints is None:
+            self._fingerprints = fingerprints(self.script.commands)
+        return self._fingerprints
 
     def run(self, index: int) -> CommandResult:
         if self.runner is None or index < self.runner.next_index:

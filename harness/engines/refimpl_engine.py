@@ -7,6 +7,8 @@ parser (``refimpl.text``).
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from ..outcomes import (
     CommandOutcome,
     Exhausted,
@@ -22,6 +24,15 @@ from ..outcomes import (
 from ..script.commands import ModuleSource
 from ..values import NULL, Ref, Value
 from .base import Engine, Session, SessionOptions
+
+# Decoded modules by (profile, source), shared by the sessions of one process:
+# the lanes of a run (fast path, interpreter, every init mode) load the same
+# modules one command after another, and a decoded module is immutable (its
+# compiled code and init plans are cached on it), so it is decoded, validated
+# and compiled once per process instead of once per lane.  A failure (an
+# outcome) is shared the same way.  Small: lanes run each command in turn.
+_LOADED: OrderedDict[tuple[str, bool, bytes | str], object] = OrderedDict()
+_LOADED_MAX = 16
 
 
 class RefimplEngine(Engine):
@@ -61,6 +72,7 @@ class RefimplSession(Session):
         from refimpl.init import make_mode
 
         self.refimpl = refimpl
+        self.profile = options.profile
         self.features = refimpl.Features.parse(options.profile)
         self.store = refimpl.Store(self.features, executor_name=executor)
         self.registry = {"spectest": spectest_instance(self.features)}
@@ -68,6 +80,22 @@ class RefimplSession(Session):
         self.init = make_mode(init_mode) if init_mode else None
 
     def _load(self, module: ModuleSource):
+        binary = module.binary
+        source = module.text or b"" if binary is None else binary
+        if not isinstance(source, bytes | str):
+            source = bytes(source)  # a bytearray (a trampoline is built in place)
+        key = (self.profile, binary is None, source)
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            loaded = self._decode(module)
+            _LOADED[key] = loaded
+            if len(_LOADED) > _LOADED_MAX:
+                _LOADED.popitem(last=False)
+        else:
+            _LOADED.move_to_end(key)
+        return loaded
+
+    def _decode(self, module: ModuleSource):
         r = self.refimpl
         try:
             binary = module.binary

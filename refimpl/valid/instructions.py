@@ -44,7 +44,7 @@ BOT_REF = RefType(False, None)  # type: ignore[arg-type]
 OPCODE, START, END_TYPES, HEIGHT, UNREACHABLE, INITS = range(6)
 
 BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
-LOCAL_GET = 0x20
+LOCAL_GET, LOCAL_SET, LOCAL_TEE, GLOBAL_GET, GLOBAL_SET = 0x20, 0x21, 0x22, 0x23, 0x24
 
 
 def type_mismatch(expected: object, actual: object) -> InvalidModule:
@@ -63,7 +63,7 @@ def addr_type(limits_address: AddrType) -> NumType:
 class ExprChecker:
     """Checks one expression: a function body or a constant expression."""
 
-    __slots__ = ("c", "ctrls", "locals", "results", "uninit", "vals")
+    __slots__ = ("c", "ctrls", "locals", "mem64", "results", "uninit", "vals")
 
     def __init__(
         self,
@@ -79,6 +79,9 @@ class ExprChecker:
         self.ctrls: list[list] = []
         # Locals of non-defaultable types not yet set (spec 3.0, local_init).
         self.uninit: set[int] = uninit or set()
+        # Per memory: whether it has 64-bit addresses (read by every memory
+        # access, so not looked up through the context each time).
+        self.mem64 = tuple(m.limits.address is AddrType.I64 for m in c.mems)
 
     def matches(self, actual: StackType, expected: ValType) -> bool:
         return match_val(actual, expected, self.c.defs)
@@ -195,6 +198,11 @@ class ExprChecker:
         locals_, uninit = self.locals, self.uninit
         n_locals = len(locals_)
         it = iter(expr)
+        globals_ = self.c.globals
+        n_globals = len(globals_)
+        # The commonest instructions are checked inline when their operands
+        # are exactly as expected; anything else goes to their rule, which
+        # checks from scratch (so an inline check only ever accepts).
         for op, imm in it:
             sig = plain.get(op)
             if sig is not None:
@@ -220,11 +228,51 @@ class ExprChecker:
                 if results:
                     vals.extend(results)
             elif op == LOCAL_GET and 0 <= imm < n_locals and imm not in uninit:
-                vals.append(locals_[imm])  # the commonest rule, inlined
+                vals.append(locals_[imm])
+            elif (
+                op == LOCAL_SET
+                and 0 <= imm < n_locals
+                and len(vals) > ctrls[-1][HEIGHT]
+                and vals[-1] is locals_[imm]
+            ):
+                vals.pop()
+                if uninit:
+                    self.set_local(imm)
+            elif (
+                op == LOCAL_TEE
+                and 0 <= imm < n_locals
+                and len(vals) > ctrls[-1][HEIGHT]
+                and vals[-1] is locals_[imm]
+            ):
+                if uninit:
+                    self.set_local(imm)
             elif op == END:
+                frame = ctrls[-1]
+                if (
+                    not frame[END_TYPES]
+                    and not frame[START]
+                    and len(vals) == frame[HEIGHT]
+                    and frame[INITS] is None
+                ):  # a block without parameters or results, nothing left on it
+                    ctrls.pop()
+                    if not ctrls:
+                        break
+                    continue
                 _end(self, op, imm)
                 if not ctrls:
                     break
+            elif op in (BLOCK, LOOP) and imm is None:
+                ctrls.append([op, (), (), len(vals), False, None])
+            elif op == GLOBAL_GET and 0 <= imm < n_globals:
+                vals.append(globals_[imm].type)
+            elif (
+                op == GLOBAL_SET
+                and 0 <= imm < n_globals
+                and globals_[imm].mutable
+                and len(vals) > ctrls[-1][HEIGHT]
+                and vals[-1] is globals_[imm].type
+            ):
+                vals.pop()
             else:
                 rule = rules.get(op)
                 if rule is None:
@@ -580,10 +628,12 @@ def _memarg_check(info: OpInfo) -> ImmCheck:
     max_align = natural_alignment(info).bit_length() - 1
 
     def check(v: ExprChecker, arg: MemArg) -> bool:
-        mt = v.c.mem(arg.memory)
+        mem64 = v.mem64
+        if arg.memory >= len(mem64):
+            v.c.mem(arg.memory)  # raises "unknown memory"
         if arg.align > max_align:
             raise InvalidModule("alignment must not be larger than natural")
-        if mt.limits.address is AddrType.I64:
+        if mem64[arg.memory]:
             return True
         if arg.offset > 0xFFFFFFFF:  # only memory64 decodes 64-bit offsets
             raise InvalidModule("offset out of range")

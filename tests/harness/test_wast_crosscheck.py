@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -41,12 +42,30 @@ def _files(suite: str) -> list[tuple[Path, str]]:
     return [(p, suite_profile(p, root) or "3.0") for p in paths]
 
 
-@pytest.mark.parametrize("suite", ["wasm-2.0", "pre-bulk-memory", "current", "own"])
-def test_same_bytes_as_the_converters(suite):
-    result = CrossCheck()
+@dataclass(frozen=True)
+class Parsed:
+    """A suite's scripts as refimpl's text parser reads them."""
+
+    suite: str
+    scripts: list[tuple[Path, str, list]]  # path, profile, commands
+
+
+@pytest.fixture(scope="module", params=["wasm-2.0", "pre-bulk-memory", "current", "own"])
+def parsed(request) -> Parsed:
+    """Each suite parsed once for both tests below (module scope: pytest
+    runs a suite's two tests one after the other, then drops it)."""
+    suite = request.param
+    scripts = []
     for path, profile in _files(suite):
+        scripts.append((path, profile, parse_script(path.read_bytes(), Features.parse(profile))))
+    return Parsed(suite, scripts)
+
+
+def test_same_bytes_as_the_converters(parsed):
+    suite = parsed.suite
+    result = CrossCheck()
+    for path, profile, mine in parsed.scripts:
         features = Features.parse(profile)
-        mine = parse_script(path.read_bytes(), features)
         theirs = load_script(path, "auto", profile).commands
         check_script(path, mine, theirs, features, result)
     pending = [d for d in result.differences if d.split(": ", 1)[1].startswith(PENDING)]
@@ -60,13 +79,13 @@ def test_same_bytes_as_the_converters(suite):
     assert sum(result.verdicts[v] for v in ALLOWED) > 0
 
 
-@pytest.mark.parametrize("suite", ["wasm-2.0", "pre-bulk-memory", "current", "own"])
-def test_malformed_text_modules_are_rejected_with_the_expected_message(suite):
+def test_malformed_text_modules_are_rejected_with_the_expected_message(parsed):
+    suite = parsed.suite
     checked: Counter[str] = Counter()
     wrong = []
-    for path, profile in _files(suite):
+    for path, profile, commands in parsed.scripts:
         features = Features.parse(profile)
-        for cmd in parse_script(path.read_bytes(), features):
+        for cmd in commands:
             if not isinstance(cmd, AssertMalformed) or isinstance(cmd, CUSTOM_ASSERTIONS):
                 continue
             if cmd.module.text is None:

@@ -101,20 +101,26 @@ class CompiledExecutor:
         it must be interpreted."""
         module = func.module.module
         key = ("compiled", func.index)
-        if key in module.derived:
-            return module.derived[key]
-        consts = module.derived.setdefault("compiled_consts", Constants())
         name = f"F{func.index}"
+        if key in module.derived:
+            code, why = module.derived[key]
+            if code is None:  # every executor reports what it interprets
+                self.fallbacks[name] = why
+            return code
+        consts = module.derived.setdefault("compiled_consts", Constants())
+        why = ""
         try:
             source = FunctionCodegen(module, func.index, name, consts).generate()
             unit = compile(source, f"<wasm function {func.index}>", "exec")
             code = next(c for c in unit.co_consts if isinstance(c, types.CodeType))
         except CannotCompile as exc:
-            code, self.fallbacks[name] = None, str(exc)
+            code, why = None, str(exc)
         except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
             # Python's own limits: nesting depth, indentation, code size.
-            code, self.fallbacks[name] = None, f"Python cannot compile it: {exc}"
-        module.derived[key] = code
+            code, why = None, f"Python cannot compile it: {exc}"
+        if code is None:
+            self.fallbacks[name] = why
+        module.derived[key] = code, why
         return code
 
     def _interpreted(self, func: FuncInst):
