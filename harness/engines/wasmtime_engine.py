@@ -14,12 +14,14 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import math
+import re
 import struct
 from functools import cache
 
 import wasmtime as wt
 
 from refimpl.features import Features
+from refimpl.runtime.instances import MAX_TABLE_ELEMENTS
 
 from ..lenient_reader import FuncSig, export_signatures
 from ..messages import SPEC_MESSAGES
@@ -85,6 +87,12 @@ _SWITCHES = {
 }
 # Features wasmtime implements but wasmtime-py 50 can't switch on.
 _NO_SWITCH = ("legacy_exceptions", "custom_descriptors")
+
+# wasmtime's words for a table or memory minimum beyond the store's limits,
+# or a memory the system can't reserve.
+_LIMITS_EXCEEDED = re.compile(
+    r"minimum size of \d+ \w+ exceeds (table|memory) limits|Cannot allocate memory"
+)
 
 _COMPILED_LIMIT = 256  # compiled modules kept per engine
 
@@ -207,6 +215,10 @@ class WasmtimeSession(Session):
         self.profile = self.features.name  # keys this engine's compiled trampolines
         self.engine = owner.engine_for(self.features)
         self.store = wt.Store(self.engine)
+        # refimpl's limit on table elements: a table.grow beyond it returns
+        # -1 on both engines (the spec lets growth fail), where wasmtime would
+        # otherwise fill a table of 2^31 elements for minutes.
+        self.store.set_limits(table_elements=MAX_TABLE_ELEMENTS)
         self.linker = wt.Linker(self.engine)
         self.linker.allow_shadowing = True
         self.instances: dict[str, tuple[wt.Instance, dict, dict[str, FuncSig] | None]] = {}
@@ -268,9 +280,12 @@ class WasmtimeSession(Session):
         except wt.Trap as exc:
             return _trap(exc)
         except wt.WasmtimeError as exc:
-            # Not a trap: instantiation failed while linking.
+            # Not a trap: instantiation failed while linking, or a table or
+            # memory's minimum is beyond the store's limits (exhaustion).
             first = str(exc).strip().splitlines()[0]
             cause = _cause(str(exc))
+            if _LIMITS_EXCEEDED.search(cause):
+                return Exhausted(cause)
             return LinkFailed(first if first == cause else f"{first}: {cause}", "link")
         if handle is not None:
             sigs = export_signatures(module.binary) if module.binary is not None else None
@@ -760,6 +775,10 @@ def _trap(exc: wt.Trap) -> CommandOutcome:
     code = exc.trap_code
     if code == wt.TrapCode.STACK_OVERFLOW:
         return Exhausted(message, "call-stack-exhausted")
+    if code == getattr(wt.TrapCode, "ALLOCATION_TOO_LARGE", None):
+        # A GC allocation beyond wasmtime's heap: resource exhaustion, which
+        # the spec allows anywhere (refimpl says "out of memory: ...").
+        return Exhausted(message)
     if code is None and "exception" in message:
         return Thrown(message, "exception")
     return Trapped(message, _TRAP_CATEGORIES.get(code) or _category_from_text(message))
