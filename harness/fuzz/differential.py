@@ -38,11 +38,12 @@ AGREED = "agreed"
 DIVERGED = "diverged"
 UNSUPPORTED = "skipped: unsupported by an engine"
 RESOURCE_LIMIT = "skipped: resource limit"
+TIMED_OUT = "timeout"  # an engine ran a command past --timeout: a failure, not reduced
 
 
 @dataclass
 class ModuleRun:
-    outcome: str  # AGREED, DIVERGED, UNSUPPORTED or RESOURCE_LIMIT
+    outcome: str  # AGREED, DIVERGED, UNSUPPORTED, RESOURCE_LIMIT or TIMED_OUT
     divergences: list[str] = field(default_factory=list)
     aspects: list[str] = field(default_factory=list)  # "invoke:values", "module:memory" ...
     unsupported: str = ""  # "ENGINE: why", when an engine declined or ran out of resources
@@ -124,7 +125,9 @@ def run_module(
             ]
             if problems:
                 kind = "invoke" if isinstance(cmd, ActionCommand) else "module"
-                run.outcome = DIVERGED
+                timed_out = [r.engine for r in result.results if r.status == Status.TIMEOUT]
+                run.outcome = TIMED_OUT if timed_out else DIVERGED
+                run.unsupported = f"{timed_out[0]}: timeout" if timed_out else ""
                 run.aspects += [f"{kind}:{a}" for a, _ in problems]
                 run.divergences += [f"{cmd.describe()}: {p}" for _, p in problems]
                 return run

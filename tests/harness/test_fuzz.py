@@ -18,6 +18,7 @@ from harness.fuzz.differential import (
     AGREED,
     DIVERGED,
     RESOURCE_LIMIT,
+    TIMED_OUT,
     UNSUPPORTED,
     run_module,
 )
@@ -92,6 +93,13 @@ def test_table_growth_beyond_refimpls_limit_fails_fast_on_both_engines():
     for text in ("(module (table 20000000 funcref))", "(module (memory i64 0x1000000000))"):
         run = run_module(_wat(text), engines_for(("refimpl", "wasmtime"), False, 20), "3.0")
         assert run.outcome == AGREED, run.divergences  # exhaustion on both
+
+
+def test_an_in_process_engine_past_its_deadline_is_a_timeout_not_a_hang():
+    binary = _wat('(module (func (export "hang") (result i32) (i32.const 1)))')
+    engines = engines_for(("refimpl", "python:faulty_engine:FaultyEngine"), False, 1)
+    run = run_module(binary, engines, "2.0", calls=1, timeout=1)
+    assert run.outcome == TIMED_OUT and run.unsupported == "faulty: timeout"
 
 
 @pytest.mark.parametrize("profile", ["mvp", "2.0", "3.0"])
