@@ -389,7 +389,13 @@ class WasmtimeSession(Session):
                 state.memories[key] = MemoryState(len(view), digest(view))
             elif kind == "table":
                 size = item.size(self.store)
-                entries = tuple(self._entry(item.get(self.store, i), vtype) for i in range(size))
+                try:
+                    entries = tuple(
+                        self._entry(item.get(self.store, i), vtype) for i in range(size)
+                    )
+                except wt.WasmtimeError as exc:  # wasmtime-py reads no anyref entry, null or not
+                    state.unreadable[f"table {key}"] = f"wasmtime-py: {_cause(str(exc))}"
+                    continue
                 state.tables[key] = TableState(size, entries)
             else:
                 value = self._global_value(item, vtype, handle)
