@@ -125,3 +125,26 @@ def test_a_table_of_gc_references_is_unreadable_not_an_error(tmp_path):
     results = list(runner.run_all())
     assert not any(r.divergences for r in results)
     assert sum(r.figures.items_unreadable for r in results) == 1
+
+
+def test_externref_made_of_an_i31_is_not_read_as_null(tmp_path):
+    # wasmtime-py says None for a reference it did not make; the probe asks a
+    # trampoline (3.0 fuzz item 64: global 0 "refimpl ref.extern, wasmtime null").
+    from harness.engines.refimpl_engine import RefimplEngine
+
+    path = tmp_path / "extern.wast"
+    path.write_text(
+        """(module
+             (table (export "t") 3 externref) (table (export "t64") i64 2 externref)
+             (elem (table 0) (i32.const 1) externref (extern.convert_any (ref.i31 (i32.const 7))))
+             (elem (table 1) (i64.const 0) externref (extern.convert_any (ref.i31 (i32.const 7))))
+             (global (export "g") externref (extern.convert_any (ref.i31 (i32.const 5))))
+             (global (export "n") externref (ref.null extern)))"""
+    )
+    engines = [RefimplEngine(), WasmtimeEngine()]
+    runner = ScriptRunner(load_script(path), engines, SessionOptions(profile="3.0"), probes=True)
+    results = list(runner.run_all())
+    assert not any(r.divergences for r in results), [r.divergences for r in results]
+    figures = results[0].figures
+    assert figures.table_entries_compared == 5 and figures.globals_compared == 2
+    assert figures.items_unreadable == 0
