@@ -280,12 +280,15 @@ class WasmtimeSession(Session):
         except wt.Trap as exc:
             return _trap(exc)
         except wt.WasmtimeError as exc:
-            # Not a trap: instantiation failed while linking, or a table or
-            # memory's minimum is beyond the store's limits (exhaustion).
+            # Not a trap: instantiation failed while linking, a table or
+            # memory's minimum is beyond the store's limits (exhaustion), or
+            # an exception escaped the start function (3.0 fuzz item 1185).
             first = str(exc).strip().splitlines()[0]
             cause = _cause(str(exc))
             if _LIMITS_EXCEEDED.search(cause):
                 return Exhausted(cause)
+            if "thrown Wasm exception" in cause:  # escaped the start function
+                return Thrown(cause, "exception")
             return LinkFailed(first if first == cause else f"{first}: {cause}", "link")
         if handle is not None:
             sigs = export_signatures(module.binary) if module.binary is not None else None

@@ -95,6 +95,13 @@ def test_table_growth_beyond_refimpls_limit_fails_fast_on_both_engines():
         assert run.outcome == AGREED, run.divergences  # exhaustion on both
 
 
+def test_an_exception_escaping_the_start_function_is_thrown_on_both_engines():
+    # 3.0 item 1185: wasmtime's was a link error ("thrown Wasm exception").
+    binary = _wat("(module (tag $e) (func $s (throw $e)) (start $s))")
+    run = run_module(binary, engines_for(("refimpl", "wasmtime"), False, 20), "3.0")
+    assert run.outcome == AGREED, run.divergences
+
+
 def test_an_in_process_engine_past_its_deadline_is_a_timeout_not_a_hang():
     binary = _wat('(module (func (export "hang") (result i32) (i32.const 1)))')
     engines = engines_for(("refimpl", "python:faulty_engine:FaultyEngine"), False, 1)
