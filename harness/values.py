@@ -322,6 +322,10 @@ def values_agree(a: Value, b: Value) -> bool:
         ra, rb = a.payload, b.payload
         if ra.kind == rb.kind != "null" and (ra.payload is None or rb.payload is None):
             return True  # one engine can't tell which one: the kind agrees (as probes do)
+        # Both are results of one signature: the type is its result type,
+        # spelled as each engine's adapter spells it ("(ref null none)",
+        # "nullref", "anyref" for a GC reference lifted from a trampoline).
+        return ra == rb
     return a == b
 
 

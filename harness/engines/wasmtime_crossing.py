@@ -70,6 +70,11 @@ class ModuleTypes:
     wat: str
     export_types: dict[str, int]
     kinds: tuple[str, ...] = ()  # "func", "struct" or "array" per type index
+    # Type indices a plain ``(func ...)`` in another module matches: final,
+    # no supertypes, alone in its recursion group.  Any other function type
+    # (``(sub (func))``, a member of a ``rec``) is a distinct canonical type,
+    # so an import can only be declared as it through the copied groups.
+    plain: frozenset[int] = frozenset()
 
 
 def module_types(binary: bytes) -> ModuleTypes | None:
@@ -86,12 +91,17 @@ def module_types(binary: bytes) -> ModuleTypes | None:
         return None
     indices = module.func_type_indices()
     exports = {e.name: indices[e.index] for e in module.exports if e.kind is ExternKind.FUNC}
+    groups = module.type_groups()
     kinds = tuple(
-        type(st.comp).__name__.removesuffix("Type").lower()
-        for g in module.type_groups()
-        for st in g.subtypes
+        type(st.comp).__name__.removesuffix("Type").lower() for g in groups for st in g.subtypes
     )
-    return ModuleTypes(" ".join(_group_wat(g) for g in module.type_groups()), exports, kinds)
+    plain, index = set(), 0
+    for g in groups:
+        if len(g.subtypes) == 1 and g.subtypes[0].final and not g.subtypes[0].supertypes:
+            plain.add(index)
+        index += len(g.subtypes)
+    wat = " ".join(_group_wat(g) for g in groups)
+    return ModuleTypes(wat, exports, kinds, frozenset(plain))
 
 
 def _val_wat(t) -> str:
@@ -389,7 +399,10 @@ def plan(
     own = (
         types is not None
         and export in types.export_types
-        and any(wat_type(t) is None for t in (*params, *results))
+        and (
+            any(wat_type(t) is None for t in (*params, *results))
+            or types.export_types[export] not in types.plain
+        )
     )
     ps = []
     for t in params:

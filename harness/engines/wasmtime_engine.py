@@ -14,12 +14,14 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import math
+import re
 import struct
 from functools import cache
 
 import wasmtime as wt
 
 from refimpl.features import Features
+from refimpl.runtime.instances import MAX_TABLE_ELEMENTS
 
 from ..lenient_reader import FuncSig, export_signatures
 from ..messages import SPEC_MESSAGES
@@ -86,6 +88,12 @@ _SWITCHES = {
 }
 # Features wasmtime implements but wasmtime-py 50 can't switch on.
 _NO_SWITCH = ("legacy_exceptions", "custom_descriptors")
+
+# wasmtime's words for a table or memory minimum beyond the store's limits,
+# or a memory the system can't reserve.
+_LIMITS_EXCEEDED = re.compile(
+    r"minimum size of \d+ \w+ exceeds (table|memory) limits|Cannot allocate memory"
+)
 
 _COMPILED_LIMIT = 256  # compiled modules kept per engine
 
@@ -208,6 +216,10 @@ class WasmtimeSession(Session):
         self.profile = self.features.name  # keys this engine's compiled trampolines
         self.engine = owner.engine_for(self.features)
         self.store = wt.Store(self.engine)
+        # refimpl's limit on table elements: a table.grow beyond it returns
+        # -1 on both engines (the spec lets growth fail), where wasmtime would
+        # otherwise fill a table of 2^31 elements for minutes.
+        self.store.set_limits(table_elements=MAX_TABLE_ELEMENTS)
         self.linker = wt.Linker(self.engine)
         self.linker.allow_shadowing = True
         self.instances: dict[str, tuple[wt.Instance, dict, dict[str, FuncSig] | None]] = {}
@@ -269,9 +281,15 @@ class WasmtimeSession(Session):
         except wt.Trap as exc:
             return _trap(exc)
         except wt.WasmtimeError as exc:
-            # Not a trap: instantiation failed while linking.
+            # Not a trap: instantiation failed while linking, a table or
+            # memory's minimum is beyond the store's limits (exhaustion), or
+            # an exception escaped the start function (3.0 fuzz item 1185).
             first = str(exc).strip().splitlines()[0]
             cause = _cause(str(exc))
+            if _LIMITS_EXCEEDED.search(cause):
+                return Exhausted(cause)
+            if "thrown Wasm exception" in cause:  # escaped the start function
+                return Thrown(cause, "exception")
             return LinkFailed(first if first == cause else f"{first}: {cause}", "link")
         if handle is not None:
             sigs = export_signatures(module.binary) if module.binary is not None else None
@@ -375,7 +393,22 @@ class WasmtimeSession(Session):
                 state.memories[key] = MemoryState(len(view), digest(view))
             elif kind == "table":
                 size = item.size(self.store)
-                entries = tuple(self._entry(item.get(self.store, i), vtype) for i in range(size))
+                try:
+                    entries = tuple(
+                        self._entry(item.get(self.store, i), vtype) for i in range(size)
+                    )
+                except wt.WasmtimeError as exc:  # wasmtime-py reads no anyref entry, null or not
+                    state.unreadable[f"table {key}"] = f"wasmtime-py: {_cause(str(exc))}"
+                    continue
+                if vtype == "externref" and None in entries:
+                    nulls = self._externref_nulls(item, size)
+                    if nulls is None:
+                        state.unreadable[f"table {key}"] = "no trampoline could read its entries"
+                        continue
+                    entries = tuple(
+                        ("extern", None) if e is None and not null else e
+                        for e, null in zip(entries, nulls, strict=True)
+                    )
                 state.tables[key] = TableState(size, entries)
             else:
                 value = self._global_value(item, vtype, handle)
@@ -385,6 +418,24 @@ class WasmtimeSession(Session):
                     state.globals[key] = GlobalState(vtype, value)
         return state
 
+    def _externref_nulls(self, item: wt.Table, size: int) -> list[bool] | None:
+        """Which entries of an externref table are null: wasmtime-py says
+        None also for references it did not make (3.0 fuzz item 64: an i31
+        made external).  None if no trampoline links to the table."""
+        for index in ("i32", "i64"):
+            wat = (
+                f'(module (import "t" "t" (table $t {index} 0 externref))'
+                f' (func (export "null") (param {index}) (result i32)'
+                " (ref.is_null (table.get $t (local.get 0)))))"
+            )
+            try:
+                module = self.owner.trampoline(self.profile, wat, self.engine)
+                is_null = wt.Instance(self.store, module, [item]).exports(self.store)["null"]
+            except wt.WasmtimeError:
+                continue
+            return [bool(is_null(self.store, i)) for i in range(size)]
+        return None
+
     def _global_value(self, item: wt.Global, vtype: str | None, handle: str | None = None):
         """The global's bits or entry, or why it can't be read."""
         if vtype in ("f32", "v128"):
@@ -392,8 +443,13 @@ class WasmtimeSession(Session):
             return outcome.values[0].payload
         if vtype in ("i32", "i64", "f64"):
             return _to_value(vtype, item.value(self.store)).payload
-        if vtype in ("funcref", "externref"):
+        if vtype == "funcref" or (vtype == "externref" and handle is None):
             return self._entry(item.value(self.store), vtype)
+        if vtype == "externref":
+            # None is also a reference wasmtime-py did not make (an i31 made
+            # external, say): ask a trampoline whether it is null.
+            entry = self._entry(item.value(self.store), vtype)
+            return entry if entry is not None else self._ref_global_entry(handle, item, vtype)
         if vtype is not None and handle is not None:
             return self._ref_global_entry(handle, item, vtype)
         return f"wasmtime-py cannot read a {vtype or 'global of unknown type'}"
@@ -817,6 +873,10 @@ def _trap(exc: wt.Trap) -> CommandOutcome:
     code = exc.trap_code
     if code == wt.TrapCode.STACK_OVERFLOW:
         return Exhausted(message, "call-stack-exhausted")
+    if code == getattr(wt.TrapCode, "ALLOCATION_TOO_LARGE", None):
+        # A GC allocation beyond wasmtime's heap: resource exhaustion, which
+        # the spec allows anywhere (refimpl says "out of memory: ...").
+        return Exhausted(message)
     if code is None and "exception" in message:
         return Thrown(message, "exception")
     return Trapped(message, _TRAP_CATEGORIES.get(code) or _category_from_text(message))

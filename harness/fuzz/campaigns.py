@@ -14,7 +14,7 @@ from refimpl.errors import UnsupportedFeature
 from ..engines import engines_for
 from . import mutation
 from .campaign import Config, Item
-from .differential import DIVERGED, UNSUPPORTED, run_module
+from .differential import DIVERGED, RESOURCE_LIMIT, TIMED_OUT, UNSUPPORTED, run_module
 from .smith import SmithError, generate
 
 # Profiles wasmtime can't run as such: Wasm 1.0's all-or-nothing segment
@@ -42,16 +42,29 @@ def make_differential(config: Config, profile: str):
         result = run_module(
             module.binary, engines, run_profile, config.calls, seed=index, timeout=config.timeout
         )
-        if result.outcome == UNSUPPORTED:
-            return Item(f"skipped: unsupported by {result.unsupported.split(':')[0]}")
-        if result.outcome != DIVERGED:
+        if result.outcome in (UNSUPPORTED, RESOURCE_LIMIT):
+            # Counted by engine and the reason's first clause (no sizes).
+            engine, why = result.unsupported.split(": ", 1)
+            label = (
+                f"skipped: unsupported by {engine}"
+                if result.outcome == UNSUPPORTED
+                else f"{RESOURCE_LIMIT} ({engine})"
+            )
+            return Item(f"{label}: {why.split(':')[0][:60]}", False, why[:200])
+        if result.outcome not in (DIVERGED, TIMED_OUT):
             return Item(result.outcome)
+        detail = "; ".join(result.divergences)[:500]
+        if result.outcome == TIMED_OUT:  # each shrink step would wait as long: not reduced
+            files = _write_divergence(
+                config, profile, run_profile, index, module.binary, result, False
+            )
+            return Item(f"{TIMED_OUT} ({result.unsupported.split(':')[0]})", True, detail, files)
         minimize = config.minimize and shrunk[0] < MAX_SHRUNK
         shrunk[0] += minimize
         files = _write_divergence(
             config, profile, run_profile, index, module.binary, result, minimize
         )
-        return Item(DIVERGED, True, "; ".join(result.divergences)[:500], files)
+        return Item(DIVERGED, True, detail, files)
 
     return run
 

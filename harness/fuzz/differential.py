@@ -6,9 +6,12 @@ exported function invoked with generated arguments), run by
 bit) and the state after instantiation are compared by the same code as in
 ``wasm-harness run``; the whole state is probed again after every call.
 
-A module an engine does not support (refimpl declines a 3.0 feature its
-executors lack, with ``UnsupportedFeature``) is counted as skipped, never
-as agreement.
+A module an engine does not support is counted as skipped, never as
+agreement.  Nor is a command on which engines diverge after one of them
+ran out of resources (an array, memory or call stack beyond its limits):
+the spec lets any instruction exhaust resources, so neither engine is
+wrong, but nothing was compared; the item is counted as ``skipped: resource limit
+(ENGINE)``, with the engine's message in ``ModuleRun.unsupported``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from ..differential import Divergence, Figures
 from ..engines import SessionOptions
 from ..known_differences import KnownDifferences
 from ..lenient_reader import FuncSig, export_signatures
-from ..outcomes import Unsupported
+from ..outcomes import Exhausted, Unsupported
 from ..probes.compare import compare_instance
 from ..probes.state import InstanceState
 from ..runner import ScriptRunner
@@ -34,14 +37,16 @@ from .arguments import EDGE_INTS
 AGREED = "agreed"
 DIVERGED = "diverged"
 UNSUPPORTED = "skipped: unsupported by an engine"
+RESOURCE_LIMIT = "skipped: resource limit"
+TIMED_OUT = "timeout"  # an engine ran a command past --timeout: a failure, not reduced
 
 
 @dataclass
 class ModuleRun:
-    outcome: str  # AGREED, DIVERGED or UNSUPPORTED
+    outcome: str  # AGREED, DIVERGED, UNSUPPORTED, RESOURCE_LIMIT or TIMED_OUT
     divergences: list[str] = field(default_factory=list)
     aspects: list[str] = field(default_factory=list)  # "invoke:values", "module:memory" ...
-    unsupported: str = ""  # why, when some engine declined
+    unsupported: str = ""  # "ENGINE: why", when an engine declined or ran out of resources
     calls: int = 0  # calls compared
     script: Script | None = None
 
@@ -107,6 +112,11 @@ def run_module(
             if isinstance(cmd, ActionCommand):
                 run.calls += 1
                 found += _state_divergences(runner)
+            exhausted = [r for r in result.results if isinstance(r.outcome, Exhausted)]
+            if found and exhausted:
+                run.outcome = RESOURCE_LIMIT
+                run.unsupported = f"{exhausted[0].engine}: {exhausted[0].outcome.message}"
+                return run
             problems = [(d.aspect, str(d)) for d in found]
             problems += [
                 (str(r.status), f"{r.engine}: {r.status} {r.outcome}")
@@ -115,7 +125,9 @@ def run_module(
             ]
             if problems:
                 kind = "invoke" if isinstance(cmd, ActionCommand) else "module"
-                run.outcome = DIVERGED
+                timed_out = [r.engine for r in result.results if r.status == Status.TIMEOUT]
+                run.outcome = TIMED_OUT if timed_out else DIVERGED
+                run.unsupported = f"{timed_out[0]}: timeout" if timed_out else ""
                 run.aspects += [f"{kind}:{a}" for a, _ in problems]
                 run.divergences += [f"{cmd.describe()}: {p}" for _, p in problems]
                 return run

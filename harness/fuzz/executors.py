@@ -12,8 +12,9 @@ import random
 from dataclasses import dataclass
 
 import refimpl
+from refimpl.errors import UncaughtException
 from refimpl.runtime.instances import FuncInst
-from refimpl.runtime.observe import call_outcome, extern_state
+from refimpl.runtime.observe import call_outcome, exception_key, extern_state
 
 from .arguments import argument
 
@@ -55,6 +56,8 @@ def compare(
             outcomes[ex] = "instantiated"
         except (refimpl.Trap, refimpl.LinkError, refimpl.Exhaustion) as exc:
             outcomes[ex] = (type(exc).__name__, exc.message)
+        except UncaughtException as exc:  # thrown by the start function
+            outcomes[ex] = ("UncaughtException", exception_key(exc)[1])
     if outcomes["compiled"] != outcomes["interpreter"]:
         return [ExecutorDifference("instantiation", outcomes["compiled"], outcomes["interpreter"])]
     if "compiled" not in instances:

@@ -8,6 +8,10 @@ run once more and written as a ``.wast`` whose commands carry each engine's
 outcome: the first engine's as assertions, the others' as commented
 candidates, for a person to decide which is right per the spec before
 committing it under spectests/.
+
+Engines run here as in the campaign (wasmtime in a worker process): a
+candidate that makes wasmtime allocate gigabytes or spin costs a timeout,
+never the campaign.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ def aspect(run) -> str:
 
 
 def still_diverges(binary: bytes, engines: tuple[str, ...], profile: str, want: str, seed: int):
-    run = run_module(binary, engines_for(engines, False, 20), profile, seed=seed)
+    run = run_module(binary, engines_for(engines, None, 20), profile, seed=seed)
     return run.outcome == DIVERGED and aspect(run) == want
 
 
@@ -43,7 +47,7 @@ def shrink(
 ) -> bytes:
     """The smallest module ``wasm-tools shrink`` finds that still diverges
     the same way (``binary`` itself if it can't reduce it)."""
-    first = run_module(binary, engines_for(engines, False, 20), profile, seed=seed)
+    first = run_module(binary, engines_for(engines, None, 20), profile, seed=seed)
     want = aspect(first)
     folder.mkdir(parents=True, exist_ok=True)
     original = folder / "original.wasm"
@@ -83,7 +87,7 @@ def regression_wast(binary: bytes, engines: tuple[str, ...], profile: str, seed:
     from ..engines import SessionOptions
     from ..runner import ScriptRunner
 
-    run = run_module(binary, engines_for(engines, False, 20), profile, seed=seed)
+    run = run_module(binary, engines_for(engines, None, 20), profile, seed=seed)
     text = _print(binary)
     lines = [f";; {title}", f";; profile {profile}; engines {', '.join(engines)}"]
     lines += [f";; {d}" for d in run.divergences]
@@ -95,7 +99,7 @@ def regression_wast(binary: bytes, engines: tuple[str, ...], profile: str, seed:
     if run.script is None:
         return "\n".join(lines) + "\n"
     runner = ScriptRunner(
-        run.script, engines_for(engines, False, 20), SessionOptions(profile=profile)
+        run.script, engines_for(engines, None, 20), SessionOptions(profile=profile)
     )
     for result in runner.run_all():
         if not isinstance(result.command, ActionCommand):

@@ -29,6 +29,13 @@ _COMMON = {
     "export-everything": "true",
     "max-memory32-bytes": str(4 * 65536),
     "max-table-elements": "1000",
+    # A declared maximum (within the sizes above) on every memory and table:
+    # without one, memory.grow reaches 4 GiB and table.grow 10,000,000
+    # elements, and the whole state, probed after every call, is hashed or
+    # listed at that size (a 4 GiB memory: minutes of hashing that no
+    # deadline interrupts, one C call).  Growth beyond the maximum is -1.
+    "memory-max-size-required": "true",
+    "table-max-size-required": "true",
     "min-funcs": "3",
     "max-funcs": "12",
     "max-instructions": "400",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from ..errors import Exhaustion, Trap
+from ..errors import Exhaustion, Trap, UncaughtException
 from ..exec.numerics import f32_to_bits, f64_to_bits
 from ..syntax.types import F32, F64, RefType, ValType
 from .instances import FuncInst, GlobalInst, HostFunc, ModuleInst, TableInst
@@ -103,13 +103,26 @@ def value_key(t: ValType, v, home: ModuleInst | None = None):
 
 
 def call_outcome(store, func, args: list, home: ModuleInst | None = None) -> tuple:
-    """("ok", results as ``value_key``) or (error class name, message)."""
+    """("ok", results as ``value_key``), (error class name, message), or
+    ("UncaughtException", the tag's index in ``home`` (None if another
+    instance's), the payload as ``value_key``)."""
     try:
         results = store.invoke(func, list(args))
     except (Trap, Exhaustion) as exc:
         return (type(exc).__name__, exc.message)
+    except UncaughtException as exc:
+        return ("UncaughtException", *exception_key(exc, home))
     keys = tuple(value_key(t, v, home) for t, v in zip(func.type.results, results, strict=True))
     return ("ok", keys)
+
+
+def exception_key(exc: UncaughtException, home: ModuleInst | None = None) -> tuple:
+    """An escaped exception as a comparable value: (its tag's index among
+    ``home``'s tags, or None, and its payload as ``value_key``)."""
+    tags = home.tags if home is not None else []
+    index = next((i for i, t in enumerate(tags) if t is exc.tag), None)
+    types = exc.tag.type.params
+    return index, tuple(value_key(t, v, home) for t, v in zip(types, exc.payload, strict=True))
 
 
 # Memories up to this size are kept whole (to point at a first difference);

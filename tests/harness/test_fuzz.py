@@ -16,7 +16,14 @@ from harness.cli import main
 from harness.engines import engines_for
 from harness.fuzz.campaign import Config, Item, drive
 from harness.fuzz.campaigns import CAMPAIGNS
-from harness.fuzz.differential import AGREED, DIVERGED, UNSUPPORTED, run_module
+from harness.fuzz.differential import (
+    AGREED,
+    DIVERGED,
+    RESOURCE_LIMIT,
+    TIMED_OUT,
+    UNSUPPORTED,
+    run_module,
+)
 from harness.fuzz.minimize import aspect, regression_wast
 from harness.fuzz.mutation import judge_binary, judge_text, mutate
 from harness.fuzz.smith import generate
@@ -58,6 +65,52 @@ def test_unsupported_is_skipped_not_agreement():
     run = run_module(tagged, engines_for(("refimpl", "wasmtime"), False, 20), "3.0")
     assert run.outcome in (AGREED, UNSUPPORTED)
     assert (run.outcome == UNSUPPORTED) == bool(run.unsupported)
+
+
+def _wat(text: str) -> bytes:
+    from wasmtime import wat2wasm
+
+    return bytes(wat2wasm(text))
+
+
+def test_one_engines_resource_limit_is_skipped_with_its_reason():
+    # An array beyond refimpl's limit, which wasmtime allocates: the spec
+    # allows exhaustion anywhere, so neither is wrong, and nothing compared.
+    binary = _wat(
+        '(module (type $a (array i8)) (global (export "g") (ref $a)'
+        " (array.new_default $a (i32.const 668670663))))"
+    )
+    run = run_module(binary, engines_for(("refimpl", "wasmtime"), False, 20), "3.0")
+    assert run.outcome == RESOURCE_LIMIT
+    assert run.unsupported.startswith("refimpl: out of memory: an array of 668670663")
+
+
+def test_table_growth_beyond_refimpls_limit_fails_fast_on_both_engines():
+    # 2.0 item 3456: wasmtime filled a table of 2.35e9 elements past the
+    # 20 s timeout; with the store limited as refimpl is, both return -1.
+    binary = _wat(
+        '(module (table (export "t") 92 externref) (func (export "grow") (param i32)'
+        " (result i32) (table.grow 0 (ref.null extern) (local.get 0))))"
+    )
+    run = run_module(binary, engines_for(("refimpl", "wasmtime"), False, 5), "2.0", calls=1)
+    assert run.outcome == AGREED and run.calls == 1
+    for text in ("(module (table 20000000 funcref))", "(module (memory i64 0x1000000000))"):
+        run = run_module(_wat(text), engines_for(("refimpl", "wasmtime"), False, 20), "3.0")
+        assert run.outcome == AGREED, run.divergences  # exhaustion on both
+
+
+def test_an_exception_escaping_the_start_function_is_thrown_on_both_engines():
+    # 3.0 item 1185: wasmtime's was a link error ("thrown Wasm exception").
+    binary = _wat("(module (tag $e) (func $s (throw $e)) (start $s))")
+    run = run_module(binary, engines_for(("refimpl", "wasmtime"), False, 20), "3.0")
+    assert run.outcome == AGREED, run.divergences
+
+
+def test_an_in_process_engine_past_its_deadline_is_a_timeout_not_a_hang():
+    binary = _wat('(module (func (export "hang") (result i32) (i32.const 1)))')
+    engines = engines_for(("refimpl", "python:faulty_engine:FaultyEngine"), False, 1)
+    run = run_module(binary, engines, "2.0", calls=1, timeout=1)
+    assert run.outcome == TIMED_OUT and run.unsupported == "faulty: timeout"
 
 
 @pytest.mark.parametrize("profile", ["mvp", "2.0", "3.0"])

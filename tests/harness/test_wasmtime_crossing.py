@@ -79,3 +79,72 @@ def test_declared_types_are_the_exports_own():
     wat = t.wat()
     assert "(param funcref anyref)" in wat and "(result eqref)" in wat
     assert "(ref.null func)" in wat and "(any.convert_extern" in wat
+
+
+def test_exports_of_non_final_or_grouped_function_types_are_called(tmp_path):
+    # wasm-smith's GC modules declare most function types as (sub (func ...))
+    # or in a rec group: a distinct canonical type, which a trampoline's
+    # plain (func ...) import does not match (a quarter of 3.0 items were
+    # "no trampoline could be linked" until the import named the copied type).
+    path = tmp_path / "subfunc.wast"
+    path.write_text(
+        """(module
+          (type $t (sub (func (param f32) (result v128))))
+          (rec (type $u (func (param i32) (result f32))) (type (struct)))
+          (func (export "sub") (type $t) (f32x4.splat (local.get 0)))
+          (func (export "rec") (type $u) (f32.reinterpret_i32 (local.get 0))))
+        (assert_return (invoke "sub" (f32.const nan:0x200000))
+          (v128.const i32x4 0x7fa00000 0x7fa00000 0x7fa00000 0x7fa00000))
+        (assert_return (invoke "rec" (i32.const 0x7f800001)) (f32.const nan:0x1))
+        """
+    )
+    runner = ScriptRunner(load_script(path), [WasmtimeEngine()], SessionOptions(profile="3.0"))
+    results = {r.line: (r.status, r.results[0].verdict.detail) for r in runner.run_all()}
+    assert len(results) == 3 and all(s == "pass" for s, _ in results.values()), results
+    binary = wat2wasm(path.read_text().split("(assert_return")[0])
+    types = module_types(binary)
+    assert types is not None and types.plain == frozenset()
+    t = plan(("f32",), ("v128",), types.kinds, lambda r: None, types, "sub")
+    assert "(func $f (type 0))" in t.wat()
+
+
+def test_a_table_of_gc_references_is_unreadable_not_an_error(tmp_path):
+    # wasmtime-py's Table.get raises for anyref entries (3.0 fuzz item 123,
+    # shrinking in process, ended the campaign with a WasmtimeError).
+    from harness.engines.refimpl_engine import RefimplEngine
+
+    path = tmp_path / "anytable.wast"
+    path.write_text(
+        """(module (type $s (struct (field i32))) (table (export "t") 2 anyref)
+             (func (export "f") (result i32)
+               (table.set (i32.const 0) (struct.new $s (i32.const 1))) (i32.const 0)))
+           (assert_return (invoke "f") (i32.const 0))"""
+    )
+    engines = [RefimplEngine(), WasmtimeEngine()]
+    runner = ScriptRunner(load_script(path), engines, SessionOptions(profile="3.0"), probes=True)
+    results = list(runner.run_all())
+    assert not any(r.divergences for r in results)
+    assert sum(r.figures.items_unreadable for r in results) == 1
+
+
+def test_externref_made_of_an_i31_is_not_read_as_null(tmp_path):
+    # wasmtime-py says None for a reference it did not make; the probe asks a
+    # trampoline (3.0 fuzz item 64: global 0 "refimpl ref.extern, wasmtime null").
+    from harness.engines.refimpl_engine import RefimplEngine
+
+    path = tmp_path / "extern.wast"
+    path.write_text(
+        """(module
+             (table (export "t") 3 externref) (table (export "t64") i64 2 externref)
+             (elem (table 0) (i32.const 1) externref (extern.convert_any (ref.i31 (i32.const 7))))
+             (elem (table 1) (i64.const 0) externref (extern.convert_any (ref.i31 (i32.const 7))))
+             (global (export "g") externref (extern.convert_any (ref.i31 (i32.const 5))))
+             (global (export "n") externref (ref.null extern)))"""
+    )
+    engines = [RefimplEngine(), WasmtimeEngine()]
+    runner = ScriptRunner(load_script(path), engines, SessionOptions(profile="3.0"), probes=True)
+    results = list(runner.run_all())
+    assert not any(r.divergences for r in results), [r.divergences for r in results]
+    figures = results[0].figures
+    assert figures.table_entries_compared == 5 and figures.globals_compared == 2
+    assert figures.items_unreadable == 0

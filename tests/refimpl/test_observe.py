@@ -52,3 +52,22 @@ def test_call_outcomes():
     store, a = instance()
     assert call_outcome(store, a.exports["div"], [1], a) == ("ok", (1,))
     assert call_outcome(store, a.exports["div"], [0], a) == ("Trap", "integer divide by zero")
+
+
+def test_an_escaped_exception_is_an_outcome_with_its_tag_and_payload():
+    # Executors campaign 3.0 item 282 (seed 1): a call that throws was a
+    # Python exception in the campaign ("refimpl rejected a valid module").
+    v3 = refimpl.Features.profile("3.0")
+    module = refimpl.load(
+        wat(
+            """(module (tag $t (param i32 f32)) (tag $u)
+                 (func (export "throw") (param i32)
+                   (throw $t (local.get 0) (f32.const nan:0x1))))"""
+        ),
+        v3,
+    )
+    for executor in ("compiled", "interpreter"):
+        store = refimpl.Store(v3, executor_name=executor)
+        inst = refimpl.instantiate(store, module, {})
+        outcome = call_outcome(store, inst.exports["throw"], [5], inst)
+        assert outcome == ("UncaughtException", 0, (5, 0x7F800001)), executor
