@@ -29,7 +29,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ..corpus.stubs import StubError, parse_wat
+import refimpl
+from refimpl.errors import RefimplError
+from refimpl.text import wat_to_binary
+
 from ..engines import engine_names, engines_for
 from ..engines.base import SessionOptions
 from ..probes.export_wast import export_modules
@@ -38,6 +41,7 @@ from ..script import load_script
 from ..status import Status
 
 PROFILE = "2.0,+multi-memory"
+_FEATURES = refimpl.Features.parse(PROFILE)
 
 # The known bugs a sequence can express (module texts, in order).
 SCENARIOS: dict[str, list[str]] = {
@@ -89,6 +93,13 @@ SCENARIOS: dict[str, list[str]] = {
 }
 
 
+# Memory sizes in pages: small ones, and one just over 2 GiB, the smallest
+# in which an i32 offset at or beyond 2^31 is in bounds (wasmtime#7559 needs
+# it; refimpl maps it lazily, wasmtime reserves it, probes read it sparsely).
+HUGE_PAGES = 32769
+_TWO_GIB = 0x80000000
+
+
 class _Gen:
     """Random module texts biased toward init edge cases."""
 
@@ -96,19 +107,15 @@ class _Gen:
         self.r = rng
 
     def offset(self, size: int, length: int) -> int:
+        """Mostly in bounds (a module that traps checks less), else at the
+        edges: the end, one past it, 2^31, 2^32-1."""
         r = self.r
-        return r.choice(
-            [
-                0,
-                r.randrange(max(size, 1)),
-                max(size - length, 0),
-                size,
-                size + 1,
-                0x80000000,
-                0xFFFFFFFF,
-                r.randrange(max(size, 1)),
-            ]
-        )
+        fits = [0, r.randrange(max(size - length, 1)), max(size - length, 0)]
+        if size > _TWO_GIB:  # at, just below and beyond 2^31, in bounds
+            fits += [_TWO_GIB, _TWO_GIB - 1, _TWO_GIB + r.randrange(size - _TWO_GIB - length)]
+        if r.random() < 0.7:
+            return r.choice(fits)
+        return r.choice([size - length + 1, size, size + 1, _TWO_GIB, 0xFFFFFFFF])
 
     def payload(self) -> str:
         n = self.r.choice([0, 1, 3, 8, 17])
@@ -124,13 +131,13 @@ class _Gen:
         defined = r.choice([0, 1, 1, 1, 2])
         pages = []
         for _ in range(defined):
-            p = r.choice([0, 1, 1, 2, 3])
+            p = r.choice([0, 1, 1, 2, 3]) if r.random() >= 0.12 else HUGE_PAGES
             parts.append(f"(memory {p})")
             pages.append(p)
         memories += defined
         imported_table = r.random() < 0.25
-        if imported_table:
-            parts.append('(import "spectest" "table" (table 10 funcref))')
+        if imported_table:  # imports come before definitions
+            parts.insert(int(imported_memory), '(import "spectest" "table" (table 10 funcref))')
         tables = ["funcref"] if imported_table else []
         for _ in range(r.choice([0, 1, 1, 2])):
             elem = r.choice(["funcref", "externref"])
@@ -163,33 +170,48 @@ class _Gen:
             kind = r.choice(["active", "active", "passive", "declare"])
             body = f"{elem} {' '.join(items)}"
             if kind == "active":
-                off = r.choice([0, 1, 2, 5, 9, 10, 0x80000000])
+                off = r.choice([0, 0, 1, 2, 5, 9, 10, _TWO_GIB, 0xFFFFFFFF])
                 parts.append(f"(elem (table {t}) (i32.const {off}) {body})")
             elif kind == "passive":
                 parts.append(f"(elem {body})")
             else:
                 parts.append(f"(elem declare {body})")
             elems.append((kind, t, len(items)))
-        start = []
+        start = self.bulk(datas, elems, memories, pages, imported_memory)
+        if start:
+            parts.append("(func $start " + " ".join(start) + ") (start $start)")
+        # Actions the script invokes after instantiation (and checks the
+        # state after): segments used, dropped, used again.
+        for i in range(r.choice([0, 0, 1, 2])):
+            ops = self.bulk(datas, elems, memories, pages, imported_memory)
+            parts.append(f'(func (export "act{i}") {" ".join(ops)})')
+        return "(module " + " ".join(parts) + ")"
+
+    def bulk(self, datas: int, elems: list, memories: int, pages: list, imported: bool) -> list:
+        """``memory.init``/``data.drop``/``table.init``/``elem.drop`` of the
+        module's segments, at offsets near each memory's end and 2^31."""
+        r = self.r
+        ops = []
         for i in range(datas):
             if memories and r.random() < 0.3:
-                start.append(
-                    f"(memory.init {i} (i32.const {r.choice([0, 4, 65530])})"
+                m = r.randrange(memories)
+                size = 65536 * (1 if imported and m == 0 else pages[m - imported])
+                at = r.choice([0, 4, 65530, max(size - 2, 0), _TWO_GIB])
+                ops.append(
+                    f"(memory.init {m} {i} (i32.const {at})"
                     f" (i32.const 0) (i32.const {r.choice([0, 1, 2])}))"
                 )
             if r.random() < 0.3:
-                start.append(f"(data.drop {i})")
+                ops.append(f"(data.drop {i})")
         for i, (_, t, n) in enumerate(elems):
             if r.random() < 0.3:
-                start.append(
+                ops.append(
                     f"(table.init {t} {i} (i32.const {r.choice([0, 1, 9])})"
                     f" (i32.const 0) (i32.const {r.choice([0, 1, n])}))"
                 )
             if r.random() < 0.3:
-                start.append(f"(elem.drop {i})")
-        if start:
-            parts.append("(func $start " + " ".join(start) + ") (start $start)")
-        return "(module " + " ".join(parts) + ")"
+                ops.append(f"(elem.drop {i})")
+        return ops
 
     def sequence(self) -> list[str]:
         steps = [self.module() for _ in range(self.r.choice([2, 3, 4]))]
@@ -199,9 +221,13 @@ class _Gen:
 
 
 def _binary(wat: str) -> bytes | None:
+    """The module's binary, by refimpl's text parser in process (30 times
+    faster than a ``wasm-tools parse`` process per module, measured; its
+    encodings are the compact ones, e.g. element segments as function
+    indices); None if it rejects the text."""
     try:
-        return parse_wat(wat)
-    except StubError:
+        return wat_to_binary(wat, _FEATURES)
+    except RefimplError:
         return None
 
 

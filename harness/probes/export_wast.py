@@ -17,6 +17,10 @@ left in by instantiation:
 - a table: a checker asserts its size and a digest of which entries are
   null (references have no portable identity in scripts).
 
+Exports named ``act...`` (nullary, no results) are actions: each is invoked
+in name order after the checks, its outcome asserted, and the checks
+repeated (the state after ``memory.init``, ``table.init``, drops...).
+
 A module that fails to instantiate becomes ``assert_trap``/``assert_unlinkable``
 of refimpl's message.  One spectest instance serves the whole script, as in
 the runners, so writes into its memory or table carry over.  Modules that
@@ -35,7 +39,7 @@ from dataclasses import dataclass, field
 import refimpl
 from refimpl.errors import Exhaustion, LinkError, RefimplError, Trap, UnsupportedFeature
 from refimpl.host.spectest import spectest_instance
-from refimpl.runtime.instances import GlobalInst, TableInst
+from refimpl.runtime.instances import FuncInst, GlobalInst, TableInst
 from refimpl.runtime.memory import MemInst
 from refimpl.runtime.residency import SPARSE_BYTES, candidate_chunks
 from refimpl.syntax.types import PAGE_SIZE
@@ -43,6 +47,9 @@ from refimpl.syntax.types import PAGE_SIZE
 from ..lenient_reader import UnreadableModule, sections
 from .rewrite import parse_probe_name, probe_binary
 
+# Exports named so are actions: invoked after instantiation (no parameters,
+# no results), each followed by the state checks again.
+ACTION_PREFIX = "act"
 _PRIME = 0x100000001B3
 _M64 = (1 << 64) - 1
 _WORDS = struct.Struct("<Q")
@@ -169,33 +176,61 @@ class _Writer:
         self.out.modules += 1
         self._emit(f'(module ${label} binary "{_bytes(data)}")', count=False)
         self._emit(f'(register "{label}" ${label})', count=False)
+        checks = []
         for name, item in inst.exports.items():
             parsed = parse_probe_name(name)
             if parsed is None:
                 continue
             if isinstance(item, MemInst):
-                self._memory(label, name, item)
+                checks.append(self._memory(label, name, item))
             elif isinstance(item, TableInst):
-                self._table(label, name, item)
+                checks.append(self._table(label, name, item))
             elif isinstance(item, GlobalInst):
-                self._global(label, name, item)
+                checks.append(
+                    lambda label=label, name=name, item=item: self._global(label, name, item)
+                )
+        for check in checks:
+            if check is not None:
+                check()
+        for name in sorted(n for n in inst.exports if n.startswith(ACTION_PREFIX)):
+            self._action(label, name, inst.exports[name], checks)
+
+    def _action(self, label: str, name: str, func, checks) -> None:
+        """Invoke a nullary action export, assert its outcome, check again."""
+        if not isinstance(func, FuncInst) or func.type.params or func.type.results:
+            return
+        call = f'(invoke ${label} "{_name(name)}")'
+        try:
+            self.store.invoke(func, [])
+        except (Trap, Exhaustion) as exc:
+            self._emit(f'(assert_trap {call} "{_escape(str(exc))}")')
+        else:
+            self._emit(f"(assert_return {call})")
+        for check in checks:
+            if check is not None:
+                check()
 
     def _emit(self, line: str, count: bool = True) -> None:
         self.lines.append(line)
         self.out.assertions += count
 
-    def _memory(self, label: str, name: str, mem: MemInst) -> None:
+    def _memory(self, label: str, name: str, mem: MemInst):
+        """Write the memory's checker; its checks (None if it can't be checked)."""
         limits = mem.type.limits
         if limits.shared or str(limits.address).lower().endswith("i64"):
             self.out.skipped["shared or 64-bit memory"] += 1
-            return
+            return None
         pages = len(mem.data) // PAGE_SIZE
         if pages >= 65536:
             self.out.skipped["4 GiB memory (its end does not fit in i32)"] += 1
-            return
+            return None
         checker = f"$c{len(self.lines)}"
         wat = _MEMORY_CHECKER.format(mod=label, name=_name(name), prime=_PRIME)
         self._emit(wat.replace("(module", f"(module {checker}", 1), count=False)
+        return lambda: self._memory_checks(checker, mem)
+
+    def _memory_checks(self, checker: str, mem: MemInst) -> None:
+        pages = len(mem.data) // PAGE_SIZE
         self._emit(f'(assert_return (invoke {checker} "size") (i32.const {pages}))')
         if len(mem.data) < SPARSE_BYTES:
             digest = memory_digest(mem.data)
@@ -209,14 +244,18 @@ class _Writer:
                 )
         self._emit(f'(assert_trap (invoke {checker} "end") "out of bounds memory access")')
 
-    def _table(self, label: str, name: str, table: TableInst) -> None:
+    def _table(self, label: str, name: str, table: TableInst):
+        """Write the table's checker; its checks (None if it can't be checked)."""
         elem = str(table.elem_type)
         if elem not in ("funcref", "externref") or str(table.address).lower().endswith("i64"):
             self.out.skipped["table of a type checkers can't import"] += 1
-            return
+            return None
         checker = f"$c{len(self.lines)}"
         wat = _TABLE_CHECKER.format(mod=label, name=_name(name), elem=elem)
         self._emit(wat.replace("(module", f"(module {checker}", 1), count=False)
+        return lambda: self._table_checks(checker, table)
+
+    def _table_checks(self, checker: str, table: TableInst) -> None:
         size = len(table.elements)
         self._emit(f'(assert_return (invoke {checker} "size") (i32.const {size}))')
         digest = null_digest(table.elements)
