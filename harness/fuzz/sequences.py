@@ -23,10 +23,12 @@ written out; every campaign runs them first.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import refimpl
@@ -35,6 +37,7 @@ from refimpl.text import wat_to_binary
 
 from ..engines import engine_names, engines_for
 from ..engines.base import SessionOptions
+from ..engines.wasmtime_config import POOLING
 from ..probes.export_wast import export_modules
 from ..runner import ScriptRunner
 from ..script import load_script
@@ -231,12 +234,63 @@ def _binary(wat: str) -> bytes | None:
         return None
 
 
-def sequence_script(steps: list[str], path: Path) -> int:
-    """Write the self-checking script of a sequence; its assertion count."""
-    binaries = [b for b in map(_binary, steps) if b is not None]
-    exported = export_modules(binaries, PROFILE)
-    path.write_text(exported.text)
-    return exported.assertions
+def per_step(lane: str) -> bool:
+    """Lanes whose slots are reused between steps (``wasmtime[pooling=N]``):
+    each step runs in a store of its own, dropped before the next, so a
+    small pool hands the next module a slot the previous one used.  Script
+    lanes keep a whole script's instances alive in one store."""
+    return f"{POOLING}=" in lane
+
+
+@dataclass
+class _Run:
+    """One script on some lanes: what it checked and what failed."""
+
+    engines: list
+    timeout: float
+    converter: str
+    figures: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    def script(self, label: str, binaries: list[bytes], count: int, tmp: Path) -> bool:
+        path = tmp / "sequence.wast"
+        exported = export_modules(binaries, PROFILE)
+        path.write_text(exported.text)
+        if not exported.assertions:
+            self.figures["scripts with nothing to check"] += 1
+            return True
+        self.figures["assertions"] += exported.assertions
+        script = load_script(path, self.converter, PROFILE)
+        options = SessionOptions(PROFILE, timeout=self.timeout)
+        bad = [
+            r
+            for r in ScriptRunner(script, self.engines, options).run_all()
+            if r.status is not Status.PASS or r.divergence
+        ]
+        self.figures["sequences"] += count
+        self.figures["steps"] += len(binaries)
+        if bad:
+            self.figures["scripts with failures"] += 1
+            self.failures.append(
+                f"{label}: {bad[0].command.describe()}: {bad[0].divergence or ''}"
+                f" {[(e.engine, str(e.outcome)) for e in bad[0].results]}"
+            )
+            name = f"sequence-failure-{label.replace(' ', '-')}.wast"
+            (Path.cwd() / name).write_text(path.read_text())
+        return not bad
+
+
+def batches(sequences: int, seed: int, per_script: int, shard: tuple[int, int] = (0, 1)):
+    """(label, steps, count) of this shard's batches; batch ``b`` is drawn
+    from its own generator, so it is the same whichever shard runs it."""
+    k, n = shard
+    for b, first in enumerate(range(0, sequences, per_script)):
+        if b % n != k:
+            continue
+        gen = _Gen(random.Random(f"{seed}:{first}"))
+        count = min(per_script, sequences - first)
+        label = f"seed {seed} sequences {first}-{first + count - 1}"
+        yield label, [gen.sequence() for _ in range(count)], count
 
 
 def campaign(
@@ -246,52 +300,66 @@ def campaign(
     timeout: float = 60.0,
     per_script: int = 25,
     progress: bool = False,
+    shard: tuple[int, int] = (0, 1),
+    isolate: bool | None = None,
+    converter: str = "auto",
 ) -> dict:
-    """Run the scenarios, then ``sequences`` random sequences on every lane,
-    ``per_script`` of them one after another in one script (one store: a
-    longer sequence, and one conversion and runner for many)."""
+    """Run the scenarios, then ``sequences`` random sequences on every lane.
+    Script lanes run ``per_script`` sequences one after another in one
+    script (one store: a longer sequence, and one conversion and runner for
+    many); per-step lanes (``per_step``) run each step in a store of its
+    own beside ``refimpl``, which the probes compare them with."""
     names = tuple(engine_names(lanes))
-    engines = engines_for(names, None, timeout)
-    rng = random.Random(seed)
-    gen = _Gen(rng)
-    figures: Counter = Counter()
-    failures: list[str] = []
-    start = time.monotonic()
-    work = [(name, steps, 1) for name, steps in SCENARIOS.items()]
-    for first in range(0, sequences, per_script):
-        count = min(per_script, sequences - first)
-        steps = [step for _ in range(count) for step in gen.sequence()]
-        work.append((f"seed {seed} sequences {first}-{first + count - 1}", steps, count))
+    script_lanes = tuple(n for n in names if not per_step(n))
+    step_lanes = tuple(n for n in names if per_step(n))
+    if step_lanes and "refimpl" not in step_lanes:
+        step_lanes = ("refimpl", *step_lanes)
+    scripts = _Run(engines_for(script_lanes, isolate, timeout), timeout, converter)
+    steps = _Run(engines_for(step_lanes, isolate, timeout), timeout, converter)
+    started = time.monotonic()
+    work = [(name, [steps_], 1) for name, steps_ in SCENARIOS.items()] if shard[0] == 0 else []
+    work += list(batches(sequences, seed, per_script, shard))
     with tempfile.TemporaryDirectory() as tmp:
-        for label, steps, count in work:
-            path = Path(tmp) / "sequence.wast"
-            assertions = sequence_script(steps, path)
-            if not assertions:
-                figures["sequences with nothing to check"] += 1
-                continue
-            figures["assertions"] += assertions
-            script = load_script(path, "auto", PROFILE)
-            runner = ScriptRunner(script, engines, SessionOptions(PROFILE, timeout=timeout))
-            bad = [r for r in runner.run_all() if r.status is not Status.PASS or r.divergence]
-            figures["sequences"] += count
-            figures["steps"] += len(steps)
+        for label, seqs, count in work:
+            binaries = [[b for b in map(_binary, seq) if b is not None] for seq in seqs]
+            ok = True
+            if script_lanes:
+                ok &= scripts.script(label, [b for seq in binaries for b in seq], count, Path(tmp))
+            for i, seq in enumerate(binaries if step_lanes else []):
+                for j, binary in enumerate(seq):
+                    ok &= steps.script(f"{label} #{i} step {j}", [binary], 0, Path(tmp))
+                steps.figures["sequences"] += 1
             if progress:
+                done = scripts.figures["sequences"] or steps.figures["sequences"]
                 print(
-                    f"{label}: {'FAILED' if bad else 'ok'} ({figures['sequences']} sequences,"
-                    f" {time.monotonic() - start:.0f} s)",
+                    f"{label}: {'ok' if ok else 'FAILED'} ({done} sequences,"
+                    f" {time.monotonic() - started:.0f} s)",
                     flush=True,
                 )
-            if bad:
-                figures["scripts with failures"] += 1
-                failures.append(
-                    f"{label}: {bad[0].command.describe()}: {bad[0].divergence or ''}"
-                    f" {[(e.engine, str(e.outcome)) for e in bad[0].results]}"
-                )
-                (Path.cwd() / f"sequence-failure-{figures['sequences']}.wast").write_text(
-                    path.read_text()
-                )
-    figures["seconds"] = round(time.monotonic() - start, 1)
-    return {"lanes": list(names), "figures": dict(figures), "failures": failures}
+    result = {"lanes": list(names), "shard": list(shard), "failures": []}
+    if script_lanes:
+        result["script lanes"] = {"lanes": list(script_lanes), **scripts.figures}
+    if step_lanes:
+        result["per-step lanes"] = {"lanes": list(step_lanes), **steps.figures}
+    result["failures"] = scripts.failures + steps.failures
+    result["seconds"] = round(time.monotonic() - started, 1)
+    return result
+
+
+def _shard(text: str) -> tuple[int, int]:
+    k, _, n = text.partition("/")
+    try:
+        shard = (int(k), int(n))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shard {text!r}: write K/N, e.g. 0/2") from None
+    if not 0 <= shard[0] < shard[1]:
+        raise argparse.ArgumentTypeError(f"--shard {text!r}: K must be in 0..N-1")
+    return shard
+
+
+DEFAULT_LANES = ["refimpl", "wasmtime"] + [
+    f"refimpl[{m}]" for m in ("paged", "static", "functable", "cow", "pooled")
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -301,24 +369,37 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--engine",
         action="append",
-        help="lane (repeatable; default: refimpl, refimpl's modes, wasmtime)",
+        help="lane (repeatable; default: refimpl, refimpl's modes, wasmtime); "
+        "wasmtime[pooling=N] lanes run each step in a store of their own",
     )
+    p.add_argument("--per-script", type=int, default=25, help="sequences per script lane script")
+    p.add_argument("--shard", type=_shard, default=(0, 1), help="K/N: every Nth batch from K")
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run wasmtime lanes in this process (faster; a crash ends the campaign)",
+    )
+    p.add_argument("--converter", default="auto", help="script converter (as wasm-harness run)")
+    p.add_argument("--json", type=Path, help="write the summary here")
+    p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
-    lanes = args.engine or ["refimpl", "wasmtime"]
     result = campaign(
         args.sequences,
         args.seed,
-        lanes
-        + [
-            f"refimpl[{m}]"
-            for m in ("paged", "static", "functable", "cow", "pooled")
-            if not args.engine
-        ],
-        progress=True,
+        args.engine or DEFAULT_LANES,
+        per_script=args.per_script,
+        progress=not args.quiet,
+        shard=args.shard,
+        isolate=False if args.in_process else None,
+        converter=args.converter,
     )
-    print(f"lanes: {', '.join(result['lanes'])}")
-    for k, v in result["figures"].items():
-        print(f"  {k}: {v}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+    print(f"lanes: {', '.join(result['lanes'])} (shard {result['shard'][0]}/{result['shard'][1]})")
+    for group in ("script lanes", "per-step lanes"):
+        if group in result:
+            print(f"  {group}: " + ", ".join(f"{k} {v}" for k, v in result[group].items()))
+    print(f"  seconds: {result['seconds']}")
     for f in result["failures"][:20]:
         print(f"  FAILED {f}")
     return 1 if result["failures"] else 0
