@@ -68,7 +68,10 @@ def resident_pages(buffer) -> bytes | None:
     vec = ctypes.create_string_buffer((length + _PAGE - 1) // _PAGE)
     if _MINCORE(start, length, vec) != 0:
         return None
-    return vec.raw.translate(_LOW_BIT)
+    raw = vec.raw
+    # Only the low bit is defined; Linux sets no other, so translating is
+    # rarely needed.
+    return raw if not raw.strip(b"\0\1") else raw.translate(_LOW_BIT)
 
 
 _LOW_BIT = bytes(i & 1 for i in range(256))
@@ -83,8 +86,10 @@ def candidate_chunks(buffer, chunk: int) -> Iterator[int]:
         yield from range(0, size, chunk)
         return
     skew = (_address(buffer) or 0) % _PAGE  # 0 for mappings, which start on a page
-    per = chunk // _PAGE
-    for offset in range(0, size, chunk):
-        first = (offset + skew) // _PAGE
-        if b"\x01" in pages[first : first + per + (1 if skew else 0)]:
-            yield offset
+    page = pages.find(1)
+    while page != -1:  # from one resident page to the next, skipping the rest
+        offset = max(page * _PAGE - skew, 0) // chunk * chunk
+        if offset >= size:
+            return
+        yield offset
+        page = pages.find(1, (offset + chunk + skew) // _PAGE)
