@@ -78,6 +78,7 @@ def campaign(
     slots: int = 1,
     modes: tuple = (),
     shard: tuple[int, int] = (0, 1),
+    progress: bool = False,
 ) -> tuple[Counter, list[str]]:
     """The scenarios, then ``sequences`` random sequences (``sequences``'
     batches: the same sequences as the script lanes of that seed), all
@@ -91,13 +92,21 @@ def campaign(
     work = list(SCENARIOS.items()) if shard[0] == 0 else []
     for label, seqs, _ in batches(sequences, seed, BATCH, shard):
         work += [(f"{label} #{i}", steps) for i, steps in enumerate(seqs)]
-    for label, steps in work:
+    for n, (label, steps) in enumerate(work, 1):
         compared, found = sequence_divergences(steps, pool, modes)
         figures["sequences"] += 1
         figures["steps compared"] += compared
         if found:
             figures["sequences with divergences"] += 1
             failures.append(f"{label}: {found[0]}")
+            print(f"FAILED {failures[-1]}", flush=True)
+        if progress and n % BATCH == 0:  # a run stopped early still reports
+            print(
+                f"{label}: {figures['sequences']} sequences, {figures['steps compared']} steps,"
+                f" {pool.reused} slots reused, {len(failures)} with divergences,"
+                f" {time.monotonic() - start:.0f} s",
+                flush=True,
+            )
     figures["slots reused"] = pool.reused
     figures["seconds"] = round(time.monotonic() - start, 1)
     return figures, failures
@@ -118,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the summary here")
     args = parser.parse_args(argv)
     modes = MODES if args.modes else ()
-    figures, failures = campaign(args.sequences, args.seed, args.slots, modes, args.shard)
+    figures, failures = campaign(
+        args.sequences, args.seed, args.slots, modes, args.shard, progress=True
+    )
     if args.json:
         summary = {"lanes": [*modes, REUSE], "figures": figures, "failures": failures}
         args.json.write_text(json.dumps(summary, indent=1))

@@ -329,10 +329,12 @@ def campaign(
                 for j, binary in enumerate(seq):
                     ok &= steps.script(f"{label} #{i} step {j}", [binary], 0, Path(tmp))
                 steps.figures["sequences"] += 1
-            if progress:
-                done = scripts.figures["sequences"] or steps.figures["sequences"]
+            if progress:  # with the figures so far: a run stopped early still reports
+                figures = scripts.figures if script_lanes else steps.figures
                 print(
-                    f"{label}: {'ok' if ok else 'FAILED'} ({done} sequences,"
+                    f"{label}: {'ok' if ok else 'FAILED'} ({figures['sequences']} sequences,"
+                    f" {figures['steps']} steps, {figures['assertions']} assertions,"
+                    f" {figures['scripts with failures']} scripts with failures,"
                     f" {time.monotonic() - started:.0f} s)",
                     flush=True,
                 )
