@@ -74,16 +74,9 @@ def null_digest(elements: list) -> int:
 _MEMORY_CHECKER = """(module
   (import "{mod}" "{name}" (memory 0))
   (func (export "size") (result i32) (memory.size))
-  (func (export "digest") (result i64) (local $i i32) (local $n i32) (local $h i64)
-    (local.set $n (i32.mul (memory.size) (i32.const 65536)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (local.set $h (i64.add (i64.mul (local.get $h) (i64.const {prime}))
-                             (i64.load (local.get $i))))
-      (local.set $i (i32.add (local.get $i) (i32.const 8)))
-      (br $next)))
-    (local.get $h))
-  (func (export "window") (param $i i32) (param $n i32) (result i64) (local $h i64)
+  (func (export "digest") (result i64)
+    (call $window (i32.const 0) (i32.mul (memory.size) (i32.const 65536))))
+  (func $window (export "window") (param $i i32) (param $n i32) (result i64) (local $h i64)
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
       (local.set $h (i64.add (i64.mul (local.get $h) (i64.const {prime}))
