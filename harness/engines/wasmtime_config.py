@@ -35,13 +35,66 @@ class Setting:
         return f"{self.name}={str(value).lower() if isinstance(value, bool) else value}"
 
 
+# The pooling instance allocator (wasmtime's production setting: slots of
+# memories and tables reused across instances, CVE-2022-39393 and
+# GHSA-6wgr-89rj-399p lived there).  wasmtime-py has no Config property for
+# it, only the C API (``wasmtime_pooling_allocation_*``), so ``pooling=N``
+# is a setting of the harness: N memory and N table slots for the modules a
+# lane runs, plus those the spectest instance of each store holds (one
+# memory, two tables) and a store's GC heap (wasmtime 50 takes it from the
+# memory pool once a module has an externref table: measured, a module's
+# second memory was refused without it); slots are reused once a store is
+# dropped.
+POOLING = "pooling"
+SPECTEST_MEMORIES, SPECTEST_TABLES, GC_HEAPS = 1, 2, 1
+# What one slot holds: a memory just over 2 GiB (offsets at 2^31), tables
+# of the spectest's and the generated modules' sizes.
+POOLED_MEMORY_BYTES = 4 << 30
+POOLED_TABLE_ELEMENTS = 10_000
+POOLED_INSTANCES = 1000  # checkers and trampolines are instances too
+
+
+def _pooling_bindings():
+    """wasmtime-py's C API for the pooling allocator, or None (releases
+    before it have no bindings for it)."""
+    try:
+        from wasmtime import _bindings
+    except ImportError:
+        return None
+    return _bindings if hasattr(_bindings, "wasmtime_pooling_allocation_strategy_set") else None
+
+
+def _apply_pooling(config, slots: object) -> None:
+    ffi = _pooling_bindings()
+    if ffi is None:
+        raise ConfigError("this wasmtime-py has no pooling allocator in its C API")
+    if isinstance(slots, bool) or not isinstance(slots, int) or not 1 <= slots <= 64:
+        raise ConfigError(f"pooling={slots}: the number of slots, 1 to 64")
+    pool = ffi.wasmtime_pooling_allocation_config_new()
+    try:
+        ffi.wasmtime_pooling_allocation_config_total_memories_set(
+            pool, slots + SPECTEST_MEMORIES + GC_HEAPS
+        )
+        ffi.wasmtime_pooling_allocation_config_total_tables_set(pool, slots + SPECTEST_TABLES)
+        ffi.wasmtime_pooling_allocation_config_max_memories_per_module_set(pool, max(slots, 1))
+        ffi.wasmtime_pooling_allocation_config_max_tables_per_module_set(
+            pool, max(slots, SPECTEST_TABLES) + 1
+        )
+        ffi.wasmtime_pooling_allocation_config_max_memory_size_set(pool, POOLED_MEMORY_BYTES)
+        ffi.wasmtime_pooling_allocation_config_table_elements_set(pool, POOLED_TABLE_ELEMENTS)
+        ffi.wasmtime_pooling_allocation_config_total_core_instances_set(pool, POOLED_INSTANCES)
+        ffi.wasmtime_pooling_allocation_strategy_set(config.ptr(), pool)
+    finally:
+        ffi.wasmtime_pooling_allocation_config_delete(pool)
+
+
 def settable(config_type: type | None = None) -> list[str]:
     """The ``Config`` settings a lane may set, in this wasmtime-py."""
     if config_type is None:
         import wasmtime
 
         config_type = wasmtime.Config
-    names = []
+    names = [POOLING] if _pooling_bindings() is not None else []
     for name in dir(config_type):
         attr = getattr(config_type, name, None)
         if name.startswith("_") or not isinstance(attr, property) or attr.fset is None:
@@ -93,6 +146,9 @@ def apply(config, settings: tuple[Setting, ...]) -> None:
     """Set each setting on ``config``; a value the release refuses is a
     ``ConfigError`` naming the setting."""
     for s in settings:
+        if s.name == POOLING:
+            _apply_pooling(config, s.value)
+            continue
         try:
             setattr(config, s.name, s.value)
         except Exception as exc:  # wasmtime-py's own checks: TypeError, WasmtimeError

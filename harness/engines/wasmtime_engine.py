@@ -235,6 +235,18 @@ class WasmtimeSession(Session):
         self.identities: dict[tuple[int, int], tuple] = {}
         self._define_spectest()
 
+    def close(self) -> None:
+        """Drop the store now, not whenever Python collects it: its
+        instances' memory and table slots go back to a pooling allocator
+        (``wasmtime[pooling=N]``) for the next session to reuse."""
+        self.instances.clear()
+        self._calls.clear()
+        self.spectest_exports = {}
+        self.linker = None
+        store, self.store = self.store, None
+        if store is not None and hasattr(store, "close"):  # older releases: collected
+            store.close()
+
     # -- the spectest host module ------------------------------------------
 
     def _define_spectest(self) -> None:

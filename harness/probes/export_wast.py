@@ -10,10 +10,16 @@ left in by instantiation:
 - a global: ``assert_return`` of its ``get``;
 - a memory: a checker module importing it asserts its size in pages, a
   digest of its bytes (FNV-style over little-endian 64-bit words: cheap in
-  Wasm, computed in Python from refimpl's bytes), and that a load at its
-  current end traps (the out-of-bounds boundary);
+  Wasm, computed in Python from refimpl's bytes; for a memory of 64 MiB or
+  more, digests of its first and last page and of every page written, the
+  rest being zero), and that a load at its current end traps (the
+  out-of-bounds boundary);
 - a table: a checker asserts its size and a digest of which entries are
   null (references have no portable identity in scripts).
+
+Exports named ``act...`` (nullary, no results) are actions: each is invoked
+in name order after the checks, its outcome asserted, and the checks
+repeated (the state after ``memory.init``, ``table.init``, drops...).
 
 A module that fails to instantiate becomes ``assert_trap``/``assert_unlinkable``
 of refimpl's message.  One spectest instance serves the whole script, as in
@@ -34,12 +40,17 @@ from dataclasses import dataclass, field
 import refimpl
 from refimpl.errors import Exhaustion, LinkError, RefimplError, Trap, UnsupportedFeature
 from refimpl.host.spectest import spectest_instance
-from refimpl.runtime.instances import GlobalInst, TableInst
+from refimpl.runtime.instances import FuncInst, GlobalInst, TableInst
 from refimpl.runtime.memory import MemInst
+from refimpl.runtime.residency import SPARSE_BYTES, candidate_chunks
+from refimpl.syntax.types import PAGE_SIZE
 
 from ..lenient_reader import UnreadableModule, sections
 from .rewrite import parse_probe_name, probe_binary
 
+# Exports named so are actions: invoked after instantiation (no parameters,
+# no results), each followed by the state checks again.
+ACTION_PREFIX = "act"
 _PRIME = 0x100000001B3
 _M64 = (1 << 64) - 1
 _WORDS = struct.Struct("<Q")
@@ -69,8 +80,9 @@ def null_digest(elements: list) -> int:
 _MEMORY_CHECKER = """(module
   (import "{mod}" "{name}" (memory {limits}{pagesize}))
   (func (export "size") (result i32) (memory.size))
-  (func (export "digest") (result i64) (local $i i32) (local $n i32) (local $h i64)
-    (local.set $n (i32.mul (memory.size) (i32.const {page})))
+  (func (export "digest") (result i64)
+    (call $window (i32.const 0) (i32.mul (memory.size) (i32.const {page}))))
+  (func $window (export "window") (param $i i32) (param $n i32) (result i64) (local $h i64)
     (block $done (loop $next
       (br_if $done (i32.lt_u (i32.sub (local.get $n) (local.get $i)) (i32.const 8)))
       (local.set $h (i64.add (i64.mul (local.get $h) (i64.const {prime}))
@@ -169,30 +181,53 @@ class _Writer:
         self.out.modules += 1
         self._emit(f'(module ${label} binary "{_bytes(data)}")', count=False)
         self._emit(f'(register "{label}" ${label})', count=False)
+        checks = []
         for name, item in inst.exports.items():
             parsed = parse_probe_name(name)
             if parsed is None:
                 continue
             if isinstance(item, MemInst):
-                self._memory(label, name, item)
+                checks.append(self._memory(label, name, item))
             elif isinstance(item, TableInst):
-                self._table(label, name, item)
+                checks.append(self._table(label, name, item))
             elif isinstance(item, GlobalInst):
-                self._global(label, name, item)
+                checks.append(
+                    lambda label=label, name=name, item=item: self._global(label, name, item)
+                )
+        for check in checks:
+            if check is not None:
+                check()
+        for name in sorted(n for n in inst.exports if n.startswith(ACTION_PREFIX)):
+            self._action(label, name, inst.exports[name], checks)
+
+    def _action(self, label: str, name: str, func, checks) -> None:
+        """Invoke a nullary action export, assert its outcome, check again."""
+        if not isinstance(func, FuncInst) or func.type.params or func.type.results:
+            return
+        call = f'(invoke ${label} "{_name(name)}")'
+        try:
+            self.store.invoke(func, [])
+        except (Trap, Exhaustion) as exc:
+            self._emit(f'(assert_trap {call} "{_escape(str(exc))}")')
+        else:
+            self._emit(f"(assert_return {call})")
+        for check in checks:
+            if check is not None:
+                check()
 
     def _emit(self, line: str, count: bool = True) -> None:
         self.lines.append(line)
         self.out.assertions += count
 
-    def _memory(self, label: str, name: str, mem: MemInst) -> None:
+    def _memory(self, label: str, name: str, mem: MemInst):
+        """Write the memory's checker; its checks (None if it can't be checked)."""
         limits = mem.type.limits
         if str(limits.address).lower().endswith("i64"):
             self.out.skipped["64-bit memory"] += 1
-            return
+            return None
         if len(mem.data) >= 1 << 32:
             self.out.skipped["4 GiB memory (its end does not fit in i32)"] += 1
-            return
-        pages = mem.pages
+            return None
         log2 = mem.type.page_size_log2  # custom page sizes: the import says it too
         checker = f"$c{len(self.lines)}"
         # A shared memory imports only as shared, which needs a maximum: the
@@ -207,20 +242,35 @@ class _Writer:
             pagesize="" if log2 is None else f" (pagesize {mem.type.page_size})",
         )
         self._emit(wat.replace("(module", f"(module {checker}", 1), count=False)
+        return lambda: self._memory_checks(checker, mem)
+
+    def _memory_checks(self, checker: str, mem: MemInst) -> None:
+        pages = mem.pages
         self._emit(f'(assert_return (invoke {checker} "size") (i32.const {pages}))')
-        self._emit(
-            f'(assert_return (invoke {checker} "digest") (i64.const {memory_digest(mem.data)}))'
-        )
+        if len(mem.data) < SPARSE_BYTES:
+            digest = memory_digest(mem.data)
+            self._emit(f'(assert_return (invoke {checker} "digest") (i64.const {digest}))')
+        else:  # a whole-memory digest would read gigabytes on every runner
+            for lo, hi in _windows(mem.data):
+                digest = memory_digest(mem.data[lo:hi])
+                self._emit(
+                    f'(assert_return (invoke {checker} "window" (i32.const {lo}) (i32.const {hi}))'
+                    f" (i64.const {digest}))"
+                )
         self._emit(f'(assert_trap (invoke {checker} "end") "out of bounds memory access")')
 
-    def _table(self, label: str, name: str, table: TableInst) -> None:
+    def _table(self, label: str, name: str, table: TableInst):
+        """Write the table's checker; its checks (None if it can't be checked)."""
         elem = str(table.elem_type)
         if elem not in ("funcref", "externref") or str(table.address).lower().endswith("i64"):
             self.out.skipped["table of a type checkers can't import"] += 1
-            return
+            return None
         checker = f"$c{len(self.lines)}"
         wat = _TABLE_CHECKER.format(mod=label, name=_name(name), elem=elem)
         self._emit(wat.replace("(module", f"(module {checker}", 1), count=False)
+        return lambda: self._table_checks(checker, table)
+
+    def _table_checks(self, checker: str, table: TableInst) -> None:
         size = len(table.elements)
         self._emit(f'(assert_return (invoke {checker} "size") (i32.const {size}))')
         digest = null_digest(table.elements)
@@ -237,6 +287,25 @@ class _Writer:
             self.out.skipped[f"{vtype} global with no portable expectation"] += 1
             return
         self._emit(f'(assert_return (get ${label} "{_name(name)}") {expected})')
+
+
+def _windows(data) -> list[tuple[int, int]]:
+    """The page ranges a large memory's checks cover: its first and last
+    page and every page that holds a non-zero byte (``residency`` finds them
+    without reading the untouched gigabytes); the rest is zero and left to
+    the probes' whole-memory digests."""
+    size = len(data)
+    pages = {0, size - PAGE_SIZE}
+    for offset in candidate_chunks(data, PAGE_SIZE):
+        if data[offset : offset + PAGE_SIZE].count(0) != PAGE_SIZE:
+            pages.add(offset)
+    runs: list[tuple[int, int]] = []
+    for lo in sorted(pages):
+        if runs and runs[-1][1] == lo:
+            runs[-1] = (runs[-1][0], lo + PAGE_SIZE)
+        else:
+            runs.append((lo, lo + PAGE_SIZE))
+    return runs
 
 
 def _without_names(binary: bytes) -> bytes:

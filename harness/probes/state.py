@@ -28,8 +28,9 @@ A table entry (or a reference-typed global's value) is one of:
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
+
+from refimpl.runtime.observe import memory_digest
 
 # Memories are compared by digest, then chunk by chunk to find the first
 # differing byte; one chunk is one Wasm page.
@@ -41,8 +42,9 @@ GC_ENTRY_KINDS = ("i31", "struct", "array", "anyhost")
 
 
 def digest(buffer) -> str:
-    """The digest of a memory's bytes (any buffer: bytearray, mmap, memoryview)."""
-    return hashlib.sha256(buffer).hexdigest()[:32]
+    """The digest of a memory's bytes (any buffer: bytearray, mmap, memoryview):
+    refimpl's, which reads a large sparse memory only where it was written."""
+    return memory_digest(buffer)[:32]
 
 
 def chunk_digests(buffer, chunk: int = CHUNK) -> list[str]:

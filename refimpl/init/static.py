@@ -67,27 +67,34 @@ class Static(ImageMode):
         return images
 
     def _image(self, segs, memory_size: int) -> Image | Fallback | None:
-        lo = min(s.offset for s in segs)
-        hi = max(s.offset + len(s.data) for s in segs)
-        buf = bytearray(hi - lo)
-        for s in segs:
-            buf[s.offset - lo : s.offset - lo + len(s.data)] = s.data
-        # The first and last non-zero bytes (scanned in C: a Python loop over
-        # megabytes of leading zeros took seconds).
-        last = len(buf.rstrip(b"\0"))
-        if not last:
-            return None  # only zeros: a new memory holds them already
-        first = len(buf) - len(buf.lstrip(b"\0"))
+        # The final contents by page, only where segments write: one buffer
+        # over the segments' extent would be 2 GiB for a byte at 0 and one
+        # at 2^31 (wasmtime also decides before it allocates).
         page = self.page_size
-        start = (lo + first) // page * page
-        end = min(-(-(lo + last) // page) * page, memory_size)
+        pages: dict[int, bytearray] = {}
+        for s in segs:
+            pos, end = s.offset, s.offset + len(s.data)
+            while pos < end:
+                base = pos // page * page
+                n = min(end, base + page) - pos
+                buf = pages.get(base)
+                if buf is None:
+                    buf = pages[base] = bytearray(page)
+                buf[pos - base : pos - base + n] = s.data[pos - s.offset : pos - s.offset + n]
+                pos += n
+        written = sorted(base for base, buf in pages.items() if buf.count(0) != page)
+        if not written:
+            return None  # only zeros: a new memory holds them already
+        start = written[0]
+        end = min(written[-1] + page, memory_size)
         size = end - start
         data_bytes = sum(len(s.data) for s in segs)
         if not (size < 2 * data_bytes or size < self.max_always):
             return Fallback(f"an image of {size} bytes for {data_bytes} bytes of data")
         image = bytearray(size)
-        copy_lo, copy_hi = max(lo, start), min(hi, end)
-        image[copy_lo - start : copy_hi - start] = buf[copy_lo - lo : copy_hi - lo]
+        for base in written:
+            n = min(page, end - base)
+            image[base - start : base - start + n] = pages[base][:n]
         return Image(start, bytes(image))
 
     def apply(self, images: dict[int, Image], inst: ModuleInst) -> None:

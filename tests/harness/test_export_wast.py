@@ -1,6 +1,8 @@
 """export-wast: the state refimpl leaves after instantiation, as assertions
 any runner checks; they pass on refimpl and fail when the state differs."""
 
+import re
+
 import pytest
 
 from harness.cli import main
@@ -103,3 +105,27 @@ def test_debug_names_are_left_out(wat):
     text = export_modules([named], "2.0").text
     assert "\\04\\6e\\61\\6d\\65" not in text  # no "name" section in the written module
     assert '"size") (i32.const 1))' in text
+
+
+HUGE = '(module (memory 32769) (data (i32.const 0x80000000) "x") (data (i32.const 70000) "y"))'
+
+
+def test_a_huge_memory_is_checked_where_written_and_at_its_ends(tmp_path, capsys, wat):
+    """2 GiB: windows over the first page, the pages written and the last
+    page (a whole digest would loop over 2^28 words on every runner)."""
+    out = export_modules([wat(HUGE)], "2.0")
+    windows = re.findall(r'"window" \(i32.const (\d+)\) \(i32.const (\d+)\)', out.text)
+    assert windows == [
+        ("0", "131072"),  # the first page and the page 70000 is on
+        ("2147483648", "2147549184"),  # the last page, written at 2^31
+    ]
+    assert '"digest") (i64.const' not in out.text
+    script = tmp_path / "huge.wast"
+    script.write_text(out.text)
+    assert main(["run", str(script), "--profile", "2.0", "--engine", "refimpl"]) == 0
+    # A byte at 2^31 that is not there fails the window of the last page.
+    other = export_modules([wat(HUGE.replace('"x"', '"z"'))], "2.0").text
+    script.write_text("\n".join([other.splitlines()[0], *out.text.splitlines()[1:]]) + "\n")
+    capsys.readouterr()
+    assert main(["run", str(script), "--profile", "2.0", "--engine", "refimpl"]) == 1
+    assert '"window"' in capsys.readouterr().out

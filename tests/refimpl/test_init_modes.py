@@ -402,3 +402,24 @@ def test_campaign_smoke(capsys):
 
 def test_reference_lane_is_segmented():
     assert init_campaign.make_lanes()[0].mode is SEGMENTED
+
+
+def test_static_image_of_far_apart_segments_is_built_sparsely():
+    """A byte at 0 and one at 2^31 in a 2 GiB memory: static falls back
+    (the image would be 2 GiB for 2 bytes) without allocating that image."""
+    import resource
+
+    from refimpl.init import Static
+
+    module = _sparse_module()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert "an image of" in str(Static().build(module))
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 256 * 1024  # KiB
+
+
+def _sparse_module():
+    from refimpl.text import wat_to_binary
+
+    wat = '(module (memory 32769) (data (i32.const 0) "a") (data (i32.const 0x80000000) "x"))'
+    features = refimpl.Features.parse("2.0")
+    return refimpl.load(wat_to_binary(wat, features), features)
