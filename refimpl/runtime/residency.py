@@ -10,11 +10,12 @@ written, so readers skip it and read only what was written: the cost is
 the data, not the size.  Where ``mincore`` is missing, the buffer can't be
 addressed, or the buffer is small, every chunk is a candidate.
 
-Only sound without swap and for anonymous or memfd/shmem mappings; a
-private mapping of a file on disk (refimpl's ``cow`` images) may have
-evicted pages that hold data, so callers use this for digests that are
-also compared (a skipped non-zero page would show as a difference, never
-hide one: both sides of a comparison read the same way).
+Only sound without swap (a swapped-out page holds data but is not
+resident), so it is used only on Linux with no swap configured
+(``/proc/swaps`` lists none); anywhere else every chunk is read.  A
+private mapping of a file on disk (refimpl's ``cow`` images) may still
+have evicted pages that hold data: such a page reads as zero on that side
+only, a false difference that a reader re-checks, never a hidden one.
 """
 
 from __future__ import annotations
@@ -40,7 +41,17 @@ def _mincore():
     return fn
 
 
-_MINCORE = _mincore()
+def _no_swap() -> bool:
+    """True on Linux with no swap area: then a non-resident page of an
+    anonymous mapping was never written."""
+    try:
+        with open("/proc/swaps") as f:
+            return len(f.read().strip().splitlines()) <= 1  # the header only
+    except OSError:
+        return False
+
+
+_MINCORE = _mincore() if _no_swap() else None
 
 
 def _address(buffer) -> int | None:
