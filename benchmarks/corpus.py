@@ -6,17 +6,16 @@ multiple of the module's size, measured in a second pass under tracemalloc,
 which slows the run), the heap the decoded module keeps per module byte, and
 the time to instantiate it with stub imports (``harness.corpus.stubs``:
 functions that return zeros, fresh tables, memories, globals and tags of the
-declared types).  With ``SPEC_WASM``
-naming an OCaml spec interpreter binary, its ``wasm -d`` time (decode and
-validate) is measured side by side; none is built or shipped here.
+declared types).  With ``SPEC_WASM`` naming an OCaml spec interpreter
+binary (none is built or shipped here), its ``wasm -d`` (decode and validate)
+wall time and peak RSS are measured side by side, in the same run; a module it
+rejects, or does not finish within ``SPEC_TIMEOUT``, shows its error instead.
 """
 
 from __future__ import annotations
 
 import gc
 import json
-import os
-import subprocess
 import time
 import tracemalloc
 from dataclasses import dataclass
@@ -28,11 +27,14 @@ from refimpl.binary import decode_module
 from refimpl.errors import WasmError
 from refimpl.valid import validate_module
 
+from . import spec_interp
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 # Real modules use what their toolchains emit: legacy exceptions (Emscripten),
 # shared memories (pthreads).
 FEATURES = refimpl.Features.parse("3.0,+legacy_exceptions,+threads")
+SPEC_TIMEOUT = 900.0  # seconds per module for the spec interpreter (esbuild: ~200 s)
 
 
 @dataclass
@@ -45,7 +47,9 @@ class Figures:
     kept: int | None = None  # bytes of Python heap the decoded module holds
     instantiate: float | None = None
     segments: int = 0
-    spec: float | None = None
+    spec: float | None = None  # the spec interpreter's wall time (SPEC_WASM)
+    spec_rss: int | None = None  # its peak RSS, bytes
+    spec_error: str = ""
     error: str = ""
 
 
@@ -90,13 +94,22 @@ def measure(path: Path, instantiate: bool = True) -> Figures:
             fig.instantiate = time.perf_counter() - start
         except Exception as exc:  # a trap in a start function, an unsupported feature
             fig.error = f"instantiate: {type(exc).__name__}: {exc}"
-    spec = os.environ.get("SPEC_WASM")
-    if spec:
-        start = time.perf_counter()
-        proc = subprocess.run([spec, "-d", str(path)], capture_output=True, timeout=600)
-        if proc.returncode == 0:
-            fig.spec = time.perf_counter() - start
     return fig
+
+
+def measure_spec(fig: Figures, path: Path, spec: str) -> None:
+    """``wasm -d``: the spec interpreter decodes and validates the binary
+    (``-d``, dry: a script's instantiations and actions are not run; a binary
+    file is a module definition only), then exits."""
+    result = spec_interp.run([spec, "-d", str(path)], SPEC_TIMEOUT)
+    fig.spec, fig.spec_rss, fig.spec_error = result.seconds, result.max_rss, result.error
+
+
+def _spec_cells(fig: Figures, ours: float | None) -> str:
+    if fig.spec is None:
+        return f"  spec: {fig.spec_error}"
+    ratio = f"{fig.spec / ours:8.2f}x" if ours else "".rjust(9)
+    return f" {fig.spec:7.3f} {(fig.spec_rss or 0) / 2**20:7.0f} {ratio}"
 
 
 def _s(x: float | None) -> str:
@@ -104,16 +117,19 @@ def _s(x: float | None) -> str:
 
 
 def main(corpus: Path = CORPUS, instantiate: bool = True) -> int:
-    spec = bool(os.environ.get("SPEC_WASM"))
+    spec = spec_interp.spec_wasm()
     cols = "module                       MiB  decode  valid.   MB/s  peak/B kept/B  segs  inst."
-    print(cols + ("   spec  spec/ours" if spec else ""))
+    print(cols + ("    spec  RSS MiB spec/ours" if spec else ""))
     total = total_size = 0.0
     worst_ratio = 0.0
     for path in corpus_files(corpus):
         fig = measure(path, instantiate)
+        if spec:
+            measure_spec(fig, path, spec)
         mib = fig.size / 2**20
         if fig.decode is None:
-            print(f"{fig.name:26s} {mib:6.2f}  {fig.error}", flush=True)
+            line = f"{fig.name:26s} {mib:6.2f}  {fig.error}"
+            print(line + (_spec_cells(fig, None) if spec else ""), flush=True)
             continue
         both = fig.decode + fig.validate
         total += both
@@ -126,7 +142,7 @@ def main(corpus: Path = CORPUS, instantiate: bool = True) -> int:
             f"{fig.segments:5d} {_s(fig.instantiate):>6s}"
         )
         if spec:
-            line += f" {_s(fig.spec):>6s} {(fig.spec or 0) / both:8.2f}x"
+            line += _spec_cells(fig, both)
         if fig.error:
             line += f"  ({fig.error})"
         print(line, flush=True)
@@ -134,4 +150,6 @@ def main(corpus: Path = CORPUS, instantiate: bool = True) -> int:
         f"total decode + validate {total:.2f} s over {total_size / 1e6:.1f} MB "
         f"({total_size / 1e6 / total:.2f} MB/s); worst peak {worst_ratio:.1f} bytes per module byte"
     )
+    if not spec:
+        print(f"spec interpreter: {spec_interp.NOT_GIVEN} (set {spec_interp.ENV})")
     return 0

@@ -14,6 +14,7 @@ import hashlib
 import io
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ import wasmtime
 
 import refimpl
 from refimpl.runtime.instances import HostFunc
+
+from . import spec_interp
+from .program_wast import Transcript, Unsupported
 
 FEATURES = refimpl.Features.profile("2.0")
 MIB = 1 << 20
@@ -210,13 +214,40 @@ RUNTIMES: dict[str, Callable[[bytes], Instance]] = {
 FULL_SIZE = {"refimpl (fast)", "wasmtime"}
 
 
+SPEC = "OCaml spec"  # the column of the spec interpreter (SPEC_WASM)
+SPEC_TIMEOUT = 900.0  # seconds per script
+
+
+def measure_spec(prog: Program, binary: bytes, data: bytes, spec: str) -> spec_interp.SpecRun:
+    """The program as a .wast script (``program_wast``) on the spec
+    interpreter: the script's time less that of its setup alone."""
+    try:
+        transcript = Transcript(binary, Wasmtime(binary))
+        prog.run(transcript, data)
+    except Unsupported as exc:
+        return spec_interp.SpecRun(None, None, f"can't run in a .wast: {exc}")
+    with tempfile.TemporaryDirectory() as tmp:
+        setup, script = Path(tmp, "setup.wast"), Path(tmp, "program.wast")
+        setup.write_text(transcript.setup())
+        script.write_text(transcript.script())
+        before = spec_interp.run([spec, str(setup)], SPEC_TIMEOUT)
+        if before.seconds is None:
+            return before
+        full = spec_interp.run([spec, str(script)], SPEC_TIMEOUT)
+    if full.seconds is None:
+        return full
+    return spec_interp.SpecRun(full.seconds - before.seconds, full.max_rss)
+
+
 def main(corpus: Path, repeat: int = 3) -> int:
-    names = list(RUNTIMES)
+    spec = spec_interp.spec_wasm()
+    names = [*RUNTIMES, SPEC]
     print(
         "program".ljust(26)
         + "".join(n.rjust(19) for n in names)
-        + "   interp/fast  pywasm/fast  fast/wasmtime"
+        + "   interp/fast  pywasm/fast    spec/fast  fast/wasmtime"
     )
+    notes = []
     for prog in PROGRAMS:
         binary = (corpus / prog.module).read_bytes()
         # wasmtime's outputs are the reference every runtime must match.
@@ -243,7 +274,17 @@ def main(corpus: Path, repeat: int = 3) -> int:
                 cells.append("WRONG OUTPUT".rjust(19))
                 continue
             seconds[name] = statistics.median(times) * MIB / size
-            cells.append((f"{seconds[name]:8.3f} s" + ("*" if size != MIB else " ")).rjust(19))
+            cells.append(_seconds_cell(seconds[name], size))
+        if spec is None:
+            cells.append(spec_interp.NOT_GIVEN.rjust(19))
+        else:
+            result = measure_spec(prog, binary, _input(SMALL), spec)
+            if result.seconds is None:
+                cells.append("n/a (see below)".rjust(19))
+                notes.append(f"{prog.name}: OCaml spec interpreter: {result.error}")
+            else:
+                seconds[SPEC] = result.seconds * MIB / SMALL
+                cells.append(_seconds_cell(seconds[SPEC], SMALL))
         fast = seconds.get("refimpl (fast)")
 
         def ratio(a, b):
@@ -253,8 +294,17 @@ def main(corpus: Path, repeat: int = 3) -> int:
             prog.name.ljust(26) + "".join(cells)
             + ratio(seconds.get("refimpl (interp.)"), fast)
             + ratio(seconds.get("pywasm"), fast)
+            + ratio(seconds.get(SPEC), fast)
             + ratio(fast, seconds.get("wasmtime")),
             flush=True,
         )  # fmt: skip
     print("* run over 64 KiB and scaled to 1 MiB")
+    if spec is None:
+        print(f"OCaml spec: {spec_interp.NOT_GIVEN} (set {spec_interp.ENV} to a spec interpreter)")
+    for note in notes:
+        print(note)
     return 0
+
+
+def _seconds_cell(seconds: float, size: int) -> str:
+    return (f"{seconds:8.3f} s" + ("*" if size != MIB else " ")).rjust(19)
