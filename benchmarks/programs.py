@@ -1,17 +1,18 @@
 """Real programs: exported functions of corpus modules over 1 MiB of input.
 
 ``python -m benchmarks --only programs``.  hash-wasm's SHA-512 (checked
-against ``hashlib``) and BLAKE3, xxhash-wasm's XXH64, lz4-wasm's compress and
-brotli-wasm's compress (quality 5, checked by the system's libbrotlidec when
-there is one), each on refimpl's compiled fast path, its plain interpreter,
-pywasm (when installed), wasmtime (the native limit) and, with ``SPEC_WASM``
-naming one, the OCaml spec interpreter (the run replayed as a ``.wast``
-script, ``program_wast``: its time less that of the script's setup).  Every
-runtime must produce wasmtime's output; the slow ones run a smaller input,
-scaled (marked ``*``), as the kernel benchmarks do, except brotli, which runs
-one input everywhere.  Not here, for want of a module or a host: hash-wasm's
-xxhash128 and argon2 (not in the corpus), a tree-sitter parse (web-tree-sitter
-reads its input through a JS callback and links its grammar dynamically).
+against ``hashlib``) and BLAKE3, xxhash-wasm's XXH64 and lz4-wasm's compress
+(checked by ``program_checks``), brotli-wasm's compress (quality 5, checked
+by the system's libbrotlidec when there is one), each on refimpl's compiled
+fast path, its plain interpreter, pywasm (when installed), wasmtime (the
+native limit) and, with ``SPEC_WASM`` naming one, the OCaml spec interpreter
+(the run replayed as a ``.wast`` script, ``program_wast``: its time less
+that of the script's setup).  Every runtime must produce wasmtime's output;
+the slow ones run a smaller input, scaled (marked ``*``), as the kernel
+benchmarks do, except brotli, which runs one input everywhere.  Not here,
+for want of a module or a host: hash-wasm's xxhash128 and argon2 (not in the
+corpus), a tree-sitter parse (web-tree-sitter reads its input through a JS
+callback and links its grammar dynamically).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import refimpl
 from refimpl.runtime.instances import HostFunc
 
 from . import spec_interp
+from .program_checks import LZ4Error, lz4_block_decode, xxh64
 from .program_wast import Transcript, Unsupported
 
 FEATURES = refimpl.Features.profile("2.0")
@@ -251,6 +253,16 @@ def _brotli_decodes(data: bytes, out: bytes) -> bool | None:
     return ok == 1 and buf.raw[: n.value] == data
 
 
+def _lz4_decodes(data: bytes, out: bytes) -> bool:
+    """lz4_flex's ``compress_prepend_size``: the input's size, then a block."""
+    try:
+        return out[:4] == len(data).to_bytes(4, "little") and (
+            lz4_block_decode(out[4:], len(data)) == data
+        )
+    except LZ4Error:
+        return False
+
+
 @dataclass
 class Program:
     name: str
@@ -271,8 +283,9 @@ PROGRAMS = [
     Program("sha512 (hash-wasm)", "hash-wasm-sha512.wasm", _hash_wasm(512),
             lambda d, out: out == hashlib.sha512(d).digest()),
     Program("blake3 (hash-wasm)", "hash-wasm-blake3.wasm", _hash_wasm(256, 32)),
-    Program("xxh64 (xxhash-wasm)", "xxhash-wasm.wasm", _xxh64),
-    Program("lz4 compress (lz4-wasm)", "lz4-wasm.wasm", _lz4),
+    Program("xxh64 (xxhash-wasm)", "xxhash-wasm.wasm", _xxh64,
+            lambda d, out: int.from_bytes(out, "little") == xxh64(d)),
+    Program("lz4 compress (lz4-wasm)", "lz4-wasm.wasm", _lz4, _lz4_decodes),
     Program(f"brotli-{BROTLI_QUALITY} (brotli-wasm)", "brotli-wasm.wasm", _brotli,
             _brotli_decodes, size=16 << 10, small=16 << 10),
 ]  # fmt: skip

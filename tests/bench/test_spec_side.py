@@ -1,12 +1,14 @@
 """The benchmarks' side-by-side runs with the OCaml spec interpreter: its
 error lines, its runs under a timeout, and the .wast transcript of a program
-(replayed by the harness on refimpl: every recorded result must hold)."""
+(replayed by the harness on refimpl: every recorded result must hold); and
+the programs' checks of their outputs that owe nothing to a runtime."""
 
 import sys
 
 import pytest
 
 from benchmarks import program_wast, spec_interp
+from benchmarks.program_checks import LZ4Error, lz4_block_decode, xxh64
 from benchmarks.programs import Wasmtime
 from harness.corpus.stubs import parse_wat
 from harness.execution import FileJob, run_file
@@ -128,3 +130,25 @@ def test_transcript_replays_every_result_on_refimpl(tmp_path):
     assert script.count("(i32.const 16)) (i64.const ") == 1
     wrong = script.replace("(i32.const 16)) (i64.const ", "(i32.const 16)) (i64.const 1")
     assert Status.FAIL in [r.status for r in _replay(tmp_path, wrong)]
+
+
+# -- the programs' own checks (benchmarks.program_checks) --
+
+
+def test_xxh64_gives_the_published_digests():
+    assert xxh64(b"") == 0xEF46DB3751D8E999
+    assert xxh64(b"a") == 0xD24EC4F1A98C6E5B
+    assert xxh64(b"abc") == 0x44BC2CF5AD770999
+
+
+def test_lz4_block_decode_copies_literals_and_overlapping_matches():
+    # "abc" then a match of 7 at offset 3 (overlapping its own output), then
+    # the last literals "xyz"; a literal length of 15 + 1 extra byte.
+    block = bytes([0x33]) + b"abc" + (3).to_bytes(2, "little") + bytes([0x30]) + b"xyz"
+    assert lz4_block_decode(block, 13) == b"abcabcabcaxyz"
+    long = bytes([0xF0, 1]) + b"q" * 16
+    assert lz4_block_decode(long, 16) == b"q" * 16
+    with pytest.raises(LZ4Error):
+        lz4_block_decode(bytes([0x10]) + b"a" + (2).to_bytes(2, "little"), 5)  # offset past start
+    with pytest.raises(LZ4Error):
+        lz4_block_decode(block, 14)
