@@ -12,7 +12,8 @@ recorded while wasmtime runs it, and written as a script that replays it:
 - every write as a small module whose active data segment, written at
   instantiation, lands in the program's (imported) memory;
 - every read as ``assert_return``s of a helper that loads the bytes wasmtime
-  read, so the output is checked too; a memory grow through that helper.
+  read, so the output is checked too; a memory grow through that helper;
+  a global's read as an ``assert_return`` of ``get``.
 
 ``setup()`` is the script up to the first step (definition, instantiation,
 stubs), timed on its own so that the program's time excludes it.
@@ -70,6 +71,11 @@ class Transcript:
         module = wasmtime.Module(ref.store.engine, binary)
         self.types = {
             e.name: e.type for e in module.exports if isinstance(e.type, wasmtime.FuncType)
+        }
+        self.globals = {
+            e.name: e.type.content
+            for e in module.exports
+            if isinstance(e.type, wasmtime.GlobalType)
         }
         memory = next(
             (e.name for e in module.exports if isinstance(e.type, wasmtime.MemoryType)), None
@@ -131,6 +137,12 @@ class Transcript:
         self.steps.append(
             f'(assert_return (invoke $mem "grow" {const("i32", pages)}) {const("i32", old)})'
         )
+
+    def get(self, name: str) -> int:
+        value = self.ref.get(name)
+        vtype = str(self.globals[name])
+        self.steps.append(f'(assert_return (get $prog "{name}") {const(vtype, value)})')
+        return value
 
     # -- the scripts --
 

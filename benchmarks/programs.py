@@ -1,18 +1,19 @@
 """Real programs: exported functions of corpus modules over 1 MiB of input.
 
-``python -m benchmarks --only programs``.  hash-wasm's SHA-512 (checked
-against ``hashlib``) and BLAKE3, xxhash-wasm's XXH64 and lz4-wasm's compress
-(checked by ``program_checks``), brotli-wasm's compress (quality 5, checked
-by the system's libbrotlidec when there is one), each on refimpl's compiled
-fast path, its plain interpreter, pywasm (when installed), wasmtime (the
-native limit) and, with ``SPEC_WASM`` naming one, the OCaml spec interpreter
-(the run replayed as a ``.wast`` script, ``program_wast``: its time less
-that of the script's setup).  Every runtime must produce wasmtime's output;
-the slow ones run a smaller input, scaled (marked ``*``), as the kernel
-benchmarks do, except brotli, which runs one input everywhere.  Not here,
-for want of a module or a host: hash-wasm's xxhash128 and argon2 (not in the
-corpus), a tree-sitter parse (web-tree-sitter reads its input through a JS
-callback and links its grammar dynamically).
+``python -m benchmarks --only programs``. hash-wasm's SHA-512 and
+as-sha256's SIMD SHA-256 (checked against ``hashlib``), hash-wasm's BLAKE3,
+xxhash-wasm's XXH64 and lz4-wasm's compress (checked by ``program_checks``),
+brotli-wasm's compress (quality 5, checked by the system's libbrotlidec when
+there is one), each on refimpl's compiled fast path, its plain interpreter,
+pywasm (when installed), wasmtime (the native limit) and, with ``SPEC_WASM``
+naming one, the OCaml spec interpreter (the run replayed as a ``.wast``
+script, ``program_wast``: its time less that of the script's setup). Every
+runtime must produce wasmtime's output; the slow ones run a smaller input,
+scaled (marked ``*``), as the kernel benchmarks do, except brotli, which
+runs one input everywhere. Not here, for want of a module or a host:
+hash-wasm's xxhash128 and argon2 (not in the corpus), a tree-sitter parse
+(web-tree-sitter reads its input through a JS callback and links its grammar
+dynamically).
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class Instance:
     def grow(self, pages: int) -> None:
         raise NotImplementedError
 
+    def get(self, name: str) -> int:
+        """An exported global's value (an i32 here)."""
+        raise NotImplementedError
+
 
 class Refimpl(Instance):
     def __init__(self, binary: bytes, executor: str):
@@ -83,6 +88,9 @@ class Refimpl(Instance):
 
     def grow(self, pages):
         self.mem.grow(pages)
+
+    def get(self, name):
+        return self.inst.exports[name].value
 
 
 class Wasmtime(Instance):
@@ -116,6 +124,9 @@ class Wasmtime(Instance):
     def grow(self, pages):
         self.mem.grow(self.store, pages)
 
+    def get(self, name):
+        return self.exports[name].value(self.store)
+
 
 class Pywasm(Instance):
     def __init__(self, binary: bytes):
@@ -146,6 +157,9 @@ class Pywasm(Instance):
     def grow(self, pages):
         self.mem.grow(pages)
 
+    def get(self, name):
+        return self.rt.exported_global(self.inst, name).data.into_u32()
+
 
 # -- the programs: each takes an instance and input bytes, returns output bytes ---------
 
@@ -165,6 +179,19 @@ def _hash_wasm(bits: int, *final: int) -> Callable[[Instance, bytes], bytes]:
         return inst.read(buf, bits // 8)
 
     return run
+
+
+def _as_sha256(inst: Instance, data: bytes) -> bytes:
+    """as-sha256's protocol (AssemblyScript, SIMD): input and output buffers
+    the module owns, their addresses and size in exported globals."""
+    buf, out, step = (inst.get(g) & 0xFFFFFFFF for g in ("input", "output", "INPUT_LENGTH"))
+    inst.call("init")
+    for i in range(0, len(data), step):
+        chunk = data[i : i + step]
+        inst.write(buf, chunk)
+        inst.call("update", buf, len(chunk))
+    inst.call("final", out)
+    return inst.read(out, 32)
 
 
 def _xxh64(inst: Instance, data: bytes) -> bytes:
@@ -283,6 +310,8 @@ PROGRAMS = [
     Program("sha512 (hash-wasm)", "hash-wasm-sha512.wasm", _hash_wasm(512),
             lambda d, out: out == hashlib.sha512(d).digest()),
     Program("blake3 (hash-wasm)", "hash-wasm-blake3.wasm", _hash_wasm(256, 32)),
+    Program("sha256 SIMD (as-sha256)", "as-sha256-simd.wasm", _as_sha256,
+            lambda d, out: out == hashlib.sha256(d).digest()),
     Program("xxh64 (xxhash-wasm)", "xxhash-wasm.wasm", _xxh64,
             lambda d, out: int.from_bytes(out, "little") == xxh64(d)),
     Program("lz4 compress (lz4-wasm)", "lz4-wasm.wasm", _lz4, _lz4_decodes),

@@ -78,10 +78,11 @@ def test_constants_are_signed_and_strings_escaped():
 
 
 # A program of our own standing in for the corpus: a function import, a
-# memory the host writes, grows and reads, results of two types.
+# memory the host writes, grows and reads, results of two types, a global.
 PROGRAM = """(module
   (import "env" "log" (func $log (param i32) (result i32)))
   (memory (export "memory") 1)
+  (global (export "base") i32 (i32.const 70000))
   (func (export "sum") (param $p i32) (param $n i32) (result i64)
     (local $s i64)
     (drop (call $log (local.get $n)))
@@ -99,8 +100,9 @@ PROGRAM = """(module
 
 def _program(inst, data: bytes) -> bytes:
     inst.grow(1)
-    inst.write(70000, data)
-    (s,) = inst.call("sum", 70000, len(data))
+    base = inst.get("base")
+    inst.write(base, data)
+    (s,) = inst.call("sum", base, len(data))
     inst.call("store", 16, s)
     return inst.read(16, 11)
 
@@ -121,8 +123,8 @@ def test_transcript_replays_every_result_on_refimpl(tmp_path):
     assert out == _program(Wasmtime(binary), data)
     records = _replay(tmp_path, transcript.script())
     assert all(r.status == Status.PASS for r in records)
-    # sum and store, the grow, one i64 word and three bytes of output
-    assert sum(r.command.startswith("assert_return") for r in records) == 7
+    # the global, sum and store, the grow, one i64 word and three bytes of output
+    assert sum(r.command.startswith("assert_return") for r in records) == 8
     setup = _replay(tmp_path, transcript.setup())
     assert all(r.status == Status.PASS for r in setup)
     # a result the program does not compute fails the replay
