@@ -3,13 +3,14 @@ error lines, its runs under a timeout, and the .wast transcript of a program
 (replayed by the harness on refimpl: every recorded result must hold); and
 the programs' checks of their outputs that owe nothing to a runtime."""
 
+import ctypes.util
 import sys
 
 import pytest
 
 from benchmarks import program_wast, spec_interp
 from benchmarks.program_checks import LZ4Error, lz4_block_decode, xxh64
-from benchmarks.programs import Wasmtime
+from benchmarks.programs import Wasmtime, _brotli_decodes
 from harness.corpus.stubs import parse_wat
 from harness.execution import FileJob, run_file
 from harness.options import RunOptions
@@ -154,3 +155,12 @@ def test_lz4_block_decode_copies_literals_and_overlapping_matches():
         lz4_block_decode(bytes([0x10]) + b"a" + (2).to_bytes(2, "little"), 5)  # offset past start
     with pytest.raises(LZ4Error):
         lz4_block_decode(block, 14)
+
+
+def test_brotli_check_decodes_with_the_system_library():
+    if ctypes.util.find_library("brotlidec") is None:
+        pytest.skip("no libbrotlidec here")
+    empty = b"\x06"  # a stream of one empty, last meta-block
+    assert _brotli_decodes(b"", empty) is True
+    assert _brotli_decodes(b"x", empty) is False
+    assert _brotli_decodes(b"", b"\xff\xff") is False
