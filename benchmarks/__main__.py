@@ -1,7 +1,9 @@
 """Benchmarks: ``python -m benchmarks [--repeat N] [--only NAME] [--no-suite]``
 (``--only init``: instantiation under refimpl's init modes, ``init_modes.py``;
 ``--only corpus``: decode, validate, instantiate real modules, ``corpus.py``;
-``--only programs``: real programs of the corpus over 1 MiB, ``programs.py``).
+``--only programs``: real programs of the corpus over 1 MiB, ``programs.py``;
+both measure the OCaml spec interpreter side by side when ``SPEC_WASM``
+names one, ``spec_interp.py``).
 
 Each figure is the median of several runs, measured in this run for every
 runtime that can run the kernel: refimpl's compiled fast path, its plain
