@@ -387,7 +387,13 @@ class InstrDecoder:
 
     def expr(self) -> tuple[Instr, ...]:
         """Instructions up to and including the ``end`` that closes the
-        expression (spec 5.4.9)."""
+        expression (spec 5.4.9).
+
+        The hot loop keeps the position in a local ``pos`` (an attribute
+        store and load per instruction cost a fifth of the loop) and hands
+        it to the reader only around immediate readers, which read from
+        ``r.pos``.  The opcodes of real code are tried commonest first:
+        shared ``Instr`` s, one-byte immediates, short memargs, ``end``."""
         r = self.r
         data, size = r.data, r.size
         tables = self.tables
@@ -400,47 +406,54 @@ class InstrDecoder:
         legacy = self.f.legacy_exceptions
         has_try_table = self.f.exceptions
         atomics = self.f.threads
+        pos = r.pos
         while True:
-            pos = r.pos
             if pos >= size:
+                r.pos = pos
                 raise r.eof()
             op = data[pos]
-            r.pos = pos + 1
+            pos += 1
             instr = singles[op]
             if instr is not None:
                 append(instr)
                 continue
-            p = pos + 1  # the first byte of the immediates
-            if p < size and data[p] < 0x80:
+            if pos < size and data[pos] < 0x80:
                 shared = small[op]
                 if shared is not None:
-                    r.pos = p + 1
-                    append(shared[data[p]])
+                    append(shared[data[pos]])
+                    pos += 1
                     continue
-                if memops[op] and p + 1 < size and data[p + 1] < 0x80 and data[p] < short_flags:
-                    key = (op << 16) | (data[p] << 8) | data[p + 1]
+                if memops[op] and pos + 1 < size and data[pos + 1] < 0x80 and data[pos] < short_flags:
+                    key = (op << 16) | (data[pos] << 8) | data[pos + 1]
                     instr = memop_cache.get(key)
                     if instr is None:
+                        r.pos = pos
                         instr = memop_cache[key] = _new(Instr, (op, _memarg(self)))
-                    r.pos = p + 2
+                    pos += 2
                     append(instr)
                     continue
-            reader = readers[op]
-            if reader is not None:
-                append(_new(Instr, (op, reader(self))))
-            elif op == END:
+            if op == END:
                 append(END_INSTR)
                 frames.pop()
                 if not frames:
+                    r.pos = pos
                     return tuple(out)
-            elif op == ELSE:
+                continue
+            r.pos = pos
+            reader = readers[op]
+            if reader is not None:
+                append(_new(Instr, (op, reader(self))))
+                pos = r.pos
+                continue
+            pos -= 1  # the opcode's position, for errors
+            if op == ELSE:
                 if frames[-1] != _IF:
                     raise MalformedModule("END opcode expected", pos)
                 frames[-1] = _PLAIN
                 append(ELSE_INSTR)
             elif BLOCK <= op <= IF:
-                if p < size and data[p] == 0x40:  # no parameters or results: shared
-                    r.pos = p + 1
+                if r.pos < size and data[r.pos] == 0x40:  # no parameters or results: shared
+                    r.pos += 1
                     append(EMPTY_BLOCKS[op])
                 else:
                     append(_new(Instr, (op, _blocktype(self))))
@@ -471,6 +484,7 @@ class InstrDecoder:
                 append(self._prefixed(op, pos))
             else:
                 raise self._illegal(op, pos)
+            pos = r.pos
 
     def offset(self) -> tuple[Instr, ...]:
         """A constant expression, usually a segment's offset: ``i32.const n``

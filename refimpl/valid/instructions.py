@@ -204,18 +204,26 @@ class ExprChecker:
         # are exactly as expected; anything else goes to their rule, which
         # checks from scratch (so an inline check only ever accepts).
         for op, imm in it:
+            if op == LOCAL_GET and 0 <= imm < n_locals and imm not in uninit:
+                vals.append(locals_[imm])
+                continue
             sig = plain.get(op)
             if sig is not None:
-                check_imm = sig[4]
+                k, params, results, check_imm = sig[0], sig[1], sig[2], sig[3]
                 if check_imm is not None and check_imm(self, imm):
-                    params, results = sig[2], sig[3]
-                else:
-                    params, results = sig[0], sig[1]
-                if params:
+                    k, params, results = sig[4], sig[5], sig[6]
+                if k:
+                    # The operands exactly as expected: one comparison of
+                    # the stack's top (types are singletons; Unknown fails
+                    # it and goes to the exact loop below).
+                    n = len(vals) - k
+                    if n >= ctrls[-1][HEIGHT] and vals[n:] == params:
+                        vals[n:] = results
+                        continue
                     frame = ctrls[-1]
                     height = frame[HEIGHT]
                     n = len(vals)
-                    for t in params:  # stored top of stack first
+                    for t in reversed(params):
                         if n == height:
                             if frame[UNREACHABLE]:
                                 continue
@@ -225,10 +233,7 @@ class ExprChecker:
                         if actual is not t and actual is not None:
                             raise type_mismatch(t, actual)
                     del vals[n:]
-                if results:
-                    vals.extend(results)
-            elif op == LOCAL_GET and 0 <= imm < n_locals and imm not in uninit:
-                vals.append(locals_[imm])
+                vals.extend(results)
             elif (
                 op == LOCAL_SET
                 and 0 <= imm < n_locals
@@ -732,7 +737,7 @@ IMMEDIATE_CHECKS: dict[str, Callable[[OpInfo], ImmCheck]] = {
     "elem": _elem_check,
 }
 
-PlainSig = tuple[tuple, tuple, tuple, tuple, ImmCheck | None]
+PlainSig = tuple[int, list, tuple, ImmCheck | None, int, list, tuple]
 
 
 def _resolve(types: tuple, addr: NumType) -> tuple[ValType, ...]:
@@ -741,19 +746,23 @@ def _resolve(types: tuple, addr: NumType) -> tuple[ValType, ...]:
 
 @lru_cache(maxsize=16)
 def _plain_table(f: Features) -> dict[int, PlainSig]:
-    """op -> (params for 32-bit addresses, reversed; results; the same for
-    64-bit addresses; immediate check or None)."""
+    """op -> (number of params, params as a list (the top of the stack
+    last, to compare with a slice of it), results, for 32-bit addresses;
+    the immediate check or None; the same three for 64-bit addresses)."""
     table: dict[int, PlainSig] = {}
     for code, info in OPS.items():
         if info.params is None or info.results is None:
             continue
         make_check = IMMEDIATE_CHECKS.get(info.immediates)
+        params32, params64 = _resolve(info.params, I32), _resolve(info.params, I64)
         table[code] = (
-            _resolve(info.params, I32)[::-1],
+            len(params32),
+            list(params32),
             _resolve(info.results, I32),
-            _resolve(info.params, I64)[::-1],
-            _resolve(info.results, I64),
             make_check(info) if make_check else None,
+            len(params64),
+            list(params64),
+            _resolve(info.results, I64),
         )
     return table
 
