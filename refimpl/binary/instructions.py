@@ -309,6 +309,19 @@ _SMALL_IMMEDIATES = {
 }
 
 
+# Two-byte immediates of the same kinds are read inline too, as unsigned
+# (``_UNSIGNED``) or as signed numbers wrapped to this mask.
+_UNSIGNED = -1
+_WIDE_IMMEDIATES = {
+    "local": _UNSIGNED,
+    "global": _UNSIGNED,
+    "label": _UNSIGNED,
+    "func": _UNSIGNED,
+    "i32": 0xFFFFFFFF,
+    "i64": 0xFFFFFFFFFFFFFFFF,
+}
+
+
 class _Tables:
     """Per feature set: for every opcode that exists, either its one shared
     ``Instr`` (no immediates) or the reader of its immediates; for opcodes
@@ -320,6 +333,7 @@ class _Tables:
         self.readers: list[ImmReader | None] = [None] * 256
         self.small: list[tuple[Instr, ...] | None] = [None] * 256
         self.memops: list[bool] = [False] * 256
+        self.wide: list[int] = [0] * 256  # _WIDE_IMMEDIATES by opcode, 0: none
         self.prefixed: dict[int, Instr | ImmReader] = {}
         for code, info in OPS.items():
             needs = _needs(code)
@@ -339,6 +353,7 @@ class _Tables:
                 if value is not None:
                     self.small[code] = tuple(Instr(code, value(b)) for b in range(0x80))
                 self.memops[code] = info.immediates == "memarg"
+                self.wide[code] = _WIDE_IMMEDIATES.get(info.immediates, 0)
 
 
 _STRUCTURE = frozenset((BLOCK, LOOP, IF, ELSE, END, TRY, CATCH, CATCH_ALL, DELEGATE, TRY_TABLE))
@@ -398,7 +413,7 @@ class InstrDecoder:
         data, size = r.data, r.size
         tables = self.tables
         singles, readers = tables.singles, tables.readers
-        small, memops = tables.small, tables.memops
+        small, memops, wide = tables.small, tables.memops, tables.wide
         memop_cache, short_flags = self.memops, self.short_flags
         out: list[Instr] = []
         append = out.append
@@ -417,14 +432,15 @@ class InstrDecoder:
             if instr is not None:
                 append(instr)
                 continue
-            if pos < size and data[pos] < 0x80:
+            b = data[pos] if pos < size else 0x80
+            if b < 0x80:
                 shared = small[op]
                 if shared is not None:
-                    append(shared[data[pos]])
+                    append(shared[b])
                     pos += 1
                     continue
-                if memops[op] and pos + 1 < size and data[pos + 1] < 0x80 and data[pos] < short_flags:
-                    key = (op << 16) | (data[pos] << 8) | data[pos + 1]
+                if memops[op] and b < short_flags and pos + 1 < size and data[pos + 1] < 0x80:
+                    key = (op << 16) | (b << 8) | data[pos + 1]
                     instr = memop_cache.get(key)
                     if instr is None:
                         r.pos = pos
@@ -439,6 +455,24 @@ class InstrDecoder:
                     r.pos = pos
                     return tuple(out)
                 continue
+            if b == 0x40 and BLOCK <= op <= IF:  # no parameters or results: shared
+                append(EMPTY_BLOCKS[op])
+                frames.append(_IF if op == IF else _PLAIN)
+                pos += 1
+                continue
+            if b >= 0x80 and pos + 1 < size:
+                mask = wide[op]
+                if mask and data[pos + 1] < 0x80:
+                    # A two-byte LEB128 immediate (Reader.u32 and
+                    # Reader._short_signed read them the same way; no
+                    # check can reject one); ``mask`` says signed how.
+                    b2 = data[pos + 1]
+                    value = (b & 0x7F) | (b2 << 7)
+                    if b2 & 0x40 and mask != _UNSIGNED:
+                        value = (value - 0x4000) & mask
+                    append(_new(Instr, (op, value)))
+                    pos += 2
+                    continue
             r.pos = pos
             reader = readers[op]
             if reader is not None:
@@ -452,11 +486,7 @@ class InstrDecoder:
                 frames[-1] = _PLAIN
                 append(ELSE_INSTR)
             elif BLOCK <= op <= IF:
-                if r.pos < size and data[r.pos] == 0x40:  # no parameters or results: shared
-                    r.pos += 1
-                    append(EMPTY_BLOCKS[op])
-                else:
-                    append(_new(Instr, (op, _blocktype(self))))
+                append(_new(Instr, (op, _blocktype(self))))
                 frames.append(_IF if op == IF else _PLAIN)
             elif op == TRY_TABLE and has_try_table:
                 append(_new(Instr, (op, _try_table(self))))
@@ -494,11 +524,12 @@ class InstrDecoder:
         data, start = r.data, r.pos
         if start < r.size and data[start] == I32_CONST:
             r.pos = start + 1
-            value = r.s32() & 0xFFFFFFFF
+            value = r.sleb(32) & 0xFFFFFFFF
             if r.pos < r.size and data[r.pos] == END:
                 r.pos += 1
-                small = self.tables.small[I32_CONST]
-                return (small[value] if value < 0x40 else Instr(I32_CONST, value)), END_INSTR
+                if value < 0x40:
+                    return self.tables.small[I32_CONST][value], END_INSTR
+                return _new(Instr, (I32_CONST, value)), END_INSTR
             r.pos = start
         return self.expr()
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from ..errors import InvalidModule
 from ..features import Features
+from ..gcpause import paused_collection
 from ..syntax.module import Active, Expr, Func, FuncImport, Module
 from ..syntax.opcodes import BY_NAME
 from ..syntax.types import ExternKind, GlobalType, MemType, TableType, TagType
@@ -110,7 +111,13 @@ def validate_function(c: Context, func: Func) -> None:
 
 def validate_module(module: Module, features: Features) -> None:
     """Raise InvalidModule, with the spec interpreter's message, unless the
-    module is valid (spec 3.4.12)."""
+    module is valid (spec 3.4.12).  The cyclic collector is paused
+    meanwhile (``gcpause``)."""
+    with paused_collection():
+        _validate_module(module, features)
+
+
+def _validate_module(module: Module, features: Features) -> None:
     f = features
     c = _init_context(module, f)
     imported_globals = list(c.globals)
