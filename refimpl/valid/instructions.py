@@ -135,6 +135,23 @@ class ExprChecker:
         del vals[len(vals) - k :]
         return [Unknown] * (n - k) + found
 
+    def pop_operands(self, params: list[ValType]) -> None:
+        """Pop the operands of an instruction with a fixed signature: each
+        exactly its type, or Unknown (top of the stack first)."""
+        vals, frame = self.vals, self.ctrls[-1]
+        height = frame[HEIGHT]
+        n = len(vals)
+        for t in reversed(params):
+            if n == height:
+                if frame[UNREACHABLE]:
+                    continue
+                raise type_mismatch(t, "nothing")
+            n -= 1
+            actual = vals[n]
+            if actual is not t and actual is not None:
+                raise type_mismatch(t, actual)
+        del vals[n:]
+
     # -- control stack ---------------------------------------------------
 
     def push_ctrl(self, opcode: int, start: tuple, end: tuple) -> None:
@@ -193,7 +210,7 @@ class ExprChecker:
         with the ``end`` that closes it, as decoded."""
         self.push_ctrl(BLOCK, (), self.results)
         vals, ctrls = self.vals, self.ctrls
-        plain = _plain_table(self.c.features)
+        plain, checked, plain64 = _plain_tables(self.c.features)
         rules = RULES
         locals_, uninit = self.locals, self.uninit
         n_locals = len(locals_)
@@ -203,36 +220,30 @@ class ExprChecker:
         # The commonest instructions are checked inline when their operands
         # are exactly as expected; anything else goes to their rule, which
         # checks from scratch (so an inline check only ever accepts).
+        # Locals readable from the start, by index (others: the rule).
+        readable_get = {x: t for x, t in enumerate(locals_) if x not in uninit}.get
         for op, imm in it:
-            if op == LOCAL_GET and 0 <= imm < n_locals and imm not in uninit:
-                vals.append(locals_[imm])
-                continue
+            if op == LOCAL_GET:
+                t = readable_get(imm)
+                if t is not None:
+                    vals.append(t)
+                    continue
             sig = plain.get(op)
+            if sig is None:
+                sig = checked.get(op)
+                if sig is not None and sig[3](self, imm):
+                    sig = plain64[op]
             if sig is not None:
-                k, params, results, check_imm = sig[0], sig[1], sig[2], sig[3]
-                if check_imm is not None and check_imm(self, imm):
-                    k, params, results = sig[4], sig[5], sig[6]
+                k, params, results = sig[0], sig[1], sig[2]
                 if k:
                     # The operands exactly as expected: one comparison of
                     # the stack's top (types are singletons; Unknown fails
-                    # it and goes to the exact loop below).
+                    # it and goes to the exact check).
                     n = len(vals) - k
                     if n >= ctrls[-1][HEIGHT] and vals[n:] == params:
                         vals[n:] = results
                         continue
-                    frame = ctrls[-1]
-                    height = frame[HEIGHT]
-                    n = len(vals)
-                    for t in reversed(params):
-                        if n == height:
-                            if frame[UNREACHABLE]:
-                                continue
-                            raise type_mismatch(t, "nothing")
-                        n -= 1
-                        actual = vals[n]
-                        if actual is not t and actual is not None:
-                            raise type_mismatch(t, actual)
-                    del vals[n:]
+                    self.pop_operands(params)
                 vals.extend(results)
             elif (
                 op == LOCAL_SET
@@ -737,34 +748,40 @@ IMMEDIATE_CHECKS: dict[str, Callable[[OpInfo], ImmCheck]] = {
     "elem": _elem_check,
 }
 
-PlainSig = tuple[int, list, tuple, ImmCheck | None, int, list, tuple]
+# (number of params, params as a list with the top of the stack last, to
+# compare with a slice of it, results, immediate check or None)
+PlainSig = tuple[int, list, tuple, ImmCheck | None]
 
 
 def _resolve(types: tuple, addr: NumType) -> tuple[ValType, ...]:
     return tuple(addr if t == "addr" else t for t in types)
 
 
+def _sig(info: OpInfo, addr: NumType, check: ImmCheck | None) -> PlainSig:
+    params = _resolve(info.params, addr)
+    return len(params), list(params), _resolve(info.results, addr), check
+
+
 @lru_cache(maxsize=16)
-def _plain_table(f: Features) -> dict[int, PlainSig]:
-    """op -> (number of params, params as a list (the top of the stack
-    last, to compare with a slice of it), results, for 32-bit addresses;
-    the immediate check or None; the same three for 64-bit addresses)."""
-    table: dict[int, PlainSig] = {}
+def _plain_tables(
+    f: Features,
+) -> tuple[dict[int, PlainSig], dict[int, PlainSig], dict[int, PlainSig]]:
+    """The instructions with a fixed signature, by opcode: those without an
+    immediate check; those with one, as for 32-bit addresses (the check
+    says whether the 64-bit one applies); the 64-bit ones."""
+    plain: dict[int, PlainSig] = {}
+    checked: dict[int, PlainSig] = {}
+    plain64: dict[int, PlainSig] = {}
     for code, info in OPS.items():
         if info.params is None or info.results is None:
             continue
         make_check = IMMEDIATE_CHECKS.get(info.immediates)
-        params32, params64 = _resolve(info.params, I32), _resolve(info.params, I64)
-        table[code] = (
-            len(params32),
-            list(params32),
-            _resolve(info.results, I32),
-            make_check(info) if make_check else None,
-            len(params64),
-            list(params64),
-            _resolve(info.results, I64),
-        )
-    return table
+        if make_check is None:
+            plain[code] = _sig(info, I32, None)
+        else:
+            checked[code] = _sig(info, I32, make_check(info))
+            plain64[code] = _sig(info, I64, None)
+    return plain, checked, plain64
 
 
 def check_func_body(
