@@ -364,6 +364,12 @@ def _tables(f: Features) -> _Tables:
     return _Tables(f)
 
 
+# Two bytes after the input: an opcode that exists in no feature set and is
+# read by no reader, and not a one-byte immediate, so the loop reaches its
+# last branch, "unexpected end", without a bounds check per instruction.
+_PAD = b"\xff\xff"
+
+
 class InstrDecoder:
     """Reads expressions (function bodies, constant expressions)."""
 
@@ -373,6 +379,7 @@ class InstrDecoder:
         "memargs",
         "memops",
         "op",
+        "padded",
         "r",
         "short_flags",
         "tables",
@@ -383,6 +390,10 @@ class InstrDecoder:
     def __init__(self, r: Reader, f: Features):
         self.r = r
         self.f = f
+        # The input and two bytes no opcode or one-byte immediate starts
+        # with: ``expr`` reads an opcode and the byte after it without
+        # comparing positions with the end (see _PAD).
+        self.padded = r.data + _PAD
         self.tables = _tables(f)
         self.memargs: dict[tuple[int, int, int], MemArg] = {}
         # Memory accesses whose flags and offset are one byte each, by
@@ -421,25 +432,23 @@ class InstrDecoder:
         legacy = self.f.legacy_exceptions
         has_try_table = self.f.exceptions
         atomics = self.f.threads
+        data = self.padded  # past the input's end: _PAD, never read as part of it
         pos = r.pos
         while True:
-            if pos >= size:
-                r.pos = pos
-                raise r.eof()
             op = data[pos]
             pos += 1
             instr = singles[op]
             if instr is not None:
                 append(instr)
                 continue
-            b = data[pos] if pos < size else 0x80
+            b = data[pos]
             if b < 0x80:
                 shared = small[op]
                 if shared is not None:
                     append(shared[b])
                     pos += 1
                     continue
-                if memops[op] and b < short_flags and pos + 1 < size and data[pos + 1] < 0x80:
+                if memops[op] and b < short_flags and data[pos + 1] < 0x80:
                     key = (op << 16) | (b << 8) | data[pos + 1]
                     instr = memop_cache.get(key)
                     if instr is None:
@@ -460,7 +469,7 @@ class InstrDecoder:
                 frames.append(_IF if op == IF else _PLAIN)
                 pos += 1
                 continue
-            if b >= 0x80 and pos + 1 < size:
+            if b >= 0x80:
                 mask = wide[op]
                 if mask and data[pos + 1] < 0x80:
                     # A two-byte LEB128 immediate (Reader.u32 and
@@ -512,6 +521,8 @@ class InstrDecoder:
                     return tuple(out)
             elif op in (FC, FD, FB) or (op == FE and atomics):
                 append(self._prefixed(op, pos))
+            elif pos >= size:  # the padding: the input ended
+                raise r.eof()
             else:
                 raise self._illegal(op, pos)
             pos = r.pos

@@ -210,7 +210,7 @@ class ExprChecker:
         with the ``end`` that closes it, as decoded."""
         self.push_ctrl(BLOCK, (), self.results)
         vals, ctrls = self.vals, self.ctrls
-        plain, checked, plain64 = _plain_tables(self.c.features)
+        plain, plain64 = _plain_tables(self.c.features)
         rules = RULES
         locals_, uninit = self.locals, self.uninit
         n_locals = len(locals_)
@@ -222,81 +222,84 @@ class ExprChecker:
         # checks from scratch (so an inline check only ever accepts).
         # Locals readable from the start, by index (others: the rule).
         readable_get = {x: t for x, t in enumerate(locals_) if x not in uninit}.get
-        for op, imm in it:
-            if op == LOCAL_GET:
-                t = readable_get(imm)
-                if t is not None:
-                    vals.append(t)
-                    continue
-            sig = plain.get(op)
-            if sig is None:
-                sig = checked.get(op)
-                if sig is not None and sig[3](self, imm):
-                    sig = plain64[op]
-            if sig is not None:
-                k, params, results = sig[0], sig[1], sig[2]
-                if k:
-                    # The operands exactly as expected: one comparison of
-                    # the stack's top (types are singletons; Unknown fails
-                    # it and goes to the exact check).
-                    n = len(vals) - k
-                    if n >= ctrls[-1][HEIGHT] and vals[n:] == params:
-                        vals[n:] = results
+        op = None
+        try:
+            for op, imm in it:
+                if op == LOCAL_GET:
+                    t = readable_get(imm)
+                    if t is not None:
+                        vals.append(t)
                         continue
-                    self.pop_operands(params)
-                vals.extend(results)
-            elif (
-                op == LOCAL_SET
-                and 0 <= imm < n_locals
-                and len(vals) > ctrls[-1][HEIGHT]
-                and vals[-1] is locals_[imm]
-            ):
-                vals.pop()
-                if uninit:
-                    self.set_local(imm)
-            elif (
-                op == LOCAL_TEE
-                and 0 <= imm < n_locals
-                and len(vals) > ctrls[-1][HEIGHT]
-                and vals[-1] is locals_[imm]
-            ):
-                if uninit:
-                    self.set_local(imm)
-            elif op == END:
-                frame = ctrls[-1]
-                if (
-                    not frame[END_TYPES]
-                    and not frame[START]
-                    and len(vals) == frame[HEIGHT]
-                    and frame[INITS] is None
-                ):  # a block without parameters or results, nothing left on it
-                    ctrls.pop()
+                sig = plain[op]  # every opcode is a key: no call to ``get``
+                if sig is not None:
+                    k, params, results, check_imm = sig
+                    if check_imm is not None and check_imm(self, imm):
+                        k, params, results, check_imm = plain64[op]
+                    if k:
+                        # The operands exactly as expected: one comparison
+                        # of the stack's top (types are singletons; Unknown
+                        # fails it and goes to the exact check).
+                        n = len(vals) - k
+                        if n >= ctrls[-1][HEIGHT] and vals[n:] == params:
+                            vals[n:] = results
+                            continue
+                        self.pop_operands(params)
+                    vals.extend(results)
+                elif (
+                    op == LOCAL_SET
+                    and 0 <= imm < n_locals
+                    and len(vals) > ctrls[-1][HEIGHT]
+                    and vals[-1] is locals_[imm]
+                ):
+                    vals.pop()
+                    if uninit:
+                        self.set_local(imm)
+                elif (
+                    op == LOCAL_TEE
+                    and 0 <= imm < n_locals
+                    and len(vals) > ctrls[-1][HEIGHT]
+                    and vals[-1] is locals_[imm]
+                ):
+                    if uninit:
+                        self.set_local(imm)
+                elif op == END:
+                    frame = ctrls[-1]
+                    if (
+                        not frame[END_TYPES]
+                        and not frame[START]
+                        and len(vals) == frame[HEIGHT]
+                        and frame[INITS] is None
+                    ):  # a block without parameters or results, nothing left on it
+                        ctrls.pop()
+                        if not ctrls:
+                            break
+                        continue
+                    _end(self, op, imm)
                     if not ctrls:
                         break
-                    continue
-                _end(self, op, imm)
-                if not ctrls:
-                    break
-            elif op in (BLOCK, LOOP) and imm is None:
-                ctrls.append([op, (), (), len(vals), False, None])
-            elif op == GLOBAL_GET and 0 <= imm < n_globals:
-                vals.append(globals_[imm].type)
-            elif (
-                op == GLOBAL_SET
-                and 0 <= imm < n_globals
-                and globals_[imm].mutable
-                and len(vals) > ctrls[-1][HEIGHT]
-                and vals[-1] is globals_[imm].type
-            ):
-                vals.pop()
+                elif op in (BLOCK, LOOP) and imm is None:
+                    ctrls.append([op, (), (), len(vals), False, None])
+                elif op == GLOBAL_GET and 0 <= imm < n_globals:
+                    vals.append(globals_[imm].type)
+                elif (
+                    op == GLOBAL_SET
+                    and 0 <= imm < n_globals
+                    and globals_[imm].mutable
+                    and len(vals) > ctrls[-1][HEIGHT]
+                    and vals[-1] is globals_[imm].type
+                ):
+                    vals.pop()
+                else:
+                    rule = rules.get(op)
+                    if rule is None:
+                        raise UnsupportedFeature(f"validation of {OPS[op].name}")
+                    rule(self, op, imm)
             else:
-                rule = rules.get(op)
-                if rule is None:
-                    name = OPS[op].name if op in OPS else hex(op)
-                    raise UnsupportedFeature(f"validation of {name}")
-                rule(self, op, imm)
-        else:
-            raise InvalidModule("expression lacks its final end")
+                raise InvalidModule("expression lacks its final end")
+        except KeyError:
+            if op in plain:  # not the lookup of an opcode
+                raise
+            raise UnsupportedFeature(f"validation of {hex(op)}") from None
         if next(it, None) is not None:
             raise InvalidModule("instructions after the final end")
 
@@ -763,25 +766,21 @@ def _sig(info: OpInfo, addr: NumType, check: ImmCheck | None) -> PlainSig:
 
 
 @lru_cache(maxsize=16)
-def _plain_tables(
-    f: Features,
-) -> tuple[dict[int, PlainSig], dict[int, PlainSig], dict[int, PlainSig]]:
-    """The instructions with a fixed signature, by opcode: those without an
-    immediate check; those with one, as for 32-bit addresses (the check
-    says whether the 64-bit one applies); the 64-bit ones."""
-    plain: dict[int, PlainSig] = {}
-    checked: dict[int, PlainSig] = {}
+def _plain_tables(f: Features) -> tuple[dict[int, PlainSig | None], dict[int, PlainSig]]:
+    """Every opcode to its signature for 32-bit addresses, or None if it
+    has no fixed signature; the signatures for 64-bit addresses of the
+    instructions whose immediate check says which applies."""
+    plain: dict[int, PlainSig | None] = {}
     plain64: dict[int, PlainSig] = {}
     for code, info in OPS.items():
+        plain[code] = None
         if info.params is None or info.results is None:
             continue
         make_check = IMMEDIATE_CHECKS.get(info.immediates)
-        if make_check is None:
-            plain[code] = _sig(info, I32, None)
-        else:
-            checked[code] = _sig(info, I32, make_check(info))
+        plain[code] = _sig(info, I32, make_check(info) if make_check else None)
+        if make_check:
             plain64[code] = _sig(info, I64, None)
-    return plain, checked, plain64
+    return plain, plain64
 
 
 def check_func_body(
