@@ -279,6 +279,9 @@ class ExprChecker:
                         break
                 elif op in (BLOCK, LOOP) and imm is None:
                     ctrls.append([op, (), (), len(vals), False, None])
+                elif op == IF and imm is None and len(vals) > ctrls[-1][HEIGHT] and vals[-1] is I32:
+                    vals.pop()
+                    ctrls.append([op, (), (), len(vals), False, None])
                 elif op == GLOBAL_GET and 0 <= imm < n_globals:
                     vals.append(globals_[imm].type)
                 elif (
@@ -368,9 +371,13 @@ def _br(v: ExprChecker, op: int, depth: int) -> None:
 @rule("br_if")
 def _br_if(v: ExprChecker, op: int, depth: int) -> None:
     types = v.label_types(depth)
+    vals = v.vals
+    if not types and vals and vals[-1] is I32 and len(vals) > v.ctrls[-1][HEIGHT]:
+        vals.pop()  # the common case, a label without values, in one step
+        return
     v.pop_expect(I32)
     v.pop_vals(types)
-    v.vals.extend(types)
+    vals.extend(types)
 
 
 @rule("br_table")
@@ -379,6 +386,15 @@ def _br_table(v: ExprChecker, op: int, imm: tuple[tuple[int, ...], int]) -> None
     default_types = v.label_types(default)
     v.pop_expect(I32)
     arity = len(default_types)
+    if (
+        not arity
+        and max(depths, default=0) < len(v.ctrls)
+        and not any(map(v.label_types, set(depths)))
+    ):
+        # Labels without values (most of real code): every target exists
+        # and takes nothing, as the default does.
+        v.unreachable()
+        return
     # Before reference types, all targets had to agree exactly, even in
     # unreachable code; since then only their arity must.
     same_types = not v.c.features.reference_types
