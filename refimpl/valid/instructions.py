@@ -222,6 +222,7 @@ class ExprChecker:
         # checks from scratch (so an inline check only ever accepts).
         # Locals readable from the start, by index (others: the rule).
         readable_get = {x: t for x, t in enumerate(locals_) if x not in uninit}.get
+        memory0_32 = self.mem64[:1] == (False,)  # memory 0 has 32-bit addresses
         op = None
         try:
             for op, imm in it:
@@ -232,9 +233,19 @@ class ExprChecker:
                         continue
                 sig = plain[op]  # every opcode is a key: no call to ``get``
                 if sig is not None:
-                    k, params, results, check_imm = sig
-                    if check_imm is not None and check_imm(self, imm):
-                        k, params, results, check_imm = plain64[op]
+                    k, params, results, check_imm, max_align = sig
+                    if check_imm is None:
+                        pass
+                    elif (
+                        imm.__class__ is MemArg  # a plain memarg (max_align >= 0)
+                        and imm.memory == 0
+                        and imm.align <= max_align
+                        and imm.offset <= 0xFFFFFFFF
+                        and memory0_32
+                    ):
+                        pass  # what check_imm accepts without 64-bit addresses
+                    elif check_imm(self, imm):
+                        k, params, results, check_imm, max_align = plain64[op]
                     if k:
                         # The operands exactly as expected: one comparison
                         # of the stack's top (types are singletons; Unknown
@@ -768,8 +779,9 @@ IMMEDIATE_CHECKS: dict[str, Callable[[OpInfo], ImmCheck]] = {
 }
 
 # (number of params, params as a list with the top of the stack last, to
-# compare with a slice of it, results, immediate check or None)
-PlainSig = tuple[int, list, tuple, ImmCheck | None]
+# compare with a slice of it, results, immediate check or None, for a plain
+# memarg the largest valid alignment (else -1: the check decides))
+PlainSig = tuple[int, list, tuple, ImmCheck | None, int]
 
 
 def _resolve(types: tuple, addr: NumType) -> tuple[ValType, ...]:
@@ -778,7 +790,8 @@ def _resolve(types: tuple, addr: NumType) -> tuple[ValType, ...]:
 
 def _sig(info: OpInfo, addr: NumType, check: ImmCheck | None) -> PlainSig:
     params = _resolve(info.params, addr)
-    return len(params), list(params), _resolve(info.results, addr), check
+    max_align = natural_alignment(info).bit_length() - 1 if info.immediates == "memarg" else -1
+    return len(params), list(params), _resolve(info.results, addr), check, max_align
 
 
 @lru_cache(maxsize=16)
