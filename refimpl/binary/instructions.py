@@ -364,10 +364,11 @@ def _tables(f: Features) -> _Tables:
     return _Tables(f)
 
 
-# Two bytes after the input: an opcode that exists in no feature set and is
-# read by no reader, and not a one-byte immediate, so the loop reaches its
-# last branch, "unexpected end", without a bounds check per instruction.
-_PAD = b"\xff\xff"
+# Bytes after the input: an opcode that exists in no feature set and is read
+# by no reader, and never the last byte of a LEB128 number, so the loop
+# reaches its last branch, "unexpected end", without a bounds check per
+# instruction (it looks at most four bytes ahead).
+_PAD = b"\xff" * 4
 
 
 class InstrDecoder:
@@ -390,15 +391,14 @@ class InstrDecoder:
     def __init__(self, r: Reader, f: Features):
         self.r = r
         self.f = f
-        # The input and two bytes no opcode or one-byte immediate starts
-        # with: ``expr`` reads an opcode and the byte after it without
-        # comparing positions with the end (see _PAD).
+        # The input and bytes that no opcode or LEB128 number ends with:
+        # ``expr`` looks ahead without comparing positions with the end.
         self.padded = r.data + _PAD
         self.tables = _tables(f)
         self.memargs: dict[tuple[int, int, int], MemArg] = {}
-        # Memory accesses whose flags and offset are one byte each, by
-        # (opcode, flags, offset): shared like the small immediates.
-        self.memops: dict[int, Instr] = {}
+        # Memory accesses whose flags are one byte and offset up to three,
+        # by their encoding (opcode included): shared like small immediates.
+        self.memops: dict[bytes, Instr] = {}
         # A flags byte below this is a plain alignment (no memory index bit).
         self.max_align = 64 if f.memory64 else 32
         self.short_flags = min(self.max_align, 0x40)
@@ -448,15 +448,27 @@ class InstrDecoder:
                     append(shared[b])
                     pos += 1
                     continue
-                if memops[op] and b < short_flags and data[pos + 1] < 0x80:
-                    key = (op << 16) | (b << 8) | data[pos + 1]
-                    instr = memop_cache.get(key)
-                    if instr is None:
-                        r.pos = pos
-                        instr = memop_cache[key] = _new(Instr, (op, _memarg(self)))
-                    pos += 2
-                    append(instr)
-                    continue
+                if memops[op] and b < short_flags:
+                    # Flags and an offset of up to three bytes: the
+                    # encoding is the key of a shared ``Instr``.
+                    end = (
+                        pos + 2
+                        if data[pos + 1] < 0x80
+                        else pos + 3
+                        if data[pos + 2] < 0x80
+                        else pos + 4
+                        if data[pos + 3] < 0x80
+                        else 0
+                    )
+                    if end:
+                        key = data[pos - 1 : end]
+                        instr = memop_cache.get(key)
+                        if instr is None:
+                            r.pos = pos
+                            instr = memop_cache[key] = _new(Instr, (op, _memarg(self)))
+                        pos = end
+                        append(instr)
+                        continue
             if op == END:
                 append(END_INSTR)
                 frames.pop()
@@ -471,17 +483,26 @@ class InstrDecoder:
                 continue
             if b >= 0x80:
                 mask = wide[op]
-                if mask and data[pos + 1] < 0x80:
-                    # A two-byte LEB128 immediate (Reader.u32 and
-                    # Reader._short_signed read them the same way; no
-                    # check can reject one); ``mask`` says signed how.
+                if mask:
+                    # Two- and three-byte LEB128 immediates (as
+                    # Reader.uleb and Reader.sleb read them; no check of
+                    # any width can reject one); ``mask`` says signed how.
                     b2 = data[pos + 1]
-                    value = (b & 0x7F) | (b2 << 7)
-                    if b2 & 0x40 and mask != _UNSIGNED:
-                        value = (value - 0x4000) & mask
-                    append(_new(Instr, (op, value)))
-                    pos += 2
-                    continue
+                    if b2 < 0x80:
+                        value = (b & 0x7F) | (b2 << 7)
+                        if b2 & 0x40 and mask != _UNSIGNED:
+                            value = (value - 0x4000) & mask
+                        append(_new(Instr, (op, value)))
+                        pos += 2
+                        continue
+                    b3 = data[pos + 2]
+                    if b3 < 0x80:
+                        value = (b & 0x7F) | ((b2 & 0x7F) << 7) | (b3 << 14)
+                        if b3 & 0x40 and mask != _UNSIGNED:
+                            value = (value - 0x200000) & mask
+                        append(_new(Instr, (op, value)))
+                        pos += 3
+                        continue
             r.pos = pos
             reader = readers[op]
             if reader is not None:
