@@ -556,7 +556,7 @@ class InstrDecoder:
         data, start = r.data, r.pos
         if start < r.size and data[start] == I32_CONST:
             r.pos = start + 1
-            value = r.sleb(32) & 0xFFFFFFFF
+            value = r.s32() & 0xFFFFFFFF
             if r.pos < r.size and data[r.pos] == END:
                 r.pos += 1
                 if value < 0x40:

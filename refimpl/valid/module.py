@@ -145,10 +145,14 @@ def _validate_module(module: Module, features: Features) -> None:
             if not match_val(e.type, tt.elem, c.defs):
                 raise InvalidModule(f"type mismatch: element segment of {e.type} for {tt.elem}")
             check_const(c, e.mode.offset, addr_type(tt.limits.address))
+    # Offsets by memory (Go modules have tens of thousands of segments).
+    offset_types = [addr_type(mt.limits.address) for mt in c.mems]
     for d in module.datas:
-        if isinstance(d.mode, Active):
-            mt = c.mem(d.mode.index)
-            check_const(c, d.mode.offset, addr_type(mt.limits.address))
+        mode = d.mode
+        if isinstance(mode, Active):
+            if not 0 <= mode.index < len(offset_types):
+                c.mem(mode.index)  # "unknown memory"
+            check_const(c, mode.offset, offset_types[mode.index])
 
     if not f.gc:
         c.globals += [g.type for g in module.globals]
