@@ -45,6 +45,8 @@ OPCODE, START, END_TYPES, HEIGHT, UNREACHABLE, INITS = range(6)
 
 BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
 LOCAL_GET, LOCAL_SET, LOCAL_TEE, GLOBAL_GET, GLOBAL_SET = 0x20, 0x21, 0x22, 0x23, 0x24
+BR_IF, DROP, SELECT = 0x0D, 0x1A, 0x1B
+_NUM_OR_VEC = (NumType, VecType)
 
 
 def type_mismatch(expected: object, actual: object) -> InvalidModule:
@@ -256,6 +258,23 @@ class ExprChecker:
                             continue
                         self.pop_operands(params)
                     vals.extend(results)
+                elif op == END:
+                    frame = ctrls[-1]
+                    if (
+                        not frame[END_TYPES]
+                        and not frame[START]
+                        and len(vals) == frame[HEIGHT]
+                        and frame[INITS] is None
+                    ):  # a block without parameters or results, nothing left on it
+                        ctrls.pop()
+                        if not ctrls:
+                            break
+                        continue
+                    _end(self, op, imm)
+                    if not ctrls:
+                        break
+                elif op == GLOBAL_GET and 0 <= imm < n_globals:
+                    vals.append(globals_[imm].type)
                 elif (
                     op == LOCAL_SET
                     and 0 <= imm < n_locals
@@ -273,28 +292,23 @@ class ExprChecker:
                 ):
                     if uninit:
                         self.set_local(imm)
-                elif op == END:
-                    frame = ctrls[-1]
-                    if (
-                        not frame[END_TYPES]
-                        and not frame[START]
-                        and len(vals) == frame[HEIGHT]
-                        and frame[INITS] is None
-                    ):  # a block without parameters or results, nothing left on it
-                        ctrls.pop()
-                        if not ctrls:
-                            break
-                        continue
-                    _end(self, op, imm)
-                    if not ctrls:
-                        break
-                elif op in (BLOCK, LOOP) and imm is None:
-                    ctrls.append([op, (), (), len(vals), False, None])
                 elif op == IF and imm is None and len(vals) > ctrls[-1][HEIGHT] and vals[-1] is I32:
                     vals.pop()
                     ctrls.append([op, (), (), len(vals), False, None])
-                elif op == GLOBAL_GET and 0 <= imm < n_globals:
-                    vals.append(globals_[imm].type)
+                elif op in (BLOCK, LOOP) and imm is None:
+                    ctrls.append([op, (), (), len(vals), False, None])
+                elif op == BR_IF:
+                    _br_if(self, op, imm)
+                elif op == DROP and len(vals) > ctrls[-1][HEIGHT]:
+                    vals.pop()
+                elif (
+                    op == SELECT
+                    and len(vals) >= ctrls[-1][HEIGHT] + 3
+                    and vals[-1] is I32
+                    and vals[-2] is vals[-3]
+                    and vals[-2].__class__ in _NUM_OR_VEC
+                ):  # two operands of one number or vector type, and a condition
+                    del vals[-2:]
                 elif (
                     op == GLOBAL_SET
                     and 0 <= imm < n_globals
