@@ -225,6 +225,9 @@ class ExprChecker:
         # Locals readable from the start, by index (others: the rule).
         readable_get = {x: t for x, t in enumerate(locals_) if x not in uninit}.get
         memory0_32 = self.mem64[:1] == (False,)  # memory 0 has 32-bit addresses
+        # The innermost frame's height, in step with ``ctrls``: refreshed
+        # wherever a frame is pushed or popped (inline, or by any rule).
+        height = ctrls[-1][HEIGHT]
         op = None
         try:
             for op, imm in it:
@@ -253,7 +256,7 @@ class ExprChecker:
                         # of the stack's top (types are singletons; Unknown
                         # fails it and goes to the exact check).
                         n = len(vals) - k
-                        if n >= ctrls[-1][HEIGHT] and vals[n:] == params:
+                        if n >= height and vals[n:] == params:
                             vals[n:] = results
                             continue
                         self.pop_operands(params)
@@ -269,16 +272,18 @@ class ExprChecker:
                         ctrls.pop()
                         if not ctrls:
                             break
+                        height = ctrls[-1][HEIGHT]
                         continue
                     _end(self, op, imm)
                     if not ctrls:
                         break
+                    height = ctrls[-1][HEIGHT]
                 elif op == GLOBAL_GET and 0 <= imm < n_globals:
                     vals.append(globals_[imm].type)
                 elif (
                     op == LOCAL_SET
                     and 0 <= imm < n_locals
-                    and len(vals) > ctrls[-1][HEIGHT]
+                    and len(vals) > height
                     and vals[-1] is locals_[imm]
                 ):
                     vals.pop()
@@ -287,23 +292,25 @@ class ExprChecker:
                 elif (
                     op == LOCAL_TEE
                     and 0 <= imm < n_locals
-                    and len(vals) > ctrls[-1][HEIGHT]
+                    and len(vals) > height
                     and vals[-1] is locals_[imm]
                 ):
                     if uninit:
                         self.set_local(imm)
-                elif op == IF and imm is None and len(vals) > ctrls[-1][HEIGHT] and vals[-1] is I32:
+                elif op == IF and imm is None and len(vals) > height and vals[-1] is I32:
                     vals.pop()
-                    ctrls.append([op, (), (), len(vals), False, None])
+                    height = len(vals)
+                    ctrls.append([op, (), (), height, False, None])
                 elif op in (BLOCK, LOOP) and imm is None:
-                    ctrls.append([op, (), (), len(vals), False, None])
+                    height = len(vals)
+                    ctrls.append([op, (), (), height, False, None])
                 elif op == BR_IF:
                     _br_if(self, op, imm)
-                elif op == DROP and len(vals) > ctrls[-1][HEIGHT]:
+                elif op == DROP and len(vals) > height:
                     vals.pop()
                 elif (
                     op == SELECT
-                    and len(vals) >= ctrls[-1][HEIGHT] + 3
+                    and len(vals) >= height + 3
                     and vals[-1] is I32
                     and vals[-2] is vals[-3]
                     and vals[-2].__class__ in _NUM_OR_VEC
@@ -313,7 +320,7 @@ class ExprChecker:
                     op == GLOBAL_SET
                     and 0 <= imm < n_globals
                     and globals_[imm].mutable
-                    and len(vals) > ctrls[-1][HEIGHT]
+                    and len(vals) > height
                     and vals[-1] is globals_[imm].type
                 ):
                     vals.pop()
@@ -322,6 +329,8 @@ class ExprChecker:
                     if rule is None:
                         raise UnsupportedFeature(f"validation of {OPS[op].name}")
                     rule(self, op, imm)
+                    if ctrls:
+                        height = ctrls[-1][HEIGHT]
             else:
                 raise InvalidModule("expression lacks its final end")
         except KeyError:
