@@ -45,7 +45,7 @@ OPCODE, START, END_TYPES, HEIGHT, UNREACHABLE, INITS = range(6)
 
 BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
 LOCAL_GET, LOCAL_SET, LOCAL_TEE, GLOBAL_GET, GLOBAL_SET = 0x20, 0x21, 0x22, 0x23, 0x24
-BR_IF, DROP, SELECT = 0x0D, 0x1A, 0x1B
+BR, BR_IF, CALL, DROP, SELECT = 0x0C, 0x0D, 0x10, 0x1A, 0x1B
 _NUM_OR_VEC = (NumType, VecType)
 
 
@@ -219,6 +219,8 @@ class ExprChecker:
         it = iter(expr)
         globals_ = self.c.globals
         n_globals = len(globals_)
+        funcs = self.c.funcs
+        n_funcs = len(funcs)
         # The commonest instructions are checked inline when their operands
         # are exactly as expected; anything else goes to their rule, which
         # checks from scratch (so an inline check only ever accepts).
@@ -304,8 +306,28 @@ class ExprChecker:
                 elif op in (BLOCK, LOOP) and imm is None:
                     height = len(vals)
                     ctrls.append([op, (), (), height, False, None])
-                elif op == BR_IF:
-                    _br_if(self, op, imm)
+                elif (
+                    op == BR_IF and 0 <= imm < len(ctrls) and len(vals) > height and vals[-1] is I32
+                ):
+                    target = ctrls[-1 - imm]
+                    if target[START if target[OPCODE] == LOOP else END_TYPES]:
+                        _br_if(self, op, imm)  # a label with values
+                    else:
+                        vals.pop()
+                elif op == BR and 0 <= imm < len(ctrls):
+                    target = ctrls[-1 - imm]
+                    if target[START if target[OPCODE] == LOOP else END_TYPES]:
+                        _br(self, op, imm)  # a label with values
+                    else:
+                        del vals[height:]
+                        ctrls[-1][UNREACHABLE] = True
+                elif op == CALL and 0 <= imm < n_funcs:
+                    ft = funcs[imm]
+                    n = len(vals) - len(ft.params)
+                    if n >= height and tuple(vals[n:]) == ft.params:
+                        vals[n:] = ft.results  # arguments exactly as declared
+                    else:
+                        call_type(self, ft)
                 elif op == DROP and len(vals) > height:
                     vals.pop()
                 elif (
@@ -405,13 +427,9 @@ def _br(v: ExprChecker, op: int, depth: int) -> None:
 @rule("br_if")
 def _br_if(v: ExprChecker, op: int, depth: int) -> None:
     types = v.label_types(depth)
-    vals = v.vals
-    if not types and vals and vals[-1] is I32 and len(vals) > v.ctrls[-1][HEIGHT]:
-        vals.pop()  # the common case, a label without values, in one step
-        return
     v.pop_expect(I32)
     v.pop_vals(types)
-    vals.extend(types)
+    v.vals.extend(types)
 
 
 @rule("br_table")
@@ -477,13 +495,6 @@ def _call_indirect_type(v: ExprChecker, imm: tuple[int, int]) -> FuncType:
 
 @rule("call")
 def _call(v: ExprChecker, op: int, x: int) -> None:
-    funcs, vals = v.c.funcs, v.vals
-    if 0 <= x < len(funcs):  # arguments exactly as declared: in one step
-        ft = funcs[x]
-        n = len(vals) - len(ft.params)
-        if n >= v.ctrls[-1][HEIGHT] and tuple(vals[n:]) == ft.params:
-            vals[n:] = ft.results
-            return
     call_type(v, v.c.func(x))
 
 
