@@ -858,8 +858,9 @@ def check_func_body(
 ) -> None:
     """Spec 3.4.1: the body has type [] -> results under params + locals;
     locals of non-defaultable types must be set before they are read."""
-    for t in locals_:
+    refs = [(i, t) for i, t in enumerate(locals_) if t.__class__ is RefType]
+    for _, t in refs:  # only reference types name types to check
         check_val_type(t, c)
     n = len(ft.params)
-    uninit = {n + i for i, t in enumerate(locals_) if not is_defaultable(t)}
+    uninit = {n + i for i, t in refs if not is_defaultable(t)}
     ExprChecker(c, ft.params + locals_, ft.results, uninit).check(body)
