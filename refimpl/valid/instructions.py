@@ -265,15 +265,23 @@ class ExprChecker:
                     vals.extend(results)
                 elif op == END:
                     frame = ctrls[-1]
+                    types = frame[END_TYPES]
                     if (
-                        not frame[END_TYPES]
-                        and not frame[START]
-                        and len(vals) == frame[HEIGHT]
+                        not frame[START]
                         and frame[INITS] is None
-                    ):  # a block without parameters or results, nothing left on it
+                        and (
+                            (not types and len(vals) == height)
+                            or (
+                                frame[OPCODE] != IF
+                                and len(vals) - len(types) == height
+                                and tuple(vals[height:]) == types
+                            )
+                        )
+                    ):  # a block without parameters, exactly its results left on it
                         ctrls.pop()
                         if not ctrls:
                             break
+                        vals[height:] = types
                         height = ctrls[-1][HEIGHT]
                         continue
                     _end(self, op, imm)
@@ -310,10 +318,14 @@ class ExprChecker:
                     op == BR_IF and 0 <= imm < len(ctrls) and len(vals) > height and vals[-1] is I32
                 ):
                     target = ctrls[-1 - imm]
-                    if target[START if target[OPCODE] == LOOP else END_TYPES]:
-                        _br_if(self, op, imm)  # a label with values
-                    else:
+                    types = target[START if target[OPCODE] == LOOP else END_TYPES]
+                    n = len(vals) - 1 - len(types)
+                    if not types:
                         vals.pop()
+                    elif n >= height and tuple(vals[n:-1]) == types:
+                        vals[n:] = types  # the label's values stay, typed as it types them
+                    else:
+                        _br_if(self, op, imm)
                 elif op == BR and 0 <= imm < len(ctrls):
                     target = ctrls[-1 - imm]
                     if target[START if target[OPCODE] == LOOP else END_TYPES]:
