@@ -87,6 +87,13 @@ def main(argv=None) -> int:
     parser.add_argument("--only", action="append", help="substring of benchmark names to run")
     parser.add_argument("--no-suite", action="store_true", help="skip the wasm-2.0 suite run")
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument(
+        "--modules",
+        type=Path,
+        action="append",
+        default=[],
+        help="--only corpus: more .wasm files or directories of them, measured after the corpus",
+    )
     args = parser.parse_args(argv)
     if args.only and any(o.startswith("init") for o in args.only):
         from . import init_modes  # instantiation under refimpl's init modes
@@ -99,7 +106,7 @@ def main(argv=None) -> int:
     if args.only and "corpus" in args.only:
         from . import corpus  # decode, validate, instantiate real modules
 
-        return corpus.main(args.corpus)
+        return corpus.main(args.corpus, modules=args.modules)
 
     runtimes = {
         "refimpl (fast)": refimpl_runner("compiled"),

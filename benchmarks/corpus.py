@@ -1,15 +1,20 @@
 """Real modules: decode + validate and instantiation over ``../shared/corpus``.
 
-``python -m benchmarks --only corpus [--corpus DIR]``.  Per module: decode and
-validate times, MB/s, peak Python heap during decoding and validation (as a
+``python -m benchmarks --only corpus [--corpus DIR] [--modules PATH ...]``
+(``--modules``: more ``.wasm`` files, or directories of them, measured after
+the corpus, e.g. large modules kept outside the repository).  Per module:
+decode and validate times, MB/s, the CPU seconds of both (others may load
+the machine), peak Python heap during decoding and validation (as a
 multiple of the module's size, measured in a second pass under tracemalloc,
 which slows the run), the heap the decoded module keeps per module byte, and
 the time to instantiate it with stub imports (``harness.corpus.stubs``:
 functions that return zeros, fresh tables, memories, globals and tags of the
-declared types).  With ``SPEC_WASM`` naming an OCaml spec interpreter
-binary (none is built or shipped here), its ``wasm -d`` (decode and validate)
-wall time and peak RSS are measured side by side, in the same run; a module it
-rejects, or does not finish within ``SPEC_TIMEOUT``, shows its error instead.
+declared types).  A module that cannot be read, decoded or validated gets
+one line with the reason.  With ``SPEC_WASM`` naming an OCaml spec
+interpreter binary (none is built or shipped here), its ``wasm -d`` (decode
+and validate) wall time and peak RSS are measured side by side, in the same
+run; a module it rejects, or does not finish within ``SPEC_TIMEOUT``, shows
+its error instead.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 import refimpl
 from harness.corpus.stubs import stub_registry
 from refimpl.binary import decode_module
-from refimpl.errors import WasmError
+from refimpl.errors import RefimplError
 from refimpl.valid import validate_module
 
 from . import spec_interp
@@ -43,6 +48,7 @@ class Figures:
     size: int
     decode: float | None = None
     validate: float | None = None
+    cpu: float | None = None  # CPU seconds of decode + validate
     peak: int | None = None  # bytes of Python heap at the peak of decode + validate
     kept: int | None = None  # bytes of Python heap the decoded module holds
     instantiate: float | None = None
@@ -61,18 +67,36 @@ def corpus_files(corpus: Path) -> list[Path]:
     return sorted((corpus / e["file"] for e in entries), key=lambda p: p.stat().st_size)
 
 
+def module_files(paths: list[Path]) -> list[Path]:
+    """``--modules``: files as given, directories as their ``.wasm`` files
+    by size (a missing path is listed, and reported when measured)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(path.glob("*.wasm"), key=lambda p: p.stat().st_size)
+        else:
+            files.append(path)
+    return files
+
+
 def measure(path: Path, instantiate: bool = True) -> Figures:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Figures(path.stem, 0, error=f"unreadable: {exc.strerror or exc}")
     fig = Figures(path.stem, len(data))
     gc.collect()
     try:
+        cpu = time.process_time()
         start = time.perf_counter()
         module = decode_module(data, FEATURES)
         fig.decode = time.perf_counter() - start
         start = time.perf_counter()
         validate_module(module, FEATURES)
         fig.validate = time.perf_counter() - start
-    except WasmError as exc:
+        fig.cpu = time.process_time() - cpu
+    except RefimplError as exc:  # malformed, invalid, or beyond refimpl
+        fig.decode = fig.validate = None
         fig.error = f"{type(exc).__name__}: {exc}"
         return fig
     fig.segments = len(module.datas) + len(module.elems)
@@ -116,18 +140,20 @@ def _s(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
-def main(corpus: Path = CORPUS, instantiate: bool = True) -> int:
+def main(corpus: Path = CORPUS, instantiate: bool = True, modules: list[Path] = ()) -> int:
     spec = spec_interp.spec_wasm()
-    cols = "module                       MiB  decode  valid.   MB/s  peak/B kept/B  segs  inst."
+    files = corpus_files(corpus) + module_files(list(modules))
+    cols = "module                       MiB  decode  valid.   MB/s    cpu  peak/B kept/B"
+    cols += "  segs  inst."
     print(cols + ("    spec  RSS MiB spec/ours" if spec else ""))
     total = total_size = 0.0
     worst_ratio = 0.0
-    for path in corpus_files(corpus):
+    for path in files:
         fig = measure(path, instantiate)
         if spec:
             measure_spec(fig, path, spec)
         mib = fig.size / 2**20
-        if fig.decode is None:
+        if fig.decode is None or fig.validate is None:
             line = f"{fig.name:26s} {mib:6.2f}  {fig.error}"
             print(line + (_spec_cells(fig, None) if spec else ""), flush=True)
             continue
@@ -138,14 +164,17 @@ def main(corpus: Path = CORPUS, instantiate: bool = True) -> int:
         worst_ratio = max(worst_ratio, ratio)
         line = (
             f"{fig.name:26s} {mib:6.2f} {fig.decode:7.3f} {fig.validate:7.3f} "
-            f"{fig.size / 1e6 / both:6.2f} {ratio:7.1f} {(fig.kept or 0) / fig.size:6.1f} "
-            f"{fig.segments:5d} {_s(fig.instantiate):>6s}"
+            f"{fig.size / 1e6 / both:6.2f} {_s(fig.cpu):>6s} {ratio:7.1f} "
+            f"{(fig.kept or 0) / fig.size:6.1f} {fig.segments:5d} {_s(fig.instantiate):>6s}"
         )
         if spec:
             line += _spec_cells(fig, both)
         if fig.error:
             line += f"  ({fig.error})"
         print(line, flush=True)
+    if not total:
+        print("no module decoded and validated")
+        return 1
     print(
         f"total decode + validate {total:.2f} s over {total_size / 1e6:.1f} MB "
         f"({total_size / 1e6 / total:.2f} MB/s); worst peak {worst_ratio:.1f} bytes per module byte"

@@ -309,6 +309,19 @@ _SMALL_IMMEDIATES = {
 }
 
 
+# Two-byte immediates of the same kinds are read inline too, as unsigned
+# (``_UNSIGNED``) or as signed numbers wrapped to this mask.
+_UNSIGNED = -1
+_WIDE_IMMEDIATES = {
+    "local": _UNSIGNED,
+    "global": _UNSIGNED,
+    "label": _UNSIGNED,
+    "func": _UNSIGNED,
+    "i32": 0xFFFFFFFF,
+    "i64": 0xFFFFFFFFFFFFFFFF,
+}
+
+
 class _Tables:
     """Per feature set: for every opcode that exists, either its one shared
     ``Instr`` (no immediates) or the reader of its immediates; for opcodes
@@ -320,6 +333,7 @@ class _Tables:
         self.readers: list[ImmReader | None] = [None] * 256
         self.small: list[tuple[Instr, ...] | None] = [None] * 256
         self.memops: list[bool] = [False] * 256
+        self.wide: list[int] = [0] * 256  # _WIDE_IMMEDIATES by opcode, 0: none
         self.prefixed: dict[int, Instr | ImmReader] = {}
         for code, info in OPS.items():
             needs = _needs(code)
@@ -339,6 +353,7 @@ class _Tables:
                 if value is not None:
                     self.small[code] = tuple(Instr(code, value(b)) for b in range(0x80))
                 self.memops[code] = info.immediates == "memarg"
+                self.wide[code] = _WIDE_IMMEDIATES.get(info.immediates, 0)
 
 
 _STRUCTURE = frozenset((BLOCK, LOOP, IF, ELSE, END, TRY, CATCH, CATCH_ALL, DELEGATE, TRY_TABLE))
@@ -347,6 +362,13 @@ _STRUCTURE = frozenset((BLOCK, LOOP, IF, ELSE, END, TRY, CATCH, CATCH_ALL, DELEG
 @lru_cache(maxsize=16)
 def _tables(f: Features) -> _Tables:
     return _Tables(f)
+
+
+# Bytes after the input: an opcode that exists in no feature set and is read
+# by no reader, and never the last byte of a LEB128 number, so the loop
+# reaches its last branch, "unexpected end", without a bounds check per
+# instruction (it looks at most four bytes ahead).
+_PAD = b"\xff" * 4
 
 
 class InstrDecoder:
@@ -358,6 +380,7 @@ class InstrDecoder:
         "memargs",
         "memops",
         "op",
+        "padded",
         "r",
         "short_flags",
         "tables",
@@ -368,11 +391,14 @@ class InstrDecoder:
     def __init__(self, r: Reader, f: Features):
         self.r = r
         self.f = f
+        # The input and bytes that no opcode or LEB128 number ends with:
+        # ``expr`` looks ahead without comparing positions with the end.
+        self.padded = r.data + _PAD
         self.tables = _tables(f)
         self.memargs: dict[tuple[int, int, int], MemArg] = {}
-        # Memory accesses whose flags and offset are one byte each, by
-        # (opcode, flags, offset): shared like the small immediates.
-        self.memops: dict[int, Instr] = {}
+        # Memory accesses whose flags are one byte and offset up to three,
+        # by their encoding (opcode included): shared like small immediates.
+        self.memops: dict[bytes, Instr] = {}
         # A flags byte below this is a plain alignment (no memory index bit).
         self.max_align = 64 if f.memory64 else 32
         self.short_flags = min(self.max_align, 0x40)
@@ -387,12 +413,18 @@ class InstrDecoder:
 
     def expr(self) -> tuple[Instr, ...]:
         """Instructions up to and including the ``end`` that closes the
-        expression (spec 5.4.9)."""
+        expression (spec 5.4.9).
+
+        The hot loop keeps the position in a local ``pos`` (an attribute
+        store and load per instruction cost a fifth of the loop) and hands
+        it to the reader only around immediate readers, which read from
+        ``r.pos``.  The opcodes of real code are tried commonest first:
+        shared ``Instr`` s, one-byte immediates, short memargs, ``end``."""
         r = self.r
         data, size = r.data, r.size
         tables = self.tables
         singles, readers = tables.singles, tables.readers
-        small, memops = tables.small, tables.memops
+        small, memops, wide = tables.small, tables.memops, tables.wide
         memop_cache, short_flags = self.memops, self.short_flags
         out: list[Instr] = []
         append = out.append
@@ -400,50 +432,91 @@ class InstrDecoder:
         legacy = self.f.legacy_exceptions
         has_try_table = self.f.exceptions
         atomics = self.f.threads
+        data = self.padded  # past the input's end: _PAD, never read as part of it
+        pos = r.pos
         while True:
-            pos = r.pos
-            if pos >= size:
-                raise r.eof()
             op = data[pos]
-            r.pos = pos + 1
+            pos += 1
             instr = singles[op]
             if instr is not None:
                 append(instr)
                 continue
-            p = pos + 1  # the first byte of the immediates
-            if p < size and data[p] < 0x80:
+            b = data[pos]
+            if b < 0x80:
                 shared = small[op]
                 if shared is not None:
-                    r.pos = p + 1
-                    append(shared[data[p]])
+                    append(shared[b])
+                    pos += 1
                     continue
-                if memops[op] and p + 1 < size and data[p + 1] < 0x80 and data[p] < short_flags:
-                    key = (op << 16) | (data[p] << 8) | data[p + 1]
-                    instr = memop_cache.get(key)
-                    if instr is None:
-                        instr = memop_cache[key] = _new(Instr, (op, _memarg(self)))
-                    r.pos = p + 2
-                    append(instr)
-                    continue
-            reader = readers[op]
-            if reader is not None:
-                append(_new(Instr, (op, reader(self))))
-            elif op == END:
+                if memops[op] and b < short_flags:
+                    # Flags and an offset of up to three bytes: the
+                    # encoding is the key of a shared ``Instr``.
+                    end = (
+                        pos + 2
+                        if data[pos + 1] < 0x80
+                        else pos + 3
+                        if data[pos + 2] < 0x80
+                        else pos + 4
+                        if data[pos + 3] < 0x80
+                        else 0
+                    )
+                    if end:
+                        key = data[pos - 1 : end]
+                        instr = memop_cache.get(key)
+                        if instr is None:
+                            r.pos = pos
+                            instr = memop_cache[key] = _new(Instr, (op, _memarg(self)))
+                        pos = end
+                        append(instr)
+                        continue
+            if op == END:
                 append(END_INSTR)
                 frames.pop()
                 if not frames:
+                    r.pos = pos
                     return tuple(out)
-            elif op == ELSE:
+                continue
+            if b == 0x40 and BLOCK <= op <= IF:  # no parameters or results: shared
+                append(EMPTY_BLOCKS[op])
+                frames.append(_IF if op == IF else _PLAIN)
+                pos += 1
+                continue
+            if b >= 0x80:
+                mask = wide[op]
+                if mask:
+                    # Two- and three-byte LEB128 immediates (as
+                    # Reader.uleb and Reader.sleb read them; no check of
+                    # any width can reject one); ``mask`` says signed how.
+                    b2 = data[pos + 1]
+                    if b2 < 0x80:
+                        value = (b & 0x7F) | (b2 << 7)
+                        if b2 & 0x40 and mask != _UNSIGNED:
+                            value = (value - 0x4000) & mask
+                        append(_new(Instr, (op, value)))
+                        pos += 2
+                        continue
+                    b3 = data[pos + 2]
+                    if b3 < 0x80:
+                        value = (b & 0x7F) | ((b2 & 0x7F) << 7) | (b3 << 14)
+                        if b3 & 0x40 and mask != _UNSIGNED:
+                            value = (value - 0x200000) & mask
+                        append(_new(Instr, (op, value)))
+                        pos += 3
+                        continue
+            r.pos = pos
+            reader = readers[op]
+            if reader is not None:
+                append(_new(Instr, (op, reader(self))))
+                pos = r.pos
+                continue
+            pos -= 1  # the opcode's position, for errors
+            if op == ELSE:
                 if frames[-1] != _IF:
                     raise MalformedModule("END opcode expected", pos)
                 frames[-1] = _PLAIN
                 append(ELSE_INSTR)
             elif BLOCK <= op <= IF:
-                if p < size and data[p] == 0x40:  # no parameters or results: shared
-                    r.pos = p + 1
-                    append(EMPTY_BLOCKS[op])
-                else:
-                    append(_new(Instr, (op, _blocktype(self))))
+                append(_new(Instr, (op, _blocktype(self))))
                 frames.append(_IF if op == IF else _PLAIN)
             elif op == TRY_TABLE and has_try_table:
                 append(_new(Instr, (op, _try_table(self))))
@@ -469,8 +542,11 @@ class InstrDecoder:
                     return tuple(out)
             elif op in (FC, FD, FB) or (op == FE and atomics):
                 append(self._prefixed(op, pos))
+            elif pos >= size:  # the padding: the input ended
+                raise r.eof()
             else:
                 raise self._illegal(op, pos)
+            pos = r.pos
 
     def offset(self) -> tuple[Instr, ...]:
         """A constant expression, usually a segment's offset: ``i32.const n``
@@ -483,8 +559,9 @@ class InstrDecoder:
             value = r.s32() & 0xFFFFFFFF
             if r.pos < r.size and data[r.pos] == END:
                 r.pos += 1
-                small = self.tables.small[I32_CONST]
-                return (small[value] if value < 0x40 else Instr(I32_CONST, value)), END_INSTR
+                if value < 0x40:
+                    return self.tables.small[I32_CONST][value], END_INSTR
+                return _new(Instr, (I32_CONST, value)), END_INSTR
             r.pos = start
         return self.expr()
 

@@ -9,7 +9,7 @@ error messages identical to the interpreter's.
 LEB128 reads mirror the interpreter's ``vuN``/``vsN``: a byte past the
 encoding's maximum length is "integer representation too long", unused bits
 of the last byte that are not a zero (or sign) extension are "integer too
-large".  One- and two-byte encodings take an inline fast path.
+large".  Short encodings take an inline fast path.
 """
 
 from __future__ import annotations
@@ -156,28 +156,33 @@ class Reader:
         return self.uleb(64)
 
     def s32(self) -> int:
-        return self._short_signed(32) if self.pos + 1 < self.size else self.sleb(32)
+        return self._short_signed(32) if self.pos + 3 < self.size else self.sleb(32)
 
     def s33(self) -> int:
         return self.sleb(33)
 
     def s64(self) -> int:
-        return self._short_signed(64) if self.pos + 1 < self.size else self.sleb(64)
+        return self._short_signed(64) if self.pos + 3 < self.size else self.sleb(64)
 
     def _short_signed(self, bits: int) -> int:
-        """One- and two-byte signed numbers (most constants of real code),
-        which no width's length or range checks can reject; longer ones
-        go to ``sleb``.  Needs two bytes left in the input."""
+        """Signed numbers of one to four bytes (most constants of real code
+        and the segment offsets of Go modules), which no width's length or
+        range checks can reject; longer ones go to ``sleb``.  Needs four
+        bytes left in the input."""
         data, pos = self.data, self.pos
         b = data[pos]
         if b < 0x80:
             self.pos = pos + 1
             return b - 0x80 if b & 0x40 else b
-        b2 = data[pos + 1]
-        if b2 < 0x80:
-            self.pos = pos + 2
-            value = (b & 0x7F) | (b2 << 7)
-            return value - 0x4000 if b2 & 0x40 else value
+        value = b & 0x7F
+        for shift in (7, 14, 21):
+            pos += 1
+            b = data[pos]
+            if b < 0x80:
+                self.pos = pos + 1
+                value |= b << shift
+                return value - (0x80 << shift) if b & 0x40 else value
+            value |= (b & 0x7F) << shift
         return self.sleb(bits)
 
     def s7(self) -> int:

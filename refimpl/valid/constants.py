@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..errors import InvalidModule
 from ..syntax.module import Expr
 from ..syntax.opcodes import BY_NAME
-from ..syntax.types import F32, F64, I32, I64, ValType
+from ..syntax.types import F32, F64, I32, I64, AbsHeapType, RefType, ValType
 from .context import Context
 from .instructions import ExprChecker
 
@@ -49,6 +49,7 @@ GC = frozenset(
 )
 GLOBAL_GET = BY_NAME["global.get"].code
 END = BY_NAME["end"].code
+REF_FUNC = BY_NAME["ref.func"].code
 # ``t.const c`` alone is constant and of type t: most initialisers and
 # offsets (Go modules have tens of thousands) need no checker.
 _NUMERIC = {BY_NAME[f"{t}.const"].code: t for t in (I32, I64, F32, F64)}
@@ -56,8 +57,22 @@ _NUMERIC = {BY_NAME[f"{t}.const"].code: t for t in (I32, I64, F32, F64)}
 
 def check_const(c: Context, expr: Expr, t: ValType) -> None:
     """``expr`` is constant and of type [] -> [t]."""
-    if len(expr) == 2 and _NUMERIC.get(expr[0][0]) is t and expr[1][0] == END:
-        return
+    if len(expr) == 2 and expr[1][0] == END:
+        op, x = expr[0]
+        if _NUMERIC.get(op) is t:
+            return
+        # The elements of a table of functions (tens of thousands in real
+        # modules): any declared function's reference, (ref $t) or funcref,
+        # is a (ref null? func).
+        if (
+            op == REF_FUNC
+            and t.__class__ is RefType
+            and t.heap is AbsHeapType.FUNC
+            and not t.exact
+            and 0 <= x < len(c.funcs)
+            and x in c.refs
+        ):
+            return
     extended = c.features.extended_const
     gc = c.features.gc
     for op, imm in expr[:-1]:

@@ -45,6 +45,8 @@ OPCODE, START, END_TYPES, HEIGHT, UNREACHABLE, INITS = range(6)
 
 BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
 LOCAL_GET, LOCAL_SET, LOCAL_TEE, GLOBAL_GET, GLOBAL_SET = 0x20, 0x21, 0x22, 0x23, 0x24
+BR, BR_IF, CALL, DROP, SELECT = 0x0C, 0x0D, 0x10, 0x1A, 0x1B
+_NUM_OR_VEC = (NumType, VecType)
 
 
 def type_mismatch(expected: object, actual: object) -> InvalidModule:
@@ -135,6 +137,23 @@ class ExprChecker:
         del vals[len(vals) - k :]
         return [Unknown] * (n - k) + found
 
+    def pop_operands(self, params: list[ValType]) -> None:
+        """Pop the operands of an instruction with a fixed signature: each
+        exactly its type, or Unknown (top of the stack first)."""
+        vals, frame = self.vals, self.ctrls[-1]
+        height = frame[HEIGHT]
+        n = len(vals)
+        for t in reversed(params):
+            if n == height:
+                if frame[UNREACHABLE]:
+                    continue
+                raise type_mismatch(t, "nothing")
+            n -= 1
+            actual = vals[n]
+            if actual is not t and actual is not None:
+                raise type_mismatch(t, actual)
+        del vals[n:]
+
     # -- control stack ---------------------------------------------------
 
     def push_ctrl(self, opcode: int, start: tuple, end: tuple) -> None:
@@ -193,94 +212,165 @@ class ExprChecker:
         with the ``end`` that closes it, as decoded."""
         self.push_ctrl(BLOCK, (), self.results)
         vals, ctrls = self.vals, self.ctrls
-        plain = _plain_table(self.c.features)
+        plain, plain64 = _plain_tables(self.c.features)
         rules = RULES
         locals_, uninit = self.locals, self.uninit
         n_locals = len(locals_)
         it = iter(expr)
         globals_ = self.c.globals
         n_globals = len(globals_)
+        funcs = self.c.funcs
+        n_funcs = len(funcs)
         # The commonest instructions are checked inline when their operands
         # are exactly as expected; anything else goes to their rule, which
         # checks from scratch (so an inline check only ever accepts).
-        for op, imm in it:
-            sig = plain.get(op)
-            if sig is not None:
-                check_imm = sig[4]
-                if check_imm is not None and check_imm(self, imm):
-                    params, results = sig[2], sig[3]
-                else:
-                    params, results = sig[0], sig[1]
-                if params:
-                    frame = ctrls[-1]
-                    height = frame[HEIGHT]
-                    n = len(vals)
-                    for t in params:  # stored top of stack first
-                        if n == height:
-                            if frame[UNREACHABLE]:
-                                continue
-                            raise type_mismatch(t, "nothing")
-                        n -= 1
-                        actual = vals[n]
-                        if actual is not t and actual is not None:
-                            raise type_mismatch(t, actual)
-                    del vals[n:]
-                if results:
+        # Locals readable from the start, by index (others: the rule).
+        readable_get = {x: t for x, t in enumerate(locals_) if x not in uninit}.get
+        memory0_32 = self.mem64[:1] == (False,)  # memory 0 has 32-bit addresses
+        # The innermost frame's height, in step with ``ctrls``: refreshed
+        # wherever a frame is pushed or popped (inline, or by any rule).
+        height = ctrls[-1][HEIGHT]
+        op = None
+        try:
+            for op, imm in it:
+                if op == LOCAL_GET:
+                    t = readable_get(imm)
+                    if t is not None:
+                        vals.append(t)
+                        continue
+                sig = plain[op]  # every opcode is a key: no call to ``get``
+                if sig is not None:
+                    k, params, results, check_imm, max_align = sig
+                    if check_imm is None:
+                        pass
+                    elif (
+                        imm.__class__ is MemArg  # a plain memarg (max_align >= 0)
+                        and imm.memory == 0
+                        and imm.align <= max_align
+                        and imm.offset <= 0xFFFFFFFF
+                        and memory0_32
+                    ):
+                        pass  # what check_imm accepts without 64-bit addresses
+                    elif check_imm(self, imm):
+                        k, params, results, check_imm, max_align = plain64[op]
+                    if k:
+                        # The operands exactly as expected: one comparison
+                        # of the stack's top (types are singletons; Unknown
+                        # fails it and goes to the exact check).
+                        n = len(vals) - k
+                        if n >= height and vals[n:] == params:
+                            vals[n:] = results
+                            continue
+                        self.pop_operands(params)
                     vals.extend(results)
-            elif op == LOCAL_GET and 0 <= imm < n_locals and imm not in uninit:
-                vals.append(locals_[imm])
-            elif (
-                op == LOCAL_SET
-                and 0 <= imm < n_locals
-                and len(vals) > ctrls[-1][HEIGHT]
-                and vals[-1] is locals_[imm]
-            ):
-                vals.pop()
-                if uninit:
-                    self.set_local(imm)
-            elif (
-                op == LOCAL_TEE
-                and 0 <= imm < n_locals
-                and len(vals) > ctrls[-1][HEIGHT]
-                and vals[-1] is locals_[imm]
-            ):
-                if uninit:
-                    self.set_local(imm)
-            elif op == END:
-                frame = ctrls[-1]
-                if (
-                    not frame[END_TYPES]
-                    and not frame[START]
-                    and len(vals) == frame[HEIGHT]
-                    and frame[INITS] is None
-                ):  # a block without parameters or results, nothing left on it
-                    ctrls.pop()
+                elif op == END:
+                    frame = ctrls[-1]
+                    types = frame[END_TYPES]
+                    if (
+                        not frame[START]
+                        and frame[INITS] is None
+                        and (
+                            (not types and len(vals) == height)
+                            or (
+                                frame[OPCODE] != IF
+                                and len(vals) - len(types) == height
+                                and tuple(vals[height:]) == types
+                            )
+                        )
+                    ):  # a block without parameters, exactly its results left on it
+                        ctrls.pop()
+                        if not ctrls:
+                            break
+                        vals[height:] = types
+                        height = ctrls[-1][HEIGHT]
+                        continue
+                    _end(self, op, imm)
                     if not ctrls:
                         break
-                    continue
-                _end(self, op, imm)
-                if not ctrls:
-                    break
-            elif op in (BLOCK, LOOP) and imm is None:
-                ctrls.append([op, (), (), len(vals), False, None])
-            elif op == GLOBAL_GET and 0 <= imm < n_globals:
-                vals.append(globals_[imm].type)
-            elif (
-                op == GLOBAL_SET
-                and 0 <= imm < n_globals
-                and globals_[imm].mutable
-                and len(vals) > ctrls[-1][HEIGHT]
-                and vals[-1] is globals_[imm].type
-            ):
-                vals.pop()
+                    height = ctrls[-1][HEIGHT]
+                elif op == GLOBAL_GET and 0 <= imm < n_globals:
+                    vals.append(globals_[imm].type)
+                elif (
+                    op == LOCAL_SET
+                    and 0 <= imm < n_locals
+                    and len(vals) > height
+                    and vals[-1] is locals_[imm]
+                ):
+                    vals.pop()
+                    if uninit:
+                        self.set_local(imm)
+                elif (
+                    op == LOCAL_TEE
+                    and 0 <= imm < n_locals
+                    and len(vals) > height
+                    and vals[-1] is locals_[imm]
+                ):
+                    if uninit:
+                        self.set_local(imm)
+                elif op == IF and imm is None and len(vals) > height and vals[-1] is I32:
+                    vals.pop()
+                    height = len(vals)
+                    ctrls.append([op, (), (), height, False, None])
+                elif op in (BLOCK, LOOP) and imm is None:
+                    height = len(vals)
+                    ctrls.append([op, (), (), height, False, None])
+                elif (
+                    op == BR_IF and 0 <= imm < len(ctrls) and len(vals) > height and vals[-1] is I32
+                ):
+                    target = ctrls[-1 - imm]
+                    types = target[START if target[OPCODE] == LOOP else END_TYPES]
+                    n = len(vals) - 1 - len(types)
+                    if not types:
+                        vals.pop()
+                    elif n >= height and tuple(vals[n:-1]) == types:
+                        vals[n:] = types  # the label's values stay, typed as it types them
+                    else:
+                        _br_if(self, op, imm)
+                elif op == BR and 0 <= imm < len(ctrls):
+                    target = ctrls[-1 - imm]
+                    if target[START if target[OPCODE] == LOOP else END_TYPES]:
+                        _br(self, op, imm)  # a label with values
+                    else:
+                        del vals[height:]
+                        ctrls[-1][UNREACHABLE] = True
+                elif op == CALL and 0 <= imm < n_funcs:
+                    ft = funcs[imm]
+                    n = len(vals) - len(ft.params)
+                    if n >= height and tuple(vals[n:]) == ft.params:
+                        vals[n:] = ft.results  # arguments exactly as declared
+                    else:
+                        call_type(self, ft)
+                elif op == DROP and len(vals) > height:
+                    vals.pop()
+                elif (
+                    op == SELECT
+                    and len(vals) >= height + 3
+                    and vals[-1] is I32
+                    and vals[-2] is vals[-3]
+                    and vals[-2].__class__ in _NUM_OR_VEC
+                ):  # two operands of one number or vector type, and a condition
+                    del vals[-2:]
+                elif (
+                    op == GLOBAL_SET
+                    and 0 <= imm < n_globals
+                    and globals_[imm].mutable
+                    and len(vals) > height
+                    and vals[-1] is globals_[imm].type
+                ):
+                    vals.pop()
+                else:
+                    rule = rules.get(op)
+                    if rule is None:
+                        raise UnsupportedFeature(f"validation of {OPS[op].name}")
+                    rule(self, op, imm)
+                    if ctrls:
+                        height = ctrls[-1][HEIGHT]
             else:
-                rule = rules.get(op)
-                if rule is None:
-                    name = OPS[op].name if op in OPS else hex(op)
-                    raise UnsupportedFeature(f"validation of {name}")
-                rule(self, op, imm)
-        else:
-            raise InvalidModule("expression lacks its final end")
+                raise InvalidModule("expression lacks its final end")
+        except KeyError:
+            if op in plain:  # not the lookup of an opcode
+                raise
+            raise UnsupportedFeature(f"validation of {hex(op)}") from None
         if next(it, None) is not None:
             raise InvalidModule("instructions after the final end")
 
@@ -360,6 +450,15 @@ def _br_table(v: ExprChecker, op: int, imm: tuple[tuple[int, ...], int]) -> None
     default_types = v.label_types(default)
     v.pop_expect(I32)
     arity = len(default_types)
+    if (
+        not arity
+        and max(depths, default=0) < len(v.ctrls)
+        and not any(map(v.label_types, set(depths)))
+    ):
+        # Labels without values (most of real code): every target exists
+        # and takes nothing, as the default does.
+        v.unreachable()
+        return
     # Before reference types, all targets had to agree exactly, even in
     # unreachable code; since then only their arity must.
     same_types = not v.c.features.reference_types
@@ -732,30 +831,38 @@ IMMEDIATE_CHECKS: dict[str, Callable[[OpInfo], ImmCheck]] = {
     "elem": _elem_check,
 }
 
-PlainSig = tuple[tuple, tuple, tuple, tuple, ImmCheck | None]
+# (number of params, params as a list with the top of the stack last, to
+# compare with a slice of it, results, immediate check or None, for a plain
+# memarg the largest valid alignment (else -1: the check decides))
+PlainSig = tuple[int, list, tuple, ImmCheck | None, int]
 
 
 def _resolve(types: tuple, addr: NumType) -> tuple[ValType, ...]:
     return tuple(addr if t == "addr" else t for t in types)
 
 
+def _sig(info: OpInfo, addr: NumType, check: ImmCheck | None) -> PlainSig:
+    params = _resolve(info.params, addr)
+    max_align = natural_alignment(info).bit_length() - 1 if info.immediates == "memarg" else -1
+    return len(params), list(params), _resolve(info.results, addr), check, max_align
+
+
 @lru_cache(maxsize=16)
-def _plain_table(f: Features) -> dict[int, PlainSig]:
-    """op -> (params for 32-bit addresses, reversed; results; the same for
-    64-bit addresses; immediate check or None)."""
-    table: dict[int, PlainSig] = {}
+def _plain_tables(f: Features) -> tuple[dict[int, PlainSig | None], dict[int, PlainSig]]:
+    """Every opcode to its signature for 32-bit addresses, or None if it
+    has no fixed signature; the signatures for 64-bit addresses of the
+    instructions whose immediate check says which applies."""
+    plain: dict[int, PlainSig | None] = {}
+    plain64: dict[int, PlainSig] = {}
     for code, info in OPS.items():
+        plain[code] = None
         if info.params is None or info.results is None:
             continue
         make_check = IMMEDIATE_CHECKS.get(info.immediates)
-        table[code] = (
-            _resolve(info.params, I32)[::-1],
-            _resolve(info.results, I32),
-            _resolve(info.params, I64)[::-1],
-            _resolve(info.results, I64),
-            make_check(info) if make_check else None,
-        )
-    return table
+        plain[code] = _sig(info, I32, make_check(info) if make_check else None)
+        if make_check:
+            plain64[code] = _sig(info, I64, None)
+    return plain, plain64
 
 
 def check_func_body(
@@ -763,8 +870,9 @@ def check_func_body(
 ) -> None:
     """Spec 3.4.1: the body has type [] -> results under params + locals;
     locals of non-defaultable types must be set before they are read."""
-    for t in locals_:
+    refs = [(i, t) for i, t in enumerate(locals_) if t.__class__ is RefType]
+    for _, t in refs:  # only reference types name types to check
         check_val_type(t, c)
     n = len(ft.params)
-    uninit = {n + i for i, t in enumerate(locals_) if not is_defaultable(t)}
+    uninit = {n + i for i, t in refs if not is_defaultable(t)}
     ExprChecker(c, ft.params + locals_, ft.results, uninit).check(body)

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from ..errors import InvalidModule
 from ..features import Features
+from ..gcpause import paused_collection
 from ..syntax.module import Active, Expr, Func, FuncImport, Module
 from ..syntax.opcodes import BY_NAME
 from ..syntax.types import ExternKind, GlobalType, MemType, TableType, TagType
@@ -110,7 +111,13 @@ def validate_function(c: Context, func: Func) -> None:
 
 def validate_module(module: Module, features: Features) -> None:
     """Raise InvalidModule, with the spec interpreter's message, unless the
-    module is valid (spec 3.4.12)."""
+    module is valid (spec 3.4.12).  The cyclic collector is paused
+    meanwhile (``gcpause``)."""
+    with paused_collection():
+        _validate_module(module, features)
+
+
+def _validate_module(module: Module, features: Features) -> None:
     f = features
     c = _init_context(module, f)
     imported_globals = list(c.globals)
@@ -138,10 +145,14 @@ def validate_module(module: Module, features: Features) -> None:
             if not match_val(e.type, tt.elem, c.defs):
                 raise InvalidModule(f"type mismatch: element segment of {e.type} for {tt.elem}")
             check_const(c, e.mode.offset, addr_type(tt.limits.address))
+    # Offsets by memory (Go modules have tens of thousands of segments).
+    offset_types = [addr_type(mt.limits.address) for mt in c.mems]
     for d in module.datas:
-        if isinstance(d.mode, Active):
-            mt = c.mem(d.mode.index)
-            check_const(c, d.mode.offset, addr_type(mt.limits.address))
+        mode = d.mode
+        if isinstance(mode, Active):
+            if not 0 <= mode.index < len(offset_types):
+                c.mem(mode.index)  # "unknown memory"
+            check_const(c, mode.offset, offset_types[mode.index])
 
     if not f.gc:
         c.globals += [g.type for g in module.globals]

@@ -166,3 +166,25 @@ def test_a_wizer_snapshot_that_differs_is_reported(tmp_path, wat):
     different = preinitialize_module(load_input(other, features), features, "init").binary
     verdict, detail = compare_snapshots(module, features, different, theirs)
     assert verdict == "disagree" and "memory" in detail
+
+
+def test_the_corpus_benchmark_measures_extra_modules_and_names_what_fails(tmp_path, capsys, wat):
+    """``python -m benchmarks --only corpus --modules DIR``: every module a
+    line, one that cannot be decoded or read its reason, never a traceback."""
+    from benchmarks.__main__ import main as benchmarks
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "manifest.json").write_text("[]")
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "good.wasm").write_bytes(wat(IMPORTING))
+    (extra / "bad.wasm").write_bytes(b"\0asm\1\0\0\0\1\5")
+    argv = ["--only", "corpus", "--corpus", str(corpus), "--modules", str(extra)]
+    argv += ["--modules", str(tmp_path / "missing.wasm")]
+    assert benchmarks(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:-1]] == ["bad", "good", "missing"]
+    assert "MalformedModule: length out of bounds" in lines[1]
+    assert "unreadable: No such file or directory" in lines[3]
+    assert lines[-1].startswith("total decode + validate")

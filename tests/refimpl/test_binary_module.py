@@ -13,7 +13,9 @@ from binary_helpers import (
     module,
     name,
     one_func,
+    s64,
     section,
+    u32,
     vec,
     wat,
 )
@@ -519,3 +521,30 @@ def test_wasm_3_immediates() -> None:
     # GC instructions exist only with the GC feature
     i31 = one_func(b"\x41\x00\xfb\x1c\x1a\x0b")  # i32.const 0; ref.i31; drop
     assert malformed(i31, Features.profile("2.0")) == "illegal opcode fb 1c"
+
+
+def test_short_immediates_read_inline_as_their_readers_read_them() -> None:
+    """The instruction loop reads two- and three-byte indices and constants
+    and memargs with offsets of up to three bytes without the readers; the
+    values are the readers', equal memargs share one ``Instr``, and each
+    truncation is "unexpected end" as the readers make it."""
+    f = replace(V3, memory64=True)
+    for value in (0x7F, 0x80, 0x2000, 0x3FFF, 0x4000, 0x1FFFFF, 0x200000):
+        code = b"\x23" + u32(value) + b"\x1a\x0b"  # global.get x drop end
+        assert decode(one_func(code), f).funcs[0].body[0] == Instr(Op.GLOBAL_GET, value)
+        for cut in range(len(u32(value))):  # the body, and the input, end inside it
+            assert malformed(one_func(code[: 1 + cut]), f).startswith("unexpected end")
+    for value in (-0x41, -0x2000, -0x2001, 0x1FFF, 0x2000, -0x100000, 0xFFFFF, -0x100001):
+        code = b"\x42" + s64(value) + b"\x1a\x0b"  # i64.const c drop end
+        assert decode(one_func(code), f).funcs[0].body[0] == Instr(Op.I64_CONST, value % 2**64)
+        code = b"\x41" + s64(value) + b"\x1a\x0b"  # i32.const c drop end
+        assert decode(one_func(code), f).funcs[0].body[0] == Instr(Op.I32_CONST, value % 2**32)
+    memory = section(5, vec(b"\x00\x01"))
+    for offset in (0, 0x7F, 0x80, 0x3FFF, 0x4000, 0x1FFFFF, 0x200000):
+        load = b"\x41\x00\x28\x02" + u32(offset)  # i32.const 0 i32.load align=2
+        code = load + b"\x1a" + load + b"\x1a\x0b"
+        first, second = decode(one_func(code, b"", b"", memory), f).funcs[0].body[1::3]
+        assert first.imm.offset == offset and first.imm.align == 2 and first == second
+        assert (first is second) == (len(u32(offset)) <= 3)  # shared up to three bytes
+        for cut in range(4, len(load)):  # the body, and the input, end inside it
+            assert malformed(one_func(load[:cut], b"", b"", memory), f).startswith("unexpected end")

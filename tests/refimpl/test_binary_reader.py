@@ -137,3 +137,44 @@ def test_short_encodings_read_as_the_general_loop_reads_them(method, general, bi
             fast, slow = Reader(data), Reader(data)
             assert getattr(fast, method)() == getattr(slow, general)(bits), data
             assert fast.pos == slow.pos == len(enc)
+
+
+@pytest.mark.parametrize(("method", "bits"), [("s32", 32), ("s64", 64)])
+def test_signed_numbers_of_up_to_four_bytes_read_as_the_general_loop_reads_them(method, bits):
+    """With four bytes of input left the signed readers decode up to four
+    bytes inline (segment offsets, constants); every length's boundaries and
+    a sample between them agree with the LEB128 loop, non-minimal encodings
+    included."""
+    groups = [0x00, 0x01, 0x3F, 0x40, 0x41, 0x7E, 0x7F]
+    encodings = []
+    for n in (1, 2, 3, 4):
+        for last in groups:
+            for middle in (0x80, 0x81, 0xBF, 0xC0, 0xFF):
+                encodings.append(bytes([middle] * (n - 1) + [last]))
+    for b in range(128):
+        encodings.append(bytes([0x80 | b, 0x80 | (b * 7 % 128), 0x80 | (b * 13 % 128), b]))
+    encodings.append(b"\x80\x80\x80\x80\x00")  # five bytes: the general loop's
+    for enc in encodings:
+        data = enc + b"\x0b\x0b\x0b\x0b"
+        fast, slow = Reader(data), Reader(data)
+        assert getattr(fast, method)() == slow.sleb(bits), enc
+        assert fast.pos == slow.pos == len(enc)
+
+
+def test_paused_collection_restores_the_collector_even_on_errors():
+    import gc
+
+    from refimpl.gcpause import paused_collection
+
+    assert gc.isenabled()
+    with pytest.raises(MalformedModule), paused_collection():
+        assert not gc.isenabled()
+        raise MalformedModule("x", 0)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_collection():
+            pass
+        assert not gc.isenabled()  # the caller's choice stands
+    finally:
+        gc.enable()

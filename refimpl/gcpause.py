@@ -1,0 +1,30 @@
+"""Pausing Python's cyclic garbage collector around bulk work.
+
+Decoding a real module makes millions of small tuples and validating it
+millions of short-lived lists, none of them part of a cycle.  Their
+allocation keeps triggering collections, and each full one traverses every
+object decoded so far: about a third of the decoding time of a 5 MB module.
+Reference counting still frees everything acyclic at once; the collector
+only resumes afterwards (if it was running), so nothing is lost, only
+deferred to the end of the call.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused_collection() -> Iterator[None]:
+    """Disable the cyclic collector for the ``with`` body; re-enable it
+    after, unless the caller had disabled it already."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
