@@ -364,11 +364,14 @@ class CommandItem(pytest.Item):
             if self.state.differential is None:
                 self.state.differential = Differential()
             self.state.differential.add_result(result, str(self.state.script.path))
-        records = records_of(result, self.state.display, self.state.fingerprints[self.index])
-        if (
+        baselined = (
             self.config.stash.get(BASELINE_KEY, None) is not None
             or _run_options(self.config).update_baseline
-        ):
+        )
+        if result.status == Status.PASS and not baselined:
+            return  # the records are for reasons, failures and baselines
+        records = records_of(result, self.state.display, self.state.fingerprints[self.index])
+        if baselined:
             self.user_properties.append((BASELINE_PROPERTY, [r.as_dict() for r in records]))
             baseline = self.config.stash.get(BASELINE_KEY, None)
             if baseline is not None:
