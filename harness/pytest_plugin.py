@@ -29,6 +29,7 @@ from .report import (
 )
 from .runner import CommandResult, ScriptRunner
 from .script import ConversionError, load_script
+from .script.convert import cache_root
 from .status import Status
 from .testsuite import (
     MISSING_MESSAGE,
@@ -166,15 +167,30 @@ class _DifferentialSummary:
 
 
 class _XdistScheduling:
-    """Keep each script's commands on one worker (they share its state)."""
+    """Keep each script's commands on one worker (they share its state), the
+    longest scripts first as earlier runs measured them (the durations file
+    sits beside the conversion cache)."""
+
+    scheduler = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_xdist_make_scheduler(self, config, log):
         if config.getvalue("dist") not in ("load", "loadscope", "loadfile"):
             return None
-        from .xdist_scheduling import ScriptScheduling
+        from .xdist_scheduling import ScriptScheduling, read_durations
 
-        return ScriptScheduling(config, log)
+        self.scheduler = ScriptScheduling(config, log, read_durations(_durations_file()))
+        return self.scheduler
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.scheduler is not None and self.scheduler.measured:
+            from .xdist_scheduling import write_durations
+
+            write_durations(_durations_file(), self.scheduler.measured)
+
+
+def _durations_file() -> Path:
+    return cache_root() / "durations.json"
 
 
 @pytest.hookimpl(tryfirst=True)
