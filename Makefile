@@ -31,13 +31,14 @@ demo: setup
 # Unit tests; then the spec suites: Wasm 2.0 and Wasm 3.0 (with its proposals)
 # on refimpl's fast path, its plain interpreter and wasmtime with state probes;
 # Wasm 1.0 on refimpl and wabt; every init mode against the plain path;
-# wasmtime's own misc tests on refimpl and wasmtime; V8 against its baseline.  Each command prints one line (counts and seconds); its whole
-# output is in reports/test-LABEL.log, and printed when it fails.
+# wasmtime's own misc tests on refimpl and wasmtime; V8 against its baseline.
+# Each command prints one line (its wall and CPU seconds, its counts); its
+# whole output is in reports/test-LABEL.log, and printed when it fails.
 QUIET := .ci/quiet
 # Other runtimes' test suites (data, outside the repository).
 FOREIGN ?= $(or $(WASM_FOREIGN),../shared/foreign)
 test: setup
-	@rm -f reports/test-*.log reports/test-counts.tsv
+	@rm -f reports/test-*.log reports/test-counts.tsv reports/test-times.tsv
 	@$(QUIET) unit $(PYTEST) -q -n 2 tests
 	@$(QUIET) wasm-2.0 $(SPEC) -q -n 2 spectests --engine refimpl --engine refimpl-interpreter --engine wasmtime --suite wasm-2.0
 	@$(QUIET) pre-bulk-memory $(SPEC) -q -n 2 spectests --engine refimpl --engine wabt --suite pre-bulk-memory

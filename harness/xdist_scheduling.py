@@ -12,12 +12,24 @@ methods, keeping counts and indexes incrementally.
 Work units: a script (the node id up to its last ``::``, when the last part
 is a command, ``line_N``); any other test goes with its module, as in
 ``loadfile``.
+
+Order: units go out in collection order, unless earlier runs measured them
+(``durations``: seconds per unit, kept in the conversion cache's folder by
+the plugin): then units never measured go first (they may be long), then
+the rest longest first, so that a run does not end on one worker finishing
+a long script while the other idles.  (A script's cost is not its item
+count: skip-stack-guard-page's 11 commands outlast i32's 400.)
 """
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import tempfile
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 
 from xdist.workermanage import WorkerController, parse_tx_spec_config
 
@@ -36,9 +48,12 @@ def work_unit_of(nodeid: str) -> str:
 class ScriptScheduling:
     """Implements ``xdist.scheduler.protocol.Scheduling``."""
 
-    def __init__(self, config, log=None):
+    def __init__(self, config, log=None, durations: dict[str, float] | None = None):
         self.numnodes = len(parse_tx_spec_config(config))
         self.log = log
+        self.known = durations or {}  # unit -> seconds, measured by earlier runs
+        self.measured: dict[str, list] = {}  # unit -> [seconds, items], this run
+        self.unit_of: list[str] = []  # item index -> its unit
         self.collection: list[str] | None = None
         self.registered: dict[WorkerController, list[str]] = {}
         self.queue: OrderedDict[str, list[int]] = OrderedDict()  # unit -> item indexes
@@ -107,8 +122,12 @@ class ScriptScheduling:
                 self.log("**Different tests collected, aborting run**")
             return
         self.collection = collections[0]
-        for index, nodeid in enumerate(self.collection):
-            self.queue.setdefault(work_unit_of(nodeid), []).append(index)
+        self.unit_of = [work_unit_of(nodeid) for nodeid in self.collection]
+        for index, unit in enumerate(self.unit_of):
+            self.queue.setdefault(unit, []).append(index)
+        if self.known:  # unmeasured first, then longest first (a stable sort)
+            units = sorted(self.queue.items(), key=lambda u: -self.known.get(u[0], math.inf))
+            self.queue = OrderedDict(units)
         for node in list(self.nodes)[len(self.queue) :]:  # more workers than work
             self.pending.pop(node)
             node.shutdown()
@@ -122,6 +141,10 @@ class ScriptScheduling:
         self, node: WorkerController, item_index: int, duration: float = 0
     ) -> None:
         self.pending[node].discard(item_index)
+        if self.unit_of:
+            entry = self.measured.setdefault(self.unit_of[item_index], [0.0, 0])
+            entry[0] += duration
+            entry[1] += 1
         self._refill(node)
 
     def mark_test_pending(self, item: str) -> None:
@@ -145,3 +168,38 @@ class ScriptScheduling:
             node.send_runtest_some(indexes)
         if not self.queue:
             node.shutdown()
+
+
+# -- the units' durations, from one run to the next ------------------------------
+
+
+def read_durations(path: Path) -> dict[str, float]:
+    """Seconds per unit measured by earlier runs ({} if none or unreadable)."""
+    try:
+        data = json.loads(path.read_text())
+        return {unit: float(entry[0]) for unit, entry in data.items()}
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return {}
+
+
+def write_durations(path: Path, measured: dict[str, list]) -> None:
+    """Add this run's units to the file.  A unit keeps its earlier entry when
+    this run ran fewer of its items (a ``-k`` selection measures part of it)."""
+    try:
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    for unit, (seconds, items) in measured.items():
+        old = data.get(unit)
+        if not (isinstance(old, list) and len(old) == 2 and old[1] > items):
+            data[unit] = [round(seconds, 3), items]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, sort_keys=True)
+        os.replace(tmp, path)  # readers never see half a file
+    except OSError:
+        pass  # only a hint for the next run's order

@@ -164,6 +164,22 @@ def test_pytest_item_shows_the_divergence(project, monkeypatch):
     )
 
 
+def test_pytest_a_run_stopped_at_a_failure_still_reports_what_it_compared(project, monkeypatch):
+    """A script's figures travel with the report of its last command, or of
+    a failure: ``-x`` ends the run there, and the summary still has them."""
+    monkeypatch.setattr(bulk, "memory_init", lambda *args: None)
+    project.makefile(".wast", diff=PYTEST_SCRIPT)
+    result = project.runpytest("diff.wast", "-x", "--engine", "refimpl", "--engine", "wasmtime")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*wasm differential*",
+            "differential: 1 commands compared across engines; 1 instantiations probed*",
+            "divergences: 1 unexplained, 0 excused by known differences",
+        ]
+    )
+
+
 def test_pytest_probe_option_turns_probes_off(project, monkeypatch):
     monkeypatch.setattr(bulk, "memory_init", lambda *args: None)
     project.makefile(".wast", diff=PYTEST_SCRIPT)

@@ -157,3 +157,16 @@ def test_printed_values_compare_as_printed():
         "v128", 1 | 2 << 32 | 3 << 64 | 0xFFFFFFFF << 96
     )
     assert _parse_value("i64:18446744073709551614") == Value("i64", 2**64 - 2)
+
+
+def test_spectest_interp_runs_under_the_address_space_cap():
+    """A script asking for more memory than the cap fails its allocation at
+    once instead of filling the machine (table_grow_limit.2.0.wast: 16 GiB)."""
+    import subprocess
+
+    from harness.engines.wabt_engine import _capped
+
+    out = subprocess.run(
+        [*_capped(3 << 30), "/bin/sh", "-c", "ulimit -v"], capture_output=True, text=True
+    )
+    assert out.stdout.strip() == str(3 << 20)  # KiB
