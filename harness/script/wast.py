@@ -49,6 +49,8 @@ from .commands import (
     UnsupportedCommand,
 )
 from .normalize import NormalizeError, _expected, _value
+from .quick import SCALARS
+from .quick import read as read_quick
 
 _MODULE_ASSERTIONS = {
     "assert_malformed": AssertMalformed,
@@ -71,13 +73,6 @@ _NULL_TYPES = {
     "nofunc": "nullfuncref",
     "noextern": "nullexternref",
     "noexn": "nullexnref",
-}
-# Scalar constants: result type, width (or float format), literal reader.
-_SCALARS = {
-    "i32.const": ("i32", 32, parse_int),
-    "i64.const": ("i64", 64, parse_int),
-    "f32.const": ("f32", F32, parse_float),
-    "f64.const": ("f64", F64, parse_float),
 }
 _REF_RESULTS = {
     "ref.func": "funcref",
@@ -128,6 +123,7 @@ class _ScriptReader:
         out: list[Command] = []
         if cur.peek().kind == LP and cur.peek(1).value in FIELDS:
             return [self.inline_module()]
+        toks, lines = cur.toks, cur.lines
         while not cur.at_eof():
             start = cur.i
             tok = cur.peek()
@@ -135,6 +131,11 @@ class _ScriptReader:
                 text = "unexpected token outside any command"
                 out.append(ConversionFailure(cur.line(start), text))
                 cur.i += 1
+                continue
+            quick = read_quick(toks, lines, start)
+            if quick is not None:
+                command, cur.i = quick
+                out.append(command)
                 continue
             try:
                 out.append(self.command())
@@ -273,23 +274,30 @@ class _ScriptReader:
                 return ModuleSource(binary=bytes(data), origin="module binary"), name
             return self._quoted(bytes(data)), name
         first = cur.i
-        last = cur.closing(first)
-        annotations = module_annotations(
-            [a for a in self.lexed.annotations if first <= a.index <= last], depth
-        )
-        hints = [a for a in self.lexed.branch_hints if first <= a.index <= last]
+        annotations, hints = [], []
+        if self.lexed.annotations or self.lexed.branch_hints:
+            last = cur.closing(first)
+            annotations = module_annotations(
+                [a for a in self.lexed.annotations if first <= a.index <= last], depth
+            )
+            hints = [a for a in self.lexed.branch_hints if first <= a.index <= last]
         parser = ModuleParser(cur, self.features, annotations, name, hints)
         try:
             module = parser.parse()
+            cur.rp()
         except UnsupportedFeature as exc:
             cur.i = first
             cur.skip_to_close()
-            return self._text(first, last, f"text ({exc.message})"), name
-        cur.rp()
+            return self._text(first, cur.i - 1, f"text ({exc.message})"), name
+        except MalformedModule:
+            # A module that is not closed is that error, wherever else the
+            # parser stopped (found without a scan of every module first).
+            cur.closing(first)
+            raise
         try:
             binary = encode_module(module, self.features)
         except EncodeError as exc:
-            return self._text(first, last, f"text ({exc})"), name
+            return self._text(first, cur.i - 1, f"text ({exc})"), name
         return ModuleSource(binary=binary, origin="text"), name
 
     def _text(self, first: int, last: int, origin: str) -> ModuleSource:
@@ -353,7 +361,7 @@ class _ScriptReader:
             lp, head, num, rp = toks[i], toks[i + 1], toks[i + 2], toks[i + 3]
             if lp[0] != LP or num[0] != NUM or rp[0] != RP or head[0] != KW:
                 break
-            scalar = _SCALARS.get(head[1])
+            scalar = SCALARS.get(head[1])
             if scalar is None:
                 break
             kind, width, parse = scalar

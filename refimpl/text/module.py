@@ -260,6 +260,8 @@ class ModuleParser:
         if names is not None:
             last = next((s for s in reversed(SECTION_ORDER) if s in present), 0)
             customs += (m.Custom("name", names, last),)
+        if not customs:
+            return module
         return replace(module, customs=customs)
 
     def _hints_by_offset(self, module: m.Module) -> dict[int, tuple[tuple[int, int], ...]]:

@@ -1,0 +1,135 @@
+"""The script commands most of a ``.wast`` file is made of, read by
+indexing the tokens: ``(assert_return (invoke "f" v*) r*)``,
+``(assert_trap (invoke "f" v*) "text")`` and ``(invoke "f" v*)`` whose
+values are scalar constants (``(i32.const 1)``) or vectors
+(``(v128.const i32x4 1 2 3 4)``), and whose results hold no NaN pattern.
+
+Reading these through the grammar's methods (``wast._ScriptReader``) is
+most of the time a script takes once its tokens are lexed; this is the
+same reading without a method call per token.  Anything else, and any
+error, is left to the grammar's methods (``read`` returns None), which
+give the commands their usual errors and lines: this path only has to
+agree with them on what it accepts.
+"""
+
+from __future__ import annotations
+
+from itertools import repeat
+
+from refimpl.errors import MalformedModule
+from refimpl.text.lexer import ID, KW, LP, NUM, RP, STR, Token
+from refimpl.text.numbers import F32, F64, parse_float, parse_int
+
+from ..values import Exact, Pattern, V128Lanes, Value
+from .commands import Action, ActionCommand, AssertReturn, AssertTrap, Command
+
+# Scalar constants: result type, width (or float format), literal reader.
+SCALARS = {
+    "i32.const": ("i32", 32, parse_int),
+    "i64.const": ("i64", 64, parse_int),
+    "f32.const": ("f32", F32, parse_float),
+    "f64.const": ("f64", F64, parse_float),
+}
+# Vector shapes: lane type, lane count, lane width (or float format), reader.
+_SHAPES = {
+    "i8x16": ("i8", 16, 8, parse_int),
+    "i16x8": ("i16", 8, 16, parse_int),
+    "i32x4": ("i32", 4, 32, parse_int),
+    "i64x2": ("i64", 2, 64, parse_int),
+    "f32x4": ("f32", 4, F32, parse_float),
+    "f64x2": ("f64", 2, F64, parse_float),
+}
+_WIDTHS = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "f32": 32, "f64": 64}
+
+
+def read(toks: list[Token], lines: list[int], start: int) -> tuple[Command, int] | None:
+    """The command whose ``(`` is token ``start`` and the index after it,
+    or None: not one of the common forms (or an error)."""
+    try:
+        return _read(toks, lines, start)
+    except (IndexError, MalformedModule, UnicodeDecodeError):
+        return None
+
+
+def _read(toks: list[Token], lines: list[int], start: int) -> tuple[Command, int] | None:
+    head = toks[start + 1]
+    if head[0] != KW:
+        return None
+    word = head[1]
+    a = start if word == "invoke" else start + 2  # the action's "("
+    if a == start + 2 and word not in ("assert_return", "assert_trap"):
+        return None
+    if toks[a][0] != LP or toks[a + 1][1] != "invoke" or toks[a + 1][0] != KW:
+        return None
+    j = a + 2
+    module = None
+    if toks[j][0] == ID:
+        module = toks[j][1]
+        j += 1
+    if toks[j][0] != STR:
+        return None
+    field = toks[j][1].decode("utf-8")
+    args: list[Value] = []
+    j = _values(toks, lines, j + 1, args, None)
+    if j < 0 or toks[j][0] != RP:
+        return None
+    action = Action("invoke", module, field, tuple(args))
+    line = lines[a + 1]  # the converters' line: the action's keyword
+    j += 1
+    if word == "invoke":
+        return ActionCommand(line, action), j
+    if word == "assert_trap":
+        if toks[j][0] != STR or toks[j + 1][0] != RP:
+            return None
+        return AssertTrap(line, action, toks[j][1].decode("utf-8", "replace")), j + 2
+    patterns: list[Pattern] = []
+    j = _values(toks, lines, j, None, patterns)
+    if j < 0 or toks[j][0] != RP:
+        return None
+    return AssertReturn(line, action, tuple(patterns)), j + 1
+
+
+def _values(
+    toks: list[Token],
+    lines: list[int],
+    j: int,
+    values: list[Value] | None,
+    patterns: list[Pattern] | None,
+) -> int:
+    """Constants from token ``j`` on, as values (arguments) or patterns
+    (results); the index after them, or -1 for a form this path leaves."""
+    while toks[j][0] == LP:
+        head = toks[j + 1]
+        scalar = SCALARS.get(head[1])
+        if scalar is not None:
+            num = toks[j + 2]
+            if head[0] != KW or num[0] != NUM or toks[j + 3][0] != RP:
+                return -1
+            kind, width, parse = scalar
+            value = Value(kind, parse(num[1], width, lines[j + 2]))
+            if values is not None:
+                values.append(value)
+            else:
+                patterns.append(Exact(value))  # type: ignore[union-attr]
+            j += 4
+            continue
+        if head[1] != "v128.const" or head[0] != KW:
+            return -1
+        shape = _SHAPES.get(toks[j + 2][1])
+        if shape is None or toks[j + 2][0] != KW:
+            return -1
+        lane_type, count, width, parse = shape
+        first = j + 3
+        end = first + count
+        lanes = toks[first:end]
+        if len(lanes) != count or toks[end][0] != RP or any(t[0] != NUM for t in lanes):
+            return -1
+        bits = list(map(parse, [t[1] for t in lanes], repeat(width), lines[first:end]))
+        if values is not None:
+            size = _WIDTHS[lane_type] // 8
+            raw = b"".join(map(int.to_bytes, bits, repeat(size), repeat("little")))
+            values.append(Value("v128", int.from_bytes(raw, "little")))
+        else:
+            patterns.append(V128Lanes(lane_type, tuple(bits)))  # type: ignore[union-attr]
+        j = end + 1
+    return j
