@@ -40,9 +40,9 @@ def name_section(
     fields: dict[int, dict[int, str]],
 ) -> bytes | None:
     """The section's payload (after its name), or None if nothing is named."""
-    if module is None and not any(spaces.values()) and not any(fields.values()):
-        if not any(locals_.values()) and not any(labels.values()):
-            return None  # (most modules: checked first, as it is cheap)
+    named = (spaces, fields, locals_, labels)
+    if module is None and not any(any(maps.values()) for maps in named):
+        return None  # most modules: checked first, as it is cheap
     subsections: list[tuple[int, bytes]] = []
     if module is not None:
         subsections.append((0, encode_name(module)))
