@@ -7,7 +7,8 @@ values are scalar constants (``(i32.const 1)``) or vectors
 Reading these through the grammar's methods (``wast._ScriptReader``) is
 most of the time a script takes once its tokens are lexed; this is the
 same reading without a method call per token.  Anything else, and any
-error, is left to the grammar's methods (``read`` returns None), which
+error, is left to the grammar's methods (``QuickReader.read`` returns
+None), which
 give the commands their usual errors and lines: this path only has to
 agree with them on what it accepts.
 """
@@ -42,78 +43,98 @@ _SHAPES = {
 _WIDTHS = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "f32": 32, "f64": 64}
 
 
-def read(toks: list[Token], lines: list[int], start: int) -> tuple[Command, int] | None:
-    """The command whose ``(`` is token ``start`` and the index after it,
-    or None: not one of the common forms (or an error)."""
-    try:
-        return _read(toks, lines, start)
-    except (IndexError, MalformedModule, UnicodeDecodeError):
-        return None
+class QuickReader:
+    """Reads the common commands of one script.  Equal constants are one
+    object (``Value`` and ``Exact`` are immutable): a script repeats its
+    constants, and making them is a good part of reading them.  The memo
+    lives as long as the reader: nothing is kept across scripts."""
 
+    def __init__(self, toks: list[Token], lines: list[int]):
+        self.toks = toks
+        self.lines = lines
+        self.values: dict[tuple[str, str], Value] = {}
+        self.patterns: dict[tuple[str, str], Exact] = {}
 
-def _read(toks: list[Token], lines: list[int], start: int) -> tuple[Command, int] | None:
-    head = toks[start + 1]
-    if head[0] != KW:
-        return None
-    word = head[1]
-    a = start if word == "invoke" else start + 2  # the action's "("
-    if a == start + 2 and word not in ("assert_return", "assert_trap"):
-        return None
-    if toks[a][0] != LP or toks[a + 1][1] != "invoke" or toks[a + 1][0] != KW:
-        return None
-    j = a + 2
-    module = None
-    if toks[j][0] == ID:
-        module = toks[j][1]
-        j += 1
-    if toks[j][0] != STR:
-        return None
-    field = toks[j][1].decode("utf-8")
-    args: list[Value] = []
-    j = _values(toks, lines, j + 1, args, None)
-    if j < 0 or toks[j][0] != RP:
-        return None
-    action = Action("invoke", module, field, tuple(args))
-    line = lines[a + 1]  # the converters' line: the action's keyword
-    j += 1
-    if word == "invoke":
-        return ActionCommand(line, action), j
-    if word == "assert_trap":
-        if toks[j][0] != STR or toks[j + 1][0] != RP:
+    def read(self, start: int) -> tuple[Command, int] | None:
+        """The command whose ``(`` is token ``start`` and the index after
+        it, or None: not one of the common forms (or an error)."""
+        try:
+            return self._read(start)
+        except (IndexError, MalformedModule, UnicodeDecodeError):
             return None
-        return AssertTrap(line, action, toks[j][1].decode("utf-8", "replace")), j + 2
-    patterns: list[Pattern] = []
-    j = _values(toks, lines, j, None, patterns)
-    if j < 0 or toks[j][0] != RP:
-        return None
-    return AssertReturn(line, action, tuple(patterns)), j + 1
 
+    def _read(self, start: int) -> tuple[Command, int] | None:
+        toks = self.toks
+        head = toks[start + 1]
+        if head[0] != KW:
+            return None
+        word = head[1]
+        a = start if word == "invoke" else start + 2  # the action's "("
+        if a == start + 2 and word not in ("assert_return", "assert_trap"):
+            return None
+        if toks[a][0] != LP or toks[a + 1][1] != "invoke" or toks[a + 1][0] != KW:
+            return None
+        j = a + 2
+        module = None
+        if toks[j][0] == ID:
+            module = toks[j][1]
+            j += 1
+        if toks[j][0] != STR:
+            return None
+        field = toks[j][1].decode("utf-8")
+        args: list[Value] = []
+        j = self._values(j + 1, args, self.values)
+        if j < 0 or toks[j][0] != RP:
+            return None
+        action = Action("invoke", module, field, tuple(args))
+        line = self.lines[a + 1]  # the converters' line: the action's keyword
+        j += 1
+        if word == "invoke":
+            return ActionCommand(line, action), j
+        if word == "assert_trap":
+            if toks[j][0] != STR or toks[j + 1][0] != RP:
+                return None
+            return AssertTrap(line, action, toks[j][1].decode("utf-8", "replace")), j + 2
+        patterns: list[Pattern] = []
+        j = self._values(j, patterns, self.patterns)
+        if j < 0 or toks[j][0] != RP:
+            return None
+        return AssertReturn(line, action, tuple(patterns)), j + 1
 
-def _values(
-    toks: list[Token],
-    lines: list[int],
-    j: int,
-    values: list[Value] | None,
-    patterns: list[Pattern] | None,
-) -> int:
-    """Constants from token ``j`` on, as values (arguments) or patterns
-    (results); the index after them, or -1 for a form this path leaves."""
-    while toks[j][0] == LP:
-        head = toks[j + 1]
-        scalar = SCALARS.get(head[1])
-        if scalar is not None:
+    def _values(self, j: int, out: list, memo: dict) -> int:
+        """Constants from token ``j`` on, as values (arguments: ``memo`` is
+        ``self.values``) or patterns (results); the index after them, or -1
+        for a form this path leaves."""
+        toks = self.toks
+        patterns = memo is self.patterns
+        while toks[j][0] == LP:
+            head = toks[j + 1]
             num = toks[j + 2]
-            if head[0] != KW or num[0] != NUM or toks[j + 3][0] != RP:
+            if head[0] == KW and num[0] == NUM and toks[j + 3][0] == RP:
+                key = (head[1], num[1])
+                known = memo.get(key)
+                if known is not None:
+                    out.append(known)
+                    j += 4
+                    continue
+                scalar = SCALARS.get(head[1])
+                if scalar is None:
+                    return -1
+                kind, width, parse = scalar
+                value = Value(kind, parse(num[1], width, self.lines[j + 2]))
+                known = memo[key] = Exact(value) if patterns else value
+                out.append(known)
+                j += 4
+                continue
+            j = self._vector(j, out, patterns)
+            if j < 0:
                 return -1
-            kind, width, parse = scalar
-            value = Value(kind, parse(num[1], width, lines[j + 2]))
-            if values is not None:
-                values.append(value)
-            else:
-                patterns.append(Exact(value))  # type: ignore[union-attr]
-            j += 4
-            continue
-        if head[1] != "v128.const" or head[0] != KW:
+        return j
+
+    def _vector(self, j: int, out: list, patterns: bool) -> int:
+        """``(v128.const shape lane*)`` at ``j``: the index after it, or -1."""
+        toks = self.toks
+        if toks[j + 1][1] != "v128.const" or toks[j + 1][0] != KW:
             return -1
         shape = _SHAPES.get(toks[j + 2][1])
         if shape is None or toks[j + 2][0] != KW:
@@ -124,12 +145,11 @@ def _values(
         lanes = toks[first:end]
         if len(lanes) != count or toks[end][0] != RP or any(t[0] != NUM for t in lanes):
             return -1
-        bits = list(map(parse, [t[1] for t in lanes], repeat(width), lines[first:end]))
-        if values is not None:
+        bits = list(map(parse, [t[1] for t in lanes], repeat(width), self.lines[first:end]))
+        if patterns:
+            out.append(V128Lanes(lane_type, tuple(bits)))
+        else:
             size = _WIDTHS[lane_type] // 8
             raw = b"".join(map(int.to_bytes, bits, repeat(size), repeat("little")))
-            values.append(Value("v128", int.from_bytes(raw, "little")))
-        else:
-            patterns.append(V128Lanes(lane_type, tuple(bits)))  # type: ignore[union-attr]
-        j = end + 1
-    return j
+            out.append(Value("v128", int.from_bytes(raw, "little")))
+        return end + 1

@@ -49,8 +49,7 @@ from .commands import (
     UnsupportedCommand,
 )
 from .normalize import NormalizeError, _expected, _value
-from .quick import SCALARS
-from .quick import read as read_quick
+from .quick import SCALARS, QuickReader
 
 _MODULE_ASSERTIONS = {
     "assert_malformed": AssertMalformed,
@@ -123,7 +122,7 @@ class _ScriptReader:
         out: list[Command] = []
         if cur.peek().kind == LP and cur.peek(1).value in FIELDS:
             return [self.inline_module()]
-        toks, lines = cur.toks, cur.lines
+        quick = QuickReader(cur.toks, cur.lines)
         while not cur.at_eof():
             start = cur.i
             tok = cur.peek()
@@ -132,9 +131,9 @@ class _ScriptReader:
                 out.append(ConversionFailure(cur.line(start), text))
                 cur.i += 1
                 continue
-            quick = read_quick(toks, lines, start)
-            if quick is not None:
-                command, cur.i = quick
+            read = quick.read(start)
+            if read is not None:
+                command, cur.i = read
                 out.append(command)
                 continue
             try:

@@ -107,7 +107,9 @@ class FuncBody:
         return tuple(self.out)
 
     def instrs(self) -> None:
-        self._deeper()
+        if self.depth >= NESTING_LIMIT:  # (``_deeper``, inlined: this is hot)
+            self._deeper()
+        self.depth += 1
         self._sequence()
         self.depth -= 1
 
@@ -280,7 +282,9 @@ class FuncBody:
         elif tok.kind == KW:
             cur.i += 1
             instr = self._operator(tok)
-            self.instrs()
+            # Most folded instructions have no operands: no call to find none.
+            if self.depth >= NESTING_LIMIT or not cur.at_rp():
+                self.instrs()
             head = len(self.out)
             self.out.append(instr)
         else:
