@@ -16,6 +16,7 @@ agree with them on what it accepts.
 from __future__ import annotations
 
 from itertools import repeat
+from operator import itemgetter
 
 from refimpl.errors import MalformedModule
 from refimpl.text.lexer import ID, KW, LP, NUM, RP, STR, Token
@@ -40,6 +41,7 @@ _SHAPES = {
     "f32x4": ("f32", 4, F32, parse_float),
     "f64x2": ("f64", 2, F64, parse_float),
 }
+_KIND, _VALUE = itemgetter(0), itemgetter(1)
 _WIDTHS = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "f32": 32, "f64": 64}
 
 
@@ -54,6 +56,7 @@ class QuickReader:
         self.lines = lines
         self.values: dict[tuple[str, str], Value] = {}
         self.patterns: dict[tuple[str, str], Exact] = {}
+        self.vectors: dict[tuple[bool, str, tuple[str, ...]], Value | V128Lanes] = {}
 
     def read(self, start: int) -> tuple[Command, int] | None:
         """The command whose ``(`` is token ``start`` and the index after
@@ -143,13 +146,19 @@ class QuickReader:
         first = j + 3
         end = first + count
         lanes = toks[first:end]
-        if len(lanes) != count or toks[end][0] != RP or any(t[0] != NUM for t in lanes):
+        if len(lanes) != count or toks[end][0] != RP or [*map(_KIND, lanes)].count(NUM) != count:
             return -1
-        bits = list(map(parse, [t[1] for t in lanes], repeat(width), self.lines[first:end]))
-        if patterns:
-            out.append(V128Lanes(lane_type, tuple(bits)))
-        else:
-            size = _WIDTHS[lane_type] // 8
-            raw = b"".join(map(int.to_bytes, bits, repeat(size), repeat("little")))
-            out.append(Value("v128", int.from_bytes(raw, "little")))
+        texts = tuple(map(_VALUE, lanes))
+        key = (patterns, lane_type, texts)
+        known = self.vectors.get(key)
+        if known is None:
+            bits = list(map(parse, texts, repeat(width), self.lines[first:end]))
+            if patterns:
+                known = V128Lanes(lane_type, tuple(bits))
+            else:
+                size = _WIDTHS[lane_type] // 8
+                raw = b"".join(map(int.to_bytes, bits, repeat(size), repeat("little")))
+                known = Value("v128", int.from_bytes(raw, "little"))
+            self.vectors[key] = known
+        out.append(known)
         return end + 1

@@ -110,7 +110,7 @@ _SEPARATORS = b" \t\n\r();"
 _CHUNK = 16384  # bytes read by one findall, at least
 
 # Whitespace, line comments and unnested block comments: what leads a token.
-_LEADING = rb"(?:[ \t\r\n]++|;;[^\n\r]*+|\(;(?:[^;(]|;(?!\))|\((?!;))*+;\))*+"
+_LEADING = rb"[ \t\r\n]*+(?:(?:;;[^\n\r]*+|\(;(?:[^;(]|;(?!\))|\((?!;))*+;\))[ \t\r\n]*+)*+"
 _PREFIX = re.compile(_LEADING)
 # One match per token, with what leads it; every position is the start of
 # a match (the last alternatives take any other character, and the end),
@@ -155,12 +155,11 @@ def lex(source: bytes | str) -> Lexed:
             lines += accumulate(map(_newlines, toks), initial=line)
             del lines[first]
             line = lines[-1]
-        pos += sum(map(len, texts)) + len(trailing)
-        line += trailing.count(b"\n")
-        if rare is not None:
-            pos, line = _rare(source, pos, line, out)
-        else:
+        if rare is None:
+            line += trailing.count(b"\n")
             pos = stop
+        else:
+            pos, line = _rare(source, pos + sum(map(len, texts)), line, out)
     return out
 
 
