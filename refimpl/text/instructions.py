@@ -45,6 +45,10 @@ ELSE = Instr(Op.ELSE)
 _BLOCKS = {"block": Op.BLOCK, "loop": Op.LOOP, "if": Op.IF}
 # Words that end a plain instruction sequence.
 _TERMINATORS = frozenset(("end", "else", "catch", "catch_all", "delegate"))
+# Forms that end a folded instruction's operands (or a function's body).
+_NOT_OPERANDS = frozenset(
+    ("then", "do", "catch", "catch_all", "delegate", "item", "result", "param", "type", "local")
+)
 # Instruction sequences nested deeper than this are declined (an
 # implementation limit, ``UnsupportedFeature``): the parser recurses per
 # level, and Python's stack must end in a typed error, not RecursionError.
@@ -122,18 +126,19 @@ class FuncBody:
 
     def _sequence(self) -> None:
         cur = self.cur
+        toks = cur.toks
         hints = self.hints
         while True:
-            tok = cur.peek()
             at = cur.i
-            if tok.kind == LP:
+            if at >= len(toks):  # (at the end: the caller reports it)
+                return
+            tok = toks[at]
+            if tok[0] == LP:
                 nxt = cur.peek(1)
-                if nxt.kind != KW or nxt.value in ("then", "do", "catch", "catch_all", "delegate"):
-                    return
-                if nxt.value in ("item", "result", "param", "type", "local"):
+                if nxt[0] != KW or nxt[1] in _NOT_OPERANDS:
                     return
                 head = self.folded()
-            elif tok.kind == KW and tok.value not in _TERMINATORS:
+            elif tok[0] == KW and tok[1] not in _TERMINATORS:
                 head = len(self.out)
                 self.plain()
             else:
@@ -337,6 +342,9 @@ class FuncBody:
         name = tok.value
         if tok.kind != KW:
             raise self.cur.unexpected(self.cur.i - 1)
+        plain = _NO_IMMEDIATES.get(name)
+        if plain is not None:
+            return plain
         if name == "select":
             return self._select()
         if name in ("call_indirect", "return_call_indirect"):
@@ -630,6 +638,14 @@ READERS = {
 }
 
 # ``ref.test``/``ref.cast`` -> the opcode of the same name for a nullable type.
+# Instructions without immediates, by name: one shared ``Instr`` each.
+_NO_IMMEDIATES = {
+    name: Instr(info.code)
+    for name, info in BY_NAME.items()
+    if info.immediates == "-"
+    and name not in ("select", "select_t", "try", "catch", "catch_all", "delegate")
+    and name not in DESCRIPTOR_INSTRUCTIONS
+}
 _NULL_VARIANT = {
     BY_NAME[info.name].code: code for code, info in OPS.items() if info.variant == "null"
 }

@@ -242,7 +242,9 @@ class ModuleParser:
             exports=tuple(self.exports),
             data_count=len(self.datas) if self.uses_data_count else None,
         )
-        present = present_sections(module)
+        # (Most modules have no customs and no names: nothing below is
+        # computed for them that they don't need.)
+        present = present_sections(module) if self.annotations or self.hinted else set()
         placed = sorted(
             (custom_section(ann, present) for ann in self.annotations), key=lambda c: c[0]
         )
@@ -258,6 +260,7 @@ class ModuleParser:
             {i: {n: name for name, n in f.ids.items()} for i, f in ctx.fields.items()},
         )
         if names is not None:
+            present = present or present_sections(module)
             last = next((s for s in reversed(SECTION_ORDER) if s in present), 0)
             customs += (m.Custom("name", names, last),)
         if not customs:
