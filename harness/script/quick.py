@@ -2,7 +2,8 @@
 indexing the tokens: ``(assert_return (invoke "f" v*) r*)``,
 ``(assert_trap (invoke "f" v*) "text")`` and ``(invoke "f" v*)`` whose
 values are scalar constants (``(i32.const 1)``) or vectors
-(``(v128.const i32x4 1 2 3 4)``), and whose results hold no NaN pattern.
+(``(v128.const i32x4 1 2 3 4)``), results also NaN patterns
+(``(f32.const nan:canonical)``, a lane ``nan:arithmetic``).
 
 Reading these through the grammar's methods (``wast._ScriptReader``) is
 most of the time a script takes once its tokens are lexed; this is the
@@ -22,7 +23,7 @@ from refimpl.errors import MalformedModule
 from refimpl.text.lexer import ID, KW, LP, NUM, RP, STR, Token
 from refimpl.text.numbers import F32, F64, parse_float, parse_int
 
-from ..values import Exact, Pattern, V128Lanes, Value
+from ..values import Exact, FloatNan, NanPattern, Pattern, V128Lanes, Value
 from .commands import Action, ActionCommand, AssertReturn, AssertTrap, Command
 
 # Scalar constants: result type, width (or float format), literal reader.
@@ -42,6 +43,8 @@ _SHAPES = {
     "f64x2": ("f64", 2, F64, parse_float),
 }
 _KIND, _VALUE = itemgetter(0), itemgetter(1)
+_NANS = frozenset(("nan:canonical", "nan:arithmetic"))
+_FLOATS = frozenset(("f32.const", "f64.const"))
 _WIDTHS = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "f32": 32, "f64": 64}
 
 
@@ -129,6 +132,12 @@ class QuickReader:
                 out.append(known)
                 j += 4
                 continue
+            if patterns and num[0] == KW and num[1] in _NANS and head[1] in _FLOATS:
+                if head[0] != KW or toks[j + 3][0] != RP:
+                    return -1
+                out.append(FloatNan(NanPattern(head[1][:3], num[1][4:])))
+                j += 4
+                continue
             j = self._vector(j, out, patterns)
             if j < 0:
                 return -1
@@ -146,9 +155,13 @@ class QuickReader:
         first = j + 3
         end = first + count
         lanes = toks[first:end]
-        if len(lanes) != count or toks[end][0] != RP or [*map(_KIND, lanes)].count(NUM) != count:
+        if len(lanes) != count or toks[end][0] != RP:
             return -1
         texts = tuple(map(_VALUE, lanes))
+        if [*map(_KIND, lanes)].count(NUM) != count:
+            if patterns and lane_type in ("f32", "f64"):  # lanes may be NaN patterns
+                return self._nan_lanes(lanes, lane_type, first, out)
+            return -1
         key = (patterns, lane_type, texts)
         known = self.vectors.get(key)
         if known is None:
@@ -162,3 +175,17 @@ class QuickReader:
             self.vectors[key] = known
         out.append(known)
         return end + 1
+
+    def _nan_lanes(self, lanes: list[Token], lane_type: str, first: int, out: list) -> int:
+        """A float vector result whose lanes are numbers or NaN patterns."""
+        fmt = F32 if lane_type == "f32" else F64
+        pattern: list[int | NanPattern] = []
+        for k, lane in enumerate(lanes):
+            if lane[0] == NUM:
+                pattern.append(parse_float(lane[1], fmt, self.lines[first + k]))
+            elif lane[0] == KW and lane[1] in _NANS:
+                pattern.append(NanPattern(lane_type, lane[1][4:]))
+            else:
+                return -1
+        out.append(V128Lanes(lane_type, tuple(pattern)))
+        return first + len(lanes) + 1
