@@ -20,6 +20,7 @@ from itertools import repeat
 from operator import itemgetter
 
 from refimpl.errors import MalformedModule
+from refimpl.text.instructions import SHAPES
 from refimpl.text.lexer import ID, KW, LP, NUM, RP, STR, Token
 from refimpl.text.numbers import F32, F64, parse_float, parse_int
 
@@ -33,19 +34,15 @@ SCALARS = {
     "f32.const": ("f32", F32, parse_float),
     "f64.const": ("f64", F64, parse_float),
 }
-# Vector shapes: lane type, lane count, lane width (or float format), reader.
+# Vector shapes (the text parser's): lane type, lane count, lane width (or
+# float format), lane reader, lane bytes.
 _SHAPES = {
-    "i8x16": ("i8", 16, 8, parse_int),
-    "i16x8": ("i16", 8, 16, parse_int),
-    "i32x4": ("i32", 4, 32, parse_int),
-    "i64x2": ("i64", 2, 64, parse_int),
-    "f32x4": ("f32", 4, F32, parse_float),
-    "f64x2": ("f64", 2, F64, parse_float),
+    name: (name[:3].rstrip("x"), n, fmt or width, parse_float if fmt else parse_int, width // 8)
+    for name, (n, width, fmt) in SHAPES.items()
 }
 _KIND, _VALUE = itemgetter(0), itemgetter(1)
 _NANS = frozenset(("nan:canonical", "nan:arithmetic"))
 _FLOATS = frozenset(("f32.const", "f64.const"))
-_WIDTHS = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "f32": 32, "f64": 64}
 
 
 class QuickReader:
@@ -151,7 +148,7 @@ class QuickReader:
         shape = _SHAPES.get(toks[j + 2][1])
         if shape is None or toks[j + 2][0] != KW:
             return -1
-        lane_type, count, width, parse = shape
+        lane_type, count, width, parse, size = shape
         first = j + 3
         end = first + count
         lanes = toks[first:end]
@@ -169,7 +166,6 @@ class QuickReader:
             if patterns:
                 known = V128Lanes(lane_type, tuple(bits))
             else:
-                size = _WIDTHS[lane_type] // 8
                 raw = b"".join(map(int.to_bytes, bits, repeat(size), repeat("little")))
                 known = Value("v128", int.from_bytes(raw, "little"))
             self.vectors[key] = known

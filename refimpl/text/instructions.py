@@ -55,7 +55,7 @@ _NOT_OPERANDS = frozenset(
 NESTING_LIMIT = 1000
 # Python frames one level of nesting takes at most (instrs, folded/plain, ...).
 FRAMES_PER_LEVEL = 4
-_SHAPES = {
+SHAPES = {
     "i8x16": (16, 8, None),
     "i16x8": (8, 16, None),
     "i32x4": (4, 32, None),
@@ -541,7 +541,7 @@ def v128_const(cur: Cursor) -> int:
     i = cur.i
     toks = cur.toks
     tok = cur.peek()
-    shape = _SHAPES.get(tok[1]) if tok[0] == KW else None  # type: ignore[arg-type]
+    shape = SHAPES.get(tok[1]) if tok[0] == KW else None  # type: ignore[arg-type]
     if shape is None:
         raise cur.unexpected()
     count, width, fmt = shape
