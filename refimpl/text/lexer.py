@@ -184,7 +184,9 @@ def _fill(toks: list[Token | None], texts: list[bytes], line: int) -> int | None
         if kind < 0:
             return i
         tok = Token(kind, value, text.count(b"\n", 0, lead))
-        if len(_KNOWN) < 100_000 and lead < 64:  # not a comment's text
+        # Kept: short texts (not long strings or a comment's text), and a
+        # bounded number of them.
+        if len(text) < 256 and lead < 64 and len(_KNOWN) < 100_000:
             _KNOWN[text] = tok
         toks[i] = tok
 
