@@ -100,14 +100,15 @@ class ScriptParseError(ValueError):
     module text)."""
 
 
-def parse_script(source: bytes | str, features: Features) -> list[Command]:
-    """The commands of a .wast script."""
+def parse_script(source: bytes | str, features: Features, *, quick: bool = True) -> list[Command]:
+    """The commands of a .wast script. ``quick=False`` reads every command
+    with the general reader (the guard test compares both paths)."""
     try:
         lexed = lex(source)
     except TextError as exc:
         raise ScriptParseError(str(exc)) from None
     raw = source.encode("utf-8") if isinstance(source, str) else source
-    return _ScriptReader(lexed, raw, features).commands()
+    return _ScriptReader(lexed, raw, features).commands(quick)
 
 
 class _ScriptReader:
@@ -117,7 +118,7 @@ class _ScriptReader:
         self.features = features
         self.cur = Cursor(lexed)
 
-    def commands(self) -> list[Command]:
+    def commands(self, use_quick: bool = True) -> list[Command]:
         cur = self.cur
         out: list[Command] = []
         if cur.peek().kind == LP and cur.peek(1).value in FIELDS:
@@ -131,7 +132,7 @@ class _ScriptReader:
                 out.append(ConversionFailure(cur.line(start), text))
                 cur.i += 1
                 continue
-            read = quick.read(start)
+            read = quick.read(start) if use_quick else None
             if read is not None:
                 command, cur.i = read
                 out.append(command)
