@@ -109,19 +109,19 @@ def _forms(root: Path | None) -> tuple[bytes, ...]:
         for path in sorted(folder.glob("*.wast")) if folder.is_dir() else ():
             source = path.read_bytes()
             try:
-                tokens = lex(source).tokens
+                lexed = lex(source)
             except TextError:
                 continue
             depth = start = 0
-            for tok in tokens:
+            for i, tok in enumerate(lexed.tokens):
                 if tok.kind == LP:
                     if depth == 0:
-                        start = tok.start
+                        start = lexed.span(i)[0]
                     depth += 1
                 elif tok.kind == RP:
                     depth -= 1
                     if depth == 0:
-                        out.append(source[start : tok.end])
+                        out.append(source[start : lexed.span(i)[1]])
     return tuple(out)
 
 

@@ -212,7 +212,7 @@ def _parser_version() -> bytes:
 
     here = Path(__file__).parent
     sources = sorted(Path(refimpl.text.__file__).parent.glob("*.py"))
-    sources += [here / "wast.py", here / "normalize.py", here / "commands.py"]
+    sources += [here / "wast.py", here / "quick.py", here / "normalize.py", here / "commands.py"]
     digest = hashlib.sha256()
     for source in sources:
         digest.update(source.read_bytes())

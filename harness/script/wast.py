@@ -49,6 +49,7 @@ from .commands import (
     UnsupportedCommand,
 )
 from .normalize import NormalizeError, _expected, _value
+from .quick import SCALARS, QuickReader
 
 _MODULE_ASSERTIONS = {
     "assert_malformed": AssertMalformed,
@@ -72,10 +73,6 @@ _NULL_TYPES = {
     "noextern": "nullexternref",
     "noexn": "nullexnref",
 }
-# Scalar constants' result types and widths (or float formats).
-_SCALARS = {"i32.const": ("i32", 32), "i64.const": ("i64", 64), "f32.const": ("f32", F32)}
-_SCALARS["f64.const"] = ("f64", F64)
-_QUAD = (LP, KW, NUM, RP)
 _REF_RESULTS = {
     "ref.func": "funcref",
     "ref.extern": "externref",
@@ -103,14 +100,15 @@ class ScriptParseError(ValueError):
     module text)."""
 
 
-def parse_script(source: bytes | str, features: Features) -> list[Command]:
-    """The commands of a .wast script."""
+def parse_script(source: bytes | str, features: Features, *, quick: bool = True) -> list[Command]:
+    """The commands of a .wast script. ``quick=False`` reads every command
+    with the general reader (the guard test compares both paths)."""
     try:
         lexed = lex(source)
     except TextError as exc:
         raise ScriptParseError(str(exc)) from None
     raw = source.encode("utf-8") if isinstance(source, str) else source
-    return _ScriptReader(lexed, raw, features).commands()
+    return _ScriptReader(lexed, raw, features).commands(quick)
 
 
 class _ScriptReader:
@@ -118,19 +116,26 @@ class _ScriptReader:
         self.lexed = lexed
         self.source = source
         self.features = features
-        self.cur = Cursor(lexed.tokens)
+        self.cur = Cursor(lexed)
 
-    def commands(self) -> list[Command]:
+    def commands(self, use_quick: bool = True) -> list[Command]:
         cur = self.cur
         out: list[Command] = []
         if cur.peek().kind == LP and cur.peek(1).value in FIELDS:
             return [self.inline_module()]
+        quick = QuickReader(cur.toks, cur.lines)
         while not cur.at_eof():
             start = cur.i
             tok = cur.peek()
             if tok.kind != LP:
-                out.append(ConversionFailure(tok.line, "unexpected token outside any command"))
+                text = "unexpected token outside any command"
+                out.append(ConversionFailure(cur.line(start), text))
                 cur.i += 1
+                continue
+            read = quick.read(start) if use_quick else None
+            if read is not None:
+                command, cur.i = read
+                out.append(command)
                 continue
             try:
                 out.append(self.command())
@@ -138,7 +143,7 @@ class _ScriptReader:
                 defines = (
                     cur.toks[start + 1].value == "module" if start + 1 < len(cur.toks) else False
                 )
-                out.append(ConversionFailure(tok.line, str(exc), defines_module=defines))
+                out.append(ConversionFailure(cur.line(start), str(exc), defines_module=defines))
                 cur.i = start
                 try:
                     cur.skip_form()
@@ -151,7 +156,7 @@ class _ScriptReader:
     def command(self) -> Command:
         cur = self.cur
         head = cur.peek(1)
-        line = head.line  # the converters' line: the command's keyword
+        line = cur.line(cur.i + 1)  # the converters' line: the command's keyword
         word = head.value if head.kind == KW else ""
         if word == "module":
             return self.module_command(line)
@@ -165,12 +170,16 @@ class _ScriptReader:
             cur.rp()
             return Register(line, name, module)
         if word == "assert_return":
-            line = cur.peek(1).line  # the converters' line: the action's
+            line = cur.line(cur.i + 1)  # the converters' line: the action's
             action = self.action()
             patterns: list[Pattern] = []
             while not cur.at_rp():
-                scalar = self._scalar()
-                pattern = self._vector(result=True) if scalar is None else Exact(scalar)
+                scalars: list[Value] = []
+                self._scalars(scalars)
+                patterns += map(Exact, scalars)
+                if cur.at_rp():
+                    continue
+                pattern = self._vector(result=True)
                 if pattern is None:
                     break
                 patterns.append(pattern)
@@ -185,12 +194,12 @@ class _ScriptReader:
             return AssertReturn(line, action, _expected({"expected": results}))
         if word in ("assert_trap", "assert_exhaustion", "assert_exception"):
             if word == "assert_trap" and cur.at_form("module"):
-                line = cur.peek(1).line
+                line = cur.line(cur.i + 1)
                 source, _ = self.module_form()
                 text = cur.string().decode("utf-8", "replace")
                 cur.rp()
                 return AssertUninstantiable(line, source, text)
-            line = cur.peek(1).line
+            line = cur.line(cur.i + 1)
             action = self.action()
             if word == "assert_exception":
                 cur.rp()
@@ -200,7 +209,7 @@ class _ScriptReader:
             kind = AssertTrap if word == "assert_trap" else AssertExhaustion
             return kind(line, action, text)
         if word in _MODULE_ASSERTIONS:
-            line = cur.peek(1).line or line  # the converters' line: the module's
+            line = cur.line(cur.i + 1)  # the converters' line: the module's
             source, _ = self.module_form()
             text = cur.string().decode("utf-8", "replace")
             cur.rp()
@@ -209,12 +218,12 @@ class _ScriptReader:
             cur.i -= 2
             cur.skip_form()
             return UnsupportedCommand(line, word)
-        raise cur.unexpected(head)
+        raise cur.unexpected(cur.i - 1)
 
     def inline_module(self) -> Command:
         """A script that is a module's fields only (an inline module)."""
         cur = self.cur
-        line = cur.peek(1).line
+        line = cur.line(cur.i + 1)
         try:
             annotations = module_annotations(self.lexed.annotations, 0)
             module = ModuleParser(
@@ -265,26 +274,38 @@ class _ScriptReader:
                 return ModuleSource(binary=bytes(data), origin="module binary"), name
             return self._quoted(bytes(data)), name
         first = cur.i
-        last = self._closing(first)
-        body_start = cur.peek().start
-        annotations = module_annotations(
-            [a for a in self.lexed.annotations if first <= a.index <= last], depth
-        )
-        hints = [a for a in self.lexed.branch_hints if first <= a.index <= last]
+        annotations, hints = [], []
+        if self.lexed.annotations or self.lexed.branch_hints:
+            last = cur.closing(first)
+            annotations = module_annotations(
+                [a for a in self.lexed.annotations if first <= a.index <= last], depth
+            )
+            hints = [a for a in self.lexed.branch_hints if first <= a.index <= last]
         parser = ModuleParser(cur, self.features, annotations, name, hints)
-        text = b"(module " + self.source[body_start : cur.toks[last].end]
         try:
             module = parser.parse()
+            cur.rp()
         except UnsupportedFeature as exc:
             cur.i = first
             cur.skip_to_close()
-            return ModuleSource(binary=None, text=text, origin=f"text ({exc.message})"), name
-        cur.rp()
+            return self._text(first, cur.i - 1, f"text ({exc.message})"), name
+        except MalformedModule:
+            # A module that is not closed is that error, wherever else the
+            # parser stopped (found without a scan of every module first).
+            cur.closing(first)
+            raise
         try:
             binary = encode_module(module, self.features)
         except EncodeError as exc:
-            return ModuleSource(binary=None, text=text, origin=f"text ({exc})"), name
+            return self._text(first, cur.i - 1, f"text ({exc})"), name
         return ModuleSource(binary=binary, origin="text"), name
+
+    def _text(self, first: int, last: int, origin: str) -> ModuleSource:
+        """A module refimpl can't represent, as its text: the fields
+        (tokens ``first`` to ``last``, the closing paren)."""
+        start = self.lexed.span(first)[0]
+        text = b"(module " + self.source[start : self.lexed.span(last)[1]]
+        return ModuleSource(binary=None, text=text, origin=origin)
 
     def _quoted(self, text: bytes) -> ModuleSource:
         from refimpl.text import parse_module
@@ -295,20 +316,6 @@ class _ScriptReader:
             binary = None
         return ModuleSource(binary=binary, text=text, origin="module quote")
 
-    def _closing(self, first: int) -> int:
-        """The index of the ``)`` closing the form token ``first`` is in."""
-        depth = 0
-        toks = self.cur.toks
-        for j in range(first, len(toks)):
-            tok = toks[j]
-            if tok.kind == LP:
-                depth += 1
-            elif tok.kind == RP:
-                if depth == 0:
-                    return j
-                depth -= 1
-        raise self.cur.error("unexpected end of input", toks[-1])
-
     # -- actions and values -------------------------------------------------
 
     def action(self) -> Action:
@@ -316,14 +323,15 @@ class _ScriptReader:
         cur.lp()
         kind = cur.kw()
         if kind not in ("invoke", "get"):
-            raise cur.unexpected(cur.toks[cur.i - 1])
+            raise cur.unexpected(cur.i - 1)
         module = cur.opt_id()
         field = cur.name()
-        args = []
+        args: list[Value] = []
         while kind == "invoke" and not cur.at_rp():
-            value = self._scalar()
-            if value is None:
-                value = self._vector(result=False)
+            self._scalars(args)
+            if cur.at_rp():
+                break
+            value = self._vector(result=False)
             args.append(_value(self.const(result=False)) if value is None else value)
         cur.rp()
         return Action(kind, module, field, tuple(args))
@@ -332,7 +340,7 @@ class _ScriptReader:
         cur = self.cur
         if cur.at_form("either"):
             if in_either:  # alternatives are results, not alternatives again
-                raise cur.unexpected(cur.peek(1))
+                raise cur.unexpected(cur.i + 1)
             cur.i += 2
             values = []
             while not cur.at_rp():
@@ -341,38 +349,45 @@ class _ScriptReader:
             return {"type": "either", "values": values}
         return self.const(result=True)
 
-    def _scalar(self) -> Value | None:
-        """``(t.const number)``, most of a script's values, read straight
-        into a ``Value``; None (nothing taken) for any other form."""
+    def _scalars(self, out: list[Value], most: int = 1 << 30) -> None:
+        """The ``(t.const number)`` forms that come next (``most`` of
+        them; most of a script's values), read straight into ``Value``s by
+        indexing the tokens (the hot path of reading a script)."""
         cur = self.cur
+        toks, lines = cur.toks, cur.lines
         i = cur.i
-        quad = cur.toks[i : i + 4]
-        if len(quad) == 4:
-            lp, head, num, rp = quad
-            if (lp.kind, head.kind, num.kind, rp.kind) == _QUAD and head.value in _SCALARS:
-                kind, width = _SCALARS[head.value]
-                if isinstance(width, int):
-                    bits = parse_int(num.value, width, num.line)
-                else:
-                    bits = parse_float(num.value, width, num.line)
-                cur.i = i + 4
-                return Value(kind, bits)
-        return None
+        last = min(len(toks), i + 4 * most) - 4
+        while i <= last:
+            lp, head, num, rp = toks[i], toks[i + 1], toks[i + 2], toks[i + 3]
+            if lp[0] != LP or num[0] != NUM or rp[0] != RP or head[0] != KW:
+                break
+            scalar = SCALARS.get(head[1])
+            if scalar is None:
+                break
+            kind, width, parse = scalar
+            out.append(Value(kind, parse(num[1], width, lines[i + 2])))
+            i += 4
+            cur.i = i
 
     def _vector(self, result: bool) -> Value | V128Lanes | None:
         """``(v128.const shape lane*)`` straight into a ``Value`` (an
-        argument) or, for integer shapes, a ``V128Lanes`` pattern (a
-        result); None (nothing taken) for any other form."""
+        argument) or a ``V128Lanes`` pattern (a result); None (nothing
+        taken) for any other form, and for float results with NaN patterns
+        or the wrong number of lanes (read as converter JSON, whose reading
+        reports those errors)."""
         cur = self.cur
         toks = cur.toks
         i = cur.i
-        if i + 2 >= len(toks) or toks[i].kind != LP or toks[i + 1].kind != KW:
+        if i + 2 >= len(toks) or toks[i][0] != LP or toks[i + 1][0] != KW:
             return None
         shape = toks[i + 2]
-        if toks[i + 1].value != "v128.const" or shape.kind != KW:
+        if toks[i + 1][1] != "v128.const" or shape[0] != KW:
             return None
-        if result and shape.value in ("f32x4", "f64x2"):  # lanes may be NaN patterns
-            return None
+        if result and shape[1] in ("f32x4", "f64x2"):
+            n = 4 if shape[1] == "f32x4" else 2
+            lanes = toks[i + 3 : i + 4 + n]
+            if len(lanes) <= n or lanes[n][0] != RP or any(t[0] != NUM for t in lanes[:n]):
+                return None
         cur.i = i + 2
         bits = v128_const(cur)
         cur.rp()
@@ -386,16 +401,17 @@ class _ScriptReader:
     def const(self, result: bool) -> dict:
         """A constant (or, in results, a pattern) as converter JSON."""
         cur = self.cur
-        scalar = self._scalar()
-        if scalar is not None:
-            return _pattern_json(Exact(scalar))
+        scalars: list[Value] = []
+        self._scalars(scalars, most=1)
+        if scalars:
+            return _pattern_json(Exact(scalars[0]))
         cur.lp()
-        tok = cur.peek()
+        at = cur.i
         word = cur.kw()
         if word in ("i32.const", "i64.const"):
             num = self._num()
             bits = 32 if word[1:3] == "32" else 64
-            value = {"type": word[:3], "value": str(parse_int(num.value, bits, num.line))}
+            value = {"type": word[:3], "value": str(parse_int(num.value, bits, cur.line(at + 1)))}
         elif word in ("f32.const", "f64.const"):
             num = self._num(patterns=result)
             fmt = F32 if word[1:3] == "32" else F64
@@ -403,7 +419,7 @@ class _ScriptReader:
             if text.startswith("nan:") and not text.startswith("nan:0x"):
                 value = {"type": word[:3], "value": text}
             else:
-                value = {"type": word[:3], "value": str(parse_float(text, fmt, num.line))}
+                value = {"type": word[:3], "value": str(parse_float(text, fmt, cur.line(at + 1)))}
         elif word == "v128.const":
             value = self._v128(result)
         elif word == "ref.null":
@@ -412,7 +428,7 @@ class _ScriptReader:
             else:
                 ht = cur.kw()
                 if ht not in _NULL_TYPES:
-                    raise cur.unexpected(cur.toks[cur.i - 1])
+                    raise cur.unexpected(cur.i - 1)
                 value = {"type": _NULL_TYPES[ht], "value": "null"}
         elif word in _REF_RESULTS:
             value = {"type": _REF_RESULTS[word]}
@@ -421,7 +437,7 @@ class _ScriptReader:
             elif not result:
                 raise cur.unexpected()
         else:
-            raise cur.unexpected(tok)
+            raise cur.unexpected(at)
         cur.rp()
         return value
 
@@ -437,6 +453,7 @@ class _ScriptReader:
 
     def _v128(self, result: bool) -> dict:
         cur = self.cur
+        shape_at = cur.i
         shape = cur.peek()
         if result and shape.kind == KW and shape.value in ("f32x4", "f64x2"):
             lanes_n, bits = (4, 32) if shape.value == "f32x4" else (2, 64)
@@ -448,11 +465,11 @@ class _ScriptReader:
                 if tok.kind == KW:
                     lanes.append(tok.value)
                 else:
-                    lanes.append(str(parse_float(tok.value, fmt, tok.line)))
+                    lanes.append(str(parse_float(tok.value, fmt, cur.line(cur.i - 1))))
             return {"type": "v128", "lane_type": shape.value[:3], "value": lanes}
         bits_all = v128_const(cur)
         if shape.kind != KW:
-            raise cur.unexpected(shape)
+            raise cur.unexpected(shape_at)
         lane_type = shape.value[:3].rstrip("x")
         count, width = LANES[lane_type]
         lanes = [str((bits_all >> (i * width)) & ((1 << width) - 1)) for i in range(count)]

@@ -497,6 +497,7 @@ def _data(d: Data, legacy: bool) -> bytes:
 # The sections in their prescribed order (spec 5.5.2).
 SECTION_ORDER = (TYPE, IMPORT, FUNC, TABLE, MEMORY, TAG, GLOBAL, EXPORT, START, ELEM)
 SECTION_ORDER += (DATA_COUNT, CODE, DATA)
+_RANK = {sid: i for i, sid in enumerate((0, *SECTION_ORDER))}
 
 
 def encode_module(module: Module, features: Features | None = None) -> bytes:
@@ -507,8 +508,9 @@ def encode_module(module: Module, features: Features | None = None) -> bytes:
     legacy = features is not None and not (features.bulk_memory or features.reference_types)
     typed = features is None or features.function_references
     m = module
+    groups = m.type_groups()
     payloads: dict[int, bytes | None] = {
-        TYPE: vec([rec_type(g) for g in m.type_groups()]) if m.type_groups() else None,
+        TYPE: vec([rec_type(g) for g in groups]) if groups else None,
         IMPORT: vec([_import(i) for i in m.imports]) if m.imports else None,
         FUNC: vec([uleb(f.type_index) for f in m.funcs]) if m.funcs else None,
         TABLE: vec([_table(t) for t in m.tables]) if m.tables else None,
@@ -531,7 +533,7 @@ def encode_module(module: Module, features: Features | None = None) -> bytes:
             payloads[c.after_section] = b"\x00"
     customs_after: dict[int, list[Custom]] = {}
     written = [0] + [sid for sid in SECTION_ORDER if payloads[sid] is not None]
-    rank = {sid: i for i, sid in enumerate((0, *SECTION_ORDER))}
+    rank = _RANK
     for c in m.customs:
         # The last written section at or before the recorded one.
         place = max((s for s in written if rank[s] <= rank.get(c.after_section, 0)), key=rank.get)

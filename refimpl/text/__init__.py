@@ -20,7 +20,7 @@ from .reader import Cursor
 def parse_module(source: bytes | str, features: Features | None = None) -> Module:
     features = features or Features.profile("3.0")
     lexed = lex(source)
-    cur = Cursor(lexed.tokens)
+    cur = Cursor(lexed)
     depth = 0
     name = None
     if cur.peek().kind == LP and cur.peek(1).kind == KW and cur.peek(1).value == "module":

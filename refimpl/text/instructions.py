@@ -16,6 +16,7 @@ Structured instructions (``block``, ``loop``, ``if``, legacy ``try``) and
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from ..errors import UnsupportedFeature
@@ -44,13 +45,17 @@ ELSE = Instr(Op.ELSE)
 _BLOCKS = {"block": Op.BLOCK, "loop": Op.LOOP, "if": Op.IF}
 # Words that end a plain instruction sequence.
 _TERMINATORS = frozenset(("end", "else", "catch", "catch_all", "delegate"))
+# Forms that end a folded instruction's operands (or a function's body).
+_NOT_OPERANDS = frozenset(
+    ("then", "do", "catch", "catch_all", "delegate", "item", "result", "param", "type", "local")
+)
 # Instruction sequences nested deeper than this are declined (an
 # implementation limit, ``UnsupportedFeature``): the parser recurses per
 # level, and Python's stack must end in a typed error, not RecursionError.
 NESTING_LIMIT = 1000
 # Python frames one level of nesting takes at most (instrs, folded/plain, ...).
 FRAMES_PER_LEVEL = 4
-_SHAPES = {
+SHAPES = {
     "i8x16": (16, 8, None),
     "i16x8": (8, 16, None),
     "i32x4": (4, 32, None),
@@ -106,7 +111,9 @@ class FuncBody:
         return tuple(self.out)
 
     def instrs(self) -> None:
-        self._deeper()
+        if self.depth >= NESTING_LIMIT:  # (``_deeper``, inlined: this is hot)
+            self._deeper()
+        self.depth += 1
         self._sequence()
         self.depth -= 1
 
@@ -119,18 +126,19 @@ class FuncBody:
 
     def _sequence(self) -> None:
         cur = self.cur
+        toks = cur.toks
         hints = self.hints
         while True:
-            tok = cur.peek()
             at = cur.i
-            if tok.kind == LP:
+            if at >= len(toks):  # (at the end: the caller reports it)
+                return
+            tok = toks[at]
+            if tok[0] == LP:
                 nxt = cur.peek(1)
-                if nxt.kind != KW or nxt.value in ("then", "do", "catch", "catch_all", "delegate"):
-                    return
-                if nxt.value in ("item", "result", "param", "type", "local"):
+                if nxt[0] != KW or nxt[1] in _NOT_OPERANDS:
                     return
                 head = self.folded()
-            elif tok.kind == KW and tok.value not in _TERMINATORS:
+            elif tok[0] == KW and tok[1] not in _TERMINATORS:
                 head = len(self.out)
                 self.plain()
             else:
@@ -148,7 +156,7 @@ class FuncBody:
             for depth, name in enumerate(reversed(self.labels)):
                 if name == tok.value:
                     return depth
-            raise cur.error(f"unknown label ${tok.value}", tok)
+            raise cur.error(f"unknown label ${tok.value}", cur.i - 1)
         if tok.kind == NUM:
             return cur.nat()
         raise cur.unexpected()
@@ -158,7 +166,7 @@ class FuncBody:
         if tok.kind == ID:
             self.cur.i += 1
             if tok.value != label:
-                raise self.cur.error(f"mismatching label ${tok.value}", tok)
+                raise self.cur.error(f"mismatching label ${tok.value}", self.cur.i - 1)
 
     # -- one instruction --------------------------------------------------
 
@@ -279,7 +287,9 @@ class FuncBody:
         elif tok.kind == KW:
             cur.i += 1
             instr = self._operator(tok)
-            self.instrs()
+            # Most folded instructions have no operands: no call to find none.
+            if self.depth >= NESTING_LIMIT or not cur.at_rp():
+                self.instrs()
             head = len(self.out)
             self.out.append(instr)
         else:
@@ -328,10 +338,13 @@ class FuncBody:
         self.out.append(END)
 
     def _operator(self, tok) -> Instr:
-        """A non-structured instruction, its keyword already taken."""
+        """A non-structured instruction, its keyword (``tok``) just taken."""
         name = tok.value
         if tok.kind != KW:
-            raise self.cur.unexpected(tok)
+            raise self.cur.unexpected(self.cur.i - 1)
+        plain = _NO_IMMEDIATES.get(name)
+        if plain is not None:
+            return plain
         if name == "select":
             return self._select()
         if name in ("call_indirect", "return_call_indirect"):
@@ -342,7 +355,7 @@ class FuncBody:
         if name in DESCRIPTOR_INSTRUCTIONS:
             raise UnsupportedFeature(f"the descriptor instruction {name}")
         if info is None or name in ("select_t", "try", "catch", "catch_all", "delegate"):
-            raise self.cur.unexpected(tok)
+            raise self.cur.unexpected(self.cur.i - 1)
         if info.immediates == "-":
             return Instr(info.code)
         imm = READERS[info.immediates](self, info)
@@ -413,7 +426,7 @@ def _two(first: str, second: str, optional_first: bool):
         if both:
             return (ctx.space(first).resolve(cur), ctx.space(second).resolve(cur))
         if cur.at_index():
-            raise cur.unexpected(cur.peek(1))
+            raise cur.unexpected(cur.i + 1)
         return (0, 0)
 
     return read
@@ -432,22 +445,25 @@ def _memarg(body: FuncBody, info: OpInfo) -> MemArg:
     tok = cur.peek()
     if tok.kind == KW and tok.value.startswith("offset="):
         cur.i += 1
-        offset = _keyword_nat(cur, tok, 64 if wasm3_texts(body.ctx.features) else 32)
+        offset = _keyword_nat(cur, 64 if wasm3_texts(body.ctx.features) else 32)
         tok = cur.peek()
     if tok.kind == KW and tok.value.startswith("align="):
         cur.i += 1
-        value = _keyword_nat(cur, tok, 64)
+        value = _keyword_nat(cur, 64)
         if value <= 0 or value & (value - 1):
-            raise cur.error("alignment must be a power of two", tok)
+            raise cur.error("alignment must be a power of two", cur.i - 1)
         align = value.bit_length() - 1
     return MemArg(align, offset, mem)
 
 
-def _keyword_nat(cur: Cursor, tok, bits: int) -> int:
-    text = tok.value.partition("=")[2]
+def _keyword_nat(cur: Cursor, bits: int) -> int:
+    """The number of the ``offset=``/``align=`` keyword just taken."""
+    at = cur.i - 1
+    word = cur.toks[at].value
+    text = word.partition("=")[2]
     if not text or text[0] in "+-" or not is_int(text):
-        raise cur.error(f"unknown operator {tok.value}", tok)
-    return parse_uint(text, bits, tok.line)
+        raise cur.error(f"unknown operator {word}", at)
+    return parse_uint(text, bits, cur.lines[at])
 
 
 def _lane_index(body: FuncBody) -> int:
@@ -458,17 +474,19 @@ def _lane_index(body: FuncBody) -> int:
     if tok.kind != NUM or tok.value[0] in "+-" or not is_int(tok.value):
         raise cur.unexpected()
     cur.i += 1
-    return _u8(body, tok)
+    return _u8(body)
 
 
-def _u8(body: FuncBody, tok) -> int:
-    text = tok.value
+def _u8(body: FuncBody) -> int:
+    """The number just taken, as a u8."""
+    at = body.cur.i - 1
+    text = body.cur.toks[at].value
     bad = "i8 constant out of range" if wasm3_texts(body.ctx.features) else "malformed lane index"
     if text[0] in "+-" or not is_int(text):
-        raise body.cur.error(bad, tok)
+        raise body.cur.error(bad, at)
     value = to_int(text)
     if value > 0xFF:
-        raise body.cur.error(bad, tok)
+        raise body.cur.error(bad, at)
     return value
 
 
@@ -494,14 +512,12 @@ def _shuffle(body: FuncBody, info: OpInfo) -> tuple[int, ...]:
     cur = body.cur
     lanes = []
     for _ in range(16):
-        tok = cur.peek()
-        if tok.kind != NUM:
-            raise cur.error("invalid lane length", tok)
+        if cur.peek().kind != NUM:
+            raise cur.error("invalid lane length")
         cur.i += 1
-        value = _u8(body, tok)
-        lanes.append(value)
+        lanes.append(_u8(body))
     if cur.peek().kind == NUM:
-        raise cur.error("invalid lane length", cur.peek())
+        raise cur.error("invalid lane length")
     return tuple(lanes)
 
 
@@ -512,35 +528,39 @@ def _number(bits: int):
         if tok.kind != NUM:
             raise cur.unexpected()
         cur.i += 1
+        line = cur.lines[cur.i - 1]
         if bits in (32, 64) and info.immediates.startswith("f"):
-            return parse_float(tok.value, F32 if bits == 32 else F64, tok.line)
-        return parse_int(tok.value, bits, tok.line)
+            return parse_float(tok.value, F32 if bits == 32 else F64, line)
+        return parse_int(tok.value, bits, line)
 
     return read
 
 
 def v128_const(cur: Cursor) -> int:
     """``shape lane*`` (the v128.const immediate; also script constants)."""
-    tok = cur.peek()
-    if tok.kind != KW or tok.value not in _SHAPES:
-        raise cur.unexpected()
-    count, width, fmt = _SHAPES[tok.value]
+    i = cur.i
     toks = cur.toks
-    first = end = cur.i + 1
-    while end < len(toks) and toks[end].kind == NUM:
+    tok = cur.peek()
+    shape = SHAPES.get(tok[1]) if tok[0] == KW else None  # type: ignore[arg-type]
+    if shape is None:
+        raise cur.unexpected()
+    count, width, fmt = shape
+    first = end = i + 1
+    while end < len(toks) and toks[end][0] == NUM:
         end += 1
     cur.i = end
-    if cur.peek().kind != RP and cur.peek().kind != LP:
+    if cur.peek()[0] not in (RP, LP):
         raise cur.unexpected()
     if end - first != count:
-        raise cur.error("wrong number of lane literals", cur.peek())
-    bits = 0
-    shift = 0
-    parse = parse_int if fmt is None else parse_float
-    for lane in toks[first:end]:
-        bits |= parse(lane.value, fmt or width, lane.line) << shift
-        shift += width
-    return bits
+        raise cur.error("wrong number of lane literals")
+    texts = [lane[1] for lane in toks[first:end]]
+    if fmt is None:
+        lanes = map(parse_int, texts, repeat(width), cur.lines[first:end])
+    else:
+        lanes = map(parse_float, texts, repeat(fmt), cur.lines[first:end])
+    # The lanes' bytes, little-endian, make the vector's.
+    raw = b"".join(map(int.to_bytes, lanes, repeat(width // 8), repeat("little")))
+    return int.from_bytes(raw, "little")
 
 
 def _v128(body: FuncBody, info: OpInfo) -> int:
@@ -618,6 +638,14 @@ READERS = {
 }
 
 # ``ref.test``/``ref.cast`` -> the opcode of the same name for a nullable type.
+# Instructions without immediates, by name: one shared ``Instr`` each.
+_NO_IMMEDIATES = {
+    name: Instr(info.code)
+    for name, info in BY_NAME.items()
+    if info.immediates == "-"
+    and name not in ("select", "select_t", "try", "catch", "catch_all", "delegate")
+    and name not in DESCRIPTOR_INSTRUCTIONS
+}
 _NULL_VARIANT = {
     BY_NAME[info.name].code: code for code, info in OPS.items() if info.variant == "null"
 }

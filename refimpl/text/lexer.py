@@ -8,12 +8,26 @@ texts ("illegal character", "unclosed string", "malformed UTF-8 encoding",
 ...).  A token that is neither a keyword, a number, an identifier nor a
 string is *reserved*; the parser reports it as "unknown operator" where it
 meets it, as the spec interpreter's lexer does.
+
+Lexing is most of the time reading a script takes, so no Python code runs
+per token in the common case: one ``findall`` per chunk of lines gives
+each token's text *with* the whitespace and comments before it, a cache of
+texts seen before gives the shared ``Token`` (kind, value, newlines before
+it) by ``map``, and line numbers are the running sum of those newlines
+(``accumulate``).  Python code runs only for texts not seen before and for
+the rare constructs that need their byte position (nested block comments,
+annotations, strings that are malformed or not separated, ``$"..."``
+identifiers, illegal characters).  Byte offsets are kept implicitly (the
+chunks' texts) and computed only when asked (``Lexed.span``).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
+from operator import itemgetter
 from typing import NamedTuple
 
 from ..errors import MalformedModule
@@ -24,16 +38,35 @@ KIND_NAMES = ("(", ")", "keyword", "identifier", "string", "number", "reserved")
 
 
 class Token(NamedTuple):
+    """A token; equal texts share one (so it holds no position: a token's
+    line is ``Lexed.lines[i]``, its bytes ``Lexed.span(i)``)."""
+
     kind: int
     value: object  # KW/NUM/RESERVED: str; ID: str without "$"; STR: bytes
-    line: int
-    start: int  # byte offsets in the source
-    end: int
+    newlines: int = 0  # in the whitespace and comments before it
 
 
-# Tokens are made with tuple's own constructor (no Python-level call):
-# lexing is most of the time reading a script takes.
-_new = tuple.__new__
+@dataclass(slots=True)
+class Lexed:
+    """Tokens and their lines, as parallel lists."""
+
+    tokens: list[Token]
+    lines: list[int]
+    annotations: list[Annotation] = field(default_factory=list)
+    # ``(@metadata.code.branch_hint ...)``: checked, not written yet.
+    branch_hints: list[Annotation] = field(default_factory=list)
+    # Where tokens' texts lie: (index of the first token, byte offset of its
+    # text, the texts with their leading whitespace) per run of tokens.
+    runs: list[tuple[int, int, list[bytes]]] = field(default_factory=list)
+
+    def span(self, i: int) -> tuple[int, int]:
+        """Token ``i``'s byte offsets in the source (without the whitespace
+        before it); computed on demand, as few callers need them."""
+        r = bisect_right(self.runs, i, key=itemgetter(0)) - 1
+        first, offset, texts = self.runs[r]
+        start = offset + sum(map(len, texts[: i - first]))
+        text = texts[i - first]
+        return start + _PREFIX.match(text).end(), start + len(text)
 
 
 @dataclass(slots=True)
@@ -41,18 +74,10 @@ class Annotation:
     """A kept ``(@custom ...)`` annotation: its tokens (without the opening
     ``(@custom`` and the closing paren) and where it stood."""
 
-    tokens: list[Token]
+    tokens: Lexed
     line: int
     depth: int  # parenthesis depth at which it appeared (1: a module field)
     index: int  # position in the token list it precedes
-
-
-@dataclass(slots=True)
-class Lexed:
-    tokens: list[Token]
-    annotations: list[Annotation] = field(default_factory=list)
-    # ``(@metadata.code.branch_hint ...)``: checked, not written yet.
-    branch_hints: list[Annotation] = field(default_factory=list)
 
 
 class TextError(MalformedModule):
@@ -82,94 +107,146 @@ _KEYWORD = re.compile(rb"[a-z][" + _IDCHARS + rb"]*\Z")
 _ESCAPES = {ord("t"): 9, ord("n"): 10, ord("r"): 13, ord('"'): 34, ord("'"): 39, ord("\\"): 92}
 _HEX = b"0123456789abcdefABCDEF"
 _SEPARATORS = b" \t\n\r();"
-_CHUNK = 8192  # bytes read by one findall, at least
+_CHUNK = 16384  # bytes read by one findall, at least
 
-
-# One match per token with the whitespace before it (group 1), read with
-# ``findall`` so that no Python call is made per token (lexing is most of
-# the time reading a script takes); few groups, because findall builds a
-# tuple of them per token: 2 "(", ")" or a word (one ending in a quote is
-# an error or a ``$"quoted id"``), 3 a string without escapes or non-ASCII
-# that is properly separated, 4 anything else: a comment, an annotation, a
-# string that needs decoding (by ``_string``), reserved punctuation or an
-# illegal character.  Every non-whitespace character starts some match, so
-# the matches are contiguous.
+# Whitespace, line comments and unnested block comments: what leads a token.
+_LEADING = rb"[ \t\r\n]*+(?:(?:;;[^\n\r]*+|\(;(?:[^;(]|;(?!\))|\((?!;))*+;\))[ \t\r\n]*+)*+"
+_PREFIX = re.compile(_LEADING)
+# One match per token, with what leads it; every position is the start of
+# a match (the last alternatives take any other character, and the end),
+# so the matches are contiguous and cover the chunk.  "(;" and "(@" are
+# the nested or unclosed comments and annotations (handled in Python), a
+# lone quote a string the two string forms can't take (an error, or one
+# not separated from the next token).
 _MAIN = re.compile(
-    rb"([ \t\r\n]*)(?:(\((?![;@])|\)|[" + _IDCHARS + rb"]+\"?)"
-    rb'|("[^"\\\x00-\x1f\x7f-\xff]*")(?![^ \t\n\r();])'
-    rb'|(;;[^\n\r]*|\(;|\(@|"(?:[^"\\\n]|\\[^\n])*"|[^ \t\r\n]))'
+    _LEADING + rb"(?:\([;@]?|\)|[" + _IDCHARS + rb"]++\"?"
+    rb'|"[^"\\\x00-\x1f\x7f-\xff]*+"(?![^ \t\n\r();])'
+    rb'|"(?:[^"\\\n]|\\[^\n])*+"(?![^ \t\n\r();])'
+    rb"|(?!;;)[^ \t\r\n]|\Z)"
 )
 _RESERVED = frozenset(b",;[]{}")
+_newlines = itemgetter(2)
 
 
 def lex(source: bytes | str) -> Lexed:
     """All tokens of ``source``; raises TextError on lexical errors."""
     if isinstance(source, str):
         source = source.encode("utf-8")
-    tokens: list[Token] = []
-    append = tokens.append
-    out = Lexed(tokens)
-    pos, line = 0, 1
-    words = _WORDS
-    findall = _MAIN.findall
-    new = _new
-    n = len(source)
-    while True:
+    out = Lexed([], [])
+    tokens, lines, runs = out.tokens, out.lines, out.runs
+    findall, known = _MAIN.findall, _KNOWN.get
+    pos, line, n = 0, 1, len(source)
+    while pos < n:
         # Chunks end after a newline, where no token the chunk's matches
-        # can make continues; a slow construct restarts the chunk after it.
+        # can make continues (the last match is what trails the last token).
         stop = source.find(b"\n", pos + _CHUNK) + 1 or n
-        resume = stop
-        for ws, word, simple, other in findall(source, pos, stop):
-            if ws:
-                pos += len(ws)
-                line += ws.count(b"\n")
-            if word:
-                end = pos + len(word)
-                known = words.get(word)
-                if known is None:
-                    if word[-1] == 0x22:  # a quote right after a word
-                        if word == b'$"':  # $"quoted id"
-                            resume = _quoted_id(source, pos, end - 1, line, append)
-                            break
-                        raise TextError("unknown operator", line)
-                    known = _known(word, line)
-                append(new(Token, (known[0], known[1], line, pos, end)))
-                pos = end
-            elif simple:
-                end = pos + len(simple)
-                append(new(Token, (STR, simple[1:-1], line, pos, end)))
-                pos = end
-            else:
-                c = other[0]
-                if other.startswith(b";;"):
-                    pos += len(other)
-                elif c == 0x22:
-                    if len(other) == 1:  # a string the regex can't take: an error
-                        _string(source, pos, line)
-                        raise TextError("unclosed string", line)
-                    value, end, _ = _string(source, pos, line)
-                    append(new(Token, (STR, value, line, pos, end)))
-                    _separated(source, end, line)
-                    if end != pos + len(other):
-                        resume = end
-                        break
-                    pos = end
-                elif other == b"(;":
-                    resume, line = _block_comment(source, pos, line)
-                    break
-                elif other == b"(@":
-                    resume, line = _annotation(source, pos, line, out, _depth(tokens))
-                    break
-                elif c in _RESERVED:
-                    append(new(Token, (RESERVED, other.decode(), line, pos, pos + 1)))
-                    pos += 1
-                else:
-                    raise TextError(_illegal(source, pos), line)
-        if resume >= n:
-            return out
-        if resume == stop:  # the chunk ended: go on from its last token
-            continue
-        pos = resume
+        texts = findall(source, pos, stop)
+        texts.pop()  # the empty match at the end
+        trailing = texts.pop() if texts and _PREFIX.fullmatch(texts[-1]) else b""
+        toks = list(map(known, texts))
+        rare = _fill(toks, texts, line) if None in toks else None
+        if rare is not None:  # stop before it, read it in Python, go on after it
+            del toks[rare:], texts[rare:]
+            trailing = b""
+        if toks:
+            runs.append((len(tokens), pos, texts))
+            tokens += toks
+            first = len(lines)
+            lines += accumulate(map(_newlines, toks), initial=line)
+            del lines[first]
+            line = lines[-1]
+        if rare is None:
+            line += trailing.count(b"\n")
+            pos = stop
+        else:
+            pos, line = _rare(source, pos + sum(map(len, texts)), line, out)
+    return out
+
+
+def _fill(toks: list[Token | None], texts: list[bytes], line: int) -> int | None:
+    """Fill in the tokens of texts not seen before (remembering them), up
+    to the first that must be read with its position (returned)."""
+    i = -1
+    while True:
+        try:
+            i = toks.index(None, i + 1)
+        except ValueError:
+            return None
+        text = texts[i]
+        lead = _PREFIX.match(text).end()
+        core = text[lead:]
+        try:
+            kind, value = _classify(core)
+        except TextError as exc:
+            # Errors are reported where the token stands.
+            exc.line = line + sum(t.count(b"\n") for t in texts[: i + 1])
+            raise
+        if kind < 0:
+            return i
+        tok = Token(kind, value, text.count(b"\n", 0, lead))
+        # Kept: short texts (not long strings or a comment's text), and a
+        # bounded number of them.
+        if len(text) < 256 and lead < 64 and len(_KNOWN) < 100_000:
+            _KNOWN[text] = tok
+        toks[i] = tok
+
+
+# Texts seen before (scripts repeat them).
+_KNOWN: dict[bytes, Token] = {}
+_SLOW = -1  # a text to read with its position
+
+
+def _classify(core: bytes) -> tuple[int, object]:
+    """A token's kind and value from its text (_SLOW for those read with
+    their position by ``_rare``)."""
+    c = core[0]
+    if c == 0x28:  # "("
+        return (LP, "(") if len(core) == 1 else (_SLOW, None)
+    if c == 0x29:
+        return RP, ")"
+    if c == 0x22:  # a string the regex found well formed and separated
+        if len(core) == 1:
+            return _SLOW, None
+        return STR, _string(core, 0, None)[0]
+    if core[-1] == 0x22:  # a quote right after a word
+        if core == b'$"':  # $"quoted id"
+            return _SLOW, None
+        raise TextError("unknown operator")
+    if len(core) == 1 and c in _RESERVED:
+        return RESERVED, core.decode()
+    if c == 0x24:  # "$"
+        if len(core) == 1:
+            raise TextError("empty identifier")
+        return ID, core[1:].decode("ascii")
+    if c < 0x21 or c > 0x7E:
+        return _SLOW, None  # an illegal character
+    s = core.decode("ascii")
+    if _NUM.match(core):
+        return NUM, s
+    if _KEYWORD.match(core):
+        return KW, s
+    return RESERVED, s
+
+
+def _rare(source: bytes, pos: int, line: int, out: Lexed) -> tuple[int, int]:
+    """The construct at ``pos`` (after leading whitespace) that needs its
+    position: (where lexing resumes, its line)."""
+    lead = _PREFIX.match(source, pos).end()
+    line += source.count(b"\n", pos, lead)
+    pos = lead
+    c = source[pos]
+    if source.startswith(b"(;", pos):
+        return _block_comment(source, pos, line)
+    if source.startswith(b"(@", pos):
+        return _annotation(source, pos, line, out, _depth(out.tokens))
+    if c == 0x22:
+        value, end, _ = _string(source, pos, line)
+        _separated(source, end, line)
+        _append(out, Token(STR, value), line, source, pos, end)
+        return end, line
+    if c == 0x24:
+        return _quoted_id(source, pos, line, out), line
+    raise TextError(_illegal(source, pos), line)
 
 
 def _depth(tokens: list[Token]) -> int:
@@ -184,48 +261,30 @@ def _depth(tokens: list[Token]) -> int:
     return depth
 
 
-def _quoted_id(source: bytes, start: int, end: int, line: int, append) -> int:
+def _quoted_id(source: bytes, pos: int, line: int, out: Lexed) -> int:
     """``$"..."``: an identifier written as a string; returns its end."""
     try:
-        value, end, _ = _string(source, end, line)
+        value, end, _ = _string(source, pos + 1, line)
     except TextError:
         raise TextError("empty identifier", line) from None
     if not value:
         raise TextError("empty identifier", line)
-    append(_new(Token, (ID, _utf8(value, line), line, start, end)))
+    _append(out, Token(ID, _utf8(value, line)), line, source, pos, end)
     _separated(source, end, line)
     return end
+
+
+def _append(out: Lexed, tok: Token, line: int, source: bytes, start: int, end: int) -> None:
+    """A token read by ``_rare``, with its own run of texts."""
+    out.runs.append((len(out.tokens), start, [source[start:end]]))
+    out.tokens.append(tok)
+    out.lines.append(line)
 
 
 def _separated(source: bytes, end: int, line: int) -> None:
     """Tokens after a string must be separated from it."""
     if end < len(source) and source[end] not in _SEPARATORS:
         raise TextError("unknown operator", line)
-
-
-# Words seen before (scripts repeat them), and the parentheses.
-_WORDS: dict[bytes, tuple[int, str]] = {b"(": (LP, "("), b")": (RP, ")")}
-
-
-def _known(text: bytes, line: int) -> tuple[int, str]:
-    """A word's kind and value, remembered in ``_WORDS``."""
-    known = _classify(text, line)
-    if len(_WORDS) < 100_000:
-        _WORDS[text] = known
-    return known
-
-
-def _classify(text: bytes, line: int) -> tuple[int, str]:
-    if text[0] == 0x24:  # "$"
-        if len(text) == 1:
-            raise TextError("empty identifier", line)
-        return ID, text[1:].decode("ascii")
-    s = text.decode("ascii")
-    if _NUM.match(text):
-        return NUM, s
-    if _KEYWORD.match(text):
-        return KW, s
-    return RESERVED, s
 
 
 def _illegal(source: bytes, pos: int) -> str:
@@ -336,7 +395,7 @@ def _annotation(source: bytes, pos: int, line: int, out: Lexed, depth: int) -> t
     else:
         name = m.group().decode("ascii")
         id_end = m.end()
-    inner = Lexed([])
+    inner = Lexed([], [])
     level = 1
     p = id_end
     n = len(source)
@@ -359,29 +418,34 @@ def _annotation(source: bytes, pos: int, line: int, out: Lexed, depth: int) -> t
                 if exc.message.startswith("illegal escape"):
                     raise
                 raise TextError(exc.message, line) from None
-            inner.tokens.append(_new(Token, (STR, value, line, p, end)))
+            inner.tokens.append(Token(STR, value))
+            inner.lines.append(line)
             line = line2
         elif kind in ("lp", "ann"):
             level += 1
-            inner.tokens.append(_new(Token, (LP, "(", line, p, p + 1)))
+            inner.tokens.append(Token(LP, "("))
+            inner.lines.append(line)
             end = p + 1
         elif kind == "rp":
             level -= 1
             if level == 0:
                 p = end
                 break
-            inner.tokens.append(_new(Token, (RP, ")", line, p, end)))
+            inner.tokens.append(Token(RP, ")"))
+            inner.lines.append(line)
         elif kind == "idc":
             try:
-                known = _WORDS.get(m.group()) or _known(m.group(), line)
-                inner.tokens.append(_new(Token, (known[0], known[1], line, p, end)))
+                kind, value = _classify(m.group())
             except TextError:
-                inner.tokens.append(_new(Token, (RESERVED, m.group().decode(), line, p, end)))
+                kind, value = RESERVED, m.group().decode()
+            inner.tokens.append(Token(kind, value))
+            inner.lines.append(line)
         elif kind == "res":
-            inner.tokens.append(_new(Token, (RESERVED, m.group().decode(), line, p, end)))
+            inner.tokens.append(Token(RESERVED, m.group().decode()))
+            inner.lines.append(line)
         p = end
     if name == "custom":
-        out.annotations.append(Annotation(inner.tokens, start_line, depth, len(out.tokens)))
+        out.annotations.append(Annotation(inner, start_line, depth, len(out.tokens)))
     elif name == BRANCH_HINT:
-        out.branch_hints.append(Annotation(inner.tokens, start_line, depth, len(out.tokens)))
+        out.branch_hints.append(Annotation(inner, start_line, depth, len(out.tokens)))
     return p, line

@@ -29,7 +29,7 @@ from .customs import (
 )
 from .instructions import END, FRAMES_PER_LEVEL, NESTING_LIMIT, FuncBody
 from .keywords import wasm3_texts
-from .lexer import ID, KW, LP, STR, Annotation, Token
+from .lexer import ID, KW, LP, STR, Annotation
 from .names import name_section
 from .reader import Cursor, Names, TypeReader
 
@@ -88,20 +88,21 @@ class ModuleContext:
         """``(param ...)* (result ...)*``: params, results, param ids."""
         cur = self.cur
         params: list[t.ValType] = []
-        ids: list[tuple[str | None, Token]] = []
+        ids: list[tuple[str | None, int]] = []  # (id, the index of its token)
         while cur.at_form("param"):
             cur.i += 2
+            at = cur.i
             tok = cur.peek()
             if tok.kind == ID:
                 if not names:
                     raise cur.unexpected()
                 cur.i += 1
                 params.append(self.tr.valtype())
-                ids.append((tok.value, tok))  # type: ignore[arg-type]
+                ids.append((tok.value, at))  # type: ignore[arg-type]
             else:
                 while not cur.at_rp():
                     params.append(self.tr.valtype())
-                    ids.append((None, tok))
+                    ids.append((None, at))
             cur.rp()
         results: list[t.ValType] = []
         while cur.at_form("result"):
@@ -111,8 +112,8 @@ class ModuleContext:
             cur.rp()
         if cur.at_form("param"):  # parameters after results
             if definition and not self.features.bulk_memory:  # Wasm 1.0's text
-                raise cur.error("result before parameter", cur.peek(1))
-            raise cur.unexpected(cur.peek(1))
+                raise cur.error("result before parameter", cur.i + 1)
+            raise cur.unexpected(cur.i + 1)
         return params, results, ids
 
     def typeuse(self, names: bool = True) -> tuple[int, list]:
@@ -120,7 +121,7 @@ class ModuleContext:
         implied type is added when needed) and the parameters' ids."""
         cur = self.cur
         explicit = None
-        tok = cur.peek(1)
+        at = cur.i + 1
         if cur.at_form("type"):
             cur.i += 2
             explicit = self.space("type").resolve(cur)
@@ -129,14 +130,14 @@ class ModuleContext:
         ft = t.FuncType(tuple(params), tuple(results))
         if explicit is not None:
             if (params or results) and explicit >= len(self.types):
-                raise cur.error(f"unknown type {explicit}", tok)
+                raise cur.error(f"unknown type {explicit}", at)
             if params or results:
                 known = self.types[explicit].comp if explicit < len(self.types) else None
                 if known != ft:
-                    raise cur.error("inline function type", tok)
+                    raise cur.error("inline function type", at)
             elif explicit < len(self.types) and isinstance(self.types[explicit].comp, t.FuncType):
                 n = len(self.types[explicit].comp.params)
-                ids = [(None, tok)] * n
+                ids = [(None, at)] * n
             return explicit, ids
         return self.implied_type(ft), ids
 
@@ -241,7 +242,9 @@ class ModuleParser:
             exports=tuple(self.exports),
             data_count=len(self.datas) if self.uses_data_count else None,
         )
-        present = present_sections(module)
+        # (Most modules have no customs and no names: nothing below is
+        # computed for them that they don't need.)
+        present = present_sections(module) if self.annotations or self.hinted else set()
         placed = sorted(
             (custom_section(ann, present) for ann in self.annotations), key=lambda c: c[0]
         )
@@ -257,8 +260,11 @@ class ModuleParser:
             {i: {n: name for name, n in f.ids.items()} for i, f in ctx.fields.items()},
         )
         if names is not None:
+            present = present or present_sections(module)
             last = next((s for s in reversed(SECTION_ORDER) if s in present), 0)
             customs += (m.Custom("name", names, last),)
+        if not customs:
+            return module
         return replace(module, customs=customs)
 
     def _hints_by_offset(self, module: m.Module) -> dict[int, tuple[tuple[int, int], ...]]:
@@ -283,7 +289,7 @@ class ModuleParser:
             kind_tok = cur.peek(1)
             kind = kind_tok.value
             if kind_tok.kind != KW or kind not in FIELDS:
-                raise cur.unexpected(kind_tok)
+                raise cur.unexpected(start + 1)
             cur.i += 2
             if kind == "type":
                 self._bind_type(cur)
@@ -295,32 +301,29 @@ class ModuleParser:
                     cur.i = sub_start
                     cur.skip_form()
             elif kind in _DEFINITIONS:
-                id_tok = cur.peek()
-                ctx.space(kind).bind(cur.opt_id(), cur, id_tok)
+                ctx.space(kind).bind(cur.opt_id(), cur, cur.i)
                 while cur.at_form("export"):
                     cur.skip_form()
                 if cur.at_form("import"):
                     if defined:
-                        raise cur.error(f"import after {defined}", cur.peek(1))
+                        raise cur.error(f"import after {defined}", cur.i + 1)
                 else:
                     defined = defined or _DEFINITIONS[kind]
             elif kind == "import":
                 if defined:
-                    raise cur.error(f"import after {defined}", kind_tok)
+                    raise cur.error(f"import after {defined}", start + 1)
                 cur.string()
                 cur.string()
                 if cur.peek().kind == LP and cur.peek(1).value in _DEFINITIONS:
                     what = cur.peek(1).value
                     cur.i += 2
-                    id_tok = cur.peek()
-                    ctx.space(what).bind(cur.opt_id(), cur, id_tok)
+                    ctx.space(what).bind(cur.opt_id(), cur, cur.i)
             elif kind in ("elem", "data") and self.ctx.features.bulk_memory:
                 # (Wasm 1.0 segments have no names: an id there is the
                 # table's or memory's.)
-                id_tok = cur.peek()
-                ctx.space(kind).bind(cur.opt_id(), cur, id_tok)
+                ctx.space(kind).bind(cur.opt_id(), cur, cur.i)
             elif kind == "start" and any(f.kind == "start" for f in fields):
-                raise cur.error("multiple start sections", kind_tok)
+                raise cur.error("multiple start sections", start + 1)
             cur.i = start
             cur.skip_form()
             fields.append(_Field(kind, start, cur.i))
@@ -348,8 +351,7 @@ class ModuleParser:
         cur.i = end
 
     def _bind_type(self, cur: Cursor) -> None:
-        id_tok = cur.peek()
-        index = self.ctx.space("type").bind(cur.opt_id(), cur, id_tok)
+        index = self.ctx.space("type").bind(cur.opt_id(), cur, cur.i)
         # Field names of struct types (for struct.get $t $f).
         save = cur.i
         if cur.at_form("sub"):
@@ -366,7 +368,7 @@ class ModuleParser:
                 tok = cur.peek()
                 if tok.kind == ID:
                     cur.i += 1
-                    names.bind(tok.value, cur, tok)  # type: ignore[arg-type]
+                    names.bind(tok.value, cur, cur.i - 1)  # type: ignore[arg-type]
                     cur.skip_to_close()
                 else:
                     names.count += _count_items(cur)
@@ -434,7 +436,7 @@ class ModuleParser:
         elif word == "array":
             comp = t.ArrayType(tr.fieldtype())
         else:
-            raise cur.unexpected(cur.toks[cur.i - 1])
+            raise cur.unexpected(cur.i - 1)
         cur.rp()
         return comp
 
@@ -462,7 +464,7 @@ class ModuleParser:
         cur.lp()
         kind = cur.kw()
         if kind not in _DEFINITIONS:
-            raise cur.unexpected(cur.toks[cur.i - 1])
+            raise cur.unexpected(cur.i - 1)
         cur.opt_id()
         self.imports.append(m.Import(module, name, self._import_desc(kind)))
         cur.rp()
@@ -502,14 +504,14 @@ class ModuleParser:
         cur = self.cur
         if not cur.at_form("pagesize"):
             return None
-        tok = cur.peek(1)
+        at = cur.i + 1
         if not self.ctx.features.custom_page_sizes:
-            raise cur.unexpected(tok)
+            raise cur.unexpected(at)
         cur.i += 2
         size = cur.nat(64)
         cur.rp()
         if size & (size - 1) or not size:
-            raise cur.error("invalid custom page size", tok)
+            raise cur.error("invalid custom page size", at)
         return size.bit_length() - 1
 
     def _func(self) -> None:
@@ -524,15 +526,15 @@ class ModuleParser:
             return
         type_index, ids = ctx.typeuse()
         locals_ = Names("local")
-        for name, tok in ids:
-            locals_.bind(name, cur, tok)
+        for name, at in ids:
+            locals_.bind(name, cur, at)
         local_types: list[t.ValType] = []
         while cur.at_form("local"):
             cur.i += 2
             tok = cur.peek()
             if tok.kind == ID:
                 cur.i += 1
-                locals_.bind(tok.value, cur, tok)  # type: ignore[arg-type]
+                locals_.bind(tok.value, cur, cur.i - 1)  # type: ignore[arg-type]
                 local_types.append(ctx.tr.valtype())
             else:
                 while not cur.at_rp():
@@ -643,7 +645,7 @@ class ModuleParser:
         cur.lp()
         kind = cur.kw()
         if kind not in _EXTERN:
-            raise cur.unexpected(cur.toks[cur.i - 1])
+            raise cur.unexpected(cur.i - 1)
         self.exports.append(m.Export(name, _EXTERN[kind], self.ctx.space(kind).resolve(cur)))
         cur.rp()
 

@@ -47,9 +47,12 @@ def to_int(text: str) -> int:
 
 def parse_uint(text: str, bits: int, line: int | None = None) -> int:
     """An unsigned literal (indices, alignments, limits) of ``bits`` bits."""
-    if not is_int(text) or text[0] in "+-":
+    if text.isdigit() and len(text) <= 200:  # most: plain decimal digits
+        value = int(text)
+    elif not is_int(text) or text[0] in "+-":
         raise TextError("unexpected token", line)
-    value = to_int(text)
+    else:
+        value = to_int(text)
     if value >= 1 << bits:
         raise TextError(f"i{bits} constant out of range", line)
     return value
@@ -75,9 +78,13 @@ def parse_int(text: str, bits: int, line: int | None = None, what: str = "") -> 
 
 
 def _parse_int(text: str, bits: int, line: int | None, what: str) -> int:
-    if not is_int(text):
+    digits = text[1:] if text[:1] == "-" else text
+    if digits.isdigit() and len(digits) <= 200:  # most: plain decimal
+        value = -int(digits) if digits is not text else int(digits)
+    elif not is_int(text):
         raise TextError("unexpected token", line)
-    value = to_int(text)
+    else:
+        value = to_int(text)
     if text[0] == "-":
         ok = value >= -(1 << (bits - 1))
     else:

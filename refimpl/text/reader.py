@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from ..syntax import types as t
 from .keywords import is_known
-from .lexer import ID, KW, LP, NUM, RESERVED, RP, STR, TextError, Token
+from .lexer import ID, KW, LP, NUM, RESERVED, RP, STR, Lexed, TextError, Token
 from .numbers import parse_uint
 
-_EOF = Token(RP, "", 0, 0, 0)
+_EOF = Token(RP, "")
 
 NUM_TYPES = {"i32": t.I32, "i64": t.I64, "f32": t.F32, "f64": t.F64, "v128": t.V128}
 HEAP_TYPES = {h.value: h for h in t.AbsHeapType}
@@ -31,13 +31,19 @@ REF_SHORTHANDS = {
 
 
 class Cursor:
-    """Tokens ``toks[i:]``; every method raises TextError on mismatch."""
+    """Tokens ``toks[i:]`` (with their ``lines``); every method raises
+    TextError on mismatch.  Errors name a token by its index (``at``):
+    tokens are shared between positions, so they carry no line."""
 
-    def __init__(self, toks: list[Token], i: int = 0):
-        self.toks = toks
+    def __init__(self, lexed: Lexed, i: int = 0):
+        self.toks = lexed.tokens
+        self.lines = lexed.lines
         self.i = i
 
     # -- looking ----------------------------------------------------------
+    # The hot methods index the tokens (``tok[0]`` is the kind, ``tok[1]``
+    # the value) rather than call each other: reading a script is mostly
+    # calls to them.
 
     def peek(self, k: int = 0) -> Token:
         try:
@@ -49,96 +55,110 @@ class Cursor:
         return self.i >= len(self.toks)
 
     def at_kw(self, *words: str) -> bool:
-        tok = self.peek()
-        return tok.kind == KW and tok.value in words
+        i = self.i
+        if i >= len(self.toks):
+            return False
+        tok = self.toks[i]
+        return tok[0] == KW and tok[1] in words
 
     def at_form(self, *words: str) -> bool:
         """Whether an ``(word ...)`` form comes next."""
-        if self.peek().kind != LP:
+        i = self.i
+        toks = self.toks
+        if i + 1 >= len(toks) or toks[i][0] != LP:
             return False
-        tok = self.peek(1)
-        return tok.kind == KW and tok.value in words
+        tok = toks[i + 1]
+        return tok[0] == KW and tok[1] in words
 
     def at_id(self) -> bool:
-        return self.peek().kind == ID
+        i = self.i
+        return i < len(self.toks) and self.toks[i][0] == ID
 
     def at_rp(self) -> bool:  # true at the end too (``_EOF`` is a ")")
         i = self.i
-        return i >= len(self.toks) or self.toks[i].kind == RP
+        return i >= len(self.toks) or self.toks[i][0] == RP
 
-    def line(self) -> int:
-        return self.peek().line or (self.toks[-1].line if self.toks else 1)
+    def line(self, at: int | None = None) -> int:
+        """Token ``at``'s line (default: the next token's); the last
+        token's at the end."""
+        at = self.i if at is None else at
+        lines = self.lines
+        return lines[at] if at < len(lines) else (lines[-1] if lines else 1)
 
     # -- errors -----------------------------------------------------------
 
-    def error(self, message: str, tok: Token | None = None) -> TextError:
-        return TextError(message, (tok or self.peek()).line or self.line())
+    def error(self, message: str, at: int | None = None) -> TextError:
+        return TextError(message, self.line(at))
 
-    def unexpected(self, tok: Token | None = None) -> TextError:
+    def unexpected(self, at: int | None = None) -> TextError:
         """ "unknown operator" for a word the format doesn't know (as the
         spec interpreter's lexer says), else "unexpected token"."""
-        tok = tok or self.peek()
+        at = self.i if at is None else at
+        tok = self.toks[at] if at < len(self.toks) else _EOF
         if tok.kind == RESERVED or (tok.kind == KW and not is_known(tok.value)):
-            return self.error(f"unknown operator {tok.value}", tok)
-        if tok.kind == RP and not tok.value:
-            return self.error("unexpected end of input", tok)
-        return self.error("unexpected token", tok)
+            return self.error(f"unknown operator {tok.value}", at)
+        if tok is _EOF:
+            return self.error("unexpected end of input", at)
+        return self.error("unexpected token", at)
 
     # -- taking -----------------------------------------------------------
 
     def next(self) -> Token:
-        tok = self.peek()
-        if tok is _EOF:
-            raise self.unexpected(tok)
-        self.i += 1
-        return tok
+        i = self.i
+        if i >= len(self.toks):
+            raise self.unexpected()
+        self.i = i + 1
+        return self.toks[i]
 
-    # lp and rp index the tokens directly: they are the most called methods.
     def lp(self) -> None:
         i = self.i
-        if i >= len(self.toks) or self.toks[i].kind != LP:
+        if i >= len(self.toks) or self.toks[i][0] != LP:
             raise self.unexpected()
         self.i = i + 1
 
     def rp(self) -> None:
         i = self.i
-        if i >= len(self.toks) or self.toks[i].kind != RP:
+        if i >= len(self.toks) or self.toks[i][0] != RP:
             raise self.unexpected()
         self.i = i + 1
 
     def kw(self, word: str | None = None) -> str:
-        tok = self.peek()
-        if tok.kind != KW or (word is not None and tok.value != word):
+        i = self.i
+        tok = self.toks[i] if i < len(self.toks) else _EOF
+        if tok[0] != KW or (word is not None and tok[1] != word):
             raise self.unexpected()
-        self.i += 1
-        return tok.value  # type: ignore[return-value]
+        self.i = i + 1
+        return tok[1]  # type: ignore[return-value]
 
     def open(self, word: str) -> None:
         """``(`` word."""
         if not self.at_form(word):
-            raise self.unexpected(self.peek(1) if self.peek().kind == LP else None)
+            raise self.unexpected(self.i + 1 if self.peek().kind == LP else None)
         self.i += 2
 
     def string(self) -> bytes:
-        tok = self.peek()
-        if tok.kind != STR:
+        i = self.i
+        tok = self.toks[i] if i < len(self.toks) else _EOF
+        if tok[0] != STR:
             raise self.unexpected()
-        self.i += 1
-        return tok.value  # type: ignore[return-value]
+        self.i = i + 1
+        return tok[1]  # type: ignore[return-value]
 
     def name(self) -> str:
-        tok = self.peek()
+        at = self.i
         raw = self.string()
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise self.error("malformed UTF-8 encoding", tok) from None
+            raise self.error("malformed UTF-8 encoding", at) from None
 
     def opt_id(self) -> str | None:
-        tok = self.peek()
-        if tok.kind == ID:
-            self.i += 1
-            return tok.value  # type: ignore[return-value]
+        i = self.i
+        if i < len(self.toks):
+            tok = self.toks[i]
+            if tok[0] == ID:
+                self.i = i + 1
+                return tok[1]  # type: ignore[return-value]
         return None
 
     def nat(self, bits: int = 32) -> int:
@@ -146,37 +166,40 @@ class Cursor:
         if tok.kind != NUM:
             raise self.unexpected()
         self.i += 1
-        return parse_uint(tok.value, bits, tok.line)  # type: ignore[arg-type]
+        return parse_uint(tok.value, bits, self.lines[self.i - 1])  # type: ignore[arg-type]
 
     def at_nat(self) -> bool:
         tok = self.peek()
-        return tok.kind == NUM and tok.value[0] not in "+-"  # type: ignore[index]
+        return tok[0] == NUM and tok[1][0] not in "+-"  # type: ignore[index]
 
     def at_index(self) -> bool:
-        return self.at_id() or self.at_nat()
+        tok = self.peek()
+        return tok[0] == ID or (tok[0] == NUM and tok[1][0] not in "+-")  # type: ignore[index]
 
     def skip_to_close(self) -> None:
         """Skip past the ``)`` closing the form the cursor is in."""
-        depth = 0
-        while True:
-            tok = self.next()
-            if tok.kind == LP:
-                depth += 1
-            elif tok.kind == RP:
-                if depth == 0:
-                    return
-                depth -= 1
+        self.i = self.closing(self.i) + 1
 
     def skip_form(self) -> None:
         """Skip one balanced ``( ... )``."""
         self.lp()
-        depth = 1
-        while depth:
-            tok = self.next()
-            if tok.kind == LP:
-                depth += 1
-            elif tok.kind == RP:
+        self.i = self.closing(self.i) + 1
+
+    def closing(self, start: int) -> int:
+        """The index of the ``)`` closing the form token ``start`` is in (an
+        error at the end, for the cursor at the end)."""
+        toks = self.toks
+        depth = 0
+        for i in range(start, len(toks)):
+            kind = toks[i][0]
+            if kind == RP:
+                if not depth:
+                    return i
                 depth -= 1
+            elif kind == LP:
+                depth += 1
+        self.i = len(toks)
+        raise self.unexpected()
 
 
 class Names:
@@ -187,11 +210,12 @@ class Names:
         self.ids: dict[str, int] = {}
         self.count = 0
 
-    def bind(self, name: str | None, cur: Cursor, tok: Token | None = None) -> int:
+    def bind(self, name: str | None, cur: Cursor, at: int | None = None) -> int:
+        """The next index, named ``name`` (written at token ``at``)."""
         index = self.count
         if name is not None:
             if name in self.ids:
-                raise cur.error(f"duplicate {self.space} ${name}", tok)
+                raise cur.error(f"duplicate {self.space} ${name}", at)
             self.ids[name] = index
         self.count += 1
         return index
@@ -202,7 +226,7 @@ class Names:
             cur.i += 1
             index = self.ids.get(tok.value)  # type: ignore[arg-type]
             if index is None:
-                raise cur.error(f"unknown {self.space} ${tok.value}", tok)
+                raise cur.error(f"unknown {self.space} ${tok.value}", cur.i - 1)
             return index
         if tok.kind == NUM:
             return cur.nat()

@@ -229,8 +229,7 @@ def test_encodes_like_the_binary_format():
 )
 def test_gc_immediate_readers(kind, text, imm):
     prelude = "(type $s (struct (field $x i32) (field $y i64))) (type $arr (array i8)) (data $d)"
-    m_tokens = lex(f"{prelude} {text}").tokens
-    cur = Cursor(m_tokens)
+    cur = Cursor(lex(f"{prelude} {text}"))
     ctx = ModuleContext(cur, V3)
     ctx.space("type").bind("s", cur)
     ctx.space("type").bind("arr", cur)
