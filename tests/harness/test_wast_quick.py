@@ -9,17 +9,27 @@ from pathlib import Path
 import pytest
 
 from harness.script.wast import parse_script
-from harness.testsuite import OWN_SPECTESTS, find_testsuite, profiles_for, suite_profile
+from harness.testsuite import (
+    OWN_SPECTESTS,
+    find_testsuite,
+    profiles_for,
+    suite_files,
+    suite_profile,
+)
 from refimpl import Features
 
 
 def _files(suite: str) -> list[tuple[Path, str]]:
+    """Every script of ``suite`` (its subfolders too) with the profile it is
+    judged under."""
     if suite == "own":
-        return [(p, profiles_for(p, None)[0]) for p in sorted(OWN_SPECTESTS.rglob("*.wast"))]
-    root = find_testsuite()
-    if root is None or not (root / suite).is_dir():
-        pytest.skip(f"the official testsuite ({suite}) was not found")
-    return [(p, suite_profile(p, root) or "3.0") for p in sorted((root / suite).rglob("*.wast"))]
+        paths, root = sorted(OWN_SPECTESTS.rglob("*.wast")), None
+    else:
+        root = find_testsuite()
+        if root is None or not (root / suite).is_dir():
+            pytest.skip(f"the official testsuite ({suite}) was not found")
+        paths = suite_files(root, suite, nested=True)
+    return [(p, suite_profile(p, root) or profiles_for(p, None)[0]) for p in paths]
 
 
 @pytest.mark.parametrize("suite", ["wasm-2.0", "pre-bulk-memory", "current", "own"])
