@@ -227,24 +227,7 @@ class _ModuleDecoder:
         return codes
 
     def data_section(self) -> list[Data]:
-        """Go modules have tens of thousands of segments, nearly all active
-        in memory 0 (flags 0): those are read here without a call per
-        field; any other is read by ``data``."""
-        r = self.r
-        if self.legacy:
-            return self.vec(self.data)
-        data, offset = r.data, self.instrs.offset
-        out: list[Data] = []
-        append = out.append
-        for _ in range(r.length()):
-            pos = r.pos
-            if pos < r.size and data[pos] == 0:
-                r.pos = pos + 1
-                mode = Active(0, offset())
-                append(Data(r.bytes(r.length()), mode))
-            else:
-                append(self.data())
-        return out
+        return self.vec(self.data)
 
     def vec(self, read) -> list:
         return [read() for _ in range(self.r.length())]
@@ -368,6 +351,12 @@ class _ModuleDecoder:
             offset = self.instrs.offset()
             return Data(r.bytes(r.length()), Active(memory, offset))
         pos = r.pos
+        if pos < r.size and r.data[pos] == 0:
+            # Active in memory 0, nearly every segment of real modules (Go
+            # modules have tens of thousands): no further flag decoding.
+            r.pos = pos + 1
+            mode = Active(0, self.instrs.offset())
+            return Data(r.bytes(r.length()), mode)
         flags = r.u32()
         if flags > 2:
             raise MalformedModule("malformed data segment kind", pos)
