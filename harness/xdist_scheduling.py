@@ -173,24 +173,27 @@ class ScriptScheduling:
 # -- the units' durations, from one run to the next ------------------------------
 
 
+def _entries(path: Path) -> dict:
+    """The file's ``unit -> [seconds, items]`` entries ({} if none or unreadable)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def read_durations(path: Path) -> dict[str, float]:
     """Seconds per unit measured by earlier runs ({} if none or unreadable)."""
     try:
-        data = json.loads(path.read_text())
-        return {unit: float(entry[0]) for unit, entry in data.items()}
-    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return {unit: float(entry[0]) for unit, entry in _entries(path).items()}
+    except (ValueError, TypeError, KeyError, IndexError):
         return {}
 
 
 def write_durations(path: Path, measured: dict[str, list]) -> None:
     """Add this run's units to the file.  A unit keeps its earlier entry when
     this run ran fewer of its items (a ``-k`` selection measures part of it)."""
-    try:
-        data = json.loads(path.read_text())
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
-        data = {}
+    data = _entries(path)
     for unit, (seconds, items) in measured.items():
         old = data.get(unit)
         if not (isinstance(old, list) and len(old) == 2 and old[1] > items):
