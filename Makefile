@@ -46,6 +46,8 @@ QUIET := .ci/quiet
 FOREIGN ?= $(or $(WASM_FOREIGN),../shared/foreign)
 STEPS := current unit-refimpl init-modes wasm-2.0 unit-harness pre-bulk-memory v8-baseline wasmtime-misc
 .PHONY: $(addprefix test-,$(STEPS))
+# Each step alone: make test-current, ...
+$(addprefix test-,$(STEPS)): setup
 
 test: setup
 	@rm -f reports/test-*.log reports/test-counts.tsv reports/test-times.tsv
