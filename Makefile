@@ -51,9 +51,8 @@ $(addprefix test-,$(STEPS)): setup
 
 test: setup
 	@rm -f reports/test-*.log reports/test-counts.tsv reports/test-times.tsv
-	@$(QUIET) --start
-	@$(MAKE) --no-print-directory -k -j2 -O $(addprefix test-,$(STEPS)); \
-	status=$$?; $(QUIET) --total; exit $$status
+	@start=$$(date +%s); $(MAKE) --no-print-directory -k -j2 -O $(addprefix test-,$(STEPS)); \
+	status=$$?; $(QUIET) --total $$start; exit $$status
 
 test-unit-refimpl:
 	@$(QUIET) unit-refimpl $(PYTEST) -q tests/refimpl tests/bench
