@@ -83,7 +83,11 @@ def measure_kernel(kernel: Kernel, prepare, size: int, repeat: int) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        help="runs per figure (kernels: the median of 5; corpus: the best of 3)",
+    )
     parser.add_argument("--only", action="append", help="substring of benchmark names to run")
     parser.add_argument("--no-suite", action="store_true", help="skip the wasm-2.0 suite run")
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
@@ -98,7 +102,7 @@ def main(argv=None) -> int:
     if args.only and any(o.startswith("init") for o in args.only):
         from . import init_modes  # instantiation under refimpl's init modes
 
-        return init_modes.main(["--repeat", str(args.repeat)])
+        return init_modes.main(["--repeat", str(args.repeat or 5)])
     if args.only and "programs" in args.only:
         from . import programs  # real programs of the corpus
 
@@ -106,8 +110,9 @@ def main(argv=None) -> int:
     if args.only and "corpus" in args.only:
         from . import corpus  # decode, validate, instantiate real modules
 
-        return corpus.main(args.corpus, modules=args.modules)
+        return corpus.main(args.corpus, modules=args.modules, repeat=args.repeat or 3)
 
+    repeat = args.repeat or 5
     runtimes = {
         "refimpl (fast)": refimpl_runner("compiled"),
         "refimpl (interp.)": refimpl_runner("interpreter"),
@@ -127,7 +132,7 @@ def main(argv=None) -> int:
         for name, prepare in runtimes.items():
             size = kernel.size if name in full_size_runtimes else kernel.small
             try:
-                seconds = measure_kernel(kernel, prepare, size, args.repeat)
+                seconds = measure_kernel(kernel, prepare, size, repeat)
             except Exception as exc:  # a runtime that can't run this kernel
                 row[name] = f"n/a ({type(exc).__name__})"
                 continue
@@ -136,7 +141,7 @@ def main(argv=None) -> int:
         rows.append(row)
         print_row(row, runtimes)
     if not args.only or any("instantiat" in o for o in args.only):
-        rows.append(instantiation_row(runtimes, args.repeat))
+        rows.append(instantiation_row(runtimes, repeat))
         print_row(rows[-1], runtimes)
     if not args.no_suite and not args.only:
         suite_figures()

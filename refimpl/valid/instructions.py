@@ -224,8 +224,9 @@ class ExprChecker:
         # The commonest instructions are checked inline when their operands
         # are exactly as expected; anything else goes to their rule, which
         # checks from scratch (so an inline check only ever accepts).
-        # Locals readable from the start, by index (others: the rule).
-        readable_get = {x: t for x, t in enumerate(locals_) if x not in uninit}.get
+        # Local types readable from the start, by index (None: not yet set,
+        # left to the rule).
+        readable = [None if x in uninit else t for x, t in enumerate(locals_)]
         memory0_32 = self.mem64[:1] == (False,)  # memory 0 has 32-bit addresses
         # The innermost frame's height, in step with ``ctrls``: refreshed
         # wherever a frame is pushed or popped (inline, or by any rule).
@@ -233,14 +234,14 @@ class ExprChecker:
         op = None
         try:
             for op, imm in it:
-                if op == LOCAL_GET:
-                    t = readable_get(imm)
+                if op == LOCAL_GET and imm < n_locals:
+                    t = readable[imm]
                     if t is not None:
                         vals.append(t)
                         continue
                 sig = plain[op]  # every opcode is a key: no call to ``get``
                 if sig is not None:
-                    k, params, results, check_imm, max_align = sig
+                    shape, top, below, result, check_imm, max_align, _, _ = sig
                     if check_imm is None:
                         pass
                     elif (
@@ -252,17 +253,34 @@ class ExprChecker:
                     ):
                         pass  # what check_imm accepts without 64-bit addresses
                     elif check_imm(self, imm):
-                        k, params, results, check_imm, max_align = plain64[op]
-                    if k:
-                        # The operands exactly as expected: one comparison
-                        # of the stack's top (types are singletons; Unknown
-                        # fails it and goes to the exact check).
-                        n = len(vals) - k
-                        if n >= height and vals[n:] == params:
-                            vals[n:] = results
+                        sig = plain64[op]
+                        shape, top, below, result, check_imm, max_align, _, _ = sig
+                    # The operands exactly as expected, by the signature's
+                    # shape: a comparison of the stack's top (types are
+                    # singletons; Unknown fails it and goes to the exact
+                    # check below).
+                    if shape == _UNARY:
+                        if len(vals) > height and vals[-1] is top:
+                            vals[-1] = result
                             continue
-                        self.pop_operands(params)
-                    vals.extend(results)
+                    elif shape == _CONST:
+                        vals.append(result)
+                        continue
+                    elif shape == _BINARY:
+                        if len(vals) - 2 >= height and vals[-1] is top and vals[-2] is below:
+                            del vals[-1]
+                            vals[-1] = result
+                            continue
+                    elif (
+                        shape == _STORE
+                        and len(vals) - 2 >= height
+                        and vals[-1] is top
+                        and vals[-2] is below
+                    ):
+                        del vals[-2:]
+                        continue
+                    self.pop_operands(sig[_PARAMS])
+                    vals.extend(sig[_RESULTS])
                 elif op == END:
                     frame = ctrls[-1]
                     types = frame[END_TYPES]
@@ -831,10 +849,15 @@ IMMEDIATE_CHECKS: dict[str, Callable[[OpInfo], ImmCheck]] = {
     "elem": _elem_check,
 }
 
-# (number of params, params as a list with the top of the stack last, to
-# compare with a slice of it, results, immediate check or None, for a plain
-# memarg the largest valid alignment (else -1: the check decides))
-PlainSig = tuple[int, list, tuple, ImmCheck | None, int]
+# A fixed signature, by the shape the checking loop tests inline:
+# (shape, the top operand, the one below it, the single result, immediate
+# check or None, for a plain memarg the largest valid alignment (else -1: the
+# check decides), params, results); unused parts are None.
+_Type = ValType | None
+PlainSig = tuple[int, _Type, _Type, _Type, ImmCheck | None, int, tuple, tuple]
+# The shapes: other, [] -> [t], [a] -> [t], [b a] -> [t], [b a] -> [].
+_OTHER, _CONST, _UNARY, _BINARY, _STORE = range(5)
+_PARAMS, _RESULTS = 6, 7
 
 
 def _resolve(types: tuple, addr: NumType) -> tuple[ValType, ...]:
@@ -843,8 +866,15 @@ def _resolve(types: tuple, addr: NumType) -> tuple[ValType, ...]:
 
 def _sig(info: OpInfo, addr: NumType, check: ImmCheck | None) -> PlainSig:
     params = _resolve(info.params, addr)
+    results = _resolve(info.results, addr)
     max_align = natural_alignment(info).bit_length() - 1 if info.immediates == "memarg" else -1
-    return len(params), list(params), _resolve(info.results, addr), check, max_align
+    shape = {(0, 1): _CONST, (1, 1): _UNARY, (2, 1): _BINARY, (2, 0): _STORE}.get(
+        (len(params), len(results)), _OTHER
+    )
+    top = params[-1] if params else None
+    below = params[-2] if len(params) > 1 else None
+    result = results[0] if len(results) == 1 else None
+    return shape, top, below, result, check, max_align, params, results
 
 
 @lru_cache(maxsize=16)
