@@ -6,12 +6,14 @@ allocation keeps triggering collections, and each full one traverses every
 object decoded so far: about a third of the decoding time of a 5 MB module.
 Reference counting still frees everything acyclic at once; the collector
 only resumes afterwards (if it was running), so nothing is lost, only
-deferred to the end of the call.  What the pause allocated then joins the
-oldest generation directly: otherwise the first young collection after it
-traverses all of it (a tenth of the decoding time), and a subclass of
-tuple such as ``Instr`` is never untracked, so it would pay again in the
-middle generation.  Cyclic garbage among it waits for the next full
-collection, as anything long-lived does.
+deferred to the end of the call.  After bulk work (``BULK`` objects or
+more), what the pause allocated joins the oldest generation directly:
+otherwise the first young collection after it traverses all of it (a tenth
+of the decoding time), and a subclass of tuple such as ``Instr`` is never
+untracked, so it would pay again in the middle generation.  Such bulk is a
+decoded module, long-lived and acyclic; cyclic garbage among it waits for
+the next full collection, as anything long-lived does.  A short pause only
+resumes the collector, so the young generations keep working as usual.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+BULK = 100_000  # tracked objects allocated (net) during a pause
 
 
 @contextmanager
@@ -32,7 +36,7 @@ def paused_collection() -> Iterator[None]:
     try:
         yield
     finally:
-        if not gc.get_freeze_count():
+        if gc.get_count()[0] >= BULK and not gc.get_freeze_count():
             # Move every tracked object to the oldest generation: freeze and
             # unfreeze only splice the generations' lists, where a young
             # collection would traverse all that the pause allocated.

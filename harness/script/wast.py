@@ -19,6 +19,7 @@ from __future__ import annotations
 from refimpl import Features
 from refimpl.binary.encode import EncodeError, encode_module
 from refimpl.errors import MalformedModule, UnsupportedFeature
+from refimpl.gcpause import paused_collection
 from refimpl.text.customs import module_annotations
 from refimpl.text.instructions import v128_const
 from refimpl.text.lexer import KW, LP, NUM, RP, STR, Lexed, TextError, lex
@@ -102,13 +103,15 @@ class ScriptParseError(ValueError):
 
 def parse_script(source: bytes | str, features: Features, *, quick: bool = True) -> list[Command]:
     """The commands of a .wast script. ``quick=False`` reads every command
-    with the general reader (the guard test compares both paths)."""
-    try:
-        lexed = lex(source)
-    except TextError as exc:
-        raise ScriptParseError(str(exc)) from None
-    raw = source.encode("utf-8") if isinstance(source, str) else source
-    return _ScriptReader(lexed, raw, features).commands(quick)
+    with the general reader (the guard test compares both paths).  The
+    cyclic collector is paused meanwhile, as refimpl's readers do."""
+    with paused_collection():
+        try:
+            lexed = lex(source)
+        except TextError as exc:
+            raise ScriptParseError(str(exc)) from None
+        raw = source.encode("utf-8") if isinstance(source, str) else source
+        return _ScriptReader(lexed, raw, features).commands(quick)
 
 
 class _ScriptReader:

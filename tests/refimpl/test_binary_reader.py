@@ -180,34 +180,42 @@ def test_paused_collection_restores_the_collector_even_on_errors():
         gc.enable()
 
 
-def test_what_a_pause_allocated_joins_the_oldest_generation_and_stays_collectable():
-    """No young collection traverses it after the pause; a cycle made during
-    it is still freed by a full collection; a caller's frozen objects stay
-    frozen (the pause then leaves the generations alone)."""
+def test_bulk_a_pause_allocated_joins_the_oldest_generation_and_stays_collectable():
+    """No young collection traverses bulk work after the pause; a cycle made
+    during it is still freed by a full collection; a short pause leaves the
+    generations alone, and so does any pause while a caller has objects
+    frozen."""
     import gc
     import weakref
 
-    from refimpl.gcpause import paused_collection
+    from refimpl.gcpause import BULK, paused_collection
 
     class Node:
         pass
 
+    def oldest(obj: object) -> bool:
+        return any(o is obj for o in gc.get_objects(generation=2))
+
+    gc.collect()
     with paused_collection():
         cycle = Node()
         cycle.self = cycle
-        kept = [Node() for _ in range(1000)]
+        kept = [Node() for _ in range(BULK)]
     assert gc.get_count()[0] < 1000  # young generations emptied, not traversed
-    assert any(obj is kept for obj in gc.get_objects(generation=2))
+    assert oldest(kept)
     alive = weakref.ref(cycle)
     del cycle
     gc.collect()
     assert alive() is None
+    with paused_collection():
+        few = [Node() for _ in range(10)]
+    assert not oldest(few)
     frozen = [Node()]
     gc.freeze()
     try:
         with paused_collection():
-            pass
-        assert gc.get_freeze_count() > 0
+            bulk = [Node() for _ in range(BULK)]
+        assert gc.get_freeze_count() > 0 and not oldest(bulk)
     finally:
         gc.unfreeze()
-    del frozen, kept
+    del frozen, kept, few, bulk
