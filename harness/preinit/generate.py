@@ -38,7 +38,7 @@ from refimpl.syntax.module import (
     Module,
     Table,
 )
-from refimpl.syntax.opcodes import BY_NAME, Instr, MemArg
+from refimpl.syntax.opcodes import BY_NAME, Instr, MemArg, instr
 from refimpl.syntax.types import (
     EXTERNREF,
     F32,
@@ -83,7 +83,7 @@ _NANS64 = [0x7FF8000000000000, 0x7FF4000000000001, 0xFFF0000000000001, 0x7FF0000
 
 
 def op(name: str, imm=None) -> Instr:
-    return Instr(BY_NAME[name].code, imm)
+    return instr(BY_NAME[name].code, imm)
 
 
 END = op("end")

@@ -47,7 +47,7 @@ from pathlib import Path
 from refimpl.binary.types import FUNC_INDEX_TYPE
 from refimpl.errors import MalformedModule
 from refimpl.syntax.module import FuncImport, Module
-from refimpl.syntax.opcodes import Instr, Op
+from refimpl.syntax.opcodes import Op, instr
 from refimpl.syntax.types import FUNCREF, FuncType, TagType
 
 from .commands import AssertMalformed, Command, ConversionFailure, ModuleSource
@@ -139,10 +139,10 @@ def _wast2json_forms(module: Module) -> Module:
     def body(code):
         out = []
         for i, ins in enumerate(code):
-            if ins.op == Op.ELSE and i + 1 < len(code) and code[i + 1].op == Op.END:
+            if ins[0] == Op.ELSE and i + 1 < len(code) and code[i + 1][0] == Op.END:
                 continue
-            if ins.op in (Op.BLOCK, Op.LOOP, Op.IF):
-                ins = Instr(ins.op, blocktype(ins.imm))
+            if ins[0] in (Op.BLOCK, Op.LOOP, Op.IF):
+                ins = instr(ins[0], blocktype(ins[1]))
             out.append(ins)
         return tuple(out)
 
@@ -177,10 +177,10 @@ def _implicit_types(module: Module, keep: int) -> Module:
     def body(code):
         out = []
         for ins in code:
-            if ins.op in (Op.BLOCK, Op.LOOP, Op.IF, Op.TRY):
-                ins = Instr(ins.op, ty(ins.imm))
-            elif ins.op in (Op.TRY_TABLE, Op.CALL_INDIRECT, Op.RETURN_CALL_INDIRECT):
-                ins = Instr(ins.op, (ty(ins.imm[0]), ins.imm[1]))
+            if ins[0] in (Op.BLOCK, Op.LOOP, Op.IF, Op.TRY):
+                ins = instr(ins[0], ty(ins[1]))
+            elif ins[0] in (Op.TRY_TABLE, Op.CALL_INDIRECT, Op.RETURN_CALL_INDIRECT):
+                ins = instr(ins[0], (ty(ins[1][0]), ins[1][1]))
             out.append(ins)
         return tuple(out)
 

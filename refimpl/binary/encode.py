@@ -342,11 +342,11 @@ def _opcode_bytes(code: int) -> bytes:
 _ENCODERS = {code: (_opcode_bytes(code), IMMEDIATES[info.immediates]) for code, info in OPS.items()}
 # Instructions without immediates, shared Instr objects included, by value.
 _PLAIN: dict[Instr, bytes] = {
-    Instr(code): enc[0] for code, enc in _ENCODERS.items() if OPS[code].immediates == "-"
+    (code, None): enc[0] for code, enc in _ENCODERS.items() if OPS[code].immediates == "-"
 }
-_PLAIN[Instr(Op.BLOCK, None)] = b"\x02\x40"
-_PLAIN[Instr(Op.LOOP, None)] = b"\x03\x40"
-_PLAIN[Instr(Op.IF, None)] = b"\x04\x40"
+_PLAIN[(Op.BLOCK, None)] = b"\x02\x40"
+_PLAIN[(Op.LOOP, None)] = b"\x03\x40"
+_PLAIN[(Op.IF, None)] = b"\x04\x40"
 
 
 def instr(ins: Instr) -> bytes:
@@ -354,10 +354,10 @@ def instr(ins: Instr) -> bytes:
     if plain is not None:
         return plain
     try:
-        head, imm = _ENCODERS[ins.op]
+        head, imm = _ENCODERS[ins[0]]
     except KeyError:
-        raise EncodeError(f"unknown opcode {ins.op:#x}") from None
-    return head + imm(ins.imm)
+        raise EncodeError(f"unknown opcode {ins[0]:#x}") from None
+    return head + imm(ins[1])
 
 
 def expr(instrs: Expr) -> bytes:
@@ -369,10 +369,10 @@ def expr(instrs: Expr) -> bytes:
         b = plain.get(ins)
         if b is None:
             try:
-                head, imm = encoders[ins.op]
+                head, imm = encoders[ins[0]]
             except KeyError:
-                raise EncodeError(f"unknown opcode {ins.op:#x}") from None
-            b = head + imm(ins.imm)
+                raise EncodeError(f"unknown opcode {ins[0]:#x}") from None
+            b = head + imm(ins[1])
         out += b
     return bytes(out)
 
@@ -418,9 +418,9 @@ def _func_indices(init: tuple[Expr, ...]) -> list[int] | None:
     """The function indices a segment's elements abbreviate, if they do."""
     out = []
     for e in init:
-        if len(e) != 2 or e[0].op != Op.REF_FUNC or e[1].op != Op.END:
+        if len(e) != 2 or e[0][0] != Op.REF_FUNC or e[1][0] != Op.END:
             return None
-        out.append(e[0].imm)
+        out.append(e[0][1])
     return out
 
 

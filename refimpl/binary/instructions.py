@@ -22,8 +22,6 @@ from ..syntax.types import RefType
 from .reader import Reader
 from .types import exact_index, heap_type, ref_type, ref_type_to, result_type, val_type
 
-_new = tuple.__new__  # Instr(op, imm) without NamedTuple's Python-level __new__
-
 BLOCK, LOOP, IF, ELSE, END = 0x02, 0x03, 0x04, 0x05, 0x0B
 I32_CONST = 0x41
 TRY, CATCH, DELEGATE, CATCH_ALL, TRY_TABLE = 0x06, 0x07, 0x18, 0x19, 0x1F
@@ -34,9 +32,9 @@ USES_DATA = frozenset(
 
 # What an open structured instruction still allows (the decoder's frames).
 _PLAIN, _IF, _TRY, _CATCHES, _CATCH_ALL = range(5)
-END_INSTR = Instr(END)
-EMPTY_BLOCKS = {op: Instr(op, None) for op in (BLOCK, LOOP, IF)}
-ELSE_INSTR = Instr(ELSE)
+END_INSTR = (END, None)
+EMPTY_BLOCKS = {op: (op, None) for op in (BLOCK, LOOP, IF)}
+ELSE_INSTR = (ELSE, None)
 
 # The feature every post-MVP opcode needs, as inclusive opcode ranges.
 _OPCODE_FEATURES: tuple[tuple[int, int, str], ...] = (
@@ -342,16 +340,16 @@ class _Tables:
             if code in _STRUCTURE:
                 continue  # handled by the decoding loop
             entry: Instr | ImmReader
-            entry = Instr(code) if info.immediates == "-" else IMMEDIATES[info.immediates]
+            entry = (code, None) if info.immediates == "-" else IMMEDIATES[info.immediates]
             if code >= 0x100:
                 self.prefixed[code] = entry
-            elif isinstance(entry, Instr):
+            elif isinstance(entry, tuple):
                 self.singles[code] = entry
             else:
                 self.readers[code] = entry
                 value = _SMALL_IMMEDIATES.get(info.immediates)
                 if value is not None:
-                    self.small[code] = tuple(Instr(code, value(b)) for b in range(0x80))
+                    self.small[code] = tuple((code, value(b)) for b in range(0x80))
                 self.memops[code] = info.immediates == "memarg"
                 self.wide[code] = _WIDE_IMMEDIATES.get(info.immediates, 0)
 
@@ -437,9 +435,9 @@ class InstrDecoder:
         while True:
             op = data[pos]
             pos += 1
-            instr = singles[op]
-            if instr is not None:
-                append(instr)
+            ins = singles[op]
+            if ins is not None:
+                append(ins)
                 continue
             b = data[pos]
             if b < 0x80:
@@ -462,12 +460,12 @@ class InstrDecoder:
                     )
                     if end:
                         key = data[pos - 1 : end]
-                        instr = memop_cache.get(key)
-                        if instr is None:
+                        ins = memop_cache.get(key)
+                        if ins is None:
                             r.pos = pos
-                            instr = memop_cache[key] = _new(Instr, (op, _memarg(self)))
+                            ins = memop_cache[key] = (op, _memarg(self))
                         pos = end
-                        append(instr)
+                        append(ins)
                         continue
             if op == END:
                 append(END_INSTR)
@@ -492,7 +490,7 @@ class InstrDecoder:
                         value = (b & 0x7F) | (b2 << 7)
                         if b2 & 0x40 and mask != _UNSIGNED:
                             value = (value - 0x4000) & mask
-                        append(_new(Instr, (op, value)))
+                        append((op, value))
                         pos += 2
                         continue
                     b3 = data[pos + 2]
@@ -500,13 +498,13 @@ class InstrDecoder:
                         value = (b & 0x7F) | ((b2 & 0x7F) << 7) | (b3 << 14)
                         if b3 & 0x40 and mask != _UNSIGNED:
                             value = (value - 0x200000) & mask
-                        append(_new(Instr, (op, value)))
+                        append((op, value))
                         pos += 3
                         continue
             r.pos = pos
             reader = readers[op]
             if reader is not None:
-                append(_new(Instr, (op, reader(self))))
+                append((op, reader(self)))
                 pos = r.pos
                 continue
             pos -= 1  # the opcode's position, for errors
@@ -516,27 +514,27 @@ class InstrDecoder:
                 frames[-1] = _PLAIN
                 append(ELSE_INSTR)
             elif BLOCK <= op <= IF:
-                append(_new(Instr, (op, _blocktype(self))))
+                append((op, _blocktype(self)))
                 frames.append(_IF if op == IF else _PLAIN)
             elif op == TRY_TABLE and has_try_table:
-                append(_new(Instr, (op, _try_table(self))))
+                append((op, _try_table(self)))
                 frames.append(_PLAIN)
             elif op == TRY and legacy:
-                append(_new(Instr, (op, _blocktype(self))))
+                append((op, _blocktype(self)))
                 frames.append(_TRY)
             elif op in (CATCH, CATCH_ALL) and legacy:
                 if frames[-1] not in (_TRY, _CATCHES):
                     raise MalformedModule("END opcode expected", pos)
                 if op == CATCH:
-                    append(_new(Instr, (op, r.u32())))
+                    append((op, r.u32()))
                     frames[-1] = _CATCHES
                 else:
-                    append(Instr(op))
+                    append((op, None))
                     frames[-1] = _CATCH_ALL
             elif op == DELEGATE and legacy:
                 if frames[-1] != _TRY:
                     raise MalformedModule("END opcode expected", pos)
-                append(_new(Instr, (op, r.u32())))
+                append((op, r.u32()))
                 frames.pop()  # delegate ends the try block
                 if not frames:  # pragma: no cover - the body frame is plain
                     return tuple(out)
@@ -561,7 +559,7 @@ class InstrDecoder:
                 r.pos += 1
                 if value < 0x40:
                     return self.tables.small[I32_CONST][value], END_INSTR
-                return _new(Instr, (I32_CONST, value)), END_INSTR
+                return (I32_CONST, value), END_INSTR
             r.pos = start
         return self.expr()
 
@@ -573,12 +571,12 @@ class InstrDecoder:
             if prefix == FB and sub in _DESCRIPTOR_OPS and self.f.custom_descriptors:
                 raise UnsupportedFeature(f"the descriptor instruction fb {sub:02x}")
             raise self._illegal(code, pos, f"{prefix:02x} {sub:02x}")
-        if isinstance(entry, Instr):
+        if isinstance(entry, tuple):
             return entry
         if code in USES_DATA:
             self.uses_data = True
         self.op = code
-        return _new(Instr, (code, entry(self)))
+        return (code, entry(self))
 
     def _illegal(self, code: int, pos: int, text: str | None = None) -> MalformedModule:
         return MalformedModule(f"illegal opcode {text or f'{code:02x}'}", pos)

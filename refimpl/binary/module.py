@@ -35,7 +35,7 @@ from ..syntax.module import (
     Table,
     Tag,
 )
-from ..syntax.opcodes import Instr, Op
+from ..syntax.opcodes import Op
 from ..syntax.types import FUNCREF, ExternKind, RecType, RefType, ValType
 from .instructions import END_INSTR, InstrDecoder
 from .reader import Reader
@@ -342,7 +342,7 @@ class _ModuleDecoder:
         """``vec(funcidx)``, as the constant expressions it abbreviates."""
         r = self.r
         ref_func = Op.REF_FUNC
-        return tuple((Instr(ref_func, r.u32()), END_INSTR) for _ in range(r.length()))
+        return tuple(((ref_func, r.u32()), END_INSTR) for _ in range(r.length()))
 
     def data(self) -> Data:
         r, f = self.r, self.f

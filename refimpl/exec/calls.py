@@ -113,4 +113,4 @@ def trampoline(body):
 
 def contains_tail_call(body) -> bool:
     """Whether a function's flat instruction sequence has a tail call."""
-    return bool(TAIL_CALL_OPS) and any(ins.op in TAIL_CALL_OPS for ins in body)
+    return bool(TAIL_CALL_OPS) and any(ins[0] in TAIL_CALL_OPS for ins in body)

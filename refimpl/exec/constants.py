@@ -23,23 +23,23 @@ def evaluate(expr: Expr, funcs: list, globals_: list, types: Sequence = ()):
     and the module's canonical types (``valid.canonical``; GC allocations)."""
     stack: list = []
     for ins in expr:
-        op = ins.op
+        op = ins[0]
         if op == Op.END:
             break
         if op == Op.I32_CONST or op == Op.I64_CONST or op == Op.V128_CONST:
-            stack.append(ins.imm)
+            stack.append(ins[1])
         elif op == Op.F32_CONST:
-            stack.append(numerics.f32_from_bits(ins.imm))
+            stack.append(numerics.f32_from_bits(ins[1]))
         elif op == Op.F64_CONST:
-            stack.append(numerics.f64_from_bits(ins.imm))
+            stack.append(numerics.f64_from_bits(ins[1]))
         elif op == Op.REF_NULL:
             stack.append(None)
         elif op == Op.REF_FUNC:
-            stack.append(funcs[ins.imm])
+            stack.append(funcs[ins[1]])
         elif op == Op.GLOBAL_GET:
-            stack.append(globals_[ins.imm].value)
+            stack.append(globals_[ins[1]].value)
         elif op in _GC:
-            _GC[op](stack, ins.imm, types)
+            _GC[op](stack, ins[1], types)
         elif op in _EXTENDED:  # extended constant expressions (Wasm 3.0)
             b = stack.pop()
             a = stack.pop()

@@ -88,9 +88,9 @@ def _foldable(elem, sizes, funcref) -> tuple[int, int, list[int]] | None:
     funcs = []
     for expr in elem.init:
         head = expr[0]
-        if head.op == Op.REF_FUNC:
-            funcs.append(head.imm)
-        elif head.op == Op.REF_NULL:
+        if head[0] == Op.REF_FUNC:
+            funcs.append(head[1])
+        elif head[0] == Op.REF_NULL:
             funcs.append(NULL)
         else:
             return None

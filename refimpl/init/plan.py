@@ -39,8 +39,8 @@ class Fallback:
 
 def constant_offset(expr) -> int | None:
     """The value of an offset expression that is a single constant."""
-    if len(expr) == 2 and expr[0].op in (Op.I32_CONST, Op.I64_CONST) and expr[1].op == Op.END:
-        return expr[0].imm
+    if len(expr) == 2 and expr[0][0] in (Op.I32_CONST, Op.I64_CONST) and expr[1][0] == Op.END:
+        return expr[0][1]
     return None
 
 

@@ -49,7 +49,7 @@ from ..syntax.module import (
     Module,
     Table,
 )
-from ..syntax.opcodes import Instr, Op
+from ..syntax.opcodes import Op, instr
 from ..syntax.types import FUNCREF, ExternKind, TableType
 from ..valid.module import declared_funcs
 from . import regions
@@ -129,7 +129,7 @@ def emit(
         if features.reference_types and t.init is None:
             cap = min(max_segments, regions.SEGMENT_LIMIT - len(elems))
             runs = regions.merge_runs(runs, TABLE_MIN_GAP, cap)
-        null = (Instr(Op.REF_NULL, t.type.elem.heap), END)
+        null = (instr(Op.REF_NULL, t.type.elem.heap), END)
         for start, end in runs:
             init = tuple(x if x is not None else null for x in s.entries[start:end])
             offset = offset_expr(t.type.limits.address, start)
@@ -150,11 +150,11 @@ def emit(
         derived={},
     )
     if features.reference_types:
-        used = {ins.imm for f in module.funcs for ins in f.body if ins.op == Op.REF_FUNC}
+        used = {ins[1] for f in module.funcs for ins in f.body if ins[0] == Op.REF_FUNC}
         missing = used - declared_funcs(out)
         if missing:
             decl = Elem(
-                FUNCREF, tuple((Instr(Op.REF_FUNC, x), END) for x in sorted(missing)), DECLARATIVE
+                FUNCREF, tuple((instr(Op.REF_FUNC, x), END) for x in sorted(missing)), DECLARATIVE
             )
             out = replace(out, elems=(*out.elems, decl), _index_spaces={}, derived={})
     return out
@@ -167,12 +167,12 @@ def named_datas(module: Module) -> int:
     highest = -1
     for f in module.funcs:
         for ins in f.body:
-            if ins.op == Op.DATA_DROP:
-                highest = max(highest, ins.imm)
-            elif ins.op == Op.MEMORY_INIT:
-                highest = max(highest, ins.imm[0])
-            elif ins.op in (Op.ARRAY_NEW_DATA, Op.ARRAY_INIT_DATA):
-                highest = max(highest, ins.imm[1])
+            if ins[0] == Op.DATA_DROP:
+                highest = max(highest, ins[1])
+            elif ins[0] == Op.MEMORY_INIT:
+                highest = max(highest, ins[1][0])
+            elif ins[0] in (Op.ARRAY_NEW_DATA, Op.ARRAY_INIT_DATA):
+                highest = max(highest, ins[1][1])
     return highest + 1
 
 

@@ -24,11 +24,11 @@ from ..exec.numerics import f32_to_bits, f64_to_bits
 from ..runtime.instances import ModuleInst
 from ..runtime.memory import MemInst
 from ..syntax.module import Expr, Module
-from ..syntax.opcodes import Instr, Op
+from ..syntax.opcodes import Op, instr
 from ..syntax.types import F32, F64, I32, I64, V128, AddrType, RefType, ValType
 from .errors import UNREPRESENTABLE, Refused
 
-END = Instr(Op.END)
+END = instr(Op.END)
 
 
 @dataclass(frozen=True)
@@ -103,28 +103,28 @@ class _RefWriter:
 
     def expr(self, t: RefType, value, where: str) -> Expr:
         if value is None:
-            return (Instr(Op.REF_NULL, t.heap), END)
+            return (instr(Op.REF_NULL, t.heap), END)
         index = self.indices.get(id(value))
         if index is None:
             raise Refused(
                 UNREPRESENTABLE,
                 f"{where} holds {value!r}, which no constant expression can produce",
             )
-        return (Instr(Op.REF_FUNC, index), END)
+        return (instr(Op.REF_FUNC, index), END)
 
 
 def const_expr(t: ValType, value, refs: _RefWriter, where: str) -> Expr:
     """A constant expression producing ``value`` of type ``t``."""
     if t is I32:
-        return (Instr(Op.I32_CONST, value), END)
+        return (instr(Op.I32_CONST, value), END)
     if t is I64:
-        return (Instr(Op.I64_CONST, value), END)
+        return (instr(Op.I64_CONST, value), END)
     if t is F32:
-        return (Instr(Op.F32_CONST, f32_to_bits(value)), END)
+        return (instr(Op.F32_CONST, f32_to_bits(value)), END)
     if t is F64:
-        return (Instr(Op.F64_CONST, f64_to_bits(value)), END)
+        return (instr(Op.F64_CONST, f64_to_bits(value)), END)
     if t is V128:
-        return (Instr(Op.V128_CONST, value), END)
+        return (instr(Op.V128_CONST, value), END)
     if isinstance(t, RefType):
         return refs.expr(t, value, where)
     raise Refused(UNREPRESENTABLE, f"{where} has type {t}, which has no constant form here")
@@ -132,4 +132,4 @@ def const_expr(t: ValType, value, refs: _RefWriter, where: str) -> Expr:
 
 def offset_expr(address: AddrType, offset: int) -> Expr:
     op = Op.I64_CONST if address is AddrType.I64 else Op.I32_CONST
-    return (Instr(op, offset), END)
+    return (instr(op, offset), END)

@@ -40,8 +40,8 @@ from .reader import Cursor, Names
 if TYPE_CHECKING:
     from .module import ModuleContext
 
-END = Instr(Op.END)
-ELSE = Instr(Op.ELSE)
+END = (Op.END, None)
+ELSE = (Op.ELSE, None)
 _BLOCKS = {"block": Op.BLOCK, "loop": Op.LOOP, "if": Op.IF}
 # Words that end a plain instruction sequence.
 _TERMINATORS = frozenset(("end", "else", "catch", "catch_all", "delegate"))
@@ -190,7 +190,7 @@ class FuncBody:
         if name in _BLOCKS:
             label, bt = self._block_head()
             self._push_label(label)
-            self.out.append(Instr(_BLOCKS[name], bt))
+            self.out.append((_BLOCKS[name], bt))
             self.instrs()
             if name == "if" and cur.at_kw("else"):
                 cur.i += 1
@@ -202,28 +202,28 @@ class FuncBody:
         if name == "try_table":
             cur.i += 1
             label = cur.opt_id()
-            self.out.append(Instr(Op.TRY_TABLE, self._try_table_head(label)))
+            self.out.append((Op.TRY_TABLE, self._try_table_head(label)))
             self.instrs()
             self._end_plain(label)
             return
         if name == "try" and self.ctx.features.legacy_exceptions:
             cur.i += 1
             label = cur.opt_id()
-            self.out.append(Instr(Op.TRY, self.ctx.blocktype()))
+            self.out.append((Op.TRY, self.ctx.blocktype()))
             self._push_label(label)
             self.instrs()
             while cur.at_kw("catch", "catch_all"):
                 if cur.kw() == "catch":
-                    self.out.append(Instr(Op.CATCH, self.ctx.space("tag").resolve(cur)))
+                    self.out.append((Op.CATCH, self.ctx.space("tag").resolve(cur)))
                     self.instrs()
                     continue
-                self.out.append(Instr(Op.CATCH_ALL))
+                self.out.append((Op.CATCH_ALL, None))
                 self.instrs()
                 break  # catch_all comes last
             if cur.at_kw("delegate"):
                 cur.i += 1
                 self.labels.pop()
-                self.out.append(Instr(Op.DELEGATE, self.label()))
+                self.out.append((Op.DELEGATE, self.label()))
                 return
             self._end_plain(label)
             return
@@ -256,7 +256,7 @@ class FuncBody:
                 self._conditions()
                 self._push_label(label)
                 head = len(self.out)
-                self.out.append(Instr(Op.IF, bt))
+                self.out.append((Op.IF, bt))
                 cur.open("then")
                 self.instrs()
                 cur.rp()
@@ -268,7 +268,7 @@ class FuncBody:
             else:
                 self._push_label(label)
                 head = len(self.out)
-                self.out.append(Instr(_BLOCKS[name], bt))
+                self.out.append((_BLOCKS[name], bt))
                 self.instrs()
             self.labels.pop()
             self.out.append(END)
@@ -276,7 +276,7 @@ class FuncBody:
             cur.i += 1
             label = cur.opt_id()
             head = len(self.out)
-            self.out.append(Instr(Op.TRY_TABLE, self._try_table_head(label)))
+            self.out.append((Op.TRY_TABLE, self._try_table_head(label)))
             self.instrs()
             self.labels.pop()
             self.out.append(END)
@@ -286,12 +286,12 @@ class FuncBody:
             self._folded_try()
         elif tok.kind == KW:
             cur.i += 1
-            instr = self._operator(tok)
+            ins = self._operator(tok)
             # Most folded instructions have no operands: no call to find none.
             if self.depth >= NESTING_LIMIT or not cur.at_rp():
                 self.instrs()
             head = len(self.out)
-            self.out.append(instr)
+            self.out.append(ins)
         else:
             raise cur.unexpected()
         cur.rp()
@@ -312,7 +312,7 @@ class FuncBody:
     def _folded_try(self) -> None:
         cur = self.cur
         label = cur.opt_id()
-        self.out.append(Instr(Op.TRY, self.ctx.blocktype()))
+        self.out.append((Op.TRY, self.ctx.blocktype()))
         self._push_label(label)
         cur.open("do")
         self.instrs()
@@ -320,16 +320,16 @@ class FuncBody:
         if cur.at_form("delegate"):
             cur.i += 2
             self.labels.pop()
-            self.out.append(Instr(Op.DELEGATE, self.label()))
+            self.out.append((Op.DELEGATE, self.label()))
             cur.rp()
             return
         while cur.at_form("catch", "catch_all"):
             cur.i += 1
             last = cur.kw() == "catch_all"
             if last:
-                self.out.append(Instr(Op.CATCH_ALL))
+                self.out.append((Op.CATCH_ALL, None))
             else:
-                self.out.append(Instr(Op.CATCH, self.ctx.space("tag").resolve(cur)))
+                self.out.append((Op.CATCH, self.ctx.space("tag").resolve(cur)))
             self.instrs()
             cur.rp()
             if last:
@@ -350,30 +350,30 @@ class FuncBody:
         if name in ("call_indirect", "return_call_indirect"):
             table = self.ctx.space("table").resolve(self.cur) if self.cur.at_index() else 0
             type_index, _ = self.ctx.typeuse(names=False)
-            return Instr(BY_NAME[name].code, (type_index, table))
+            return (BY_NAME[name].code, (type_index, table))
         info = BY_NAME.get(name)
         if name in DESCRIPTOR_INSTRUCTIONS:
             raise UnsupportedFeature(f"the descriptor instruction {name}")
         if info is None or name in ("select_t", "try", "catch", "catch_all", "delegate"):
             raise self.cur.unexpected(self.cur.i - 1)
         if info.immediates == "-":
-            return Instr(info.code)
+            return (info.code, None)
         imm = READERS[info.immediates](self, info)
         if info.immediates == "reftype" and imm.nullable:
-            return Instr(_NULL_VARIANT[info.code], imm)
-        return Instr(info.code, imm)
+            return (_NULL_VARIANT[info.code], imm)
+        return (info.code, imm)
 
     def _select(self) -> Instr:
         cur = self.cur
         if not cur.at_form("result"):
-            return Instr(Op.SELECT)
+            return (Op.SELECT, None)
         types: list[t.ValType] = []
         while cur.at_form("result"):
             cur.i += 2
             while not cur.at_rp():
                 types.append(self.ctx.tr.valtype())
             cur.rp()
-        return Instr(Op.SELECT_T, tuple(types))
+        return (Op.SELECT_T, tuple(types))
 
 
 # -- immediate readers, by immediate kind ----------------------------------------
@@ -640,7 +640,7 @@ READERS = {
 # ``ref.test``/``ref.cast`` -> the opcode of the same name for a nullable type.
 # Instructions without immediates, by name: one shared ``Instr`` each.
 _NO_IMMEDIATES = {
-    name: Instr(info.code)
+    name: (info.code, None)
     for name, info in BY_NAME.items()
     if info.immediates == "-"
     and name not in ("select", "select_t", "try", "catch", "catch_all", "delegate")

@@ -19,7 +19,7 @@ from ..errors import UnsupportedFeature
 from ..features import Features
 from ..syntax import module as m
 from ..syntax import types as t
-from ..syntax.opcodes import Instr, Op
+from ..syntax.opcodes import Instr, Op, instr
 from .customs import (
     SECTION_ORDER,
     branch_hint_section,
@@ -547,7 +547,7 @@ class ModuleParser:
             self.hinted[index] = body.hinted
         self.local_names[index] = {i: name for name, i in locals_.ids.items()}
         self.label_names[index] = body.label_names
-        if any(i.op in _USES_DATA_COUNT for i in code):
+        if any(i[0] in _USES_DATA_COUNT for i in code):
             self.uses_data_count = True
         self.funcs.append(m.Func(type_index, tuple(local_types), code))
 
@@ -582,7 +582,7 @@ class ModuleParser:
             lim = t.Limits(n, n, addr)
             self.tables.append(m.Table(t.TableType(lim, elem_type)))
             const = Op.I64_CONST if addr is t.AddrType.I64 else Op.I32_CONST
-            offset = (Instr(const, 0), END)
+            offset = (instr(const, 0), END)
             self.elems.append(m.Elem(seg_type, init, m.Active(index, offset)))
             return
         lim = tr.limits(addr)
@@ -610,7 +610,7 @@ class ModuleParser:
             pages = -(-len(data) // mtype.page_size)
             self.mems.append(m.Memory(replace(mtype, limits=t.Limits(pages, pages, addr))))
             const = Op.I64_CONST if addr is t.AddrType.I64 else Op.I32_CONST
-            self.datas.append(m.Data(data, m.Active(index, (Instr(const, 0), END))))
+            self.datas.append(m.Data(data, m.Active(index, (instr(const, 0), END))))
             return
         lim = tr.limits(addr)
         self.mems.append(m.Memory(t.MemType(lim, self._pagesize())))
@@ -706,7 +706,7 @@ class ModuleParser:
         cur = self.cur
         out = []
         while cur.at_index():
-            out.append((Instr(Op.REF_FUNC, self.ctx.space("func").resolve(cur)), END))
+            out.append((instr(Op.REF_FUNC, self.ctx.space("func").resolve(cur)), END))
         return tuple(out)
 
     def _elem_list_items(self, elem_type: t.RefType) -> tuple[tuple[Instr, ...], ...]:

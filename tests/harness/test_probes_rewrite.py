@@ -146,8 +146,8 @@ def old_refs(module) -> set[int]:
         exprs += list(seg.init)
     for expr in exprs:
         for instr in expr or ():
-            if instr.op == 0xD2:  # ref.func
-                refs.add(instr.imm)
+            if instr[0] == 0xD2:  # ref.func
+                refs.add(instr[1])
     return refs
 
 

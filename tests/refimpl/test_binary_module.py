@@ -35,7 +35,7 @@ from refimpl.syntax.module import (
     Import,
     Module,
 )
-from refimpl.syntax.opcodes import Instr, Op
+from refimpl.syntax.opcodes import Op, instr
 from refimpl.syntax.types import (
     EXTERNREF,
     FUNCREF,
@@ -57,7 +57,7 @@ MVP = Features.profile("mvp")
 V2 = Features.profile("2.0")
 V3 = Features.profile("3.0")
 
-END = Instr(Op.END)
+END = instr(Op.END)
 MEMORY = section(5, vec(b"\x00\x01"))
 TABLE = section(4, vec(b"\x70\x00\x01"))
 
@@ -255,7 +255,7 @@ def test_locals() -> None:
 def test_body_structure() -> None:
     """Bodies are flat, in binary order, and end with their final ``end``."""
     m = decode(one_func(b"\x02\x40\x04\x40\x05\x01\x0b\x0b\x0b"))  # block if else nop end end
-    assert [i.op for i in m.funcs[0].body] == [
+    assert [i[0] for i in m.funcs[0].body] == [
         Op.BLOCK,
         Op.IF,
         Op.ELSE,
@@ -285,11 +285,11 @@ def test_illegal_opcodes() -> None:
     # legacy exceptions only under their flag
     assert malformed(one_func(b"\x06\x40\x0b\x0b"), V3) == "illegal opcode 06"
     legacy = replace(V3, legacy_exceptions=True)
-    assert decode(one_func(b"\x06\x40\x0b\x0b"), legacy).funcs[0].body[0] == Instr(Op.TRY)
+    assert decode(one_func(b"\x06\x40\x0b\x0b"), legacy).funcs[0].body[0] == instr(Op.TRY)
 
 
 def test_immediates_follow_the_opcode_table() -> None:
-    """``Instr.imm`` for each immediate kind, as ``syntax.opcodes`` fixes it."""
+    """An instruction's immediates for each immediate kind, as ``syntax.opcodes`` fixes it."""
     m = decode(
         wat(
             """(module
@@ -313,7 +313,7 @@ def test_immediates_follow_the_opcode_table() -> None:
                 (ref.func $f) (local.get 1) (global.get 0) (call $f)))"""
         )
     )
-    found = {Op(i.op).name: i.imm for i in m.funcs[0].body}
+    found = {Op(i[0]).name: i[1] for i in m.funcs[0].body}
     memarg = found["I32_LOAD"]
     assert (memarg.align, memarg.offset, memarg.memory) == (1, 8, 0)
     assert found["BLOCK"] == I32
@@ -346,7 +346,7 @@ def test_multi_memory_memarg() -> None:
     code = b"\x41\x00\x28\x42\x01\x04\x1a\x0b"  # i32.load mem=1 align=2 offset=4
     data = one_func(code, b"", b"", section(5, vec(b"\x00\x01", b"\x00\x01")))
     load = decode(data, V3).funcs[0].body[1]
-    assert (load.imm.align, load.imm.offset, load.imm.memory) == (2, 4, 1)
+    assert (load[1].align, load[1].offset, load[1].memory) == (2, 4, 1)
     assert malformed(data) == "malformed memop flags"
 
 
@@ -354,12 +354,12 @@ def test_multi_memory_memarg() -> None:
 
 
 OFFSET = b"\x41\x00\x0b"
-REF_F0 = (Instr(Op.REF_FUNC, 0), END)
+REF_F0 = (instr(Op.REF_FUNC, 0), END)
 
 
-AT0 = Active(0, (Instr(Op.I32_CONST, 0), END))
-AT1 = Active(1, (Instr(Op.I32_CONST, 0), END))
-NULL_EXTERN = (Instr(Op.REF_NULL, EXTERNREF.heap), END)
+AT0 = Active(0, (instr(Op.I32_CONST, 0), END))
+AT1 = Active(1, (instr(Op.I32_CONST, 0), END))
+NULL_EXTERN = (instr(Op.REF_NULL, EXTERNREF.heap), END)
 
 
 @pytest.mark.parametrize(
@@ -390,7 +390,7 @@ def test_data_segment_encodings() -> None:
         b"\x00" + OFFSET + name("ab"), b"\x01" + name("c"), b"\x02\x01" + OFFSET + b"\x00"
     )
     m = decode(module(section(11, segments)))
-    offset = (Instr(Op.I32_CONST, 0), END)
+    offset = (instr(Op.I32_CONST, 0), END)
     assert m.datas == (
         Data(b"ab", Active(0, offset)),
         Data(b"c", PASSIVE),
@@ -403,7 +403,7 @@ def test_mvp_segments_start_with_an_index() -> None:
     """Wasm 1.0: a table or memory index, not flags."""
     elem = section(9, vec(b"\x01" + OFFSET + vec(b"\x00")))
     m = decode(module(elem), MVP)
-    assert m.elems == (Elem(FUNCREF, (REF_F0,), Active(1, (Instr(Op.I32_CONST, 0), END))),)
+    assert m.elems == (Elem(FUNCREF, (REF_F0,), Active(1, (instr(Op.I32_CONST, 0), END))),)
     data = section(11, vec(b"\x02" + OFFSET + name("x")))
     assert decode(module(data), MVP).datas == (Data(b"x", Active(2, m.elems[0].mode.offset)),)
 
@@ -428,16 +428,16 @@ def test_reserved_bytes() -> None:
     """Wasm 1.0 and 2.0 reserve a zero byte (not a LEB128 zero) for memory
     indices; Wasm 1.0 also for call_indirect's table."""
     grow = b"\x41\x00\x40\x00\x1a\x0b"
-    assert decode(one_func(grow, b"", b"", MEMORY), MVP).funcs[0].body[1].imm == 0
+    assert decode(one_func(grow, b"", b"", MEMORY), MVP).funcs[0].body[1][1] == 0
     long_zero = b"\x41\x00\x40\x80\x00\x1a\x0b"
     assert malformed(one_func(long_zero, b"", b"", MEMORY)) == "zero byte expected"
     assert malformed(one_func(long_zero, b"", b"", MEMORY), MVP) == "zero flag expected"
     call = b"\x41\x00\x11\x00\x01\x0b"
-    assert decode(one_func(call, b"", b"", TABLE)).funcs[0].body[1].imm == (0, 1)
+    assert decode(one_func(call, b"", b"", TABLE)).funcs[0].body[1][1] == (0, 1)
     assert malformed(one_func(call, b"", b"", TABLE), MVP) == "zero flag expected"
     copy = b"\x41\x00\x41\x00\x41\x00\xfc\x0a\x00\x01\x0b"
     assert malformed(one_func(copy, b"", b"", MEMORY)) == "zero byte expected"
-    assert decode(one_func(copy, b"", b"", MEMORY), V3).funcs[0].body[3].imm == (0, 1)
+    assert decode(one_func(copy, b"", b"", MEMORY), V3).funcs[0].body[3][1] == (0, 1)
 
 
 @pytest.mark.parametrize(
@@ -473,7 +473,7 @@ def test_value_types_by_profile() -> None:
     assert malformed(module(section(4, vec(b"\x6f\x00\x00"))), MVP) == "malformed element type"
     # multi-value block types are type indices
     block = b"\x02\x00\x0b\x0b"
-    assert decode(one_func(block)).funcs[0].body[0].imm == 0
+    assert decode(one_func(block)).funcs[0].body[0][1] == 0
     assert malformed(one_func(b"\x02\x7a\x0b\x0b")) == "malformed vector type"
 
 
@@ -481,7 +481,7 @@ def test_memop_flags() -> None:
     load = b"\x41\x00\x28\x20\x00\x1a\x0b"  # align = 2**32
     assert malformed(one_func(load, b"", b"", MEMORY)) == "malformed memop flags"
     ok = b"\x41\x00\x28\x1f\x00\x1a\x0b"  # too large an alignment is a validation error
-    assert decode(one_func(ok, b"", b"", MEMORY)).funcs[0].body[1].imm.align == 31
+    assert decode(one_func(ok, b"", b"", MEMORY)).funcs[0].body[1][1].align == 31
 
 
 def test_input_types() -> None:
@@ -499,7 +499,7 @@ def test_typed_references() -> None:
     # tables with an initialiser
     table = wat("(module (table 1 funcref (ref.null func)))")
     m = decode(table, V3)
-    assert m.tables[0].init == (Instr(Op.REF_NULL, FUNCREF.heap), END)
+    assert m.tables[0].init == (instr(Op.REF_NULL, FUNCREF.heap), END)
     validate_module(m, V3)
     assert malformed(table) == "malformed reference type"
 
@@ -507,17 +507,17 @@ def test_typed_references() -> None:
 def test_wasm_3_immediates() -> None:
     """castflags, try_table handlers and ref.test's nullability by opcode."""
     cast = b"\xd0\x6e\xfb\x18\x03\x00\x6e\x6c\x1a\x0b\x0b"  # ref.null any; br_on_cast
-    label, rt1, rt2 = decode(one_func(b"\x02\x40" + cast), V3).funcs[0].body[2].imm
+    label, rt1, rt2 = decode(one_func(b"\x02\x40" + cast), V3).funcs[0].body[2][1]
     assert (label, rt1.nullable, rt2.nullable) == (0, True, True)
     bad_flags = b"\x02\x40\xd0\x6e\xfb\x18\x04\x00\x6e\x6c\x1a\x0b\x0b"
     assert malformed(one_func(bad_flags), V3) == "malformed br_on_cast flags"
     handlers = b"\x1f\x40\x02\x02\x00\x03\x01\x0b\x0b"  # catch_all 0, catch_all_ref 1
-    imm = decode(one_func(handlers), V3).funcs[0].body[0].imm
+    imm = decode(one_func(handlers), V3).funcs[0].body[0][1]
     assert [(c.kind, c.tag, c.label) for c in imm[1]] == [(2, None, 0), (3, None, 1)]
     assert malformed(one_func(b"\x1f\x40\x01\x04\x00\x0b\x0b"), V3) == "malformed catch clause"
     tests = b"\xd0\x6e\xfb\x14\x6c\x1a\xd0\x6e\xfb\x15\x6c\x1a\x0b"  # ref.test, ref.test null
     body = decode(one_func(tests), V3).funcs[0].body
-    assert (body[1].imm.nullable, body[4].imm.nullable) == (False, True)
+    assert (body[1][1].nullable, body[4][1].nullable) == (False, True)
     # GC instructions exist only with the GC feature
     i31 = one_func(b"\x41\x00\xfb\x1c\x1a\x0b")  # i32.const 0; ref.i31; drop
     assert malformed(i31, Features.profile("2.0")) == "illegal opcode fb 1c"
@@ -531,20 +531,20 @@ def test_short_immediates_read_inline_as_their_readers_read_them() -> None:
     f = replace(V3, memory64=True)
     for value in (0x7F, 0x80, 0x2000, 0x3FFF, 0x4000, 0x1FFFFF, 0x200000):
         code = b"\x23" + u32(value) + b"\x1a\x0b"  # global.get x drop end
-        assert decode(one_func(code), f).funcs[0].body[0] == Instr(Op.GLOBAL_GET, value)
+        assert decode(one_func(code), f).funcs[0].body[0] == instr(Op.GLOBAL_GET, value)
         for cut in range(len(u32(value))):  # the body, and the input, end inside it
             assert malformed(one_func(code[: 1 + cut]), f).startswith("unexpected end")
     for value in (-0x41, -0x2000, -0x2001, 0x1FFF, 0x2000, -0x100000, 0xFFFFF, -0x100001):
         code = b"\x42" + s64(value) + b"\x1a\x0b"  # i64.const c drop end
-        assert decode(one_func(code), f).funcs[0].body[0] == Instr(Op.I64_CONST, value % 2**64)
+        assert decode(one_func(code), f).funcs[0].body[0] == instr(Op.I64_CONST, value % 2**64)
         code = b"\x41" + s64(value) + b"\x1a\x0b"  # i32.const c drop end
-        assert decode(one_func(code), f).funcs[0].body[0] == Instr(Op.I32_CONST, value % 2**32)
+        assert decode(one_func(code), f).funcs[0].body[0] == instr(Op.I32_CONST, value % 2**32)
     memory = section(5, vec(b"\x00\x01"))
     for offset in (0, 0x7F, 0x80, 0x3FFF, 0x4000, 0x1FFFFF, 0x200000):
         load = b"\x41\x00\x28\x02" + u32(offset)  # i32.const 0 i32.load align=2
         code = load + b"\x1a" + load + b"\x1a\x0b"
         first, second = decode(one_func(code, b"", b"", memory), f).funcs[0].body[1::3]
-        assert first.imm.offset == offset and first.imm.align == 2 and first == second
+        assert first[1].offset == offset and first[1].align == 2 and first == second
         assert (first is second) == (len(u32(offset)) <= 3)  # shared up to three bytes
         for cut in range(4, len(load)):  # the body, and the input, end inside it
             assert malformed(one_func(load[:cut], b"", b"", memory), f).startswith("unexpected end")

@@ -37,7 +37,7 @@ from refimpl.syntax.module import (
     Table,
     Tag,
 )
-from refimpl.syntax.opcodes import OPS, Catch, CatchKind, Instr, MemArg, Op
+from refimpl.syntax.opcodes import OPS, Catch, CatchKind, MemArg, Op, instr
 from refimpl.syntax.types import (
     EXTERNREF,
     F32,
@@ -63,7 +63,7 @@ from refimpl.syntax.types import (
 )
 from refimpl.valid import validate_module
 
-END = Instr(Op.END)
+END = instr(Op.END)
 
 
 # -- values ------------------------------------------------------------------------
@@ -156,9 +156,9 @@ _LEGACY = replace(WASM_3_0, legacy_exceptions=True, threads=True, wide_arithmeti
 # (every opcode decodes: the proposals' too)
 # Instructions that only occur inside a legacy try: the instructions around.
 _IN_TRY = {
-    Op.CATCH: ((Instr(Op.TRY, None),), (END, END)),
-    Op.CATCH_ALL: ((Instr(Op.TRY, None),), (END, END)),
-    Op.DELEGATE: ((Instr(Op.TRY, None),), (END,)),
+    Op.CATCH: ((instr(Op.TRY, None),), (END, END)),
+    Op.CATCH_ALL: ((instr(Op.TRY, None),), (END, END)),
+    Op.DELEGATE: ((instr(Op.TRY, None),), (END,)),
 }
 
 
@@ -168,7 +168,7 @@ def test_every_instruction_roundtrips(code):
     for imm in _SAMPLES[info.immediates]:
         if info.immediates == "reftype":  # nullable exactly for the /null opcodes
             imm = RefType(bool(info.variant), imm)
-        ins = Instr(code, imm)
+        ins = instr(code, imm)
         if code in (Op.BLOCK, Op.LOOP, Op.IF, Op.TRY, Op.TRY_TABLE):
             instrs = (ins, END, END)
         elif code in _IN_TRY:
@@ -184,13 +184,13 @@ def test_every_instruction_roundtrips(code):
 
 def test_if_else_structure():
     instrs = (
-        Instr(Op.IF, I64),
-        Instr(Op.I64_CONST, 1),
-        Instr(Op.ELSE),
-        Instr(Op.I64_CONST, 2),
+        instr(Op.IF, I64),
+        instr(Op.I64_CONST, 1),
+        instr(Op.ELSE),
+        instr(Op.I64_CONST, 2),
         END,
     )
-    instrs += (Instr(Op.DROP), END)
+    instrs += (instr(Op.DROP), END)
     assert InstrDecoder(Reader(expr(instrs)), WASM_2_0).expr() == instrs
 
 
@@ -198,7 +198,7 @@ def test_if_else_structure():
 
 
 def _c(op, imm=None):
-    return (Instr(op, imm), END)
+    return (instr(op, imm), END)
 
 
 def _everything(customs=()) -> Module:
@@ -219,7 +219,7 @@ def _everything(customs=()) -> Module:
         ),
         funcs=(
             Func(0, (), (END,)),
-            Func(2, (I32, I32, I64, I32, FUNCREF), (Instr(Op.I32_CONST, 0xFFFFFFFF), END)),
+            Func(2, (I32, I32, I64, I32, FUNCREF), (instr(Op.I32_CONST, 0xFFFFFFFF), END)),
         ),
         tables=(Table(TableType(Limits(3), EXTERNREF)), Table(TableType(Limits(0, 0), FUNCREF))),
         globals=(Global(GlobalType(True, FUNCREF), _c(Op.REF_FUNC, 1)),),

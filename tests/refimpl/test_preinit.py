@@ -335,7 +335,7 @@ def test_memory64_and_multi_memory():
     )
     module = decode_module(preinitialize(binary, features=WASM_3_0), WASM_3_0)
     offsets = [d.mode.offset[0] for d in module.datas]
-    assert [(o.op, o.imm) for o in offsets] == [(Op.I64_CONST, 100), (Op.I32_CONST, 7)]
+    assert [(o[0], o[1]) for o in offsets] == [(Op.I64_CONST, 100), (Op.I32_CONST, 7)]
     assert [d.mode.index for d in module.datas] == [0, 1]
 
 

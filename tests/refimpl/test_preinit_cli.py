@@ -23,7 +23,7 @@ MODULE = """
 
 def _global(path) -> object:
     module = decode_module(path.read_bytes(), WASM_2_0)
-    return module.globals[0].init[0].imm, [e.name for e in module.exports]
+    return module.globals[0].init[0][1], [e.name for e in module.exports]
 
 
 def test_preinit_command(tmp_path, capsys):

@@ -8,7 +8,7 @@ from refimpl import Features
 from refimpl.errors import MalformedModule
 from refimpl.syntax import types as t
 from refimpl.syntax.module import Active, Declarative, FuncImport, Passive
-from refimpl.syntax.opcodes import BY_NAME, OPS, Instr, MemArg, Op, OpInfo
+from refimpl.syntax.opcodes import BY_NAME, OPS, MemArg, Op, OpInfo, instr
 from refimpl.text import parse_module, wat_to_binary
 from refimpl.text.instructions import READERS, FuncBody
 from refimpl.text.lexer import lex
@@ -104,8 +104,8 @@ def test_inline_imports_exports_and_implied_types():
 
 def test_folded_and_plain_instructions_mix():
     code = body("(result i32) (i32.add (i32.const 1) i32.const 2) i32.const 3 i32.mul")
-    names = [Instr(i.op, i.imm) for i in code]
-    assert [i.op for i in names] == [
+    names = [instr(i[0], i[1]) for i in code]
+    assert [i[0] for i in names] == [
         Op.I32_CONST,
         Op.I32_CONST,
         Op.I32_ADD,
@@ -124,11 +124,11 @@ def test_labels_resolve_by_name_and_blocks_by_type():
            (if (param i32) (result i32) (i32.const 1) (i32.const 0) (then) (else))
            drop"""
     )
-    ops = [(i.op, i.imm) for i in code]
+    ops = [(i[0], i[1]) for i in code]
     assert (Op.BR_IF, 0) in ops and (Op.BR, 1) in ops
     assert ops[0] == (Op.BLOCK, t.I32)
-    if_ = next(i for i in code if i.op == Op.IF)
-    assert isinstance(if_.imm, int)  # a multi-value block: a type index
+    if_ = next(i for i in code if i[0] == Op.IF)
+    assert isinstance(if_[1], int)  # a multi-value block: a type index
 
 
 def test_br_table_memarg_select_call_indirect():
@@ -143,7 +143,7 @@ def test_br_table_memarg_select_call_indirect():
         V3,
     )
     code = m.funcs[0].body
-    imms = {Op(i.op).name: i.imm for i in code if i.imm is not None}
+    imms = {Op(i[0]).name: i[1] for i in code if i[1] is not None}
     assert imms["BR_TABLE"] == ((0, 1), 0)
     assert imms["I64_LOAD16_S"] == MemArg(0, 4, 1)
     assert imms["SELECT_T"] == (t.I32,)
@@ -167,7 +167,7 @@ def test_segments_in_every_form():
     )
     modes = [type(e.mode) for e in m.elems]
     assert modes == [Active, Passive, Declarative, Active, Active]
-    assert m.elems[3].mode.offset[0] == Instr(Op.I32_CONST, 1)
+    assert m.elems[3].mode.offset[0] == instr(Op.I32_CONST, 1)
     assert m.tables[1].type.limits == t.Limits(2, 2)
     assert m.datas[0].init == b"ab"
     assert m.datas[1].init == b"\x00\xc3\xa9"
@@ -198,7 +198,7 @@ def test_custom_annotations_become_custom_sections():
 def test_legacy_exceptions_only_under_their_flag():
     text = "(module (tag $e) (func (try (do) (catch $e) (catch_all))))"
     code = parse_module(text, V3.with_flag("legacy_exceptions")).funcs[0].body
-    assert [i.op for i in code] == [Op.TRY, Op.CATCH, Op.CATCH_ALL, Op.END, Op.END]
+    assert [i[0] for i in code] == [Op.TRY, Op.CATCH, Op.CATCH_ALL, Op.END, Op.END]
     with pytest.raises(MalformedModule, match=r"unexpected token|unknown operator"):
         parse_module(text, V3)
 
@@ -321,7 +321,7 @@ def test_ref_test_and_cast_pick_the_opcode_by_nullability():
             (drop (ref.cast (ref any) (local.get 0)))))""",
         V3,
     )
-    ops = [i.op for i in m.funcs[0].body if OPS[i.op].immediates == "reftype"]
+    ops = [i[0] for i in m.funcs[0].body if OPS[i[0]].immediates == "reftype"]
     assert ops == [Op.REF_TEST, Op.REF_TEST_NULL, Op.REF_CAST_NULL, Op.REF_CAST]
 
 
@@ -353,7 +353,7 @@ def test_inline_elements_of_a_typed_table_take_an_elem_index():
           (func (elem.drop $later)))"""
     )
     assert len(m.elems) == 2
-    assert m.funcs[1].body[0] == Instr(Op.ELEM_DROP, 1)
+    assert m.funcs[1].body[0] == instr(Op.ELEM_DROP, 1)
 
 
 @pytest.mark.parametrize(
@@ -381,7 +381,7 @@ def test_a_branch_hint_on_an_if_is_written_as_a_section():
         '(module (func (param i32) (@metadata.code.branch_hint "\\00") (if (local.get 0) (then))))'
     )
     module = parse_module(text, V3)
-    assert module.funcs[0].body[1].op == Op.IF
+    assert module.funcs[0].body[1][0] == Op.IF
     (custom,) = module.customs
     # One function (0), one hint: offset 3 (locals byte, local.get 0), length 1, value 0.
     assert (custom.name, custom.data) == ("metadata.code.branch_hint", bytes([1, 0, 1, 3, 1, 0]))

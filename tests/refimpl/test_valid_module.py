@@ -12,7 +12,7 @@ from refimpl.binary import decode_module
 from refimpl.errors import InvalidModule
 from refimpl.features import Features
 from refimpl.syntax.module import Func, Global
-from refimpl.syntax.opcodes import Instr, Op
+from refimpl.syntax.opcodes import Op, instr
 from refimpl.syntax.types import I32, GlobalType
 from refimpl.valid import declared_funcs, module_context, validate_function, validate_module
 
@@ -144,7 +144,7 @@ def test_validate_function_alone() -> None:
     m = decode_module(wat(text), V2)
     c = module_context(m, V2)
     validate_function(c, m.funcs[0])
-    bad = Func(0, (), (Instr(Op.I64_CONST, 0), Instr(Op.END)))
+    bad = Func(0, (), (instr(Op.I64_CONST, 0), instr(Op.END)))
     with pytest.raises(InvalidModule, match="type mismatch"):
         validate_function(c, bad)
 
@@ -153,9 +153,9 @@ def test_hand_built_module() -> None:
     """The validator works on any Module, not just decoded ones."""
     m = decode_module(HEADER, V2)
     gt = GlobalType(False, I32)
-    good = replace(m, globals=(Global(gt, (Instr(Op.I32_CONST, 1), Instr(Op.END))),))
+    good = replace(m, globals=(Global(gt, (instr(Op.I32_CONST, 1), instr(Op.END))),))
     validate_module(good, V2)
-    no_end = replace(m, globals=(Global(gt, (Instr(Op.I32_CONST, 1),)),))
+    no_end = replace(m, globals=(Global(gt, (instr(Op.I32_CONST, 1),)),))
     with pytest.raises(InvalidModule):
         validate_module(no_end, V2)
 

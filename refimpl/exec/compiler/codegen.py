@@ -102,7 +102,7 @@ class FunctionCodegen:
         self.mems_used: set[int] = set()
         self.uses_br = False
         self.touches_memory = False
-        self.delegates = any(ins.op == Op.DELEGATE for ins in self.func.body)
+        self.delegates = any(ins[0] == Op.DELEGATE for ins in self.func.body)
 
     # -- output ------------------------------------------------------------------
 
@@ -384,7 +384,7 @@ class FunctionCodegen:
     # -- branches ----------------------------------------------------------------------
 
     def branch_instr(self, b: Branch) -> None:
-        op = b.instr.op
+        op = b.instr[0]
         if op == Op.BR_ON_CAST or op == Op.BR_ON_CAST_FAIL:
             self.br_on_cast(b)
         elif op == Op.BR or op == Op.RETURN:
@@ -442,12 +442,12 @@ class FunctionCodegen:
     def br_on_cast(self, b: Branch) -> None:
         """Branch with the reference if it passes (fails) the cast; the
         reference stays on the stack either way."""
-        _, _, rt2 = b.instr.imm
+        _, _, rt2 = b.instr[1]
         ref = self.temp()
         self.emit(f"{ref} = {self.pop().expr}")
         self.push(ref)
         test = f"ref_test({ref}, {self.target(rt2)}, {rt2.nullable})"
-        self.emit(f"if {test if b.instr.op == Op.BR_ON_CAST else 'not ' + test}:")
+        self.emit(f"if {test if b.instr[0] == Op.BR_ON_CAST else 'not ' + test}:")
         self.indent += 1
         self.branch_to(b, b.targets[0])
         self.indent -= 1
@@ -483,7 +483,7 @@ class FunctionCodegen:
     # -- instructions ------------------------------------------------------------------
 
     def instruction(self, ins: Instr) -> None:
-        op = ins.op
+        op = ins[0]
         template = TEMPLATES.get(op)
         if template is not None:
             info = OPS[op]
@@ -521,38 +521,38 @@ class FunctionCodegen:
     # constants and variables
 
     def i_const(self, ins: Instr) -> None:
-        self.push(str(ins.imm))
+        self.push(str(ins[1]))
 
     def f32_const(self, ins: Instr) -> None:
-        self.push(self.const(numerics.f32_from_bits(ins.imm)))
+        self.push(self.const(numerics.f32_from_bits(ins[1])))
 
     def f64_const(self, ins: Instr) -> None:
-        self.push(self.const(numerics.f64_from_bits(ins.imm)))
+        self.push(self.const(numerics.f64_from_bits(ins[1])))
 
     def local_get(self, ins: Instr) -> None:
-        name = f"l{ins.imm}"
+        name = f"l{ins[1]}"
         self.push(name, frozenset((name,)))
 
     def local_set(self, ins: Instr) -> None:
-        name = f"l{ins.imm}"
+        name = f"l{ins[1]}"
         value = self.pop()
         self.flush_readers(name)
         self.emit(f"{name} = {value.expr}")
 
     def local_tee(self, ins: Instr) -> None:
-        name = f"l{ins.imm}"
+        name = f"l{ins[1]}"
         value = self.pop()
         self.flush_readers(name)
         self.emit(f"{name} = {value.expr}")
         self.push(name, frozenset((name,)))
 
     def global_get(self, ins: Instr) -> None:
-        self.push(f"G{ins.imm}.value", frozenset((_GLOBALS,)))
+        self.push(f"G{ins[1]}.value", frozenset((_GLOBALS,)))
 
     def global_set(self, ins: Instr) -> None:
         value = self.pop()
         self.flush_readers(_GLOBALS)
-        self.emit(f"G{ins.imm}.value = {value.expr}")
+        self.emit(f"G{ins[1]}.value = {value.expr}")
 
     # parametric
 
@@ -598,12 +598,12 @@ class FunctionCodegen:
                 self.push(t)
 
     def call(self, ins: Instr) -> None:
-        ftype = self.module.func_type(self.func_types[ins.imm])
+        ftype = self.module.func_type(self.func_types[ins[1]])
         args = self.pops(len(ftype.params))
-        self.emit_call(f"F{ins.imm}", ftype, args)
+        self.emit_call(f"F{ins[1]}", ftype, args)
 
     def call_indirect(self, ins: Instr) -> None:
-        type_index, table_index = ins.imm
+        type_index, table_index = ins[1]
         ftype = self.module.func_type(type_index)
         index = self.pop()
         args = self.pops(len(ftype.params))
@@ -612,7 +612,7 @@ class FunctionCodegen:
         self.emit_call(callee, ftype, args)
 
     def call_ref(self, ins: Instr) -> None:
-        ftype = self.module.func_type(ins.imm)
+        ftype = self.module.func_type(ins[1])
         ref = self.pop()
         args = self.pops(len(ftype.params))
         callee = self.temp()
@@ -628,11 +628,11 @@ class FunctionCodegen:
         self.dead = True
 
     def return_call(self, ins: Instr) -> None:
-        ftype = self.module.func_type(self.func_types[ins.imm])
-        self.tail_call(f"B{ins.imm}", len(ftype.params))
+        ftype = self.module.func_type(self.func_types[ins[1]])
+        self.tail_call(f"B{ins[1]}", len(ftype.params))
 
     def return_call_indirect(self, ins: Instr) -> None:
-        type_index, table_index = ins.imm
+        type_index, table_index = ins[1]
         index = self.pop()
         callee = self.temp()
         self.emit(f"{callee} = indirect_body(T{table_index}, {index.expr}, TY{type_index})")
@@ -642,13 +642,13 @@ class FunctionCodegen:
         ref = self.pop()
         callee = self.temp()
         self.emit(f"{callee} = ref_body({ref.expr})")
-        self.tail_call(callee, len(self.module.func_type(ins.imm).params))
+        self.tail_call(callee, len(self.module.func_type(ins[1]).params))
 
     # exceptions and references
 
     def throw(self, ins: Instr) -> None:
-        args = self.pops(self.tag_arity(ins.imm))
-        self.emit(f"raise throw(TAG{ins.imm}, ({''.join(a.expr + ', ' for a in args)}))")
+        args = self.pops(self.tag_arity(ins[1]))
+        self.emit(f"raise throw(TAG{ins[1]}, ({''.join(a.expr + ', ' for a in args)}))")
         self.dead = True
 
     def throw_ref(self, ins: Instr) -> None:
@@ -672,8 +672,8 @@ class FunctionCodegen:
         return base.expr if arg.offset == 0 else f"({base.expr} + {arg.offset})"
 
     def load(self, ins: Instr) -> None:
-        fmt, convert = _LOADS[ins.op]
-        arg = ins.imm
+        fmt, convert = _LOADS[ins[0]]
+        arg = ins[1]
         m = self.use_memory(arg.memory)
         ea = self.address(arg)
         self.touches_memory = True
@@ -683,8 +683,8 @@ class FunctionCodegen:
         self.push(t)
 
     def store(self, ins: Instr) -> None:
-        fmt, convert = _STORES[ins.op]
-        arg = ins.imm
+        fmt, convert = _STORES[ins[0]]
+        arg = ins[1]
         m = self.use_memory(arg.memory)
         value = self.pop()
         ea = self.address(arg)
@@ -696,17 +696,17 @@ class FunctionCodegen:
             self.emit(f"{fmt}({m}, {ea}, {v})")
 
     def memory_size(self, ins: Instr) -> None:
-        m = self.use_memory(ins.imm)
-        shift = self.module.mem_types()[ins.imm].page_log2
+        m = self.use_memory(ins[1])
+        shift = self.module.mem_types()[ins[1]].page_log2
         self.push(f"(len({m}) >> {shift})", frozenset((m,)))
 
     def memory_grow(self, ins: Instr) -> None:
-        self.use_memory(ins.imm)
+        self.use_memory(ins[1])
         delta = self.pop()
-        mask = "0xFFFFFFFFFFFFFFFF" if self._mem64(ins.imm) else "0xFFFFFFFF"
+        mask = "0xFFFFFFFFFFFFFFFF" if self._mem64(ins[1]) else "0xFFFFFFFF"
         t = self.temp()
-        self.flush_readers(f"m{ins.imm}")
-        self.emit(f"{t} = M{ins.imm}.grow({delta.expr}) & {mask}")
+        self.flush_readers(f"m{ins[1]}")
+        self.emit(f"{t} = M{ins[1]}.grow({delta.expr}) & {mask}")
         self.after_effects()
         self.push(t)
 
@@ -716,10 +716,10 @@ class FunctionCodegen:
     def bulk(self, ins: Instr) -> None:
         """memory.fill/copy/init, data.drop and the table instructions: calls
         into the shared operations on instances (rare in hot loops)."""
-        op = ins.op
+        op = ins[0]
         name, operands, immediates, results = _BULK[op]
         args = self.pops(operands)
-        imm = ins.imm if isinstance(ins.imm, tuple) else (ins.imm,)
+        imm = ins[1] if isinstance(ins[1], tuple) else (ins[1],)
         refs = [pattern.format(i) for pattern, i in zip(immediates, imm, strict=True)]
         call = f"{name}({', '.join(refs + [a.expr for a in args])})"
         if results:
@@ -732,17 +732,17 @@ class FunctionCodegen:
     # vectors (the lane semantics are in refimpl.exec.simd)
 
     def v128_const(self, ins: Instr) -> None:
-        self.push(str(ins.imm))
+        self.push(str(ins[1]))
 
     def shuffle(self, ins: Instr) -> None:
         a, b = self.pops(2)
-        lanes = self.const(tuple(ins.imm))
+        lanes = self.const(tuple(ins[1]))
         self.operator(lambda x, y: f"i8x16_shuffle({x}, {y}, {lanes})", [a, b])
 
     def lane_op(self, ins: Instr) -> None:
-        info = OPS[ins.op]
+        info = OPS[ins[0]]
         args = self.pops(len(info.params))
-        lane = ins.imm
+        lane = ins[1]
         self.operator(
             lambda *xs, n=info.ident: f"{n}({xs[0]}, {lane}{''.join(', ' + x for x in xs[1:])})",
             args,
@@ -760,38 +760,38 @@ class FunctionCodegen:
         return m, ea
 
     def v128_load(self, ins: Instr) -> None:
-        m, ea = self.checked_address(ins.imm, vmem.ACCESS_SIZE[ins.op])
+        m, ea = self.checked_address(ins[1], vmem.ACCESS_SIZE[ins[0]])
         t = self.temp()
-        self.emit(f"{t} = {vmem.LOADS[ins.op].__name__}({m}, {ea})")
+        self.emit(f"{t} = {vmem.LOADS[ins[0]].__name__}({m}, {ea})")
         self.push(t)
 
     def v128_store(self, ins: Instr) -> None:
         value = self.pop()
-        m, ea = self.checked_address(ins.imm, vmem.ACCESS_SIZE[ins.op])
-        self.emit(f"{vmem.STORES[ins.op].__name__}({m}, {ea}, {value.expr})")
+        m, ea = self.checked_address(ins[1], vmem.ACCESS_SIZE[ins[0]])
+        self.emit(f"{vmem.STORES[ins[0]].__name__}({m}, {ea}, {value.expr})")
 
     def v128_load_lane(self, ins: Instr) -> None:
-        arg, lane = ins.imm
+        arg, lane = ins[1]
         vector = self.pop()
-        m, ea = self.checked_address(arg, vmem.ACCESS_SIZE[ins.op])
+        m, ea = self.checked_address(arg, vmem.ACCESS_SIZE[ins[0]])
         t = self.temp()
-        self.emit(f"{t} = {vmem.LANE_LOADS[ins.op].__name__}({m}, {ea}, {vector.expr}, {lane})")
+        self.emit(f"{t} = {vmem.LANE_LOADS[ins[0]].__name__}({m}, {ea}, {vector.expr}, {lane})")
         self.push(t)
 
     def v128_store_lane(self, ins: Instr) -> None:
-        arg, lane = ins.imm
+        arg, lane = ins[1]
         vector = self.pop()
-        m, ea = self.checked_address(arg, vmem.ACCESS_SIZE[ins.op])
-        self.emit(f"{vmem.LANE_STORES[ins.op].__name__}({m}, {ea}, {vector.expr}, {lane})")
+        m, ea = self.checked_address(arg, vmem.ACCESS_SIZE[ins[0]])
+        self.emit(f"{vmem.LANE_STORES[ins[0]].__name__}({m}, {ea}, {vector.expr}, {lane})")
 
     # atomics (threads): calls of the shared operations in exec.atomics
 
     def atomic(self, ins: Instr) -> None:
-        a = atomics.ATOMICS[ins.op]
+        a = atomics.ATOMICS[ins[0]]
         if a.kind == "fence":
             return  # one agent: every access is already ordered
-        operands = self.pops(len(OPS[ins.op].params) - 1)
-        arg = ins.imm
+        operands = self.pops(len(OPS[ins[0]].params) - 1)
+        arg = ins[1]
         args = [f"M{arg.memory}", self.address(arg), str(a.size)]
         if a.kind == "rmw":
             args.append(self.const(a.operation))
@@ -810,7 +810,7 @@ class FunctionCodegen:
         self.operator(lambda a: f"({a} is None)", [self.pop()])
 
     def ref_func(self, ins: Instr) -> None:
-        self.push(f"FI{ins.imm}")
+        self.push(f"FI{ins[1]}")
 
     # GC (Wasm 3.0): calls into ``exec.gc``; field access inline
 
@@ -838,31 +838,31 @@ class FunctionCodegen:
             self.emit(call)
 
     def struct_new(self, ins: Instr) -> None:
-        dt = self.defs()[ins.imm]
+        dt = self.defs()[ins[1]]
         args = self.pops(len(dt.comp.fields))
         values = "[" + ", ".join(a.expr for a in args) + "]"
         masks = gc.struct_masks(dt)
         if masks is None:
-            self.effect(f"StructRef(TY{ins.imm}, {values})")
+            self.effect(f"StructRef(TY{ins[1]}, {values})")
         else:
-            self.effect(f"struct_new(TY{ins.imm}, {values}, {self.const(masks)})")
+            self.effect(f"struct_new(TY{ins[1]}, {values}, {self.const(masks)})")
 
     def struct_new_default(self, ins: Instr) -> None:
-        self.effect(f"struct_new_default(TY{ins.imm})")
+        self.effect(f"struct_new_default(TY{ins[1]})")
 
     def struct_get(self, ins: Instr) -> None:
-        t, i = ins.imm
+        t, i = ins[1]
         ref = self.temp()
         self.emit(f"{ref} = {self.pop().expr}")
         self.emit(f"if {ref} is None:")
         self.emit("    raise Trap(NULL_STRUCT)")
         value = f"{ref}.fields[{i}]"
-        if ins.op == Op.STRUCT_GET_S:
+        if ins[0] == Op.STRUCT_GET_S:
             value = f"extend_s({value}, {gc.mask_of(self.defs()[t].comp.fields[i])})"
         self.effect(value)
 
     def struct_set(self, ins: Instr) -> None:
-        t, i = ins.imm
+        t, i = ins[1]
         value = self.pop()
         ref = self.temp()
         self.emit(f"{ref} = {self.pop().expr}")
@@ -878,9 +878,9 @@ class FunctionCodegen:
     def array_op(self, ins: Instr) -> None:
         """The array instructions: ``_ARRAY`` says the function, operand
         count, the immediates it takes and whether it has a result."""
-        name, operands, immediates, result = _ARRAY[ins.op]
+        name, operands, immediates, result = _ARRAY[ins[0]]
         args = [a.expr for a in self.pops(operands)]
-        imm = ins.imm if isinstance(ins.imm, tuple) else (ins.imm,)
+        imm = ins[1] if isinstance(ins[1], tuple) else (ins[1],)
         pre, post = [], []
         for what in immediates:
             if what == "type":
@@ -891,32 +891,32 @@ class FunctionCodegen:
                 pre.append(f"E{imm[1]}")
             elif what == "mask":
                 post.append(str(self.element_mask(imm[0])))
-        if ins.op in (Op.ARRAY_INIT_DATA, Op.ARRAY_INIT_ELEM):  # (ref, segment, d, s, n)
+        if ins[0] in (Op.ARRAY_INIT_DATA, Op.ARRAY_INIT_ELEM):  # (ref, segment, d, s, n)
             call_args = [args[0], *pre, *args[1:]]
         else:
             call_args = [*pre, *args, *post]
         self.effect(f"{name}({', '.join(call_args)})", result)
 
     def array_new_fixed(self, ins: Instr) -> None:
-        t, n = ins.imm
+        t, n = ins[1]
         args = [a.expr for a in self.pops(n)]
         self.effect(f"array_new_fixed(TY{t}, [{', '.join(args)}], {self.element_mask(t)})")
 
     def pure(self, ins: Instr) -> None:
         """GC operations without effects or traps: expressions."""
-        fn = OPS[ins.op].ident
-        self.operator(lambda *xs: f"{fn}({', '.join(xs)})", self.pops(_PURE[ins.op]))
+        fn = OPS[ins[0]].ident
+        self.operator(lambda *xs: f"{fn}({', '.join(xs)})", self.pops(_PURE[ins[0]]))
 
     def ref_test(self, ins: Instr) -> None:
-        rt = ins.imm
+        rt = ins[1]
         heap = self.target(rt)
-        if ins.op in (Op.REF_TEST, Op.REF_TEST_NULL):
+        if ins[0] in (Op.REF_TEST, Op.REF_TEST_NULL):
             self.operator(lambda x: f"ref_test({x}, {heap}, {rt.nullable})", [self.pop()])
         else:
             self.effect(f"ref_cast({self.pop().expr}, {heap}, {rt.nullable})")
 
     def i31_get(self, ins: Instr) -> None:
-        self.effect(f"{OPS[ins.op].ident}({self.pop().expr})")
+        self.effect(f"{OPS[ins[0]].ident}({self.pop().expr})")
 
 
 # The shared operations the bulk instructions call: name, operand count,

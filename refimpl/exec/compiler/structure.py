@@ -95,18 +95,18 @@ def build(body: tuple[Instr, ...]) -> Node:
     stack = [root]
     current = root.body
     for ins in body:
-        op = ins.op
+        op = ins[0]
         node = stack[-1]
         if op in (Op.BLOCK, Op.LOOP, Op.IF, Op.TRY, Op.TRY_TABLE) and len(stack) > MAX_NESTING:
             raise CannotCompile(f"blocks nested deeper than {MAX_NESTING}")
         if op in (Op.BLOCK, Op.LOOP, Op.IF, Op.TRY):
             kind = {Op.BLOCK: "block", Op.LOOP: "loop", Op.IF: "if", Op.TRY: "try"}[op]
-            child = Node(kind, ins.imm, node, next(ids))
+            child = Node(kind, ins[1], node, next(ids))
             current.append(child)
             stack.append(child)
             current = child.body
         elif op == Op.TRY_TABLE:
-            bt, catches = ins.imm
+            bt, catches = ins[1]
             child = Node("try_table", bt, node, next(ids))
             # Handler labels are counted around the try_table.
             child.handlers = [(c, _branch(ins, [stack[-1 - c.label]], child)) for c in catches]
@@ -117,28 +117,28 @@ def build(body: tuple[Instr, ...]) -> Node:
             node.orelse = []
             current = node.orelse
         elif op in (Op.CATCH, Op.CATCH_ALL):
-            node.clauses.append((ins.imm if op == Op.CATCH else None, []))
+            node.clauses.append((ins[1] if op == Op.CATCH else None, []))
             current = node.clauses[-1][1]
         elif op == Op.RETHROW:
-            current.append(Rethrow(stack[-1 - ins.imm]))
+            current.append(Rethrow(stack[-1 - ins[1]]))
         elif op in (Op.END, Op.DELEGATE):
             if op == Op.DELEGATE:  # its label counts in the context around the try
-                node.delegate_to = stack[-2 - ins.imm]
+                node.delegate_to = stack[-2 - ins[1]]
             stack.pop()
             if not stack:
                 break
             parent = stack[-1]
             current = _open_list(parent)
         elif op in (Op.BR, Op.BR_IF, Op.BR_ON_NULL, Op.BR_ON_NON_NULL):
-            current.append(_branch(ins, [stack[-1 - ins.imm]], node))
+            current.append(_branch(ins, [stack[-1 - ins[1]]], node))
         elif op == Op.BR_TABLE:
-            depths, default = ins.imm
+            depths, default = ins[1]
             targets = [stack[-1 - d] for d in (*depths, default)]
             current.append(_branch(ins, targets, node))
         elif op == Op.RETURN:
             current.append(_branch(ins, [root], node))
         elif op in (Op.BR_ON_CAST, Op.BR_ON_CAST_FAIL):
-            current.append(_branch(ins, [stack[-1 - ins.imm[0]]], node))
+            current.append(_branch(ins, [stack[-1 - ins[1][0]]], node))
         else:
             current.append(ins)
     _plan(root)

@@ -147,7 +147,7 @@ class Lowering:
     def lower(self, body: tuple[Instr, ...]) -> list[tuple]:
         lowerings = LOWERINGS
         for ins in body:
-            op = ins.op
+            op = ins[0]
             if self.dead_nesting >= 0:
                 self._skip_dead(ins)
                 continue
@@ -158,7 +158,7 @@ class Lowering:
         return [tuple(entry) for entry in self.code]
 
     def _skip_dead(self, ins: Instr) -> None:
-        op = ins.op
+        op = ins[0]
         if op in _OPENERS:
             self.dead_nesting += 1
         elif op == Op.DELEGATE:  # a legacy try's end
@@ -188,12 +188,12 @@ _OPENERS = frozenset((Op.BLOCK, Op.LOOP, Op.IF, Op.TRY_TABLE, Op.TRY))
 
 
 def block(lw: Lowering, ins: Instr) -> None:
-    params, results = lw.module.block_arity(ins.imm)
+    params, results = lw.module.block_arity(ins[1])
     lw.push_label(Label("block", lw.height - params, params, results, 0))
 
 
 def loop(lw: Lowering, ins: Instr) -> None:
-    params, results = lw.module.block_arity(ins.imm)
+    params, results = lw.module.block_arity(ins[1])
     lw.push_label(Label("loop", lw.height - params, params, results, len(lw.code)))
 
 
@@ -201,7 +201,7 @@ def if_(lw: Lowering, ins: Instr) -> None:
     from .instructions.control import if_false_jump
 
     lw.pop()  # the condition
-    params, results = lw.module.block_arity(ins.imm)
+    params, results = lw.module.block_arity(ins[1])
     label = Label("if", lw.height - params, params, results, 0)
     label.if_instr = lw.emit(if_false_jump, None)
     lw.push_label(label)

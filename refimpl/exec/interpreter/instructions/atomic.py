@@ -37,8 +37,8 @@ _ACCESSES = {
 
 
 def lower_atomic(lw: Lowering, ins) -> None:
-    a = atomics.ATOMICS[ins.op]
-    arg = ins.imm
+    a = atomics.ATOMICS[ins[0]]
+    arg = ins[1]
     if a.kind == "fence":
         return  # one agent: every access is already ordered
     if a.kind == "store":

@@ -152,18 +152,18 @@ def lower_nop(lw: Lowering, ins) -> None:
 
 
 def lower_br(lw: Lowering, ins) -> None:
-    lw.emit(br, lw.branch_target(ins.imm))
+    lw.emit(br, lw.branch_target(ins[1]))
     lw.mark_dead()
 
 
 def lower_br_if(lw: Lowering, ins) -> None:
     lw.pop()
-    lw.emit(br_if, lw.branch_target(ins.imm))
+    lw.emit(br_if, lw.branch_target(ins[1]))
 
 
 def lower_br_table(lw: Lowering, ins) -> None:
     lw.pop()
-    depths, default = ins.imm
+    depths, default = ins[1]
     lw.emit(br_table, tuple(lw.branch_target(d) for d in depths), lw.branch_target(default))
     lw.mark_dead()
 
@@ -174,14 +174,14 @@ def lower_return(lw: Lowering, ins) -> None:
 
 
 def lower_call(lw: Lowering, ins) -> None:
-    ftype = lw.module.func_type(lw.func_type_indices[ins.imm])
-    lw.emit(call, ins.imm, len(ftype.params))
+    ftype = lw.module.func_type(lw.func_type_indices[ins[1]])
+    lw.emit(call, ins[1], len(ftype.params))
     lw.pop(len(ftype.params))
     lw.push(len(ftype.results))
 
 
 def lower_call_indirect(lw: Lowering, ins) -> None:
-    type_index, table_index = ins.imm
+    type_index, table_index = ins[1]
     ftype = lw.module.func_type(type_index)
     lw.emit(call_indirect, type_index, table_index, len(ftype.params))
     lw.pop(1 + len(ftype.params))
@@ -190,37 +190,37 @@ def lower_call_indirect(lw: Lowering, ins) -> None:
 
 def lower_br_on_null(lw: Lowering, ins) -> None:
     lw.pop()  # the reference, gone on the branch; pushed back below
-    lw.emit(br_on_null, lw.branch_target(ins.imm))
+    lw.emit(br_on_null, lw.branch_target(ins[1]))
     lw.push()
 
 
 def lower_br_on_non_null(lw: Lowering, ins) -> None:
-    lw.emit(br_on_non_null, lw.branch_target(ins.imm))
+    lw.emit(br_on_non_null, lw.branch_target(ins[1]))
     lw.pop()
 
 
 def lower_call_ref(lw: Lowering, ins) -> None:
-    ftype = lw.module.func_type(ins.imm)
+    ftype = lw.module.func_type(ins[1])
     lw.emit(call_ref, len(ftype.params))
     lw.pop(1 + len(ftype.params))
     lw.push(len(ftype.results))
 
 
 def lower_return_call(lw: Lowering, ins) -> None:
-    ftype = lw.module.func_type(lw.func_type_indices[ins.imm])
-    lw.emit(return_call, ins.imm, len(ftype.params))
+    ftype = lw.module.func_type(lw.func_type_indices[ins[1]])
+    lw.emit(return_call, ins[1], len(ftype.params))
     lw.mark_dead()
 
 
 def lower_return_call_indirect(lw: Lowering, ins) -> None:
-    type_index, table_index = ins.imm
+    type_index, table_index = ins[1]
     n = len(lw.module.func_type(type_index).params)
     lw.emit(return_call_indirect, type_index, table_index, n)
     lw.mark_dead()
 
 
 def lower_return_call_ref(lw: Lowering, ins) -> None:
-    lw.emit(return_call_ref, len(lw.module.func_type(ins.imm).params))
+    lw.emit(return_call_ref, len(lw.module.func_type(ins[1]).params))
     lw.mark_dead()
 
 

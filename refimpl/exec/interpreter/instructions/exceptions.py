@@ -33,7 +33,7 @@ def rethrow(f, ins):
 
 
 def lower_throw(lw: Lowering, ins) -> None:
-    lw.emit(throw, ins.imm, lw.tag_arity(ins.imm))
+    lw.emit(throw, ins[1], lw.tag_arity(ins[1]))
     lw.mark_dead()
 
 
@@ -43,7 +43,7 @@ def lower_throw_ref(lw: Lowering, ins) -> None:
 
 
 def lower_try_table(lw: Lowering, ins) -> None:
-    bt, catches = ins.imm
+    bt, catches = ins[1]
     # Handlers branch to labels around the try_table: resolve them first.
     handlers = [(c, lw.branch_target(c.label)) for c in catches]
     params, results = lw.module.block_arity(bt)
@@ -53,7 +53,7 @@ def lower_try_table(lw: Lowering, ins) -> None:
 
 
 def lower_try(lw: Lowering, ins) -> None:
-    params, results = lw.module.block_arity(ins.imm)
+    params, results = lw.module.block_arity(ins[1])
     label = Label("try", lw.height - params, params, results, 0)
     lw.push_label(label)
     label.handlers = Region("try", len(lw.code), lw.region, height=label.height)
@@ -77,7 +77,7 @@ def _jump(f, ins):
 
 
 def lower_catch(lw: Lowering, ins) -> None:
-    _next_clause(lw, ins.imm, lw.tag_arity(ins.imm))
+    _next_clause(lw, ins[1], lw.tag_arity(ins[1]))
 
 
 def lower_catch_all(lw: Lowering, ins) -> None:
@@ -89,12 +89,12 @@ def lower_delegate(lw: Lowering, ins) -> None:
     region = lw.close_region(label)
     region.kind = "delegate"
     # The label is counted in the context around the try.
-    region.delegate_to = lw.labels[-2 - ins.imm].region
+    region.delegate_to = lw.labels[-2 - ins[1]].region
     end_block(lw, ins)
 
 
 def lower_rethrow(lw: Lowering, ins) -> None:
-    label = lw.labels[-1 - ins.imm]
+    label = lw.labels[-1 - ins[1]]
     assert label.handlers is not None
     lw.emit(rethrow, label.handlers.index)
     lw.mark_dead()

@@ -149,7 +149,7 @@ def _simple(handler, pops: int, pushes: int):
 
 
 def lower_struct_new(lw: Lowering, ins) -> None:
-    dt = _defs(lw)[ins.imm]
+    dt = _defs(lw)[ins[1]]
     n = len(dt.comp.fields)
     lw.emit(new_from_operands, gc.struct_new, dt, n, gc.struct_masks(dt))
     lw.pop(n)
@@ -157,20 +157,20 @@ def lower_struct_new(lw: Lowering, ins) -> None:
 
 
 def lower_struct_new_default(lw: Lowering, ins) -> None:
-    lw.emit(struct_new_default, _defs(lw)[ins.imm])
+    lw.emit(struct_new_default, _defs(lw)[ins[1]])
     lw.push()
 
 
 def lower_struct_get(lw: Lowering, ins) -> None:
-    t, i = ins.imm
-    if ins.op == Op.STRUCT_GET_S:
+    t, i = ins[1]
+    if ins[0] == Op.STRUCT_GET_S:
         lw.emit(struct_get_s, i, gc.mask_of(_defs(lw)[t].comp.fields[i]))
     else:  # get and get_u: a packed field holds its unsigned value
         lw.emit(struct_get, i)
 
 
 def lower_struct_set(lw: Lowering, ins) -> None:
-    t, i = ins.imm
+    t, i = ins[1]
     lw.emit(struct_set, i, gc.mask_of(_defs(lw)[t].comp.fields[i]))
     lw.pop(2)
 
@@ -180,24 +180,24 @@ def _element_mask(lw: Lowering, t: int):
 
 
 def lower_array_new(lw: Lowering, ins) -> None:
-    lw.emit(array_new, _defs(lw)[ins.imm], _element_mask(lw, ins.imm))
+    lw.emit(array_new, _defs(lw)[ins[1]], _element_mask(lw, ins[1]))
     lw.pop()
 
 
 def lower_array_new_default(lw: Lowering, ins) -> None:
-    lw.emit(array_new_default, _defs(lw)[ins.imm])
+    lw.emit(array_new_default, _defs(lw)[ins[1]])
 
 
 def lower_array_new_fixed(lw: Lowering, ins) -> None:
-    t, n = ins.imm
+    t, n = ins[1]
     lw.emit(new_from_operands, gc.array_new_fixed, _defs(lw)[t], n, _element_mask(lw, t))
     lw.pop(n)
     lw.push()
 
 
 def lower_array_new_segment(lw: Lowering, ins) -> None:
-    t, segment = ins.imm
-    if ins.op == Op.ARRAY_NEW_DATA:
+    t, segment = ins[1]
+    if ins[0] == Op.ARRAY_NEW_DATA:
         lw.emit(array_new_segment, gc.array_new_data, _defs(lw)[t], "datas", segment)
     else:
         lw.emit(array_new_segment, gc.array_new_elem, _defs(lw)[t], "elems", segment)
@@ -205,28 +205,28 @@ def lower_array_new_segment(lw: Lowering, ins) -> None:
 
 
 def lower_array_get(lw: Lowering, ins) -> None:
-    if ins.op == Op.ARRAY_GET_S:
-        lw.emit(array_get_s, _element_mask(lw, ins.imm))
+    if ins[0] == Op.ARRAY_GET_S:
+        lw.emit(array_get_s, _element_mask(lw, ins[1]))
     else:
         lw.emit(array_get)
     lw.pop()
 
 
 def lower_array_set(lw: Lowering, ins) -> None:
-    lw.emit(array_set, _element_mask(lw, ins.imm))
+    lw.emit(array_set, _element_mask(lw, ins[1]))
     lw.pop(3)
 
 
 def lower_array_fill(lw: Lowering, ins) -> None:
-    lw.emit(array_fill, _element_mask(lw, ins.imm))
+    lw.emit(array_fill, _element_mask(lw, ins[1]))
     lw.pop(4)
 
 
 def lower_array_init(lw: Lowering, ins) -> None:
-    if ins.op == Op.ARRAY_INIT_DATA:
-        lw.emit(array_init_segment, gc.array_init_data, "datas", ins.imm[1])
+    if ins[0] == Op.ARRAY_INIT_DATA:
+        lw.emit(array_init_segment, gc.array_init_data, "datas", ins[1][1])
     else:
-        lw.emit(array_init_segment, gc.array_init_elem, "elems", ins.imm[1])
+        lw.emit(array_init_segment, gc.array_init_elem, "elems", ins[1][1])
     lw.pop(4)
 
 
@@ -243,14 +243,14 @@ def lower_ref_eq(lw: Lowering, ins) -> None:
 
 
 def lower_ref_test(lw: Lowering, ins) -> None:
-    rt = ins.imm
-    handler = ref_test if ins.op in (Op.REF_TEST, Op.REF_TEST_NULL) else ref_cast
+    rt = ins[1]
+    handler = ref_test if ins[0] in (Op.REF_TEST, Op.REF_TEST_NULL) else ref_cast
     lw.emit(handler, gc.resolve_target(rt, _defs(lw)), rt.nullable)
 
 
 def lower_br_on_cast(lw: Lowering, ins) -> None:
-    depth, _, rt2 = ins.imm
-    taken = 1 if ins.op == Op.BR_ON_CAST else 0
+    depth, _, rt2 = ins[1]
+    taken = 1 if ins[0] == Op.BR_ON_CAST else 0
     heap = gc.resolve_target(rt2, _defs(lw))
     lw.emit(br_on_cast, lw.branch_target(depth), heap, rt2.nullable, taken)
 

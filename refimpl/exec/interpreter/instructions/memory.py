@@ -123,8 +123,8 @@ _STORES = {
 
 
 def lower_load(lw: Lowering, ins) -> None:
-    fmt, size, convert = _LOADS[ins.op]
-    arg = ins.imm
+    fmt, size, convert = _LOADS[ins[0]]
+    arg = ins[1]
     if convert is None:
         lw.emit(load, fmt.unpack_from, size, arg.offset, arg.memory)
     else:
@@ -132,41 +132,41 @@ def lower_load(lw: Lowering, ins) -> None:
 
 
 def lower_store(lw: Lowering, ins) -> None:
-    fmt, size, convert = _STORES[ins.op]
-    arg = ins.imm
+    fmt, size, convert = _STORES[ins[0]]
+    arg = ins[1]
     lw.emit(store, fmt.pack_into, size, arg.offset, arg.memory, convert)
     lw.pop(2)
 
 
 def lower_memory_size(lw: Lowering, ins) -> None:
-    lw.emit(memory_size, ins.imm)
+    lw.emit(memory_size, ins[1])
     lw.push()
 
 
 def lower_memory_grow(lw: Lowering, ins) -> None:
-    mask = _M64 if lw.module.mem_types()[ins.imm].limits.address.value == "i64" else _M32
-    lw.emit(memory_grow, ins.imm, mask)
+    mask = _M64 if lw.module.mem_types()[ins[1]].limits.address.value == "i64" else _M32
+    lw.emit(memory_grow, ins[1], mask)
 
 
 def lower_memory_fill(lw: Lowering, ins) -> None:
-    lw.emit(memory_fill, ins.imm)
+    lw.emit(memory_fill, ins[1])
     lw.pop(3)
 
 
 def lower_memory_copy(lw: Lowering, ins) -> None:
-    dst, src = ins.imm
+    dst, src = ins[1]
     lw.emit(memory_copy, dst, src)
     lw.pop(3)
 
 
 def lower_memory_init(lw: Lowering, ins) -> None:
-    data, mem = ins.imm
+    data, mem = ins[1]
     lw.emit(memory_init, data, mem)
     lw.pop(3)
 
 
 def lower_data_drop(lw: Lowering, ins) -> None:
-    lw.emit(data_drop, ins.imm)
+    lw.emit(data_drop, ins[1])
 
 
 LOWERINGS = {op: lower_load for op in _LOADS}

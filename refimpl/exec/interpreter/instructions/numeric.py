@@ -46,8 +46,8 @@ def wideop(f, ins):
 
 
 def lower_wide(lw: Lowering, ins) -> None:
-    n = len(OPS[ins.op].params)
-    lw.emit(wideop, numerics.WIDE_OPS[ins.op], n)
+    n = len(OPS[ins[0]].params)
+    lw.emit(wideop, numerics.WIDE_OPS[ins[0]], n)
     lw.pop(n)
     lw.push(2)
 
@@ -57,8 +57,8 @@ def lower_operator(semantics):
     a function of its operands (numeric here, vector ops likewise)."""
 
     def lowering(lw: Lowering, ins) -> None:
-        info = OPS[ins.op]
-        fn = semantics[ins.op]
+        info = OPS[ins[0]]
+        fn = semantics[ins[0]]
         lw.emit(BY_ARITY[len(info.params)], fn)
         lw.pop(len(info.params))
         lw.push(len(info.results))
@@ -68,7 +68,7 @@ def lower_operator(semantics):
 
 def lower_const(convert):
     def lowering(lw: Lowering, ins) -> None:
-        lw.emit(const, convert(ins.imm))
+        lw.emit(const, convert(ins[1]))
         lw.push()
 
     return lowering

@@ -38,7 +38,7 @@ def lower_ref_is_null(lw: Lowering, ins) -> None:
 
 
 def lower_ref_func(lw: Lowering, ins) -> None:
-    lw.emit(ref_func, ins.imm)
+    lw.emit(ref_func, ins[1])
     lw.push()
 
 

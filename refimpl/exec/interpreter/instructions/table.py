@@ -57,9 +57,9 @@ def elem_drop(f, ins):
 def _lowering(handler, pops: int, pushes: int, pair: bool = False):
     def lowering(lw: Lowering, ins) -> None:
         if pair:
-            lw.emit(handler, *ins.imm)
+            lw.emit(handler, *ins[1])
         else:
-            lw.emit(handler, ins.imm)
+            lw.emit(handler, ins[1])
         lw.pop(pops)
         lw.push(pushes)
 

@@ -28,7 +28,7 @@ def global_set(f, ins):
 
 def _lowering(handler, delta: int):
     def lowering(lw: Lowering, ins) -> None:
-        lw.emit(handler, ins.imm)
+        lw.emit(handler, ins[1])
         lw.push(delta)
 
     return lowering

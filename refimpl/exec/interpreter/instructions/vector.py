@@ -92,49 +92,49 @@ def store_lane(f, ins):
 
 
 def lower_v128_const(lw: Lowering, ins) -> None:
-    lw.emit(const, ins.imm)
+    lw.emit(const, ins[1])
     lw.push()
 
 
 def lower_shuffle(lw: Lowering, ins) -> None:
-    lw.emit(shuffle, bytes(ins.imm))
+    lw.emit(shuffle, bytes(ins[1]))
     lw.pop()
 
 
 def lower_extract_lane(lw: Lowering, ins) -> None:
-    lw.emit(extract_lane, simd.LANE_OPS[ins.op], ins.imm)
+    lw.emit(extract_lane, simd.LANE_OPS[ins[0]], ins[1])
 
 
 def lower_replace_lane(lw: Lowering, ins) -> None:
-    lw.emit(replace_lane, simd.LANE_OPS[ins.op], ins.imm)
+    lw.emit(replace_lane, simd.LANE_OPS[ins[0]], ins[1])
     lw.pop()
 
 
 def lower_load(lw: Lowering, ins) -> None:
-    arg = ins.imm
-    if ins.op == Op.V128_LOAD:
+    arg = ins[1]
+    if ins[0] == Op.V128_LOAD:
         lw.emit(load128, arg.offset, arg.memory)
     else:
-        lw.emit(load, vmem.LOADS[ins.op], vmem.ACCESS_SIZE[ins.op], arg.offset, arg.memory)
+        lw.emit(load, vmem.LOADS[ins[0]], vmem.ACCESS_SIZE[ins[0]], arg.offset, arg.memory)
 
 
 def lower_store(lw: Lowering, ins) -> None:
-    arg = ins.imm
+    arg = ins[1]
     lw.emit(store128, arg.offset, arg.memory)
     lw.pop(2)
 
 
 def lower_load_lane(lw: Lowering, ins) -> None:
-    arg, lane = ins.imm
-    size = vmem.ACCESS_SIZE[ins.op]
-    lw.emit(load_lane, vmem.LANE_LOADS[ins.op], size, arg.offset, arg.memory, lane)
+    arg, lane = ins[1]
+    size = vmem.ACCESS_SIZE[ins[0]]
+    lw.emit(load_lane, vmem.LANE_LOADS[ins[0]], size, arg.offset, arg.memory, lane)
     lw.pop()
 
 
 def lower_store_lane(lw: Lowering, ins) -> None:
-    arg, lane = ins.imm
-    size = vmem.ACCESS_SIZE[ins.op]
-    lw.emit(store_lane, vmem.LANE_STORES[ins.op], size, arg.offset, arg.memory, lane)
+    arg, lane = ins[1]
+    size = vmem.ACCESS_SIZE[ins[0]]
+    lw.emit(store_lane, vmem.LANE_STORES[ins[0]], size, arg.offset, arg.memory, lane)
     lw.pop(2)
 
 
