@@ -180,7 +180,8 @@ def _implicit_types(module: Module, keep: int) -> Module:
             if ins[0] in (Op.BLOCK, Op.LOOP, Op.IF, Op.TRY):
                 ins = instr(ins[0], ty(ins[1]))
             elif ins[0] in (Op.TRY_TABLE, Op.CALL_INDIRECT, Op.RETURN_CALL_INDIRECT):
-                ins = instr(ins[0], (ty(ins[1][0]), ins[1][1]))
+                type_use, rest = ins[1]
+                ins = instr(ins[0], (ty(type_use), rest))
             out.append(ins)
         return tuple(out)
 

@@ -418,9 +418,12 @@ def _func_indices(init: tuple[Expr, ...]) -> list[int] | None:
     """The function indices a segment's elements abbreviate, if they do."""
     out = []
     for e in init:
-        if len(e) != 2 or e[0][0] != Op.REF_FUNC or e[1][0] != Op.END:
+        if len(e) != 2:
             return None
-        out.append(e[0][1])
+        (op, index), (last, _) = e
+        if op != Op.REF_FUNC or last != Op.END:
+            return None
+        out.append(index)
     return out
 
 

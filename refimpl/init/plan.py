@@ -39,9 +39,10 @@ class Fallback:
 
 def constant_offset(expr) -> int | None:
     """The value of an offset expression that is a single constant."""
-    if len(expr) == 2 and expr[0][0] in (Op.I32_CONST, Op.I64_CONST) and expr[1][0] == Op.END:
-        return expr[0][1]
-    return None
+    if len(expr) != 2:
+        return None
+    (op, value), (last, _) = expr
+    return value if op in (Op.I32_CONST, Op.I64_CONST) and last == Op.END else None
 
 
 def plan_data(module: Module) -> DataPlan | Fallback:

@@ -166,13 +166,15 @@ def named_datas(module: Module) -> int:
     rest have no observable identity after instantiation and can go."""
     highest = -1
     for f in module.funcs:
-        for ins in f.body:
-            if ins[0] == Op.DATA_DROP:
-                highest = max(highest, ins[1])
-            elif ins[0] == Op.MEMORY_INIT:
-                highest = max(highest, ins[1][0])
-            elif ins[0] in (Op.ARRAY_NEW_DATA, Op.ARRAY_INIT_DATA):
-                highest = max(highest, ins[1][1])
+        for op, imm in f.body:
+            if op == Op.DATA_DROP:
+                highest = max(highest, imm)
+            elif op == Op.MEMORY_INIT:
+                data, _ = imm
+                highest = max(highest, data)
+            elif op in (Op.ARRAY_NEW_DATA, Op.ARRAY_INIT_DATA):
+                _, data = imm
+                highest = max(highest, data)
     return highest + 1
 
 

@@ -138,7 +138,8 @@ def build(body: tuple[Instr, ...]) -> Node:
         elif op == Op.RETURN:
             current.append(_branch(ins, [root], node))
         elif op in (Op.BR_ON_CAST, Op.BR_ON_CAST_FAIL):
-            current.append(_branch(ins, [stack[-1 - ins[1][0]]], node))
+            depth = ins[1][0]  # (depth, source type, target type)
+            current.append(_branch(ins, [stack[-1 - depth]], node))
         else:
             current.append(ins)
     _plan(root)

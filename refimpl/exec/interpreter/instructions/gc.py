@@ -223,10 +223,11 @@ def lower_array_fill(lw: Lowering, ins) -> None:
 
 
 def lower_array_init(lw: Lowering, ins) -> None:
-    if ins[0] == Op.ARRAY_INIT_DATA:
-        lw.emit(array_init_segment, gc.array_init_data, "datas", ins[1][1])
+    op, (_, segment) = ins
+    if op == Op.ARRAY_INIT_DATA:
+        lw.emit(array_init_segment, gc.array_init_data, "datas", segment)
     else:
-        lw.emit(array_init_segment, gc.array_init_elem, "elems", ins[1][1])
+        lw.emit(array_init_segment, gc.array_init_elem, "elems", segment)
     lw.pop(4)
 
 
