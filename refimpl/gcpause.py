@@ -9,8 +9,7 @@ only resumes afterwards (if it was running), so nothing is lost, only
 deferred to the end of the call.  After bulk work (``BULK`` objects or
 more), what the pause allocated joins the oldest generation directly:
 otherwise the first young collection after it traverses all of it (a tenth
-of the decoding time), and a subclass of tuple such as ``Instr`` is never
-untracked, so it would pay again in the middle generation.  Such bulk is a
+of the decoding time).  Such bulk is a
 decoded module, long-lived and acyclic; cyclic garbage among it waits for
 the next full collection, as anything long-lived does.  A short pause only
 resumes the collector, so the young generations keep working as usual.

@@ -689,21 +689,14 @@ def access_bytes(name: str) -> int:
 # value or a tuple, as the opcode's immediate kind says).  A plain tuple,
 # not a named one: bodies hold millions, and Python unpacks and builds an
 # exact tuple several times faster than any subclass of it (a named tuple
-# costs validation a fifth of its time).  ``ins[0]`` is the opcode,
-# ``ins[1]`` the immediates; ``instr_text`` writes one for people.
+# cost validation a tenth of its time).  ``ins[0]`` is the opcode,
+# ``ins[1]`` the immediates.
 Instr = tuple  # tuple[int, object]
 
 
 def instr(op: int, imm: object = None) -> Instr:
     """The instruction ``op`` with immediates ``imm`` (None: none)."""
     return (op, imm)
-
-
-def instr_text(ins: Instr) -> str:
-    """``i32.const 1``, ``nop``: an instruction as its name and immediates."""
-    op, imm = ins
-    name = OPS[op].name if op in OPS else hex(op)
-    return name if imm is None else f"{name} {imm!r}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ Errors are ``MalformedModule`` (``TextError``, with a line) carrying the
 spec interpreter's texts; ``UnsupportedFeature`` for well-formed text that
 refimpl can't represent yet.  The script grammar is the harness's
 (``harness/script/wast.py``).  Parsing pauses the cyclic collector
-(``gcpause``), as decoding does: a tenth of the time otherwise.
+(``gcpause``), as decoding does.
 """
 
 from __future__ import annotations
