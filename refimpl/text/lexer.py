@@ -58,6 +58,9 @@ class Lexed:
     # Where tokens' texts lie: (index of the first token, byte offset of its
     # text, the texts with their leading whitespace) per run of tokens.
     runs: list[tuple[int, int, list[bytes]]] = field(default_factory=list)
+    # The parenthesis depth after the first ``depth_at[0]`` tokens (for
+    # annotations: counted on from there when one comes, not per token).
+    depth_at: tuple[int, int] = (0, 0)
 
     def span(self, i: int) -> tuple[int, int]:
         """Token ``i``'s byte offsets in the source (without the whitespace
@@ -108,6 +111,7 @@ _ESCAPES = {ord("t"): 9, ord("n"): 10, ord("r"): 13, ord('"'): 34, ord("'"): 39,
 _HEX = b"0123456789abcdefABCDEF"
 _SEPARATORS = b" \t\n\r();"
 _CHUNK = 16384  # bytes read by one findall, at least
+_RESTART = 256  # the same, after a construct read in Python
 
 # Whitespace, line comments and unnested block comments: what leads a token.
 _LEADING = rb"[ \t\r\n]*+(?:(?:;;[^\n\r]*+|\(;(?:[^;(]|;(?!\))|\((?!;))*+;\))[ \t\r\n]*+)*+"
@@ -136,10 +140,14 @@ def lex(source: bytes | str) -> Lexed:
     tokens, lines, runs = out.tokens, out.lines, out.runs
     findall, known = _MAIN.findall, _KNOWN.get
     pos, line, n = 0, 1, len(source)
+    chunk = _CHUNK
     while pos < n:
         # Chunks end after a newline, where no token the chunk's matches
         # can make continues (the last match is what trails the last token).
-        stop = source.find(b"\n", pos + _CHUNK) + 1 or n
+        # After a rare construct they start small and double: what follows
+        # one may well be another, and the texts after it are read again.
+        stop = source.find(b"\n", pos + chunk) + 1 or n
+        chunk = min(chunk * 2, _CHUNK)
         texts = findall(source, pos, stop)
         texts.pop()  # the empty match at the end
         trailing = texts.pop() if texts and _PREFIX.fullmatch(texts[-1]) else b""
@@ -160,6 +168,7 @@ def lex(source: bytes | str) -> Lexed:
             pos = stop
         else:
             pos, line = _rare(source, pos + sum(map(len, texts)), line, out)
+            chunk = _RESTART
     return out
 
 
@@ -238,7 +247,7 @@ def _rare(source: bytes, pos: int, line: int, out: Lexed) -> tuple[int, int]:
     if source.startswith(b"(;", pos):
         return _block_comment(source, pos, line)
     if source.startswith(b"(@", pos):
-        return _annotation(source, pos, line, out, _depth(out.tokens))
+        return _annotation(source, pos, line, out, _depth(out))
     if c == 0x22:
         value, end, _ = _string(source, pos, line)
         _separated(source, end, line)
@@ -249,15 +258,17 @@ def _rare(source: bytes, pos: int, line: int, out: Lexed) -> tuple[int, int]:
     raise TextError(_illegal(source, pos), line)
 
 
-def _depth(tokens: list[Token]) -> int:
-    """The parenthesis depth after ``tokens`` (for an annotation: rare, so
-    counted when needed rather than tracked per token)."""
-    depth = 0
-    for tok in tokens:
+def _depth(out: Lexed) -> int:
+    """The parenthesis depth after the tokens so far (for an annotation:
+    rare, so counted when needed, from where the last count ended, rather
+    than tracked per token)."""
+    counted, depth = out.depth_at
+    for tok in out.tokens[counted:]:
         if tok[0] == LP:
             depth += 1
         elif tok[0] == RP:
             depth -= 1
+    out.depth_at = (len(out.tokens), depth)
     return depth
 
 
