@@ -111,7 +111,7 @@ _ESCAPES = {ord("t"): 9, ord("n"): 10, ord("r"): 13, ord('"'): 34, ord("'"): 39,
 _HEX = b"0123456789abcdefABCDEF"
 _SEPARATORS = b" \t\n\r();"
 _CHUNK = 16384  # bytes read by one findall, at least
-_RESTART = 256  # the same, after a construct read in Python
+_RUN = 64  # texts taken in the first run after a construct read in Python
 
 # Whitespace, line comments and unnested block comments: what leads a token.
 _LEADING = rb"[ \t\r\n]*+(?:(?:;;[^\n\r]*+|\(;(?:[^;(]|;(?!\))|\((?!;))*+;\))[ \t\r\n]*+)*+"
@@ -137,39 +137,61 @@ def lex(source: bytes | str) -> Lexed:
     if isinstance(source, str):
         source = source.encode("utf-8")
     out = Lexed([], [])
-    tokens, lines, runs = out.tokens, out.lines, out.runs
-    findall, known = _MAIN.findall, _KNOWN.get
+    findall = _MAIN.findall
     pos, line, n = 0, 1, len(source)
-    chunk = _CHUNK
     while pos < n:
         # Chunks end after a newline, where no token the chunk's matches
         # can make continues (the last match is what trails the last token).
-        # After a rare construct they start small and double: what follows
-        # one may well be another, and the texts after it are read again.
-        stop = source.find(b"\n", pos + chunk) + 1 or n
-        chunk = min(chunk * 2, _CHUNK)
+        stop = source.find(b"\n", pos + _CHUNK) + 1 or n
         texts = findall(source, pos, stop)
         texts.pop()  # the empty match at the end
         trailing = texts.pop() if texts and _PREFIX.fullmatch(texts[-1]) else b""
-        toks = list(map(known, texts))
-        rare = _fill(toks, texts, line) if None in toks else None
+        pos, line, whole = _take(texts, pos, line, source, out)
+        if whole:
+            line += trailing.count(b"\n")
+            pos = stop
+    return out
+
+
+def _take(texts: list[bytes], pos: int, line: int, source: bytes, out: Lexed):
+    """The tokens of a chunk's ``texts`` (the first at ``pos``): (the
+    position and line after them, whether all were taken).  A construct
+    read in Python (``_rare``) ends a run of tokens; the next run starts
+    among the same texts where it ends, so a chunk is matched once however
+    many it holds.  Runs after one are short at first (a run's texts are
+    copied), doubling as they go.  A construct that ends within a text
+    (rare) stops the chunk: lexing matches anew from its end."""
+    tokens, lines, runs, known = out.tokens, out.lines, out.runs, _KNOWN.get
+    k, size, n = 0, len(texts), len(texts)
+    while k < n:
+        part = texts if k == 0 and size >= n else texts[k : k + size]
+        toks = list(map(known, part))
+        rare = _fill(toks, part, line) if None in toks else None
         if rare is not None:  # stop before it, read it in Python, go on after it
-            del toks[rare:], texts[rare:]
-            trailing = b""
+            part = part[:rare]
+            del toks[rare:]
         if toks:
-            runs.append((len(tokens), pos, texts))
+            runs.append((len(tokens), pos, part))
             tokens += toks
             first = len(lines)
             lines += accumulate(map(_newlines, toks), initial=line)
             del lines[first]
             line = lines[-1]
+        k += len(part)
         if rare is None:
-            line += trailing.count(b"\n")
-            pos = stop
-        else:
-            pos, line = _rare(source, pos + sum(map(len, texts)), line, out)
-            chunk = _RESTART
-    return out
+            if k < n:
+                pos += sum(map(len, part))
+                size *= 2
+            continue
+        at = pos + sum(map(len, part))
+        pos, line = _rare(source, at, line, out)
+        while k < n and at < pos:  # the texts it covered
+            at += len(texts[k])
+            k += 1
+        if at != pos:
+            return pos, line, False
+        size = _RUN
+    return pos, line, True
 
 
 def _fill(toks: list[Token | None], texts: list[bytes], line: int) -> int | None:

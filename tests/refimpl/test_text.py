@@ -199,19 +199,20 @@ def test_annotations_keep_their_depth_and_place_among_many():
     # Each annotation is read in Python and lexing resumes after it; the
     # depth is counted on from the previous one.  Long runs of plain tokens
     # between them cross the lexer's chunks.
-    filler = " (nop)" * 3000
-    text, plain, places = "(module ", "(module ", []
+    filler = " (nop)" * 2000
+    text, plain, places, before = "(module ", ["(module "], [], 2
     for k in range(40):
         depth = 1 + k % 3
         text += "(block " * (depth - 1)
-        plain += "(block " * (depth - 1)
-        places.append(len(lex(plain).tokens))
+        before += 2 * (depth - 1)
+        places.append(before)
         text += f'(@custom "c{k}" "x")' + ")" * (depth - 1) + f" (@other {k} (x))" + filler
-        plain += ")" * (depth - 1) + filler
+        plain.append("(block " * (depth - 1) + ")" * (depth - 1) + filler)
+        before += depth - 1 + 3 * 2000
     lexed = lex(text + ")")
     assert [a.depth for a in lexed.annotations] == [1 + k % 3 for k in range(40)]
     assert [a.index for a in lexed.annotations] == places
-    assert lexed.tokens == lex(plain + ")").tokens
+    assert lexed.tokens == lex("".join(plain) + ")").tokens
 
 
 def test_legacy_exceptions_only_under_their_flag():
