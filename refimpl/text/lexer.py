@@ -153,7 +153,9 @@ def lex(source: bytes | str) -> Lexed:
     return out
 
 
-def _take(texts: list[bytes], pos: int, line: int, source: bytes, out: Lexed):
+def _take(
+    texts: list[bytes], pos: int, line: int, source: bytes, out: Lexed
+) -> tuple[int, int, bool]:
     """The tokens of a chunk's ``texts`` (the first at ``pos``): (the
     position and line after them, whether all were taken).  A construct
     read in Python (``_rare``) ends a run of tokens; the next run starts

@@ -196,9 +196,9 @@ def test_custom_annotations_become_custom_sections():
 
 
 def test_annotations_keep_their_depth_and_place_among_many():
-    # Each annotation is read in Python and lexing resumes after it; the
-    # depth is counted on from the previous one.  Long runs of plain tokens
-    # between them cross the lexer's chunks.
+    # One line, so one chunk matched once: each annotation is read in
+    # Python and lexing goes on among the chunk's texts after it; the depth
+    # is counted on from the previous annotation.
     filler = " (nop)" * 2000
     text, plain, places, before = "(module ", ["(module "], [], 2
     for k in range(40):
@@ -213,6 +213,14 @@ def test_annotations_keep_their_depth_and_place_among_many():
     assert [a.depth for a in lexed.annotations] == [1 + k % 3 for k in range(40)]
     assert [a.index for a in lexed.annotations] == places
     assert lexed.tokens == lex("".join(plain) + ")").tokens
+
+
+def test_a_construct_ending_inside_a_match_is_lexed_anew_after_it():
+    # The regex reads the quote in these nested comments as the start of a
+    # string that runs past the comment's end; lexing restarts after it.
+    text = '(module (; (; ;) " ;) (func $f) (; (; ;) " ;) (func))'
+    words = [tok[:2] for tok in lex(text).tokens]
+    assert words == [tok[:2] for tok in lex("(module (func $f) (func))").tokens]
 
 
 def test_legacy_exceptions_only_under_their_flag():
