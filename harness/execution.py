@@ -19,6 +19,7 @@ from .options import RunOptions
 from .report import Differential, Record, records_of
 from .runner import ScriptRunner
 from .script import ConversionError, load_script
+from .stack_room import with_stack_room
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,13 @@ def run_file(job: FileJob, config: RunOptions) -> tuple[list[Record], Differenti
         dialect=detect(job.path, config.dialect),
     )
     records: list[Record] = []
-    for result, fp in zip(runner.run_all(), fingerprints(script.commands), strict=False):
-        records.extend(records_of(result, job.display, fp))
-        diff.add_result(result, job.display)
+
+    def run() -> None:
+        for result, fp in zip(runner.run_all(), fingerprints(script.commands), strict=False):
+            records.extend(records_of(result, job.display, fp))
+            diff.add_result(result, job.display)
+
+    with_stack_room(run)  # see stack_room.py: CPython 3.11's stack chunks
     diff.engine_stats.update(runner.engine_stats)
     return records, diff, None
 

@@ -30,6 +30,7 @@ from .report import (
 from .runner import CommandResult, ScriptRunner
 from .script import ConversionError, load_script
 from .script.convert import cache_root
+from .stack_room import with_stack_room
 from .status import Status
 from .testsuite import (
     MISSING_MESSAGE,
@@ -42,6 +43,20 @@ from .testsuite import (
 
 RUN_KEY = pytest.StashKey[RunOptions]()
 OFFICIAL_MARKER = ".testsuite"  # spectests/official.testsuite stands for the official suites
+_ROOMY = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config):
+    """The whole session with stack room (``stack_room.py``: CPython 3.11
+    maps and unmaps a stack chunk per call where a chunk ends inside the
+    commands' calls).  The hook is called again from within the room; there
+    this returns None, so the implementations that run sessions (pytest's,
+    xdist's, or one for ``--help``) take their turn."""
+    if config.stash.get(_ROOMY, False):
+        return None
+    config.stash[_ROOMY] = True
+    return with_stack_room(lambda: config.hook.pytest_cmdline_main(config=config))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -9,7 +9,7 @@ from binary_helpers import wat
 
 import refimpl
 from refimpl.errors import Exhaustion, Trap
-from refimpl.exec.calls import TailCall, trampoline
+from refimpl.exec.calls import TailCall, frame_weight, trampoline
 from refimpl.exec.interpreter import Interpreter
 from refimpl.exec.interpreter.lowering import Lowered
 from refimpl.runtime.instances import FuncInst, ModuleInst
@@ -93,4 +93,27 @@ def test_depth_is_put_back_after_an_error_unwinds_any_number_of_frames(executor)
     assert store.executor.depth.n == 0
     with pytest.raises(Exhaustion):
         store.invoke(inst.exports["down"], [100])
+    assert store.executor.depth.n == 0
+
+
+@pytest.mark.parametrize("executor", ["interpreter", "compiled"])
+def test_an_activation_takes_a_unit_of_depth_per_128_locals(executor):
+    """One parameter and 200 locals: two units, so 50 activations fill a
+    budget of 100 and a 51st is exhaustion, on both executors alike."""
+    assert [frame_weight(n) for n in (0, 1, 128, 129, 256, 257)] == [1, 1, 1, 2, 2, 3]
+    many = " ".join(["(local i64)"] * 200)
+    module = refimpl.load(
+        wat(
+            f"""(module
+                 (func $down (export "down") (param i32) {many}
+                   (if (local.get 0)
+                     (then (call $down (i32.sub (local.get 0) (i32.const 1)))))))"""
+        ),
+        refimpl.Features.profile("2.0"),
+    )
+    store = refimpl.Store(max_call_depth=100, executor_name=executor)
+    inst = refimpl.instantiate(store, module, {})
+    assert store.invoke(inst.exports["down"], [49]) == []
+    with pytest.raises(Exhaustion):
+        store.invoke(inst.exports["down"], [50])
     assert store.executor.depth.n == 0

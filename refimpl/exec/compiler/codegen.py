@@ -21,6 +21,7 @@ from ...syntax.opcodes import OPS, CatchKind, Instr, MemArg, Op
 from ...syntax.types import F32, F64, FuncType, RefType
 from ...valid.canonical import canonical_types
 from .. import atomics, gc, numerics, simd
+from ..calls import frame_weight
 from ..simd import memory as vmem
 from .structure import Branch, CannotCompile, Node, Rethrow, build, crossed_loops
 from .templates import TEMPLATES, TRAPPING
@@ -103,6 +104,8 @@ class FunctionCodegen:
         self.uses_br = False
         self.touches_memory = False
         self.delegates = any(ins[0] == Op.DELEGATE for ins in self.func.body)
+        # Units of the call-depth budget an activation takes (``exec.calls``).
+        self.weight = frame_weight(len(self.ftype.params) + len(self.func.locals))
 
     # -- output ------------------------------------------------------------------
 
@@ -185,7 +188,8 @@ class FunctionCodegen:
             self.do_return()
         body = self.lines[body_start:]
         head = [f"def {self.name}({', '.join(params)}):"]
-        pre = ["    _d = D.n + 1", "    if _d > LIMIT:", "        exhausted()", "    D.n = _d"]
+        enter = f"    _d = D.n + {self.weight}"
+        pre = [enter, "    if _d > LIMIT:", "        exhausted()", "    D.n = _d"]
         first_local = len(params)
         for i, t in enumerate(self.func.locals):
             pre.append(f"    l{first_local + i} = {_default(t)}")
@@ -457,7 +461,7 @@ class FunctionCodegen:
         n = self.arity(target)
         values = self.stack[len(self.stack) - n :] if n else []
         if target.action == "return":
-            self.emit("D.n = _d - 1")
+            self.emit(f"D.n = _d - {self.weight}")
             self.emit(_return_statement([v.expr for v in values]))
             return
         slots = [f"s{target.height + i}" for i in range(n)]
@@ -477,7 +481,7 @@ class FunctionCodegen:
     def do_return(self) -> None:
         n = len(self.ftype.results)
         values = self.stack[len(self.stack) - n :] if n else []
-        self.emit("D.n = _d - 1")
+        self.emit(f"D.n = _d - {self.weight}")
         self.emit(_return_statement([v.expr for v in values]))
 
     # -- instructions ------------------------------------------------------------------
@@ -623,7 +627,7 @@ class FunctionCodegen:
         """End the activation with a request to call ``callee`` (a body,
         ``exec.calls``) with the top ``n`` operands, at the caller's depth."""
         args = self.pops(n)
-        self.emit("D.n = _d - 1")
+        self.emit(f"D.n = _d - {self.weight}")
         self.emit(f"return TailCall({callee}, ({''.join(a.expr + ', ' for a in args)}))")
         self.dead = True
 

@@ -109,11 +109,15 @@ class Interpreter:
         while True:
             if type(func) is HostFunc:
                 return list(func.impl(args))
-            if depth.n >= self.max_depth:
+            lowered = func.lowered
+            if lowered is None:
+                lowered = func.lowered = lower_function(func)
+            weight = lowered.weight
+            if depth.n + weight > self.max_depth:
                 raise Exhaustion(EXHAUSTED)
-            depth.n += 1
+            depth.n += weight
             results = self.run(func, args)
-            depth.n -= 1
+            depth.n -= weight
             if type(results) is not TailCall:
                 return results
             func, args = results.func, results.args

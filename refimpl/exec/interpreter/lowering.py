@@ -21,6 +21,7 @@ from ...errors import UnsupportedFeature
 from ...syntax.module import Module
 from ...syntax.opcodes import OPS, Instr, Op
 from ...syntax.types import FuncType
+from ..calls import frame_weight
 
 
 @dataclass(slots=True, eq=False)
@@ -73,6 +74,10 @@ class Lowered:
     n_results: int
     local_defaults: tuple
     regions: tuple[Region, ...] = ()  # innermost first (see ``Region``)
+    weight: int = field(init=False)  # units of the call-depth budget (``exec.calls``)
+
+    def __post_init__(self) -> None:
+        self.weight = frame_weight(self.n_locals)
 
 
 class Lowering:
