@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, islice
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -130,6 +130,7 @@ _MAIN = re.compile(
 )
 _RESERVED = frozenset(b",;[]{}")
 _newlines = itemgetter(2)
+_GROUP = re.Match.group
 
 
 def lex(source: bytes | str) -> Lexed:
@@ -139,10 +140,14 @@ def lex(source: bytes | str) -> Lexed:
     out = Lexed([], [])
     findall = _MAIN.findall
     pos, line, n = 0, 1, len(source)
+    whole = True
     while pos < n:
         # Chunks end after a newline, where no token the chunk's matches
         # can make continues (the last match is what trails the last token).
         stop = source.find(b"\n", pos + _CHUNK) + 1 or n
+        if not whole:  # the last chunk stopped inside a match
+            pos, line, whole = _resume(source, pos, stop, line, out)
+            continue
         texts = findall(source, pos, stop)
         texts.pop()  # the empty match at the end
         trailing = texts.pop() if texts and _PREFIX.fullmatch(texts[-1]) else b""
@@ -151,6 +156,28 @@ def lex(source: bytes | str) -> Lexed:
             line += trailing.count(b"\n")
             pos = stop
     return out
+
+
+def _resume(source: bytes, pos: int, stop: int, line: int, out: Lexed) -> tuple[int, int, bool]:
+    """The chunk from ``pos`` to ``stop``, after a construct that ended
+    inside a match (returns like ``_take``).  Its matches are taken lazily,
+    in runs that double from ``_RUN``: matching the rest of the chunk at
+    once would match a long line anew after each such construct on it."""
+    matches = map(_GROUP, _MAIN.finditer(source, pos, stop))
+    size, held = _RUN, []
+    while True:
+        texts = held + list(islice(matches, size))
+        if len(texts) - len(held) < size:  # the chunk's end: as in ``lex``
+            texts.pop()
+            trailing = texts.pop() if texts and _PREFIX.fullmatch(texts[-1]) else b""
+            at, line, whole = _take(texts, pos, line, source, out)
+            return (stop, line + trailing.count(b"\n"), True) if whole else (at, line, False)
+        held = [texts.pop()]  # it may be what trails the chunk's last token
+        after = pos + sum(map(len, texts))
+        at, line, whole = _take(texts, pos, line, source, out)
+        if not whole:
+            return at, line, False
+        pos, size = after, size * 2
 
 
 def _take(

@@ -223,6 +223,17 @@ def test_a_construct_ending_inside_a_match_is_lexed_anew_after_it():
     assert words == [tok[:2] for tok in lex("(module (func $f) (func))").tokens]
 
 
+def test_many_constructs_ending_inside_matches_on_one_line():
+    # Each stops a run of matches; lexing goes on lazily after it (runs of
+    # matches that double), across runs of every length, on line 1.
+    text = "(module " + '(; (; ;) " ;) (func $f) ' * 3000 + ")"
+    lexed = lex(text)
+    assert [tok[:2] for tok in lexed.tokens] == [
+        tok[:2] for tok in lex("(module " + "(func $f) " * 3000 + ")").tokens
+    ]
+    assert set(lexed.lines) == {1}
+
+
 def test_legacy_exceptions_only_under_their_flag():
     text = "(module (tag $e) (func (try (do) (catch $e) (catch_all))))"
     code = parse_module(text, V3.with_flag("legacy_exceptions")).funcs[0].body
