@@ -191,3 +191,23 @@ def test_deeply_nested_blocks_decode_validate_and_run(executor):
     store = refimpl.Store(FEATURES, executor_name=executor)
     inst = refimpl.instantiate(store, refimpl.load(binary, FEATURES), {})
     assert store.invoke(inst.exports["f"], []) == []
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_recursion_of_many_locals_is_exhaustion_in_bounded_memory(executor):
+    """An activation takes a unit of the depth budget per 128 locals begun
+    (``exec.calls.frame_weight``): at the default budget of 10,000, 10,000
+    frames of 20,000 locals would hold 1.6 GB of slots; weighed (157 units
+    each), 63 activations run on both executors, and the 64th is refused."""
+    text = f"""(module (global $n (export "n") (mut i32) (i32.const 0))
+      (func $f (export "f") (local {"i64 " * 20_000})
+        (global.set $n (i32.add (global.get $n) (i32.const 1)))
+        (call $f)))"""
+    store = refimpl.Store(FEATURES, executor_name=executor)
+    inst = refimpl.instantiate(store, refimpl.load(wat(text), FEATURES), {})
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(Exhaustion, match="call stack exhausted"):
+        store.invoke(inst.exports["f"], [])
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert inst.exports["n"].value == 10_000 // 157 == 63
+    assert grown_kib < 256 * 1024
