@@ -149,13 +149,19 @@ def lex(source: bytes | str) -> Lexed:
             pos, line, whole = _resume(source, pos, stop, line, out)
             continue
         texts = findall(source, pos, stop)
-        texts.pop()  # the empty match at the end
-        trailing = texts.pop() if texts and _PREFIX.fullmatch(texts[-1]) else b""
+        trailing = _chunk_end(texts)
         pos, line, whole = _take(texts, pos, line, source, out)
         if whole:
             line += trailing.count(b"\n")
             pos = stop
     return out
+
+
+def _chunk_end(texts: list[bytes]) -> bytes:
+    """Drop a chunk's last matches that are no token: the empty match at
+    its end, and what trails its last token (returned)."""
+    texts.pop()
+    return texts.pop() if texts and _PREFIX.fullmatch(texts[-1]) else b""
 
 
 def _resume(source: bytes, pos: int, stop: int, line: int, out: Lexed) -> tuple[int, int, bool]:
@@ -168,8 +174,7 @@ def _resume(source: bytes, pos: int, stop: int, line: int, out: Lexed) -> tuple[
     while True:
         texts = held + list(islice(matches, size))
         if len(texts) - len(held) < size:  # the chunk's end: as in ``lex``
-            texts.pop()
-            trailing = texts.pop() if texts and _PREFIX.fullmatch(texts[-1]) else b""
+            trailing = _chunk_end(texts)
             at, line, whole = _take(texts, pos, line, source, out)
             return (stop, line + trailing.count(b"\n"), True) if whole else (at, line, False)
         held = [texts.pop()]  # it may be what trails the chunk's last token
@@ -189,7 +194,7 @@ def _take(
     among the same texts where it ends, so a chunk is matched once however
     many it holds.  Runs after one are short at first (a run's texts are
     copied), doubling as they go.  A construct that ends within a text
-    (rare) stops the chunk: lexing matches anew from its end."""
+    (rare) stops the chunk: lexing goes on from its end (``_resume``)."""
     tokens, lines, runs, known = out.tokens, out.lines, out.runs, _KNOWN.get
     k, size, n = 0, len(texts), len(texts)
     while k < n:

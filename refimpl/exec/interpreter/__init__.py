@@ -116,19 +116,17 @@ class Interpreter:
             if depth.n + weight > self.max_depth:
                 raise Exhaustion(EXHAUSTED)
             depth.n += weight
-            results = self.run(func, args)
+            results = self.run(func, lowered, args)
             depth.n -= weight
             if type(results) is not TailCall:
                 return results
             func, args = results.func, results.args
 
-    def run(self, func: FuncInst, args: list) -> list | TailCall:
-        """One activation.  Its result is what ``f.stack`` holds when the
-        code ends: the operand stack (the results), or, after a tail call,
-        the ``TailCall`` its handler put there before jumping past the end."""
-        lowered = func.lowered
-        if lowered is None:
-            lowered = func.lowered = lower_function(func)
+    def run(self, func: FuncInst, lowered: Lowered, args: list) -> list | TailCall:
+        """One activation of ``func`` (its ``lowered`` code).  Its result is
+        what ``f.stack`` holds when the code ends: the operand stack (the
+        results), or, after a tail call, the ``TailCall`` its handler put
+        there before jumping past the end."""
         args.extend(lowered.local_defaults)
         f = Frame([], args, func.module, self)
         code = lowered.code
