@@ -44,7 +44,7 @@ demo: setup
 QUIET := .ci/quiet
 # Other runtimes' test suites (data, outside the repository).
 FOREIGN ?= $(or $(WASM_FOREIGN),../shared/foreign)
-STEPS := current unit-refimpl unit-harness init-modes wasm-2.0 pre-bulk-memory v8-baseline wasmtime-misc
+STEPS := current unit-refimpl init-modes unit-harness wasm-2.0 pre-bulk-memory v8-baseline wasmtime-misc
 .PHONY: $(addprefix test-,$(STEPS))
 # Each step alone: make test-current, ...
 $(addprefix test-,$(STEPS)): setup
