@@ -14,6 +14,7 @@ import struct
 from dataclasses import dataclass
 
 from refimpl.exec.numerics import signed
+from refimpl.fastinit import fast_init
 
 from .compact import Compact
 
@@ -42,6 +43,7 @@ _PATTERN_ADMITS = {
 }
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Ref(Compact):
     kind: str  # "null" or one of REF_KINDS
@@ -62,6 +64,7 @@ class Ref(Compact):
 NULL = Ref("null")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Printed(Compact):
     """A value an engine reports only as text that loses bits (wabt's
@@ -74,6 +77,7 @@ class Printed(Compact):
         return self.text
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Value(Compact):
     """A typed Wasm value: ``type`` is a value type name (``i32`` ...
@@ -153,6 +157,7 @@ def format_value(v: Value) -> str:
 # -- expected results ---------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class NanPattern(Compact):
     """``nan:canonical`` or ``nan:arithmetic`` for an f32/f64 (or a lane)."""
@@ -175,6 +180,7 @@ class NanPattern(Compact):
         return f"{self.type}.const nan:{self.kind}"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Exact(Compact):
     value: Value
@@ -186,6 +192,7 @@ class Exact(Compact):
         return str(self.value)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FloatNan(Compact):
     nan: NanPattern
@@ -201,6 +208,7 @@ class FloatNan(Compact):
         return str(self.nan)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class V128Lanes(Compact):
     """A v128 given lane by lane; float lanes may be NaN patterns."""
@@ -228,6 +236,7 @@ class V128Lanes(Compact):
         return f"v128.const {self.lane_type}x{len(self.lanes)} {' '.join(parts)}"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class RefPattern(Compact):
     """``ref.null``, ``ref.func``, ``ref.extern N``, ``ref.extern``, ``ref.host N`` ...
@@ -256,6 +265,7 @@ class RefPattern(Compact):
 Pattern = Exact | FloatNan | V128Lanes | RefPattern
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Either(Compact):
     """Several acceptable result vectors; the first that matches wins."""

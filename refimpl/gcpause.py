@@ -12,7 +12,10 @@ otherwise the first young collection after it traverses all of it (a tenth
 of the decoding time).  Such bulk is a
 decoded module, long-lived and acyclic; cyclic garbage among it waits for
 the next full collection, as anything long-lived does.  A short pause only
-resumes the collector, so the young generations keep working as usual.
+resumes the collector, so the young generations keep working as usual,
+unless the caller says its result is ``long_lived`` whatever its size (a
+script's commands: a young collection after each script traversed them
+all, then an older one again, a twentieth of reading the suite).
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ BULK = 100_000  # tracked objects allocated (net) during a pause
 
 
 @contextmanager
-def paused_collection() -> Iterator[None]:
+def paused_collection(long_lived: bool = False) -> Iterator[None]:
     """Disable the cyclic collector for the ``with`` body; re-enable it
-    after, unless the caller had disabled it already."""
+    after, unless the caller had disabled it already.  ``long_lived``:
+    what the body allocated joins the oldest generation even if it is
+    less than ``BULK``."""
     if not gc.isenabled():
         yield
         return
@@ -35,7 +40,8 @@ def paused_collection() -> Iterator[None]:
     try:
         yield
     finally:
-        if gc.get_count()[0] >= BULK and not gc.get_freeze_count():
+        bulk = long_lived or gc.get_count()[0] >= BULK
+        if bulk and not gc.get_freeze_count():
             # Move every tracked object to the oldest generation: freeze and
             # unfreeze only splice the generations' lists, where a young
             # collection would traverse all that the pause allocated.

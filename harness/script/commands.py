@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from refimpl.fastinit import fast_init
+
 from ..compact import Compact
 from ..values import Expected, Value
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ModuleSource(Compact):
     """A module as the script gave it.
@@ -28,6 +31,7 @@ class ModuleSource(Compact):
     origin: str = ""  # the converter's file name, for messages
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Action(Compact):
     kind: str  # "invoke" | "get"
@@ -43,6 +47,7 @@ class Action(Compact):
         return f'invoke {target}"{self.field}"' + (f" {args}" if args else "")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Command(Compact):
     line: int
@@ -55,6 +60,7 @@ class Command(Compact):
         return self.wast_name
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ModuleCommand(Command):
     """``(module $name? ...)``; with ``definition_only`` a ``module definition``."""
@@ -68,6 +74,7 @@ class ModuleCommand(Command):
         return f"{what} {self.name}" if self.name else what
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ModuleInstance(Command):
     """``(module instance $inst $def)``: instantiate a module definition."""
@@ -79,6 +86,7 @@ class ModuleInstance(Command):
         return f"module instance {self.instance or ''} {self.definition}".replace("  ", " ")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Register(Command):
     as_name: str
@@ -88,6 +96,7 @@ class Register(Command):
         return f'register "{self.as_name}" {self.module or ""}'.rstrip()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ActionCommand(Command):
     action: Action
@@ -96,6 +105,7 @@ class ActionCommand(Command):
         return str(self.action)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AssertReturn(Command):
     action: Action
@@ -105,6 +115,7 @@ class AssertReturn(Command):
         return f"assert_return ({self.action})"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AssertTrap(Command):
     action: Action
@@ -114,6 +125,7 @@ class AssertTrap(Command):
         return f'assert_trap ({self.action}) "{self.text}"'
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AssertExhaustion(Command):
     action: Action
@@ -123,6 +135,7 @@ class AssertExhaustion(Command):
         return f'assert_exhaustion ({self.action}) "{self.text}"'
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AssertException(Command):
     action: Action
@@ -131,6 +144,7 @@ class AssertException(Command):
         return f"assert_exception ({self.action})"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ModuleAssertion(Command):
     """An assertion about a module as a whole."""
@@ -177,6 +191,7 @@ class AssertUninstantiable(ModuleAssertion):
     __slots__ = ()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ConversionFailure(Command):
     """A command the converter could not translate (its text is kept)."""
@@ -188,6 +203,7 @@ class ConversionFailure(Command):
         return "unconvertible command"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class UnsupportedCommand(Command):
     """A well-formed command the harness does not run (``thread``,

@@ -56,7 +56,7 @@ class QuickReader:
         self.lines = lines
         self.values: dict[tuple[str, str], Value] = {}
         self.patterns: dict[tuple[str, str], Exact] = {}
-        self.vectors: dict[tuple[bool, str, tuple[str, ...]], Value | V128Lanes] = {}
+        self.vectors: dict[tuple[bool, str, tuple[Token, ...]], Value | V128Lanes] = {}
 
     def read(self, start: int) -> tuple[Command, int] | None:
         """The command whose ``(`` is token ``start`` and the index after
@@ -143,25 +143,27 @@ class QuickReader:
     def _vector(self, j: int, out: list, patterns: bool) -> int:
         """``(v128.const shape lane*)`` at ``j``: the index after it, or -1."""
         toks = self.toks
-        if toks[j + 1][1] != "v128.const" or toks[j + 1][0] != KW:
+        head, shape_tok = toks[j + 1], toks[j + 2]
+        if head[1] != "v128.const" or head[0] != KW:
             return -1
-        shape = _SHAPES.get(toks[j + 2][1])
-        if shape is None or toks[j + 2][0] != KW:
+        shape = _SHAPES.get(shape_tok[1])
+        if shape is None or shape_tok[0] != KW:
             return -1
-        lane_type, count, width, parse, size = shape
         first = j + 3
-        end = first + count
-        lanes = toks[first:end]
-        if len(lanes) != count or toks[end][0] != RP:
+        end = first + shape[1]
+        if toks[end][0] != RP:
             return -1
-        texts = tuple(map(_VALUE, lanes))
-        if [*map(_KIND, lanes)].count(NUM) != count:
-            if patterns and lane_type in ("f32", "f64"):  # lanes may be NaN patterns
-                return self._nan_lanes(lanes, lane_type, first, out)
-            return -1
-        key = (patterns, lane_type, texts)
+        # Keyed by the lanes' tokens (shared by equal texts): their kinds too.
+        lanes = tuple(toks[first:end])
+        key = (patterns, shape_tok[1], lanes)
         known = self.vectors.get(key)
         if known is None:
+            lane_type, count, width, parse, size = shape
+            if [*map(_KIND, lanes)].count(NUM) != count:
+                if patterns and lane_type in ("f32", "f64"):  # lanes may be NaN patterns
+                    return self._nan_lanes(lanes, lane_type, first, out)
+                return -1
+            texts = map(_VALUE, lanes)
             bits = list(map(parse, texts, repeat(width), self.lines[first:end]))
             if patterns:
                 known = V128Lanes(lane_type, tuple(bits))
@@ -172,7 +174,7 @@ class QuickReader:
         out.append(known)
         return end + 1
 
-    def _nan_lanes(self, lanes: list[Token], lane_type: str, first: int, out: list) -> int:
+    def _nan_lanes(self, lanes: tuple[Token, ...], lane_type: str, first: int, out: list) -> int:
         """A float vector result whose lanes are numbers or NaN patterns."""
         fmt = F32 if lane_type == "f32" else F64
         pattern: list[int | NanPattern] = []

@@ -104,8 +104,9 @@ class ScriptParseError(ValueError):
 def parse_script(source: bytes | str, features: Features, *, quick: bool = True) -> list[Command]:
     """The commands of a .wast script. ``quick=False`` reads every command
     with the general reader (the guard test compares both paths).  The
-    cyclic collector is paused meanwhile, as refimpl's readers do."""
-    with paused_collection():
+    cyclic collector is paused meanwhile, as refimpl's readers do, and the
+    commands join its oldest generation: they live as long as the run."""
+    with paused_collection(long_lived=True):
         try:
             lexed = lex(source)
         except TextError as exc:
@@ -126,16 +127,16 @@ class _ScriptReader:
         out: list[Command] = []
         if cur.peek().kind == LP and cur.peek(1).value in FIELDS:
             return [self.inline_module()]
-        quick = QuickReader(cur.toks, cur.lines)
-        while not cur.at_eof():
+        quick = QuickReader(cur.toks, cur.lines).read if use_quick else None
+        toks = cur.toks
+        while cur.i < len(toks):
             start = cur.i
-            tok = cur.peek()
-            if tok.kind != LP:
+            if toks[start][0] != LP:
                 text = "unexpected token outside any command"
                 out.append(ConversionFailure(cur.line(start), text))
                 cur.i += 1
                 continue
-            read = quick.read(start) if use_quick else None
+            read = quick(start) if quick is not None else None
             if read is not None:
                 command, cur.i = read
                 out.append(command)

@@ -512,43 +512,56 @@ def encode_module(module: Module, features: Features | None = None) -> bytes:
     typed = features is None or features.function_references
     m = module
     groups = m.type_groups()
-    payloads: dict[int, bytes | None] = {
-        TYPE: vec([rec_type(g) for g in groups]) if groups else None,
-        IMPORT: vec([_import(i) for i in m.imports]) if m.imports else None,
-        FUNC: vec([uleb(f.type_index) for f in m.funcs]) if m.funcs else None,
-        TABLE: vec([_table(t) for t in m.tables]) if m.tables else None,
-        MEMORY: vec([mem_type(x.type) for x in m.mems]) if m.mems else None,
-        TAG: vec([b"\x00" + uleb(t.type.type_index) for t in m.tags]) if m.tags else None,
-        GLOBAL: vec([_global(g) for g in m.globals]) if m.globals else None,
-        EXPORT: vec([_export(e) for e in m.exports]) if m.exports else None,
-        START: None if m.start is None else uleb(m.start),
-        ELEM: vec([_elem(e, legacy, typed) for e in m.elems]) if m.elems else None,
-        DATA_COUNT: None if m.data_count is None else uleb(m.data_count),
-        CODE: vec([_code(f) for f in m.funcs]) if m.funcs else None,
-        DATA: vec([_data(d, legacy) for d in m.datas]) if m.datas else None,
-    }
+    payloads: dict[int, bytes] = {}  # the sections written, in order
+    if groups:
+        payloads[TYPE] = vec([rec_type(g) for g in groups])
+    if m.imports:
+        payloads[IMPORT] = vec([_import(i) for i in m.imports])
+    if m.funcs:
+        payloads[FUNC] = vec([uleb(f.type_index) for f in m.funcs])
+    if m.tables:
+        payloads[TABLE] = vec([_table(t) for t in m.tables])
+    if m.mems:
+        payloads[MEMORY] = vec([mem_type(x.type) for x in m.mems])
+    if m.tags:
+        payloads[TAG] = vec([b"\x00" + uleb(t.type.type_index) for t in m.tags])
+    if m.globals:
+        payloads[GLOBAL] = vec([_global(g) for g in m.globals])
+    if m.exports:
+        payloads[EXPORT] = vec([_export(e) for e in m.exports])
+    if m.start is not None:
+        payloads[START] = uleb(m.start)
+    if m.elems:
+        payloads[ELEM] = vec([_elem(e, legacy, typed) for e in m.elems])
+    if m.data_count is not None:
+        payloads[DATA_COUNT] = uleb(m.data_count)
+    if m.funcs:
+        payloads[CODE] = vec([_code(f) for f in m.funcs])
+    if m.datas:
+        payloads[DATA] = vec([_data(d, legacy) for d in m.datas])
+    out = bytearray(MAGIC + VERSION)
+    if not m.customs:  # most modules
+        for sid, payload in payloads.items():
+            out += _section(sid, payload)
+        return bytes(out)
     # A custom section recorded after an empty vector section: write that
     # section (empty), so the custom section decodes at the same place.
     for c in m.customs:
-        if c.after_section and payloads.get(c.after_section) is None:
+        if c.after_section and c.after_section not in payloads:
             if c.after_section in (START, DATA_COUNT):
                 continue  # nothing to write: placed after an earlier section
             payloads[c.after_section] = b"\x00"
+    written = [0] + [sid for sid in SECTION_ORDER if sid in payloads]
     customs_after: dict[int, list[Custom]] = {}
-    written = [0] + [sid for sid in SECTION_ORDER if payloads[sid] is not None]
     rank = _RANK
     for c in m.customs:
         # The last written section at or before the recorded one.
         place = max((s for s in written if rank[s] <= rank.get(c.after_section, 0)), key=rank.get)
         customs_after.setdefault(place, []).append(c)
-    out = bytearray(MAGIC + VERSION)
     for c in customs_after.get(0, ()):
         out += _section(CUSTOM, name(c.name) + c.data)
-    for sid in SECTION_ORDER:
-        payload = payloads[sid]
-        if payload is None:
-            continue
-        out += _section(sid, payload)
+    for sid in written[1:]:
+        out += _section(sid, payloads[sid])
         for c in customs_after.get(sid, ()):
             out += _section(CUSTOM, name(c.name) + c.data)
     return bytes(out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..fastinit import fast_init
 from .opcodes import Instr
 from .types import (
     ExternKind,
@@ -27,6 +28,7 @@ from .types import (
 Expr = tuple[Instr, ...]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FuncImport:
     """``exact`` (custom descriptors): the function must have exactly this
@@ -52,6 +54,7 @@ _DESC_KINDS = {
 }
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Import:
     module: str
@@ -63,6 +66,7 @@ class Import:
         return import_kind(self.desc)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Export:
     name: str
@@ -70,6 +74,7 @@ class Export:
     index: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Func:
     type_index: int
@@ -77,38 +82,45 @@ class Func:
     body: Expr  # ends with the function's final ``end``
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Table:
     type: TableType
     init: Expr | None = None  # Wasm 3.0 table initialiser; None means null
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Memory:
     type: MemType
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Global:
     type: GlobalType
     init: Expr
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Tag:
     type: TagType
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Passive:
     pass
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Declarative:
     pass
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Active:
     index: int  # table index for element segments, memory index for data
@@ -120,6 +132,7 @@ PASSIVE = Passive()
 DECLARATIVE = Declarative()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Elem:
     type: RefType
@@ -127,12 +140,14 @@ class Elem:
     mode: SegmentMode
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Data:
     init: bytes
     mode: Passive | Active
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Custom:
     name: str

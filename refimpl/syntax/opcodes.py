@@ -54,6 +54,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ..fastinit import fast_init
 from .types import F32, F64, I32, I64, V128, ValType
 
 FC, FD, FB, FE = 0xFC, 0xFD, 0xFB, 0xFE
@@ -617,6 +618,7 @@ _VALTYPES: dict[str, ValType | str] = {
 }
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OpInfo:
     code: int
@@ -699,6 +701,7 @@ def instr(op: int, imm: object = None) -> Instr:
     return (op, imm)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class MemArg:
     align: int  # log2 of the alignment

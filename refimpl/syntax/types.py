@@ -13,6 +13,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from ..fastinit import fast_init
+
 
 class NumType(enum.Enum):
     I32 = "i32"
@@ -54,6 +56,7 @@ class AbsHeapType(enum.Enum):
 HeapType = AbsHeapType | int  # an int is a type index
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class RefType:
     """``exact`` (custom descriptors) excludes the subtypes of a defined
@@ -93,6 +96,7 @@ def is_defaultable(t: ValType) -> bool:
     return not isinstance(t, RefType) or t.nullable
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FuncType:
     params: tuple[ValType, ...]
@@ -104,6 +108,7 @@ class FuncType:
         return f"[{ps}] -> [{rs}]"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FieldType:
     """A struct field or array element (GC; decoded from Wasm 3.0 on)."""
@@ -112,11 +117,13 @@ class FieldType:
     mutable: bool
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StructType:
     fields: tuple[FieldType, ...]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ArrayType:
     element: FieldType
@@ -125,6 +132,7 @@ class ArrayType:
 CompType = FuncType | StructType | ArrayType
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class SubType:
     """A defined type with its declared supertypes (spec 3.0, 2.3.8)."""
@@ -134,6 +142,7 @@ class SubType:
     final: bool = True
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class RecType:
     """A recursion group; Wasm 2.0 modules have one single-type group per type."""
@@ -149,6 +158,7 @@ class AddrType(enum.Enum):
     I64 = "i64"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Limits:
     min: int
@@ -160,12 +170,14 @@ class Limits:
         return f"{self.min}" + ("" if self.max is None else f" {self.max}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TableType:
     limits: Limits
     elem: RefType
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class MemType:
     """``page_size_log2`` is the custom-page-sizes proposal's exponent as
@@ -192,12 +204,14 @@ class MemType:
         return min((1 << bits) >> self.page_log2, (1 << bits) - 1)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class GlobalType:
     mutable: bool
     type: ValType
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TagType:
     """An exception tag's type (exception handling, Wasm 3.0)."""

@@ -33,9 +33,9 @@ from ..syntax.opcodes import (
     access_bytes,
 )
 from .keywords import DESCRIPTOR_INSTRUCTIONS, wasm3_texts
-from .lexer import ID, KW, LP, NUM, RP
+from .lexer import ID, KW, LP, NUM, RP, Token
 from .numbers import F32, F64, is_int, parse_float, parse_int, parse_uint, to_int
-from .reader import Cursor, Names
+from .reader import RP_EOF, Cursor, Names
 
 if TYPE_CHECKING:
     from .module import ModuleContext
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 END = (Op.END, None)
 ELSE = (Op.ELSE, None)
 _BLOCKS = {"block": Op.BLOCK, "loop": Op.LOOP, "if": Op.IF}
+_STRUCTURED = frozenset((*_BLOCKS, "try_table", "try"))  # read by ``folded`` itself
 # Words that end a plain instruction sequence.
 _TERMINATORS = frozenset(("end", "else", "catch", "catch_all", "delegate"))
 # Forms that end a folded instruction's operands (or a function's body).
@@ -134,10 +135,11 @@ class FuncBody:
                 return
             tok = toks[at]
             if tok[0] == LP:
-                nxt = cur.peek(1)
+                nxt = toks[at + 1] if at + 1 < len(toks) else RP_EOF
                 if nxt[0] != KW or nxt[1] in _NOT_OPERANDS:
                     return
-                head = self.folded()
+                cur.i = at + 1
+                head = self._folded(nxt)
             elif tok[0] == KW and tok[1] not in _TERMINATORS:
                 head = len(self.out)
                 self.plain()
@@ -186,7 +188,11 @@ class FuncBody:
     def plain(self) -> None:
         cur = self.cur
         tok = cur.peek()
-        name = tok.value
+        name = tok[1]
+        if name not in _STRUCTURED:  # most
+            cur.i += 1
+            self.out.append(_NO_IMMEDIATES.get(name) or self._operator(tok))
+            return
         if name in _BLOCKS:
             label, bt = self._block_head()
             self._push_label(label)
@@ -227,8 +233,7 @@ class FuncBody:
                 return
             self._end_plain(label)
             return
-        cur.i += 1
-        self.out.append(self._operator(tok))
+        raise cur.unexpected()  # try without legacy exceptions
 
     def _try_table_head(self, label: str | None) -> tuple:
         cur = self.cur
@@ -249,8 +254,29 @@ class FuncBody:
         cur = self.cur
         cur.lp()
         tok = cur.peek()
-        name = tok.value
-        if name in _BLOCKS:
+        if tok[0] != KW:
+            raise cur.unexpected()
+        return self._folded(tok)
+
+    def _folded(self, tok: Token) -> int:
+        """``folded`` after its ``(``: ``tok`` is the keyword at the cursor."""
+        cur = self.cur
+        name = tok[1]
+        if name not in _STRUCTURED:  # most: indexing the tokens, as it is hot
+            cur.i += 1
+            ins = _NO_IMMEDIATES.get(name) or self._operator(tok)  # type: ignore[arg-type]
+            toks = cur.toks
+            i = cur.i
+            if self.depth >= NESTING_LIMIT or (i < len(toks) and toks[i][0] != RP):
+                self.instrs()  # its operands (most have none)
+                i = cur.i
+            head = len(self.out)
+            self.out.append(ins)
+            if i >= len(toks) or toks[i][0] != RP:
+                raise cur.unexpected()
+            cur.i = i + 1
+            return head
+        elif name in _BLOCKS:
             label, bt = self._block_head()
             if name == "if":
                 self._conditions()
@@ -284,15 +310,7 @@ class FuncBody:
             cur.i += 1
             head = len(self.out)
             self._folded_try()
-        elif tok.kind == KW:
-            cur.i += 1
-            ins = self._operator(tok)
-            # Most folded instructions have no operands: no call to find none.
-            if self.depth >= NESTING_LIMIT or not cur.at_rp():
-                self.instrs()
-            head = len(self.out)
-            self.out.append(ins)
-        else:
+        else:  # try without legacy exceptions
             raise cur.unexpected()
         cur.rp()
         return head
@@ -339,31 +357,31 @@ class FuncBody:
 
     def _operator(self, tok) -> Instr:
         """A non-structured instruction, its keyword (``tok``) just taken."""
-        name = tok.value
-        if tok.kind != KW:
+        name = tok[1]
+        if tok[0] != KW:
             raise self.cur.unexpected(self.cur.i - 1)
         plain = _NO_IMMEDIATES.get(name)
         if plain is not None:
             return plain
-        if name == "select":
-            return self._select()
-        if name in ("call_indirect", "return_call_indirect"):
-            table = self.ctx.space("table").resolve(self.cur) if self.cur.at_index() else 0
-            type_index, _ = self.ctx.typeuse(names=False)
-            return (BY_NAME[name].code, (type_index, table))
-        info = BY_NAME.get(name)
-        if name in DESCRIPTOR_INSTRUCTIONS:
-            raise UnsupportedFeature(f"the descriptor instruction {name}")
-        if info is None or name in ("select_t", "try", "catch", "catch_all", "delegate"):
+        operator = _OPERATORS.get(name)
+        if operator is None:
+            if name in DESCRIPTOR_INSTRUCTIONS:
+                raise UnsupportedFeature(f"the descriptor instruction {name}")
             raise self.cur.unexpected(self.cur.i - 1)
-        if info.immediates == "-":
-            return (info.code, None)
-        imm = READERS[info.immediates](self, info)
-        if info.immediates == "reftype" and imm.nullable:
-            return (_NULL_VARIANT[info.code], imm)
-        return (info.code, imm)
+        code, read, info = operator
+        if code is None:  # an instruction with a syntax of its own
+            return read(self, info)
+        imm = read(self, info)
+        if read is _reftype and imm.nullable:
+            return (_NULL_VARIANT[code], imm)
+        return (code, imm)
 
-    def _select(self) -> Instr:
+    def _call_indirect(self, info: OpInfo) -> Instr:
+        table = self.ctx.space("table").resolve(self.cur) if self.cur.at_index() else 0
+        type_index, _ = self.ctx.typeuse(names=False)
+        return (info.code, (type_index, table))
+
+    def _select(self, info: OpInfo) -> Instr:
         cur = self.cur
         if not cur.at_form("result"):
             return (Op.SELECT, None)
@@ -637,15 +655,30 @@ READERS = {
     "cast": _cast,
 }
 
-# ``ref.test``/``ref.cast`` -> the opcode of the same name for a nullable type.
 # Instructions without immediates, by name: one shared ``Instr`` each.
+_OWN_SYNTAX = {"select": FuncBody._select, "call_indirect": FuncBody._call_indirect}
+_OWN_SYNTAX["return_call_indirect"] = FuncBody._call_indirect
+_NOT_OPERATORS = frozenset(("select_t", "try", "catch", "catch_all", "delegate"))
 _NO_IMMEDIATES = {
     name: (info.code, None)
     for name, info in BY_NAME.items()
     if info.immediates == "-"
-    and name not in ("select", "select_t", "try", "catch", "catch_all", "delegate")
+    and name not in _OWN_SYNTAX
+    and name not in _NOT_OPERATORS
     and name not in DESCRIPTOR_INSTRUCTIONS
 }
+# The others, by name: (opcode, immediate reader, info), or (None, reader of
+# the whole instruction, info) for those with a syntax of their own.
+_OPERATORS = {
+    name: (info.code, READERS[info.immediates], info)
+    for name, info in BY_NAME.items()
+    if info.immediates in READERS  # (not the structured ones: read apart)
+    and name not in _OWN_SYNTAX
+    and name not in _NOT_OPERATORS
+    and name not in DESCRIPTOR_INSTRUCTIONS
+}
+_OPERATORS.update((name, (None, read, BY_NAME[name])) for name, read in _OWN_SYNTAX.items())
+# ``ref.test``/``ref.cast`` -> the opcode of the same name for a nullable type.
 _NULL_VARIANT = {
     BY_NAME[info.name].code: code for code, info in OPS.items() if info.variant == "null"
 }

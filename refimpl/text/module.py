@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
+from typing import NamedTuple
 
 from ..binary.encode import instruction_offsets
 from ..binary.types import FUNC_INDEX_TYPE
@@ -35,6 +37,7 @@ from .reader import Cursor, Names, TypeReader
 
 # Instructions naming a data segment need the data count section (spec 5.5.16).
 _USES_DATA_COUNT = frozenset((Op.MEMORY_INIT, Op.DATA_DROP, Op.ARRAY_NEW_DATA, Op.ARRAY_INIT_DATA))
+_OPCODE = itemgetter(0)  # of an ``Instr``
 SPACES = ("type", "func", "table", "memory", "global", "tag", "elem", "data")
 FIELDS = frozenset((*SPACES, "rec", "import", "export", "start"))  # module field keywords
 _DEFINITIONS = {
@@ -53,11 +56,19 @@ _EXTERN = {
 }
 
 
-@dataclass
-class _Field:
+class _Field(NamedTuple):
     kind: str
     start: int  # token index of the field's "("
     end: int  # token index just past its ")"
+
+
+class _Spaces(dict):
+    """The index spaces' identifiers, each made when first used (a
+    module uses few of them)."""
+
+    def __missing__(self, space: str) -> Names:
+        names = self[space] = Names(space)
+        return names
 
 
 @dataclass
@@ -69,9 +80,12 @@ class ModuleContext:
     types: list[t.SubType] = field(default_factory=list)
     rec_groups: list[t.RecType] = field(default_factory=list)
     n_explicit_types: int = 0
+    # The first type that is a plain function type alone in its group, by
+    # (params, results): what an inline type use resolves to.
+    plain_types: dict[tuple, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.spaces = {s: Names(s) for s in SPACES}
+        self.spaces = _Spaces()
         self.tr = TypeReader(self.cur, self.spaces["type"], wasm3_texts(self.features))
 
     def space(self, kind: str) -> Names:
@@ -127,31 +141,37 @@ class ModuleContext:
             explicit = self.space("type").resolve(cur)
             cur.rp()
         params, results, ids = self.func_signature(names)
-        ft = t.FuncType(tuple(params), tuple(results))
         if explicit is not None:
             if (params or results) and explicit >= len(self.types):
                 raise cur.error(f"unknown type {explicit}", at)
             if params or results:
                 known = self.types[explicit].comp if explicit < len(self.types) else None
-                if known != ft:
+                if known != t.FuncType(tuple(params), tuple(results)):
                     raise cur.error("inline function type", at)
             elif explicit < len(self.types) and isinstance(self.types[explicit].comp, t.FuncType):
                 n = len(self.types[explicit].comp.params)
                 ids = [(None, at)] * n
             return explicit, ids
-        return self.implied_type(ft), ids
+        return self.implied_type(tuple(params), tuple(results)), ids
 
-    def implied_type(self, ft: t.FuncType) -> int:
-        plain = t.SubType(ft)
-        for i, group in enumerate(self.rec_groups):
-            if len(group.subtypes) == 1 and group.subtypes[0] == plain:
-                return self._group_start(i)
-        self.rec_groups.append(t.RecType((plain,)))
-        self.types.append(plain)
-        return len(self.types) - 1
+    def implied_type(self, params: tuple, results: tuple) -> int:
+        """The index of the function type a type use gives inline: the
+        first such type, else one appended."""
+        known = self.plain_types.get((params, results))
+        if known is not None:
+            return known
+        return self.add_group((t.SubType(t.FuncType(params, results)),))
 
-    def _group_start(self, group: int) -> int:
-        return sum(len(g.subtypes) for g in self.rec_groups[:group])
+    def add_group(self, subtypes: tuple[t.SubType, ...]) -> int:
+        """A recursion group, appended; the index of its first type."""
+        index = len(self.types)
+        self.rec_groups.append(t.RecType(subtypes))
+        self.types.extend(subtypes)
+        if len(subtypes) == 1:
+            sub = subtypes[0]
+            if sub.final and not sub.supertypes and isinstance(sub.comp, t.FuncType):
+                self.plain_types.setdefault((sub.comp.params, sub.comp.results), index)
+        return index
 
     def blocktype(self):
         """A block type: none, one result type, or a type index."""
@@ -166,7 +186,7 @@ class ModuleContext:
             return results[0]
         if not params and not results:
             return None
-        return self.implied_type(t.FuncType(tuple(params), tuple(results)))
+        return self.implied_type(tuple(params), tuple(results))
 
 
 class ModuleParser:
@@ -227,7 +247,7 @@ class ModuleParser:
             cur.rp()
         if fields:
             cur.i = fields[-1].end
-        module = m.Module(
+        sections = dict(
             types=tuple(ctx.types),
             rec_groups=tuple(ctx.rec_groups),
             imports=tuple(self.imports),
@@ -242,30 +262,47 @@ class ModuleParser:
             exports=tuple(self.exports),
             data_count=len(self.datas) if self.uses_data_count else None,
         )
+        module = m.Module(**sections)
         # (Most modules have no customs and no names: nothing below is
         # computed for them that they don't need.)
-        present = present_sections(module) if self.annotations or self.hinted else set()
-        placed = sorted(
-            (custom_section(ann, present) for ann in self.annotations), key=lambda c: c[0]
-        )
-        if self.hinted:
-            placed.append(branch_hint_section(self._hints_by_offset(module), present))
-            placed.sort(key=lambda c: c[0])
-        customs = tuple(custom for _, custom in placed)
-        names = name_section(
-            self.name,
-            {space: names.ids for space, names in ctx.spaces.items()},
-            self.local_names,
-            self.label_names,
-            {i: {n: name for name, n in f.ids.items()} for i, f in ctx.fields.items()},
-        )
+        customs: tuple[m.Custom, ...] = ()
+        present = None
+        if self.annotations or self.hinted:
+            present = present_sections(module)
+            placed = sorted(
+                (custom_section(ann, present) for ann in self.annotations), key=lambda c: c[0]
+            )
+            if self.hinted:
+                placed.append(branch_hint_section(self._hints_by_offset(module), present))
+                placed.sort(key=lambda c: c[0])
+            customs = tuple(custom for _, custom in placed)
+        names = self._names()
         if names is not None:
-            present = present or present_sections(module)
+            present = present_sections(module) if present is None else present
             last = next((s for s in reversed(SECTION_ORDER) if s in present), 0)
             customs += (m.Custom("name", names, last),)
         if not customs:
             return module
-        return replace(module, customs=customs)
+        return m.Module(**sections, customs=customs)
+
+    def _names(self) -> bytes | None:
+        """The name section's payload, if anything is named."""
+        spaces = self.ctx.spaces
+        if (
+            self.name is None
+            and not any(names.ids for names in spaces.values())
+            and not self.local_names
+            and not self.label_names
+            and not any(f.ids for f in self.ctx.fields.values())
+        ):
+            return None
+        return name_section(
+            self.name,
+            {space: names.ids for space, names in spaces.items()},
+            self.local_names,
+            self.label_names,
+            {i: {n: name for name, n in f.ids.items()} for i, f in self.ctx.fields.items()},
+        )
 
     def _hints_by_offset(self, module: m.Module) -> dict[int, tuple[tuple[int, int], ...]]:
         """The hinted instructions named by their byte offsets in the
@@ -394,8 +431,7 @@ class ModuleParser:
             cur.opt_id()
             subs = [self._subtype()]
             cur.rp()
-        ctx.rec_groups.append(t.RecType(tuple(subs)))
-        ctx.types.extend(subs)
+        ctx.add_group(tuple(subs))
 
     def _subtype(self) -> t.SubType:
         cur = self.cur
@@ -514,10 +550,16 @@ class ModuleParser:
             raise cur.error("invalid custom page size", at)
         return size.bit_length() - 1
 
+    def _next_index(self, defined: list, kind: t.ExternKind) -> int:
+        """The index the next definition of ``kind`` takes (imports first)."""
+        if not self.imports:
+            return len(defined)
+        return len(defined) + sum(i.kind is kind for i in self.imports)
+
     def _func(self) -> None:
         cur = self.cur
         ctx = self.ctx
-        index = len(self.funcs) + sum(i.kind is t.ExternKind.FUNC for i in self.imports)
+        index = self._next_index(self.funcs, t.ExternKind.FUNC)
         cur.opt_id()
         self._inline_exports("func", index)
         imported = self._inline_import()
@@ -545,9 +587,11 @@ class ModuleParser:
         code = body.expr()
         if body.hinted:
             self.hinted[index] = body.hinted
-        self.local_names[index] = {i: name for name, i in locals_.ids.items()}
-        self.label_names[index] = body.label_names
-        if any(i[0] in _USES_DATA_COUNT for i in code):
+        if locals_.ids:
+            self.local_names[index] = {i: name for name, i in locals_.ids.items()}
+        if body.label_names:
+            self.label_names[index] = body.label_names
+        if not self.uses_data_count and not _USES_DATA_COUNT.isdisjoint(map(_OPCODE, code)):
             self.uses_data_count = True
         self.funcs.append(m.Func(type_index, tuple(local_types), code))
 
@@ -557,7 +601,7 @@ class ModuleParser:
     def _table(self) -> None:
         cur = self.cur
         tr = self.ctx.tr
-        index = len(self.tables) + sum(i.kind is t.ExternKind.TABLE for i in self.imports)
+        index = self._next_index(self.tables, t.ExternKind.TABLE)
         cur.opt_id()
         self._inline_exports("table", index)
         imported = self._inline_import()
@@ -593,7 +637,7 @@ class ModuleParser:
     def _memory(self) -> None:
         cur = self.cur
         tr = self.ctx.tr
-        index = len(self.mems) + sum(i.kind is t.ExternKind.MEMORY for i in self.imports)
+        index = self._next_index(self.mems, t.ExternKind.MEMORY)
         cur.opt_id()
         self._inline_exports("memory", index)
         imported = self._inline_import()
@@ -617,7 +661,7 @@ class ModuleParser:
 
     def _global(self) -> None:
         cur = self.cur
-        index = len(self.globals) + sum(i.kind is t.ExternKind.GLOBAL for i in self.imports)
+        index = self._next_index(self.globals, t.ExternKind.GLOBAL)
         cur.opt_id()
         self._inline_exports("global", index)
         imported = self._inline_import()
@@ -629,7 +673,7 @@ class ModuleParser:
 
     def _tag(self) -> None:
         cur = self.cur
-        index = len(self.tags) + sum(i.kind is t.ExternKind.TAG for i in self.imports)
+        index = self._next_index(self.tags, t.ExternKind.TAG)
         cur.opt_id()
         self._inline_exports("tag", index)
         imported = self._inline_import()

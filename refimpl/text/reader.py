@@ -10,6 +10,7 @@ from .lexer import ID, KW, LP, NUM, RESERVED, RP, STR, Lexed, TextError, Token
 from .numbers import parse_uint
 
 _EOF = Token(RP, "")
+RP_EOF = _EOF  # what the tokens' end reads as: a ")"
 
 NUM_TYPES = {"i32": t.I32, "i64": t.I64, "f32": t.F32, "f64": t.F64, "v128": t.V128}
 HEAP_TYPES = {h.value: h for h in t.AbsHeapType}
@@ -221,14 +222,19 @@ class Names:
         return index
 
     def resolve(self, cur: Cursor) -> int:
-        tok = cur.peek()
-        if tok.kind == ID:
-            cur.i += 1
-            index = self.ids.get(tok.value)  # type: ignore[arg-type]
+        i = cur.i
+        tok = cur.toks[i] if i < len(cur.toks) else _EOF
+        if tok[0] == ID:
+            cur.i = i + 1
+            index = self.ids.get(tok[1])  # type: ignore[arg-type]
             if index is None:
-                raise cur.error(f"unknown {self.space} ${tok.value}", cur.i - 1)
+                raise cur.error(f"unknown {self.space} ${tok[1]}", i)
             return index
-        if tok.kind == NUM:
+        if tok[0] == NUM:
+            text = tok[1]
+            if len(text) < 10 and text.isdigit():  # most: a u32 for sure
+                cur.i = i + 1
+                return int(text)  # type: ignore[arg-type]
             return cur.nat()
         raise cur.unexpected()
 

@@ -193,3 +193,15 @@ def test_identifiers_go_to_the_name_section_as_wasm_tools_writes_it():
       (elem $el func $f) (data $d ""))"""
     mine = parse_script(text, V3)[0].module.binary
     assert mine == load_wasm_tools_binary(text)
+
+
+def test_a_scripts_commands_join_the_oldest_generation():
+    """They live as long as the run: no young collection after the script
+    traverses them (one did after every script, a twentieth of reading
+    the suite)."""
+    import gc
+
+    gc.collect()
+    commands = parse_script(SCRIPT, V3)
+    assert commands and all(any(o is c for o in gc.get_objects(generation=2)) for c in commands[:3])
+    assert gc.get_count()[0] < 100

@@ -219,3 +219,20 @@ def test_bulk_a_pause_allocated_joins_the_oldest_generation_and_stays_collectabl
     finally:
         gc.unfreeze()
     del frozen, kept, few, bulk
+
+
+def test_a_long_lived_pause_promotes_even_a_few_objects():
+    """``long_lived``: the caller's result is bulk whatever its size (a
+    script's commands), so no young collection traverses it afterwards."""
+    import gc
+
+    from refimpl.gcpause import paused_collection
+
+    class Node:
+        pass
+
+    gc.collect()
+    with paused_collection(long_lived=True):
+        few = [Node() for _ in range(10)]
+    assert any(o is few for o in gc.get_objects(generation=2))
+    assert gc.get_count()[0] < 10
