@@ -347,6 +347,10 @@ _PLAIN: dict[Instr, bytes] = {
 _PLAIN[(Op.BLOCK, None)] = b"\x02\x40"
 _PLAIN[(Op.LOOP, None)] = b"\x03\x40"
 _PLAIN[(Op.IF, None)] = b"\x04\x40"
+# Those with one integer immediate (consts, indices), as they are met: code
+# repeats them.  Bounded; an Instr's bytes depend on nothing else.
+_SEEN: dict[Instr, bytes] = dict(_PLAIN)
+_SEEN_MAX = len(_PLAIN) + 100_000
 
 
 def instr(ins: Instr) -> bytes:
@@ -363,16 +367,19 @@ def instr(ins: Instr) -> bytes:
 def expr(instrs: Expr) -> bytes:
     """A sequence of instructions, its final ``end`` included."""
     out = bytearray()
-    plain = _PLAIN
+    seen = _SEEN
     encoders = _ENCODERS
     for ins in instrs:
-        b = plain.get(ins)
+        b = seen.get(ins)
         if b is None:
             try:
                 head, imm = encoders[ins[0]]
             except KeyError:
                 raise EncodeError(f"unknown opcode {ins[0]:#x}") from None
-            b = head + imm(ins[1])
+            arg = ins[1]
+            b = head + imm(arg)
+            if type(arg) is int and len(seen) < _SEEN_MAX:
+                seen[ins] = b
         out += b
     return bytes(out)
 
@@ -455,6 +462,8 @@ def _elem(e: Elem, legacy: bool, typed: bool) -> bytes:
 
 
 def _locals(locals_: tuple[ValType, ...]) -> bytes:
+    if not locals_:
+        return b"\x00"  # most functions
     groups: list[bytes] = []
     i = 0
     while i < len(locals_):

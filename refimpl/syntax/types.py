@@ -17,6 +17,8 @@ from ..fastinit import fast_init
 
 
 class NumType(enum.Enum):
+    __hash__ = object.__hash__  # (see AbsHeapType)
+
     I32 = "i32"
     I64 = "i64"
     F32 = "f32"
@@ -27,6 +29,8 @@ class NumType(enum.Enum):
 
 
 class VecType(enum.Enum):
+    __hash__ = object.__hash__  # (see AbsHeapType)
+
     V128 = "v128"
 
     def __str__(self) -> str:
@@ -35,6 +39,11 @@ class VecType(enum.Enum):
 
 class AbsHeapType(enum.Enum):
     """Abstract heap types (spec 3.0, 2.3.3)."""
+
+    # Members are singletons, equal only to themselves: hashed by identity in
+    # C, not by ``Enum.__hash__`` (Python code hashing the name), as types
+    # key many tables (the encoder's, the text parser's function types).
+    __hash__ = object.__hash__
 
     FUNC = "func"
     EXTERN = "extern"
@@ -154,6 +163,8 @@ DEFAULT_PAGE_LOG2 = 16
 
 
 class AddrType(enum.Enum):
+    __hash__ = object.__hash__  # (see AbsHeapType)
+
     I32 = "i32"
     I64 = "i64"
 

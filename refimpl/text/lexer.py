@@ -200,7 +200,7 @@ def _take(
     while k < n:
         part = texts if k == 0 and size >= n else texts[k : k + size]
         toks = list(map(known, part))
-        rare = _fill(toks, part, line) if None in toks else None
+        rare = None if all(toks) else _fill(toks, part, line)  # (tokens are true, misses None)
         if rare is not None:  # stop before it, read it in Python, go on after it
             part = part[:rare]
             del toks[rare:]

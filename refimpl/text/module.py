@@ -38,6 +38,7 @@ from .reader import Cursor, Names, TypeReader
 # Instructions naming a data segment need the data count section (spec 5.5.16).
 _USES_DATA_COUNT = frozenset((Op.MEMORY_INIT, Op.DATA_DROP, Op.ARRAY_NEW_DATA, Op.ARRAY_INIT_DATA))
 _OPCODE = itemgetter(0)  # of an ``Instr``
+_INLINE = frozenset(("export", "import"))  # a definition's inline exports and import
 SPACES = ("type", "func", "table", "memory", "global", "tag", "elem", "data")
 FIELDS = frozenset((*SPACES, "rec", "import", "export", "start"))  # module field keywords
 _DEFINITIONS = {
@@ -103,7 +104,9 @@ class ModuleContext:
         cur = self.cur
         params: list[t.ValType] = []
         ids: list[tuple[str | None, int]] = []  # (id, the index of its token)
-        while cur.at_form("param"):
+        results: list[t.ValType] = []
+        word = cur.form()
+        while word == "param":
             cur.i += 2
             at = cur.i
             tok = cur.peek()
@@ -118,13 +121,14 @@ class ModuleContext:
                     params.append(self.tr.valtype())
                     ids.append((None, at))
             cur.rp()
-        results: list[t.ValType] = []
-        while cur.at_form("result"):
+            word = cur.form()
+        while word == "result":
             cur.i += 2
             while not cur.at_rp():
                 results.append(self.tr.valtype())
             cur.rp()
-        if cur.at_form("param"):  # parameters after results
+            word = cur.form()
+        if word == "param":  # parameters after results
             if definition and not self.features.bulk_memory:  # Wasm 1.0's text
                 raise cur.error("result before parameter", cur.i + 1)
             raise cur.unexpected(cur.i + 1)
@@ -136,7 +140,7 @@ class ModuleContext:
         cur = self.cur
         explicit = None
         at = cur.i + 1
-        if cur.at_form("type"):
+        if cur.form() == "type":
             cur.i += 2
             explicit = self.space("type").resolve(cur)
             cur.rp()
@@ -339,9 +343,9 @@ class ModuleParser:
                     cur.skip_form()
             elif kind in _DEFINITIONS:
                 ctx.space(kind).bind(cur.opt_id(), cur, cur.i)
-                while cur.at_form("export"):
+                while cur.form() == "export":
                     cur.skip_form()
-                if cur.at_form("import"):
+                if cur.form() == "import":
                     if defined:
                         raise cur.error(f"import after {defined}", cur.i + 1)
                 else:
@@ -480,14 +484,14 @@ class ModuleParser:
 
     def _inline_exports(self, kind: str, index: int) -> None:
         cur = self.cur
-        while cur.at_form("export"):
+        while cur.form() == "export":
             cur.i += 2
             self.exports.append(m.Export(cur.name(), _EXTERN[kind], index))
             cur.rp()
 
     def _inline_import(self) -> tuple[str, str] | None:
         cur = self.cur
-        if not cur.at_form("import"):
+        if cur.form() != "import":
             return None
         cur.i += 2
         names = (cur.name(), cur.name())
@@ -561,17 +565,18 @@ class ModuleParser:
         ctx = self.ctx
         index = self._next_index(self.funcs, t.ExternKind.FUNC)
         cur.opt_id()
-        self._inline_exports("func", index)
-        imported = self._inline_import()
-        if imported:
-            self.imports.append(m.Import(*imported, self._func_import()))
-            return
+        if cur.form() in _INLINE:
+            self._inline_exports("func", index)
+            imported = self._inline_import()
+            if imported:
+                self.imports.append(m.Import(*imported, self._func_import()))
+                return
         type_index, ids = ctx.typeuse()
         locals_ = Names("local")
         for name, at in ids:
             locals_.bind(name, cur, at)
         local_types: list[t.ValType] = []
-        while cur.at_form("local"):
+        while cur.form() == "local":
             cur.i += 2
             tok = cur.peek()
             if tok.kind == ID:

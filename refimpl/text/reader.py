@@ -71,6 +71,17 @@ class Cursor:
         tok = toks[i + 1]
         return tok[0] == KW and tok[1] in words
 
+    def form(self) -> object:
+        """The keyword of the ``(word ...)`` form that comes next, or None
+        (one call where a field's optional parts are tried in turn)."""
+        i = self.i
+        toks = self.toks
+        if i + 1 < len(toks) and toks[i][0] == LP:
+            tok = toks[i + 1]
+            if tok[0] == KW:
+                return tok[1]
+        return None
+
     def at_id(self) -> bool:
         i = self.i
         return i < len(self.toks) and self.toks[i][0] == ID
