@@ -16,6 +16,7 @@ Structured instructions (``block``, ``loop``, ``if``, legacy ``try``) and
 
 from __future__ import annotations
 
+from functools import cache
 from itertools import repeat
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,7 @@ from ..syntax.opcodes import (
 )
 from .keywords import DESCRIPTOR_INSTRUCTIONS, wasm3_texts
 from .lexer import ID, KW, LP, NUM, RP, Token
-from .numbers import F32, F64, is_int, parse_float, parse_int, parse_uint, to_int
+from .numbers import F32, F64, FloatFormat, is_int, parse_float, parse_int, parse_uint, to_int
 from .reader import RP_EOF, Cursor, Names
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ SHAPES = {
 _CATCHES = {"catch": 0, "catch_ref": 1, "catch_all": 2, "catch_all_ref": 3}
 
 
+@cache
 def natural_alignment(name: str) -> int:
     """log2 of the access width an instruction named ``name`` implies."""
     return access_bytes(name).bit_length() - 1
@@ -112,10 +114,31 @@ class FuncBody:
         return tuple(self.out)
 
     def instrs(self) -> None:
+        """Plain and folded instructions, up to what ends a sequence."""
         if self.depth >= NESTING_LIMIT:  # (``_deeper``, inlined: this is hot)
             self._deeper()
         self.depth += 1
-        self._sequence()
+        cur = self.cur
+        toks = cur.toks
+        hints = self.hints
+        while True:
+            at = cur.i
+            if at >= len(toks):  # (at the end: the caller reports it)
+                break
+            tok = toks[at]
+            if tok[0] == LP:
+                nxt = toks[at + 1] if at + 1 < len(toks) else RP_EOF
+                if nxt[0] != KW or nxt[1] in _NOT_OPERANDS:
+                    break
+                cur.i = at + 1
+                head = self._folded(nxt)
+            elif tok[0] == KW and tok[1] not in _TERMINATORS:
+                head = len(self.out)
+                self.plain()
+            else:
+                break
+            if hints is not None and at in hints:
+                self.hinted[head] = hints[at]
         self.depth -= 1
 
     def _deeper(self) -> None:
@@ -124,29 +147,6 @@ class FuncBody:
                 f"implementation limit: instructions nested more than {NESTING_LIMIT} deep"
             )
         self.depth += 1
-
-    def _sequence(self) -> None:
-        cur = self.cur
-        toks = cur.toks
-        hints = self.hints
-        while True:
-            at = cur.i
-            if at >= len(toks):  # (at the end: the caller reports it)
-                return
-            tok = toks[at]
-            if tok[0] == LP:
-                nxt = toks[at + 1] if at + 1 < len(toks) else RP_EOF
-                if nxt[0] != KW or nxt[1] in _NOT_OPERANDS:
-                    return
-                cur.i = at + 1
-                head = self._folded(nxt)
-            elif tok[0] == KW and tok[1] not in _TERMINATORS:
-                head = len(self.out)
-                self.plain()
-            else:
-                return
-            if hints is not None and at in hints:
-                self.hinted[head] = hints[at]
 
     # -- labels -----------------------------------------------------------
 
@@ -539,17 +539,28 @@ def _shuffle(body: FuncBody, info: OpInfo) -> tuple[int, ...]:
     return tuple(lanes)
 
 
-def _number(bits: int):
+def _integer(bits: int):
     def read(body: FuncBody, info: OpInfo) -> int:
         cur = body.cur
-        tok = cur.peek()
-        if tok.kind != NUM:
+        i = cur.i
+        tok = cur.toks[i] if i < len(cur.toks) else None
+        if tok is None or tok[0] != NUM:
             raise cur.unexpected()
-        cur.i += 1
-        line = cur.lines[cur.i - 1]
-        if bits in (32, 64) and info.immediates.startswith("f"):
-            return parse_float(tok.value, F32 if bits == 32 else F64, line)
-        return parse_int(tok.value, bits, line)
+        cur.i = i + 1
+        return parse_int(tok[1], bits, cur.lines[i])  # type: ignore[arg-type]
+
+    return read
+
+
+def _float(fmt: FloatFormat):
+    def read(body: FuncBody, info: OpInfo) -> int:
+        cur = body.cur
+        i = cur.i
+        tok = cur.toks[i] if i < len(cur.toks) else None
+        if tok is None or tok[0] != NUM:
+            raise cur.unexpected()
+        cur.i = i + 1
+        return parse_float(tok[1], fmt, cur.lines[i])  # type: ignore[arg-type]
 
     return read
 
@@ -638,10 +649,10 @@ READERS = {
     "elem_table": _two("table", "elem", True),
     "mem_mem": _two("memory", "memory", False),
     "table_table": _two("table", "table", False),
-    "i32": _number(32),
-    "i64": _number(64),
-    "f32": _number(32),
-    "f64": _number(64),
+    "i32": _integer(32),
+    "i64": _integer(64),
+    "f32": _float(F32),
+    "f64": _float(F64),
     "v128": _v128,
     "shuffle": _shuffle,
     "lane": _lane,
