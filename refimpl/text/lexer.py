@@ -218,7 +218,7 @@ def _take(
                 size *= 2
             continue
         at = pos + sum(map(len, part))
-        pos, line = _rare(source, at, line, out)
+        pos, line = _rare(source, at, at + len(texts[k]), line, out)
         while k < n and at < pos:  # the texts it covered
             at += len(texts[k])
             k += 1
@@ -293,10 +293,12 @@ def _classify(core: bytes) -> tuple[int, object]:
     return RESERVED, s
 
 
-def _rare(source: bytes, pos: int, line: int, out: Lexed) -> tuple[int, int]:
-    """The construct at ``pos`` (after leading whitespace) that needs its
-    position: (where lexing resumes, its line)."""
-    lead = _PREFIX.match(source, pos).end()
+def _rare(source: bytes, pos: int, end: int, line: int, out: Lexed) -> tuple[int, int]:
+    """The construct whose text lies from ``pos`` to ``end`` (after leading
+    whitespace) and needs its position: (where lexing resumes, its line).
+    Only the text's own leading whitespace is skipped: a block comment the
+    chunk's end cut is this construct, even if it is whole in the source."""
+    lead = _PREFIX.match(source, pos, end).end()
     line += source.count(b"\n", pos, lead)
     pos = lead
     c = source[pos]

@@ -234,6 +234,19 @@ def test_many_constructs_ending_inside_matches_on_one_line():
     assert set(lexed.lines) == {1}
 
 
+@pytest.mark.parametrize("before", range(0, 48, 4))
+def test_a_block_comment_across_a_chunks_end_then_more_comments(before):
+    """The regex sees a comment cut at the chunk's end; the comment is read
+    whole in Python, and only it: the comments and tokens after it (this
+    once read "illegal character")."""
+    from refimpl.text.lexer import _CHUNK
+
+    pad = "(module)\n" * (_CHUNK // 9 - 2) + " " * before
+    text = pad + "(;x\n" + "y\n" * 3 + ";)\n(;c;)(module)\n"
+    assert [tok[1] for tok in lex(text).tokens[-3:]] == ["(", "module", ")"]
+    assert lex(text).lines[-1] == text.count("\n")
+
+
 def test_legacy_exceptions_only_under_their_flag():
     text = "(module (tag $e) (func (try (do) (catch $e) (catch_all))))"
     code = parse_module(text, V3.with_flag("legacy_exceptions")).funcs[0].body
