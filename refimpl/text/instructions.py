@@ -35,7 +35,7 @@ from ..syntax.opcodes import (
 )
 from .keywords import DESCRIPTOR_INSTRUCTIONS, wasm3_texts
 from .lexer import ID, KW, LP, NUM, RP, Token
-from .numbers import F32, F64, FloatFormat, is_int, parse_float, parse_int, parse_uint, to_int
+from .numbers import F32, F64, is_int, parse_float, parse_int, parse_uint, to_int
 from .reader import RP_EOF, Cursor, Names
 
 if TYPE_CHECKING:
@@ -539,7 +539,10 @@ def _shuffle(body: FuncBody, info: OpInfo) -> tuple[int, ...]:
     return tuple(lanes)
 
 
-def _integer(bits: int):
+def _literal(parse, width):
+    """The reader of a number immediate: ``parse(text, width, line)``
+    (``parse_int`` with bits, ``parse_float`` with a format)."""
+
     def read(body: FuncBody, info: OpInfo) -> int:
         cur = body.cur
         i = cur.i
@@ -547,20 +550,7 @@ def _integer(bits: int):
         if tok is None or tok[0] != NUM:
             raise cur.unexpected()
         cur.i = i + 1
-        return parse_int(tok[1], bits, cur.lines[i])  # type: ignore[arg-type]
-
-    return read
-
-
-def _float(fmt: FloatFormat):
-    def read(body: FuncBody, info: OpInfo) -> int:
-        cur = body.cur
-        i = cur.i
-        tok = cur.toks[i] if i < len(cur.toks) else None
-        if tok is None or tok[0] != NUM:
-            raise cur.unexpected()
-        cur.i = i + 1
-        return parse_float(tok[1], fmt, cur.lines[i])  # type: ignore[arg-type]
+        return parse(tok[1], width, cur.lines[i])
 
     return read
 
@@ -649,10 +639,10 @@ READERS = {
     "elem_table": _two("table", "elem", True),
     "mem_mem": _two("memory", "memory", False),
     "table_table": _two("table", "table", False),
-    "i32": _integer(32),
-    "i64": _integer(64),
-    "f32": _float(F32),
-    "f64": _float(F64),
+    "i32": _literal(parse_int, 32),
+    "i64": _literal(parse_int, 64),
+    "f32": _literal(parse_float, F32),
+    "f64": _literal(parse_float, F64),
     "v128": _v128,
     "shuffle": _shuffle,
     "lane": _lane,
