@@ -290,7 +290,8 @@ class ModuleParser:
         return m.Module(**sections, customs=customs)
 
     def _names(self) -> bytes | None:
-        """The name section's payload, if anything is named."""
+        """The name section's payload, if anything is named (most modules
+        name nothing: checked first, on the identifiers as bound)."""
         spaces = self.ctx.spaces
         if (
             self.name is None

@@ -40,9 +40,6 @@ def name_section(
     fields: dict[int, dict[int, str]],
 ) -> bytes | None:
     """The section's payload (after its name), or None if nothing is named."""
-    named = (spaces, fields, locals_, labels)
-    if module is None and not any(any(maps.values()) for maps in named):
-        return None  # most modules: checked first, as it is cheap
     subsections: list[tuple[int, bytes]] = []
     if module is not None:
         subsections.append((0, encode_name(module)))
