@@ -231,7 +231,7 @@ class _ScriptReader:
         try:
             annotations = module_annotations(self.lexed.annotations, 0)
             module = ModuleParser(
-                cur, self.features, annotations, None, self.lexed.branch_hints
+                cur, self.features, annotations, None, self.lexed.branch_hints, self.lexed.names
             ).parse()
             if not cur.at_eof():
                 raise cur.unexpected()
@@ -278,14 +278,15 @@ class _ScriptReader:
                 return ModuleSource(binary=bytes(data), origin="module binary"), name
             return self._quoted(bytes(data)), name
         first = cur.i
-        annotations, hints = [], []
-        if self.lexed.annotations or self.lexed.branch_hints:
+        annotations, hints, names = [], [], []
+        if self.lexed.annotations or self.lexed.branch_hints or self.lexed.names:
             last = cur.closing(first)
             annotations = module_annotations(
                 [a for a in self.lexed.annotations if first <= a.index <= last], depth
             )
             hints = [a for a in self.lexed.branch_hints if first <= a.index <= last]
-        parser = ModuleParser(cur, self.features, annotations, name, hints)
+            names = [a for a in self.lexed.names if first <= a.index <= last]
+        parser = ModuleParser(cur, self.features, annotations, name, hints, names)
         try:
             module = parser.parse()
             cur.rp()

@@ -35,7 +35,7 @@ def _parse_module(source: bytes | str, features: Features) -> Module:
         name = cur.opt_id()
         depth = 1
     annotations = module_annotations(lexed.annotations, depth)
-    module = ModuleParser(cur, features, annotations, name, lexed.branch_hints).parse()
+    module = ModuleParser(cur, features, annotations, name, lexed.branch_hints, lexed.names).parse()
     if depth:
         cur.rp()
     if not cur.at_eof():

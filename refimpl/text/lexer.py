@@ -55,6 +55,8 @@ class Lexed:
     annotations: list[Annotation] = field(default_factory=list)
     # ``(@metadata.code.branch_hint ...)``: checked, not written yet.
     branch_hints: list[Annotation] = field(default_factory=list)
+    # ``(@name "...")`` (the annotations proposal): names for the name section.
+    names: list[Annotation] = field(default_factory=list)
     # Where tokens' texts lie: (index of the first token, byte offset of its
     # text, the texts with their leading whitespace) per run of tokens.
     runs: list[tuple[int, int, list[bytes]]] = field(default_factory=list)
@@ -447,8 +449,8 @@ def _utf8(value: bytes, line: int) -> str:
 
 
 def _annotation(source: bytes, pos: int, line: int, out: Lexed, depth: int) -> tuple[int, int]:
-    """Skip ``(@id ...)``, keeping it if it is a ``@custom`` or branch hint
-    annotation."""
+    """Skip ``(@id ...)``, keeping it if it is a ``@custom``, branch hint or
+    ``@name`` annotation."""
     start_line = line
     m = _TOKEN.match(source, pos + 2)
     if m is None or m.lastgroup not in ("idc", "str"):
@@ -517,4 +519,6 @@ def _annotation(source: bytes, pos: int, line: int, out: Lexed, depth: int) -> t
         out.annotations.append(Annotation(inner, start_line, depth, len(out.tokens)))
     elif name == BRANCH_HINT:
         out.branch_hints.append(Annotation(inner, start_line, depth, len(out.tokens)))
+    elif name == "name":
+        out.names.append(Annotation(inner, start_line, depth, len(out.tokens)))
     return p, line

@@ -31,7 +31,7 @@ from .customs import (
 )
 from .instructions import END, FRAMES_PER_LEVEL, NESTING_LIMIT, FuncBody
 from .keywords import wasm3_texts
-from .lexer import ID, KW, LP, STR, Annotation
+from .lexer import ID, KW, LP, RP, STR, Annotation, TextError
 from .names import name_section
 from .reader import Cursor, Names, TypeReader
 
@@ -204,9 +204,15 @@ class ModuleParser:
         annotations: list[Annotation],
         name: str | None = None,
         branch_hints: list[Annotation] | None = None,
+        names: list[Annotation] | None = None,
     ):
         self.cur = cur
         self.branch_hints = branch_hints or []
+        # ``(@name "...")``: where a definition's may stand (the token after
+        # its keyword and $id) -> (space, index); the names they give.
+        self.name_annotations = names or []
+        self.name_spots: dict[int, tuple[str, int]] = {}
+        self.annotated: dict[str, dict[int, str]] = {}
         self.hints: dict[int, int] | None = None  # token position -> hint value
         # Function index -> (instruction position in its body -> hint value).
         self.hinted: dict[int, dict[int, int]] = {}
@@ -233,7 +239,10 @@ class ModuleParser:
         if sys.getrecursionlimit() < needed:
             sys.setrecursionlimit(needed)
         cur = self.cur
+        start = cur.i
         fields = self._scan()
+        if self.name_annotations:
+            self._name_annotations(fields, start)
         if self.branch_hints:
             funcs = [(f.start, f.end) for f in fields if f.kind == "func"]
             self.hints = check_branch_hints(self.branch_hints, funcs)
@@ -289,12 +298,46 @@ class ModuleParser:
             return module
         return m.Module(**sections, customs=customs)
 
+    def _name_annotations(self, fields: list[_Field], start: int) -> None:
+        """``(@name "...")`` (the annotations proposal): the module's right
+        after ``module $id?``, once; a definition's right after its keyword
+        and $id.  Elsewhere among a module's or a field's own parts it is
+        misplaced; deeper (parameters, locals, labels, struct fields) it is
+        not read yet."""
+        cur = self.cur
+        module: list[str] = []
+        for ann in self.name_annotations:
+            toks = ann.tokens.tokens
+            if len(toks) != 1 or toks[0].kind != STR:
+                raise TextError("@name annotation: malformed name", ann.line)
+            try:
+                text = toks[0].value.decode("utf-8")  # type: ignore[union-attr]
+            except UnicodeDecodeError:
+                raise TextError("malformed UTF-8 encoding", ann.line) from None
+            owner = next((f for f in fields if f.start < ann.index < f.end), None)
+            if owner is None:
+                if ann.index != start:
+                    raise TextError("misplaced @name annotation", ann.line)
+                module.append(text)
+                continue
+            spot = self.name_spots.get(ann.index)
+            if spot is not None:
+                space, index = spot
+                self.annotated.setdefault(space, {}).setdefault(index, text)
+            elif _depth_in(cur.toks, owner.start, ann.index) == 1:
+                raise TextError("misplaced @name annotation", ann.line)
+        if len(module) > 1:
+            raise TextError("@name annotation: multiple module", self.name_annotations[1].line)
+        if module:
+            self.name = module[0]
+
     def _names(self) -> bytes | None:
         """The name section's payload, if anything is named (most modules
         name nothing: checked first, on the identifiers as bound)."""
         spaces = self.ctx.spaces
         if (
             self.name is None
+            and not self.annotated
             and not any(names.ids for names in spaces.values())
             and not self.local_names
             and not self.label_names
@@ -307,6 +350,7 @@ class ModuleParser:
             self.local_names,
             self.label_names,
             {i: {n: name for name, n in f.ids.items()} for i, f in self.ctx.fields.items()},
+            self.annotated,
         )
 
     def _hints_by_offset(self, module: m.Module) -> dict[int, tuple[tuple[int, int], ...]]:
@@ -323,7 +367,6 @@ class ModuleParser:
 
     def _scan(self) -> list[_Field]:
         cur = self.cur
-        ctx = self.ctx
         fields: list[_Field] = []
         defined: str | None = None
         while cur.peek().kind == LP:
@@ -343,7 +386,7 @@ class ModuleParser:
                     cur.i = sub_start
                     cur.skip_form()
             elif kind in _DEFINITIONS:
-                ctx.space(kind).bind(cur.opt_id(), cur, cur.i)
+                self._bind(kind)
                 while cur.form() == "export":
                     cur.skip_form()
                 if cur.form() == "import":
@@ -359,11 +402,11 @@ class ModuleParser:
                 if cur.peek().kind == LP and cur.peek(1).value in _DEFINITIONS:
                     what = cur.peek(1).value
                     cur.i += 2
-                    ctx.space(what).bind(cur.opt_id(), cur, cur.i)
+                    self._bind(what)  # type: ignore[arg-type]
             elif kind in ("elem", "data") and self.ctx.features.bulk_memory:
                 # (Wasm 1.0 segments have no names: an id there is the
                 # table's or memory's.)
-                ctx.space(kind).bind(cur.opt_id(), cur, cur.i)
+                self._bind(kind)
             elif kind == "start" and any(f.kind == "start" for f in fields):
                 raise cur.error("multiple start sections", start + 1)
             cur.i = start
@@ -372,6 +415,13 @@ class ModuleParser:
             if kind in ("table", "memory"):
                 self._scan_inline_segment(kind, start)
         return fields
+
+    def _bind(self, space: str) -> None:
+        """A definition's index (and $id, if any), and where its @name goes."""
+        cur = self.cur
+        index = self.ctx.space(space).bind(cur.opt_id(), cur, cur.i)
+        if self.name_annotations:
+            self.name_spots[cur.i] = (space, index)
 
     def _scan_inline_segment(self, kind: str, start: int) -> None:
         """``(table ... (elem ...))`` and ``(memory (data ...))`` define a
@@ -394,6 +444,8 @@ class ModuleParser:
 
     def _bind_type(self, cur: Cursor) -> None:
         index = self.ctx.space("type").bind(cur.opt_id(), cur, cur.i)
+        if self.name_annotations:
+            self.name_spots[cur.i] = ("type", index)
         # Field names of struct types (for struct.get $t $f).
         save = cur.i
         if cur.at_form("sub"):
@@ -810,6 +862,15 @@ class ModuleParser:
         return bytes(out)
 
     # -- custom sections (the @custom annotation) ---------------------------
+
+
+def _depth_in(toks: list, start: int, at: int) -> int:
+    """How many forms token ``at`` is inside, counted from the ``(`` at ``start``."""
+    depth = 0
+    for tok in toks[start:at]:
+        depth += tok[0] == LP
+        depth -= tok[0] == RP
+    return depth
 
 
 def _count_items(cur: Cursor) -> int:

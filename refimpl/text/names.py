@@ -38,12 +38,16 @@ def name_section(
     locals_: dict[int, dict[int, str]],
     labels: dict[int, dict[int, str]],
     fields: dict[int, dict[int, str]],
+    annotated: dict[str, dict[int, str]] | None = None,
 ) -> bytes | None:
-    """The section's payload (after its name), or None if nothing is named."""
+    """The section's payload (after its name), or None if nothing is named.
+    ``annotated``: names from ``@name`` annotations, over the $ids'."""
     subsections: list[tuple[int, bytes]] = []
     if module is not None:
         subsections.append((0, encode_name(module)))
     inverted = {space: {i: n for n, i in ids.items()} for space, ids in spaces.items()}
+    for space, names in (annotated or {}).items():
+        inverted[space] = {**inverted.get(space, {}), **names}
     for sid, space in _SPACES[:1]:
         if inverted.get(space):
             subsections.append((sid, _name_map(inverted[space])))

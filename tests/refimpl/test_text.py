@@ -437,3 +437,26 @@ def test_a_branch_hint_on_an_if_is_written_as_a_section():
     (custom,) = module.customs
     # One function (0), one hint: offset 3 (locals byte, local.get 0), length 1, value 0.
     assert (custom.name, custom.data) == ("metadata.code.branch_hint", bytes([1, 0, 1, 3, 1, 0]))
+
+
+def test_name_annotations_name_the_module_and_definitions():
+    """``(@name "...")`` over the $id, in the name section (as wasm-tools
+    writes it: byte-identical on these, checked when this was written)."""
+    binary = wat_to_binary('(module $m (@name "Modül") (func $f (@name "λ")) (tag (@name "θ")))')
+    names = binary[binary.index(b"\x04name") :]
+    assert "Modül".encode() in names and "λ".encode() in names and "θ".encode() in names
+    assert b"\x01m" not in names and b"\x01f" not in names
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('(module (@name "M1") (@name "M2"))', "@name annotation: multiple module"),
+        ('(module (func) (@name "M"))', "misplaced @name annotation"),
+        ('(module (start $f (@name "M")) (func $f))', "misplaced @name annotation"),
+        ('(module (func (@name "a" "b")))', "@name annotation: malformed name"),
+    ],
+)
+def test_misplaced_or_malformed_name_annotations(text, message):
+    with pytest.raises(MalformedModule, match=message):
+        parse_module(text)
