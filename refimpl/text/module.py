@@ -213,6 +213,7 @@ class ModuleParser:
         self.name_annotations = names or []
         self.name_spots: dict[int, tuple[str, int]] = {}
         self.annotated: dict[str, dict[int, str]] = {}
+        self.deep_names: dict[int, str] = {}  # within a field's parts: token position -> name
         self.hints: dict[int, int] | None = None  # token position -> hint value
         # Function index -> (instruction position in its body -> hint value).
         self.hinted: dict[int, dict[int, int]] = {}
@@ -301,9 +302,9 @@ class ModuleParser:
     def _name_annotations(self, fields: list[_Field], start: int) -> None:
         """``(@name "...")`` (the annotations proposal): the module's right
         after ``module $id?``, once; a definition's right after its keyword
-        and $id.  Elsewhere among a module's or a field's own parts it is
-        misplaced; deeper (parameters, locals, labels, struct fields) it is
-        not read yet."""
+        and $id; a parameter's or local's after its $id (or keyword).
+        Elsewhere among a module's or a field's own parts it is misplaced;
+        deeper elsewhere (labels, struct fields) it is not read yet."""
         cur = self.cur
         module: list[str] = []
         for ann in self.name_annotations:
@@ -326,6 +327,8 @@ class ModuleParser:
                 self.annotated.setdefault(space, {}).setdefault(index, text)
             elif _depth_in(cur.toks, owner.start, ann.index) == 1:
                 raise TextError("misplaced @name annotation", ann.line)
+            else:  # a parameter's or local's, if it stands after one's binder
+                self.deep_names.setdefault(ann.index, text)
         if len(module) > 1:
             raise TextError("@name annotation: multiple module", self.name_annotations[1].line)
         if module:
@@ -626,17 +629,25 @@ class ModuleParser:
                 return
         type_index, ids = ctx.typeuse()
         locals_ = Names("local")
+        # Where a parameter's or local's @name may stand -> its index.
+        spots: dict[int, int] | None = {} if self.deep_names else None
         for name, at in ids:
-            locals_.bind(name, cur, at)
+            local = locals_.bind(name, cur, at)
+            if spots is not None:
+                spots.setdefault(at + 1 if name is not None else at, local)
         local_types: list[t.ValType] = []
         while cur.form() == "local":
             cur.i += 2
             tok = cur.peek()
             if tok.kind == ID:
                 cur.i += 1
-                locals_.bind(tok.value, cur, cur.i - 1)  # type: ignore[arg-type]
+                local = locals_.bind(tok.value, cur, cur.i - 1)  # type: ignore[arg-type]
+                if spots is not None:
+                    spots[cur.i] = local
                 local_types.append(ctx.tr.valtype())
             else:
+                if spots is not None:
+                    spots[cur.i] = locals_.count
                 while not cur.at_rp():
                     locals_.bind(None, cur)
                     local_types.append(ctx.tr.valtype())
@@ -645,8 +656,12 @@ class ModuleParser:
         code = body.expr()
         if body.hinted:
             self.hinted[index] = body.hinted
-        if locals_.ids:
-            self.local_names[index] = {i: name for name, i in locals_.ids.items()}
+        local_names = {i: name for name, i in locals_.ids.items()}
+        for at, local in (spots or {}).items():
+            if at in self.deep_names:
+                local_names[local] = self.deep_names[at]
+        if local_names:
+            self.local_names[index] = local_names
         if body.label_names:
             self.label_names[index] = body.label_names
         if not self.uses_data_count and not _USES_DATA_COUNT.isdisjoint(map(_OPCODE, code)):

@@ -446,6 +446,12 @@ def test_name_annotations_name_the_module_and_definitions():
     names = binary[binary.index(b"\x04name") :]
     assert "Modül".encode() in names and "λ".encode() in names and "θ".encode() in names
     assert b"\x01m" not in names and b"\x01f" not in names
+    text = (
+        '(module (func (param (@name "p") i32) (local (@name "l") i64)'
+        ' (local $z (@name "zz") f32)))'
+    )
+    names = wat_to_binary(text).split(b"\x04name", 1)[1]
+    assert b"\x01p" in names and b"\x01l" in names and b"\x02zz" in names and b"\x01z" not in names
 
 
 @pytest.mark.parametrize(
