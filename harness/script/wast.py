@@ -278,14 +278,15 @@ class _ScriptReader:
                 return ModuleSource(binary=bytes(data), origin="module binary"), name
             return self._quoted(bytes(data)), name
         first = cur.i
+        lexed = self.lexed
+        kept = (lexed.annotations, lexed.branch_hints, lexed.names)
         annotations, hints, names = [], [], []
-        if self.lexed.annotations or self.lexed.branch_hints or self.lexed.names:
+        if any(kept):  # those in this module
             last = cur.closing(first)
-            annotations = module_annotations(
-                [a for a in self.lexed.annotations if first <= a.index <= last], depth
+            annotations, hints, names = (
+                [a for a in anns if first <= a.index <= last] for anns in kept
             )
-            hints = [a for a in self.lexed.branch_hints if first <= a.index <= last]
-            names = [a for a in self.lexed.names if first <= a.index <= last]
+            annotations = module_annotations(annotations, depth)
         parser = ModuleParser(cur, self.features, annotations, name, hints, names)
         try:
             module = parser.parse()

@@ -16,9 +16,16 @@ from dataclasses import dataclass
 from ..fastinit import fast_init
 
 
-class NumType(enum.Enum):
-    __hash__ = object.__hash__  # (see AbsHeapType)
+class _Singletons(enum.Enum):
+    """An enum of types.  Members are singletons, equal only to themselves:
+    hashed by identity in C, not by ``Enum.__hash__`` (Python code hashing
+    the name), as types key many tables (the encoder's, the text parser's
+    function types)."""
 
+    __hash__ = object.__hash__
+
+
+class NumType(_Singletons):
     I32 = "i32"
     I64 = "i64"
     F32 = "f32"
@@ -28,22 +35,15 @@ class NumType(enum.Enum):
         return self.value
 
 
-class VecType(enum.Enum):
-    __hash__ = object.__hash__  # (see AbsHeapType)
-
+class VecType(_Singletons):
     V128 = "v128"
 
     def __str__(self) -> str:
         return self.value
 
 
-class AbsHeapType(enum.Enum):
+class AbsHeapType(_Singletons):
     """Abstract heap types (spec 3.0, 2.3.3)."""
-
-    # Members are singletons, equal only to themselves: hashed by identity in
-    # C, not by ``Enum.__hash__`` (Python code hashing the name), as types
-    # key many tables (the encoder's, the text parser's function types).
-    __hash__ = object.__hash__
 
     FUNC = "func"
     EXTERN = "extern"
@@ -162,9 +162,7 @@ class RecType:
 DEFAULT_PAGE_LOG2 = 16
 
 
-class AddrType(enum.Enum):
-    __hash__ = object.__hash__  # (see AbsHeapType)
-
+class AddrType(_Singletons):
     I32 = "i32"
     I64 = "i64"
 

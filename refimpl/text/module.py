@@ -419,12 +419,13 @@ class ModuleParser:
                 self._scan_inline_segment(kind, start)
         return fields
 
-    def _bind(self, space: str) -> None:
+    def _bind(self, space: str) -> int:
         """A definition's index (and $id, if any), and where its @name goes."""
         cur = self.cur
         index = self.ctx.space(space).bind(cur.opt_id(), cur, cur.i)
         if self.name_annotations:
             self.name_spots[cur.i] = (space, index)
+        return index
 
     def _scan_inline_segment(self, kind: str, start: int) -> None:
         """``(table ... (elem ...))`` and ``(memory (data ...))`` define a
@@ -446,9 +447,7 @@ class ModuleParser:
         cur.i = end
 
     def _bind_type(self, cur: Cursor) -> None:
-        index = self.ctx.space("type").bind(cur.opt_id(), cur, cur.i)
-        if self.name_annotations:
-            self.name_spots[cur.i] = ("type", index)
+        index = self._bind("type")
         # Field names of struct types (for struct.get $t $f).
         save = cur.i
         if cur.at_form("sub"):
